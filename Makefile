@@ -1,0 +1,69 @@
+# Northstar — build, run and test.  `make run` and `make test` are the two
+# commands a new user needs; both install what is missing first.
+
+SERVICES  = revenue users marketing product alerts forecast
+CC       ?= cc
+PKGS      = fcgi libpq libcjson libjwt
+WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Icommon
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS    = $(PKG_LIBS) -lcrypt -lm -pthread
+B         = build
+
+COMMON_SRC = $(wildcard common/*.c)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
+FORECAST_CORE = services/forecast/ets.c services/forecast/logreg.c
+UNIT_SRC  = $(wildcard tests/unit/test-*.c)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
+
+.PHONY: all deps run stop test test-unit bench clean check cppcheck fuzz
+all: $(SERVICES:%=$(B)/%)
+
+deps:
+	@scripts/deps.sh
+
+$(B)/%.o: %.c common/northstar.h common/internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(B)/libnorthstar.a: $(COMMON_OBJ)
+	ar rcs $@ $^
+
+# A service is every .c in its folder except command-line programs (*_cli.c).
+define service_rule
+$(B)/$(1): $(patsubst %.c,$(B)/%.o,$(filter-out %_cli.c,$(wildcard services/$(1)/*.c))) $(B)/libnorthstar.a
+	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
+
+$(B)/forecast-cli: $(patsubst %.c,$(B)/%.o,services/forecast/forecast_cli.c $(FORECAST_CORE))
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/northstar-admin: $(B)/scripts/northstar-admin.o $(B)/libnorthstar.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests link the common library, and the forecast core for its own tests.
+$(B)/test-%: tests/unit/test-%.c $(B)/libnorthstar.a $(FORECAST_CORE:%.c=$(B)/%.o)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+run: deps all
+	@scripts/run.sh
+
+stop:
+	@scripts/stack.sh stop var
+
+test: deps all $(UNIT_BIN)
+	@tests/run.sh
+
+bench: deps all
+	@scripts/bench.sh
+
+cppcheck:
+	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
+	  --inline-suppr --suppress=missingIncludeSystem -Icommon common services
+
+clean:
+	rm -rf $(B)

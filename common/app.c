@@ -1,0 +1,286 @@
+/*
+ * app.c — the FastCGI request loop shared by every service.
+ *
+ * One process runs cfg.workers threads; each owns a database connection
+ * and accepts requests from the shared listening socket.  SIGTERM and
+ * SIGINT are blocked in every thread and awaited with sigwait() in the
+ * main thread (libfcgi's own signal handling would otherwise keep a
+ * threaded process alive), which then shuts the socket so that the
+ * workers' accept fails and they exit.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const struct ns_service	*app_svc;
+static int			 app_listen_fd = -1;
+static pthread_mutex_t		 app_accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile sig_atomic_t	 app_stopping;
+
+static double
+app_ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/*
+ * The generic handler: run the route's SQL with the user, role and the
+ * validated parameters, and answer its JSON.
+ */
+static int
+app_sql_handler(struct ns_req *req)
+{
+	const char	*vals[NS_MAX_PARAMS + 3];
+	char		 uid[24], name[16];
+	int		 n = 0;
+	size_t		 i;
+
+	snprintf(uid, sizeof(uid), "%ld", req->user.id);
+	vals[n++] = uid;
+	vals[n++] = req->user.id != 0 ? auth_role_name(req->user.role) : NULL;
+	for (i = 0; i < req->nvals; i++)
+		if (strcmp(req->vals[i].name, "format") != 0)
+			vals[n++] = req->vals[i].text;
+	if (req->path_id != 0) {
+		snprintf(req->idbuf, sizeof(req->idbuf), "%ld", req->path_id);
+		vals[n++] = req->idbuf;
+	}
+	snprintf(name, sizeof(name), "r%d", (int)(req->route - app_svc->routes));
+	return db_reply_json(req, name, req->route->sql, n, vals);
+}
+
+/*
+ * A cookie-authenticated request that changes state must come from our
+ * own pages: its Origin must name the host it was sent to (CSRF).
+ * Bearer tokens are never sent by a browser on its own.
+ */
+static int
+app_origin_ok(const struct ns_req *req)
+{
+	const char	*origin = http_header(req, "HTTP_ORIGIN");
+	const char	*host = http_header(req, "HTTP_HOST"), *p;
+
+	if (!req->user.via_cookie || strcmp(req->method, "GET") == 0 ||
+	    strcmp(req->method, "HEAD") == 0)
+		return 1;
+	if (origin == NULL || host == NULL)
+		return 0;
+	if ((p = strstr(origin, "://")) == NULL)
+		return 0;
+	return strcmp(p + 3, host) == 0;
+}
+
+/* Front line: route, method, authentication, role, parameters. */
+static void
+app_dispatch(struct ns_req *req)
+{
+	char		 err[320];
+	const char	*query = http_header(req, "QUERY_STRING");
+	int		 wrong_method, rc;
+
+	req->route = route_match(app_svc->routes, req->method, req->path,
+	    &req->path_id, &wrong_method);
+	if (req->route == NULL) {
+		if (wrong_method)
+			http_error(req, 405, "method_not_allowed",
+			    "%s is not allowed on %s", req->method, req->path);
+		else
+			http_error(req, 404, "not_found", "no such endpoint: %s", req->path);
+		return;
+	}
+	if (req->route->roles != NS_PUBLIC) {
+		rc = auth_request(req, err, sizeof(err));
+		if (rc == -2) {
+			http_error(req, 503, "db_unavailable", "the database is unavailable; retry shortly");
+			return;
+		}
+		if (rc != 0) {
+			http_error(req, 401, "unauthorized", "%s", err);
+			return;
+		}
+		if ((req->route->roles & req->user.role) == 0) {
+			http_error(req, 403, "forbidden", "the %s role may not open %s",
+			    auth_role_name(req->user.role), req->route->pattern);
+			return;
+		}
+		if (!app_origin_ok(req)) {
+			http_error(req, 403, "forbidden",
+			    "cross-site request refused: the Origin header must match the host");
+			return;
+		}
+	}
+	if (param_parse(req, query, err, sizeof(err)) != 0) {
+		http_error(req, 400, "bad_request", "%s", err);
+		return;
+	}
+	if (req->route->handler != NULL)
+		req->route->handler(req);
+	else
+		app_sql_handler(req);
+}
+
+static void
+app_serve(FCGX_Request *fr, struct db *db)
+{
+	struct ns_req	*req = calloc(1, sizeof(*req));
+	const char	*p, *addr;
+	struct timespec	 t0;
+
+	if (req == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	req->fcgi = fr;
+	req->db = db;
+	req->method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	if (req->method == NULL)
+		req->method = "GET";
+	p = FCGX_GetParam("DOCUMENT_URI", fr->envp);
+	if (p == NULL)
+		p = "";
+	addr = FCGX_GetParam("REMOTE_ADDR", fr->envp);
+	snprintf(req->client, sizeof(req->client), "%s", addr != NULL ? addr : "-");
+	if (strlen(p) >= sizeof(req->path)) {
+		snprintf(req->path, sizeof(req->path), "%.200s…", p);
+		http_error(req, 414, "uri_too_long", "the path is longer than %zu bytes",
+		    sizeof(req->path) - 1);
+	} else {
+		memcpy(req->path, p, strlen(p) + 1);
+		app_dispatch(req);
+	}
+	log_request(req, app_ms_since(&t0));
+	free(req->extra_headers);
+	free(req);
+}
+
+static void *
+app_worker(void *arg)
+{
+	FCGX_Request	 fr;
+	struct db	*db = db_new();
+	int		 rc;
+
+	(void)arg;
+	if (db == NULL || FCGX_InitRequest(&fr, app_listen_fd, 0) != 0) {
+		log_msg("error", "worker could not start");
+		db_free(db);
+		return NULL;
+	}
+	for (;;) {
+		pthread_mutex_lock(&app_accept_lock);
+		rc = app_stopping ? -1 : FCGX_Accept_r(&fr);
+		pthread_mutex_unlock(&app_accept_lock);
+		if (rc < 0)
+			break;
+		app_serve(&fr, db);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	db_free(db);
+	return NULL;
+}
+
+/* The optional periodic job, with its own connection. */
+static void *
+app_job(void *arg)
+{
+	PGconn		*conn = NULL;
+	int		 waited;
+
+	(void)arg;
+	while (!app_stopping) {
+		if (conn != NULL && PQstatus(conn) != CONNECTION_OK) {
+			PQfinish(conn);
+			conn = NULL;
+		}
+		if (conn == NULL)
+			conn = db_connect();
+		if (conn != NULL && app_svc->job(conn) != 0)
+			log_msg("warning", "periodic job failed; retrying next period");
+		for (waited = 0; waited < app_svc->job_seconds * 10 && !app_stopping; waited++)
+			usleep(100000);
+	}
+	PQfinish(conn);
+	return NULL;
+}
+
+/* Print the routing table: the access matrix the tests and docs read. */
+static void
+app_print_routes(const struct ns_service *svc)
+{
+	const struct ns_route *r;
+
+	for (r = svc->routes; r->method != NULL; r++)
+		printf("%s\t%s\t%s\t%s%s%s%s\t%d\n", svc->name, r->method, r->pattern,
+		    r->roles == NS_PUBLIC ? "public" : "",
+		    (r->roles & NS_ROLE_CEO) ? "ceo," : "",
+		    (r->roles & NS_ROLE_CS) ? "cs," : "",
+		    (r->roles & NS_ROLE_SALES) ? "sales," : "",
+		    r->cache_seconds);
+}
+
+int
+app_main(const struct ns_service *svc, int argc, char *argv[])
+{
+	pthread_t	*workers, job;
+	sigset_t	 set;
+	int		 i, sig;
+
+	app_svc = svc;
+	if (argc > 1 && strcmp(argv[1], "--routes") == 0) {
+		app_print_routes(svc);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "usage: %s [--routes]\n(configuration comes from NS_* environment variables; see docs/operations.md)\n", argv[0]);
+		return 2;
+	}
+	if (config_load(svc->name, 1) != 0 || FCGX_Init() != 0)
+		return 1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (cfg.socket[0] != ':')
+		unlink(cfg.socket);
+	umask(0);	/* nginx's workers run as another user */
+	app_listen_fd = FCGX_OpenSocket(cfg.socket, 128);
+	umask(022);
+	if (app_listen_fd < 0) {
+		log_msg("error", "cannot listen on %s", cfg.socket);
+		return 1;
+	}
+	if ((workers = calloc((size_t)cfg.workers, sizeof(*workers))) == NULL)
+		return 1;
+	for (i = 0; i < cfg.workers; i++)
+		pthread_create(&workers[i], NULL, app_worker, NULL);
+	if (svc->job != NULL)
+		pthread_create(&job, NULL, app_job, NULL);
+	log_msg("info", "listening on %s with %d workers", cfg.socket, cfg.workers);
+	sigwait(&set, &sig);
+	app_stopping = 1;
+	log_msg("info", "signal %d: stopping", sig);
+	FCGX_ShutdownPending();
+	shutdown(app_listen_fd, SHUT_RDWR);
+	close(app_listen_fd);
+	for (i = 0; i < cfg.workers; i++)
+		pthread_join(workers[i], NULL);
+	if (svc->job != NULL)
+		pthread_join(job, NULL);
+	if (cfg.socket[0] != ':')
+		unlink(cfg.socket);
+	free(workers);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* config.c — configuration from the environment, with defaults for make run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct config cfg;
+
+static const char *
+env_str(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return (v != NULL && *v != '\0') ? v : def;
+}
+
+static int
+env_int(const char *name, int def, int min, int max)
+{
+	const char	*v = getenv(name);
+	long		 n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	if (param_int_valid(v, min, max, &n) != 0) {
+		log_msg("error", "%s=%s is not an integer in [%d, %d]", name, v, min, max);
+		return -1;
+	}
+	return (int)n;
+}
+
+/*
+ * Read the signing secret: at least 32 bytes, because libjwt treats an
+ * empty key as "do not verify" and short keys are guessable.
+ */
+int
+config_secret_load(const char *path, unsigned char *buf, size_t bufsz, size_t *len)
+{
+	int	 fd;
+	ssize_t	 n;
+
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_msg("error", "cannot open JWT secret %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, buf, bufsz);
+	close(fd);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n < 32) {
+		log_msg("error", "JWT secret %s is shorter than 32 bytes", path);
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+/* Load cfg for service; need_secret is 0 only for --routes. */
+int
+config_load(const char *service, int need_secret)
+{
+	cfg.service = service;
+	cfg.db_url = env_str("NS_DATABASE_URL", "postgresql:///northstar?host=" "/tmp");
+	cfg.socket = env_str("NS_SOCKET", NULL);
+	cfg.tz = env_str("NS_TZ", "UTC");
+	cfg.workers = env_int("NS_WORKERS", 4, 1, 64);
+	cfg.token_ttl = env_int("NS_TOKEN_TTL", 3600, 60, 7 * 86400);
+	cfg.stmt_timeout_ms = env_int("NS_STATEMENT_TIMEOUT_MS", 5000, 100, 600000);
+	if (cfg.workers < 0 || cfg.token_ttl < 0 || cfg.stmt_timeout_ms < 0)
+		return -1;
+	if (!need_secret)
+		return 0;
+	if (cfg.socket == NULL) {
+		log_msg("error", "NS_SOCKET is not set (a socket path or :port)");
+		return -1;
+	}
+	return config_secret_load(env_str("NS_JWT_SECRET_FILE", "var/jwt.secret"),
+	    cfg.secret, sizeof(cfg.secret), &cfg.secret_len);
+}

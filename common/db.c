@@ -1,0 +1,220 @@
+/*
+ * db.c — one PostgreSQL connection per worker thread.
+ *
+ * Statements are prepared lazily, once per connection, under the name
+ * the caller gives.  libpq keeps saying CONNECTION_OK after the server
+ * restarts until a query fails, so a failed query checks PQstatus,
+ * reconnects, re-prepares and retries once; while PostgreSQL is down
+ * callers get NULL and answer 503 without waiting long (connect_timeout).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DB_MAX_STMTS	128
+
+struct db {
+	PGconn	*conn;
+	char	 prepared[DB_MAX_STMTS][32];
+	size_t	 nprepared;
+};
+
+struct db *
+db_new(void)
+{
+	return calloc(1, sizeof(struct db));
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db);
+}
+
+/*
+ * Open a connection with the session settings every query relies on:
+ * search_path, the reporting time zone (also as northstar.tz for the SQL
+ * functions) and the statement timeout.  Returns NULL on failure (logged).
+ */
+PGconn *
+db_connect(void)
+{
+	char		 opts[256];
+	const char	*keys[] = { "dbname", "connect_timeout", "options", "application_name", NULL };
+	const char	*vals[] = { cfg.db_url, "3", opts, cfg.service, NULL };
+	PGconn		*conn;
+
+	snprintf(opts, sizeof(opts), "-c search_path=public -c TimeZone=%s -c northstar.tz=%s "
+	    "-c statement_timeout=%d", cfg.tz, cfg.tz, cfg.stmt_timeout_ms);
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+		log_msg("error", "database connection failed: %s",
+		    conn != NULL ? PQerrorMessage(conn) : "out of memory");
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+static void
+db_disconnect(struct db *db)
+{
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->nprepared = 0;
+}
+
+static int
+db_is_prepared(const struct db *db, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < db->nprepared; i++)
+		if (strcmp(db->prepared[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Prepare name once on this connection.  Returns the error result or NULL. */
+static PGresult *
+db_prepare(struct db *db, const char *name, const char *sql, int n)
+{
+	PGresult *res;
+
+	if (db_is_prepared(db, name))
+		return NULL;
+	res = PQprepare(db->conn, name, sql, n, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		return res;
+	PQclear(res);
+	if (db->nprepared < DB_MAX_STMTS && strlen(name) < sizeof(db->prepared[0]))
+		snprintf(db->prepared[db->nprepared++], sizeof(db->prepared[0]), "%s", name);
+	return NULL;
+}
+
+PGresult *
+db_exec(struct db *db, const char *name, const char *sql, int n, const char *const *vals)
+{
+	PGresult	*res;
+	int		 attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (db->conn == NULL && (db->conn = db_connect()) == NULL)
+			return NULL;
+		if ((res = db_prepare(db, name, sql, n)) == NULL)
+			res = PQexecPrepared(db->conn, name, n, vals, NULL, NULL, 0);
+		if (res != NULL && (PQresultStatus(res) == PGRES_TUPLES_OK ||
+		    PQresultStatus(res) == PGRES_COMMAND_OK))
+			return res;
+		if (PQstatus(db->conn) != CONNECTION_BAD)
+			return res;	/* an SQL error: the caller maps it */
+		PQclear(res);
+		log_msg("warning", "database connection lost; reconnecting");
+		db_disconnect(db);
+	}
+	return NULL;
+}
+
+/* 0 when the database answers a trivial query. */
+int
+db_ping(struct db *db)
+{
+	PGresult	*res = db_exec(db, "ping", "SELECT 1", 0, NULL);
+	int		 ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Map a failed result to an HTTP error.  SQL functions signal caller
+ * mistakes with SQLSTATE class 22 (→ 400) or a custom code "NSxyz" (→
+ * HTTP xyz); a timeout or lost server is 503; anything else is logged
+ * and answered 500 without details.
+ */
+static int
+db_reply_error(struct ns_req *req, PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (state == NULL)
+		state = "";
+	if (msg == NULL)
+		msg = "";
+	if (strcmp(state, "57014") == 0)
+		return http_error(req, 503, "query_timeout",
+		    "the query took too long; try a shorter range or retry shortly");
+	if (strncmp(state, "22", 2) == 0)
+		return http_error(req, 400, "bad_request", "%s", msg);
+	if (strncmp(state, "NS", 2) == 0) {
+		int status = atoi(state + 2);
+
+		if (status >= 400 && status < 500)
+			return http_error(req, status, status == 404 ? "not_found" :
+			    status == 403 ? "forbidden" : status == 409 ? "conflict" :
+			    status == 422 ? "unprocessable" : "bad_request", "%s", msg);
+	}
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return http_error(req, 503, "db_unavailable",
+		    "the database is unavailable; retry shortly");
+	log_msg("error", "query %s failed: %s %s", req->route != NULL ? req->route->pattern : "-",
+	    state, msg);
+	return http_error(req, 500, "internal", "internal error; it has been logged");
+}
+
+static int
+db_reply_value(struct ns_req *req, const char *json, size_t len)
+{
+	char	*csv, fname[96];
+	size_t	 clen;
+	const char *base;
+
+	if (!req->want_csv || req->route->csv_key == NULL)
+		return http_json_text(req, 200, json, len);
+	if ((csv = csv_from_json_new(json, len, req->route->csv_key, &clen)) == NULL)
+		return http_error(req, 500, "internal", "could not build the CSV export");
+	base = strrchr(req->route->pattern, '/');
+	snprintf(fname, sizeof(fname), "northstar-%s-%s.csv", cfg.service,
+	    base != NULL ? base + 1 : "export");
+	http_send(req, 200, "text/csv; charset=utf-8", csv, clen, fname);
+	free(csv);
+	return 0;
+}
+
+int
+db_reply_json(struct ns_req *req, const char *name, const char *sql, int n,
+    const char *const *vals)
+{
+	PGresult	*res = db_exec(req->db, name, sql, n, vals);
+	int		 rc;
+
+	if (res == NULL)
+		return http_error(req, 503, "db_unavailable",
+		    "the database is unavailable; retry shortly");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = db_reply_error(req, res);
+	else if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0))
+		rc = http_error(req, 404, "not_found", "nothing found");
+	else
+		rc = db_reply_value(req, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+int
+db_health(struct ns_req *req)
+{
+	static const char up[] = "{\"status\":\"ok\",\"db\":\"ok\"}";
+	static const char down[] = "{\"status\":\"degraded\",\"db\":\"down\"}";
+
+	if (db_ping(req->db) == 0)
+		return http_json_text(req, 200, up, sizeof(up) - 1);
+	return http_json_text(req, 503, down, sizeof(down) - 1);
+}

@@ -1,0 +1,212 @@
+/*
+ * http.c — writing responses: status, headers (cache policy, ETag),
+ * JSON and CSV bodies, and the one JSON error shape
+ *   {"error":{"code":"...","message":"..."}}.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cJSON.h>
+
+#include "internal.h"
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+/* FNV-1a, 64 bits: cheap, and collisions only cost a needless 200. */
+uint64_t
+http_etag(const char *body, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (len-- > 0) {
+		h ^= (unsigned char)*body++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+const char *
+http_header(const struct ns_req *req, const char *cgi_name)
+{
+	return FCGX_GetParam(cgi_name, req->fcgi->envp);
+}
+
+/* Queue a header line (without CRLF) for the reply, e.g. Set-Cookie. */
+void
+http_extra_header(struct ns_req *req, const char *line)
+{
+	size_t	 n = strlen(line);
+	char	*p = realloc(req->extra_headers, req->extra_len + n + 3);
+
+	if (p == NULL)
+		return;
+	memcpy(p + req->extra_len, line, n);
+	memcpy(p + req->extra_len + n, "\r\n", 3);
+	req->extra_headers = p;
+	req->extra_len += n + 2;
+}
+
+/*
+ * How long nginx and the browser may keep this answer: the route's
+ * lifetime, never past the token's expiry, never for errors.
+ */
+static int
+http_cache_seconds(const struct ns_req *req, int status)
+{
+	int secs = req->route != NULL ? req->route->cache_seconds : 0;
+
+	if (status != 200 || secs <= 0 || req->extra_len > 0)
+		return 0;
+	if (req->user.id != 0) {
+		time_t left = req->user.expires - time(NULL);
+
+		if (left < secs)
+			secs = left > 0 ? (int)left : 0;
+	}
+	return secs;
+}
+
+/*
+ * Write a complete response.  Handles If-None-Match (304 with no body)
+ * for 200 answers.  filename, when given, adds a Content-Disposition.
+ */
+int
+http_send(struct ns_req *req, int status, const char *ctype, const char *body,
+    size_t len, const char *filename)
+{
+	char		 hdr[1024], tag[24];
+	const char	*inm;
+	int		 secs = http_cache_seconds(req, status), o;
+
+	tag[0] = '\0';
+	if (status == 200) {
+		snprintf(tag, sizeof(tag), "\"%016llx\"",
+		    (unsigned long long)http_etag(body, len));
+		inm = http_header(req, "HTTP_IF_NONE_MATCH");
+		if (inm != NULL && strstr(inm, tag) != NULL) {
+			status = 304;
+			len = 0;
+		}
+	}
+	req->status = status;
+	o = snprintf(hdr, sizeof(hdr), "Status: %d %s\r\n", status, http_reason(status));
+	/* X-Accel-Expires first: nginx then ignores Cache-Control: private. */
+	if (secs > 0)
+		o += snprintf(hdr + o, sizeof(hdr) - (size_t)o,
+		    "X-Accel-Expires: %d\r\nCache-Control: private, max-age=%d\r\n", secs, secs);
+	else
+		o += snprintf(hdr + o, sizeof(hdr) - (size_t)o, "Cache-Control: no-store\r\n");
+	if (tag[0] != '\0')
+		o += snprintf(hdr + o, sizeof(hdr) - (size_t)o, "ETag: %s\r\n", tag);
+	if (filename != NULL)
+		o += snprintf(hdr + o, sizeof(hdr) - (size_t)o,
+		    "Content-Disposition: attachment; filename=\"%s\"\r\n", filename);
+	o += snprintf(hdr + o, sizeof(hdr) - (size_t)o,
+	    "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, len);
+	if (o < 0 || (size_t)o >= sizeof(hdr))
+		return -1;
+	FCGX_PutStr(hdr, o, req->fcgi->out);
+	if (req->extra_len > 0)
+		FCGX_PutStr(req->extra_headers, (int)req->extra_len, req->fcgi->out);
+	FCGX_PutStr("\r\n", 2, req->fcgi->out);
+	if (len > 0 && strcmp(req->method, "HEAD") != 0)
+		FCGX_PutStr(body, (int)len, req->fcgi->out);
+	return 0;
+}
+
+int
+http_json_text(struct ns_req *req, int status, const char *json, size_t len)
+{
+	return http_send(req, status, "application/json; charset=utf-8", json, len, NULL);
+}
+
+/*
+ * Reply with the JSON error shape.  The message is built by cJSON, so
+ * whatever it quotes from the request is escaped.
+ */
+int
+http_error(struct ns_req *req, int status, const char *code, const char *fmt, ...)
+{
+	char	 msg[512], *text;
+	cJSON	*root, *err;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	root = cJSON_CreateObject();
+	err = cJSON_AddObjectToObject(root, "error");
+	cJSON_AddStringToObject(err, "code", code);
+	cJSON_AddStringToObject(err, "message", msg);
+	text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (text == NULL) {
+		static const char oom[] =
+		    "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+		return http_json_text(req, 500, oom, sizeof(oom) - 1);
+	}
+	http_json_text(req, status, text, strlen(text));
+	cJSON_free(text);
+	return 0;
+}
+
+/*
+ * Read the body: only with a JSON content type, at most NS_MAX_BODY bytes,
+ * exactly CONTENT_LENGTH bytes.  Returns NULL (after replying with the
+ * error) on any violation.  Caller frees with free().
+ */
+char *
+http_body_new(struct ns_req *req, size_t *len)
+{
+	const char	*cl = http_header(req, "CONTENT_LENGTH");
+	const char	*ct = http_header(req, "CONTENT_TYPE");
+	long		 n;
+	char		*buf;
+
+	if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
+		http_error(req, 415, "unsupported_media_type",
+		    "send the body as Content-Type: application/json");
+		return NULL;
+	}
+	if (cl == NULL || param_int_valid(cl, 0, NS_MAX_BODY, &n) != 0) {
+		http_error(req, 413, "payload_too_large",
+		    "the body must have a Content-Length of at most %d bytes", NS_MAX_BODY);
+		return NULL;
+	}
+	if ((buf = malloc((size_t)n + 1)) == NULL) {
+		http_error(req, 500, "internal", "out of memory");
+		return NULL;
+	}
+	if (FCGX_GetStr(buf, (int)n, req->fcgi->in) != (int)n) {
+		free(buf);
+		http_error(req, 400, "bad_request", "the body is shorter than its Content-Length");
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# stack.sh — start or stop a whole Northstar stack in one directory:
+# a PostgreSQL cluster, the six services and nginx.  `make run` uses var/,
+# the tests a temporary directory with free ports.
+#
+#   scripts/stack.sh start DIR     (env: PORT, SCALE, DEMO=1|0, NS_TZ, FAST=1)
+#   scripts/stack.sh stop DIR
+#
+# Every process started here is recorded in DIR/run/*.pid and stopped by
+# that PID.  PostgreSQL refuses to run as root, so as root the cluster
+# belongs to the unprivileged "postgres" user.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SERVICES="revenue users marketing product alerts forecast"
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 30000))
+    port_free "$p" && { echo "$p"; return; }
+  done
+  die "no free TCP port found"
+}
+
+psql_ns() { psql -X -q -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U postgres "$@"; }
+
+pg_start() {
+  local data=$DIR/pg
+  if [ ! -f "$data/PG_VERSION" ]; then
+    say "creating PostgreSQL cluster in $data"
+    mkdir -p "$data"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$data"
+    chmod 700 "$data"
+    as_pg "$PGBIN/initdb" -D "$data" -A trust -U postgres -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1 \
+      || die "initdb failed; see $LOGS/initdb.log"
+  fi
+  if [ -f "$RUN/pg.port" ]; then PGPORT=$(cat "$RUN/pg.port"); else PGPORT=${PGPORT:-$(free_port)}; fi
+  port_free "$PGPORT" || PGPORT=$(free_port)
+  echo "$PGPORT" >"$RUN/pg.port"
+  local opts="-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$RUN"
+  # Throw-away test clusters need no durability.
+  [ "${FAST:-0}" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  say "starting PostgreSQL on 127.0.0.1:$PGPORT"
+  touch "$LOGS/postgres.log"; [ "$(id -u)" -eq 0 ] && chown postgres "$LOGS/postgres.log"
+  as_pg "$PGBIN/pg_ctl" -D "$data" -l "$LOGS/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
+    || die "PostgreSQL did not start; see $LOGS/postgres.log"
+  as_pg head -1 "$data/postmaster.pid" >"$RUN/postgres.pid"
+}
+
+db_load() {
+  psql_ns -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='northstar'" | grep -q 1 \
+    || psql_ns -d postgres -c "CREATE DATABASE northstar"
+  say "applying schema (sql/schema, services/*/*.sql)"
+  for f in "$ROOT"/sql/schema/*.sql "$ROOT"/services/*/*.sql; do
+    [ -f "$f" ] || continue
+    psql_ns -d northstar -f "$f" >"$LOGS/schema.log" 2>&1 || { cat "$LOGS/schema.log" >&2; die "loading $f failed"; }
+  done
+  if [ "${DEMO:-1}" = 1 ] && [ "$(psql_ns -d northstar -tAc 'SELECT count(*) FROM customers')" = 0 ]; then
+    say "generating demo data at SCALE=${SCALE:-0.1} (deterministic; takes a little while)"
+    local t0=$SECONDS
+    psql_ns -d northstar -v scale="${SCALE:-0.1}" -f "$ROOT/sql/demo/generate.sql" >"$LOGS/demo.log" 2>&1 \
+      || { tail -20 "$LOGS/demo.log" >&2; die "demo data generation failed; see $LOGS/demo.log"; }
+    say "demo data ready in $((SECONDS - t0)) s"
+  fi
+}
+
+services_start() {
+  [ -s "$DIR/jwt.secret" ] || { head -c 48 /dev/urandom | base64 -w0 >"$DIR/jwt.secret"; chmod 600 "$DIR/jwt.secret"; }
+  for s in $SERVICES; do
+    [ -x "$ROOT/build/$s" ] || die "build/$s is missing: run make first"
+    say "starting service $s"
+    NS_SOCKET="$RUN/$s.sock" \
+    NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=postgres" \
+    NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-4}" NS_TZ="${NS_TZ:-UTC}" \
+      "$ROOT/scripts/supervise.sh" "$RUN/$s" "$ROOT/build/$s" >>"$LOGS/$s.log" 2>&1 &
+    echo $! >"$RUN/$s.supervisor.pid"
+  done
+  for s in $SERVICES; do
+    for _ in $(seq 1 50); do [ -S "$RUN/$s.sock" ] && break; sleep 0.1; done
+    [ -S "$RUN/$s.sock" ] || die "service $s did not open its socket; see $LOGS/$s.log"
+  done
+}
+
+nginx_start() {
+  local prefix=$DIR/nginx user_line=""
+  mkdir -p "$prefix/conf" "$prefix/temp" "$DIR/cache"
+  [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
+  sed -e "s|@PORT@|$PORT|g" -e "s|@RUN@|$RUN|g" -e "s|@WEB@|$ROOT/web/dist|g" \
+      -e "s|@PREFIX@|$prefix|g" -e "s|@CACHE@|$DIR/cache|g" -e "s|@LOGS@|$LOGS|g" \
+      -e "s|@USER@|$user_line|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
+  [ "$(id -u)" -eq 0 ] && chown -R nobody "$DIR/cache" "$prefix/temp"
+  nginx -t -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >"$LOGS/nginx-test.log" 2>&1 \
+    || { cat "$LOGS/nginx-test.log" >&2; die "nginx configuration is invalid"; }
+  port_free "$PORT" || die "port $PORT is in use; set PORT= to another"
+  say "starting nginx on http://127.0.0.1:$PORT"
+  nginx -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >>"$LOGS/nginx.out" 2>&1 &
+  echo $! >"$RUN/nginx.pid"
+  for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/users/health" && return; sleep 0.1; done
+  die "nginx did not answer on port $PORT; see $LOGS/nginx-error.log"
+}
+
+stop_pid() {  # stop_pid FILE — TERM, wait up to 5 s, then KILL
+  local f=$1 pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+stack_stop() {
+  [ -d "$RUN" ] || return 0
+  stop_pid "$RUN/nginx.pid"
+  for s in $SERVICES; do stop_pid "$RUN/$s.supervisor.pid"; stop_pid "$RUN/$s.pid"; done
+  if [ -f "$DIR/pg/postmaster.pid" ]; then
+    as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w -t 30 stop >/dev/null 2>&1 || stop_pid "$RUN/postgres.pid"
+  fi
+  rm -f "$RUN/postgres.pid"
+}
+
+cmd=${1:-}; DIR=${2:-}
+[ -n "$cmd" ] && [ -n "$DIR" ] || die "usage: $0 start|stop DIR"
+mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
+RUN=$DIR/run; LOGS=$DIR/logs; PORT=${PORT:-8080}
+case $cmd in
+  start)
+    mkdir -p "$RUN" "$LOGS"; chmod 755 "$DIR" "$RUN"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$RUN"
+    pg_start; db_load; services_start; nginx_start
+    echo "$PORT" >"$RUN/http.port" ;;
+  stop) stack_stop ;;
+  *) die "unknown command $cmd" ;;
+esac

@@ -1,0 +1,115 @@
+-- SQL functions behind docs/metrics.md: MRR at a date, MRR movements, distinct active users, health score.
+SET client_min_messages = warning;
+
+-- MRR per paying customer on day p_day (rows valid on that day, exclusive valid_to).
+CREATE OR REPLACE FUNCTION mrr_at(p_day date)
+RETURNS TABLE (customer_id int, mrr_cents bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT s.customer_id, sum(s.mrr_cents)::bigint
+    FROM subscriptions s
+    WHERE s.valid_from <= p_day AND (s.valid_to IS NULL OR s.valid_to > p_day)
+    GROUP BY s.customer_id
+    HAVING sum(s.mrr_cents) > 0
+$$;
+
+-- MRR movements between the MRR on p_from and the MRR on p_to, one row per customer that moved:
+--   new          0 -> >0, never paid before p_from
+--   reactivation 0 -> >0, paid at some time before p_from
+--   expansion    >0 -> more;  contraction >0 -> less (but > 0)
+--   churn        >0 -> 0 (delta = -MRR on p_from)
+-- sum(delta_cents) = total MRR(p_to) - total MRR(p_from). A customer who starts and stops paying
+-- strictly between the two dates has no row.
+CREATE OR REPLACE FUNCTION mrr_movements(p_from date, p_to date)
+RETURNS TABLE (customer_id int, kind text, delta_cents bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT x.customer_id,
+           CASE WHEN x.m0 = 0 AND EXISTS (SELECT 1 FROM subscriptions s
+                                          WHERE s.customer_id = x.customer_id AND s.mrr_cents > 0
+                                            AND s.valid_from < p_from) THEN 'reactivation'
+                WHEN x.m0 = 0 THEN 'new'
+                WHEN x.m1 = 0 THEN 'churn'
+                WHEN x.m1 > x.m0 THEN 'expansion'
+                ELSE 'contraction' END,
+           x.m1 - x.m0
+    FROM (
+        SELECT coalesce(a.customer_id, b.customer_id) AS customer_id,
+               coalesce(a.mrr_cents, 0) AS m0, coalesce(b.mrr_cents, 0) AS m1
+        FROM mrr_at(p_from) a
+        FULL JOIN mrr_at(p_to) b ON b.customer_id = a.customer_id
+    ) x
+    WHERE x.m0 <> x.m1
+    ORDER BY 1
+$$;
+
+-- Exact number of distinct users active on any day in [p_from, p_to] (reporting-zone days).
+CREATE OR REPLACE FUNCTION active_users(p_from date, p_to date) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT count(*) FROM (SELECT DISTINCT customer_id, user_id FROM active_users_daily
+                          WHERE day BETWEEN p_from AND p_to) u
+$$;
+
+-- Health score (0-100) of every customer paying on p_as_of; components and bands in docs/metrics.md.
+-- SECURITY DEFINER so the read-only BI role can use it through bi_customer_success without table grants.
+CREATE OR REPLACE FUNCTION customer_health(p_as_of date)
+RETURNS TABLE (customer_id int, mrr_cents bigint, seats int, active_days_30d int, active_users_30d int,
+               tickets_30d int, open_urgent_tickets int, low_csat_90d int, failed_payments_60d int,
+               chargebacks_90d int, usage_score int, adoption_score int, support_score int,
+               payment_score int, health_score int, risk_band text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    WITH paying AS (
+        SELECT s.customer_id, sum(s.mrr_cents)::bigint AS mrr_cents, sum(s.quantity)::int AS seats
+        FROM subscriptions s
+        WHERE s.valid_from <= p_as_of AND (s.valid_to IS NULL OR s.valid_to > p_as_of)
+        GROUP BY 1 HAVING sum(s.mrr_cents) > 0
+    ), act AS (
+        SELECT d.customer_id, count(*) FILTER (WHERE d.events > 0)::int AS active_days
+        FROM customer_daily d WHERE d.day BETWEEN p_as_of - 29 AND p_as_of GROUP BY 1
+    ), usr AS (
+        SELECT a.customer_id, count(DISTINCT a.user_id)::int AS users
+        FROM active_users_daily a WHERE a.day BETWEEN p_as_of - 29 AND p_as_of GROUP BY 1
+    ), tk AS (
+        SELECT t.customer_id,
+               count(*) FILTER (WHERE t.opened_at >= ns_day_start(p_as_of - 29))::int AS tickets,
+               count(*) FILTER (WHERE t.priority IN ('high', 'urgent')
+                                  AND (t.resolved_at IS NULL OR t.resolved_at >= ns_day_start(p_as_of + 1)))::int AS open_urgent,
+               count(*) FILTER (WHERE t.csat <= 2 AND t.opened_at >= ns_day_start(p_as_of - 89))::int AS low_csat
+        FROM support_tickets t
+        WHERE t.opened_at < ns_day_start(p_as_of + 1)
+          AND (t.opened_at >= ns_day_start(p_as_of - 89) OR t.resolved_at IS NULL
+               OR t.resolved_at >= ns_day_start(p_as_of + 1))
+        GROUP BY 1
+    ), bl AS (
+        SELECT b.customer_id,
+               count(*) FILTER (WHERE b.kind = 'payment_failed' AND b.occurred_at >= ns_day_start(p_as_of - 59))::int AS failed,
+               count(*) FILTER (WHERE b.kind = 'chargeback')::int AS chargebacks
+        FROM billing_events b
+        WHERE b.occurred_at >= ns_day_start(p_as_of - 89) AND b.occurred_at < ns_day_start(p_as_of + 1)
+          AND b.kind IN ('payment_failed', 'chargeback')
+        GROUP BY 1
+    ), f AS (
+        SELECT p.*, coalesce(act.active_days, 0) AS active_days, coalesce(usr.users, 0) AS users,
+               coalesce(tk.tickets, 0) AS tickets, coalesce(tk.open_urgent, 0) AS open_urgent,
+               coalesce(tk.low_csat, 0) AS low_csat, coalesce(bl.failed, 0) AS failed,
+               coalesce(bl.chargebacks, 0) AS chargebacks
+        FROM paying p
+        LEFT JOIN act USING (customer_id)
+        LEFT JOIN usr USING (customer_id)
+        LEFT JOIN tk USING (customer_id)
+        LEFT JOIN bl USING (customer_id)
+    ), sc AS (
+        SELECT f.*,
+               round(30 * least(f.active_days, 20) / 20.0)::int AS usage_score,
+               round(25 * least(1.0, f.users::numeric / greatest(f.seats, 1)))::int AS adoption_score,
+               greatest(0, 20 - 4 * f.tickets - 4 * f.open_urgent - 5 * f.low_csat) AS support_score,
+               greatest(0, 25 - 10 * f.failed - 15 * f.chargebacks) AS payment_score
+        FROM f
+    )
+    SELECT customer_id, mrr_cents, seats, active_days, users, tickets, open_urgent, low_csat, failed, chargebacks,
+           usage_score, adoption_score, support_score, payment_score,
+           usage_score + adoption_score + support_score + payment_score,
+           CASE WHEN usage_score + adoption_score + support_score + payment_score < 30 THEN 'high_risk'
+                WHEN usage_score + adoption_score + support_score + payment_score <= 60 THEN 'medium_risk'
+                ELSE 'healthy' END
+    FROM sc
+    ORDER BY customer_id
+$$;
