@@ -74,7 +74,6 @@ const char	*auth_views_json(unsigned role);
 /* db.c */
 struct db	*db_new(void);
 void		 db_free(struct db *);
-PGconn		*db_connect(void);
 int		 db_ping(struct db *);
 
 /* http.c */

@@ -172,6 +172,12 @@ PGresult	*db_exec(struct db *, const char *name, const char *sql, int n,
 int		 db_reply_json(struct ns_req *, const char *name, const char *sql,
 		    int n, const char *const *vals);
 
+/*
+ * A new connection with the service's session settings (search_path,
+ * time zone, statement timeout), for long-lived work such as LISTEN.
+ * Returns NULL on failure (logged).  Caller closes with PQfinish().
+ */
+PGconn		*db_connect(void);
 /* Handler for GET /api/<service>/health: {"status":"ok","db":"ok"} or 503. */
 int		 db_health(struct ns_req *);
 

@@ -12,6 +12,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${NS_BUILD:-$ROOT/build}   # where the service binaries are
 SERVICES="revenue users marketing product alerts forecast"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
@@ -78,12 +79,12 @@ db_load() {
 services_start() {
   [ -s "$DIR/jwt.secret" ] || { head -c 48 /dev/urandom | base64 -w0 >"$DIR/jwt.secret"; chmod 600 "$DIR/jwt.secret"; }
   for s in $SERVICES; do
-    [ -x "$ROOT/build/$s" ] || die "build/$s is missing: run make first"
+    [ -x "$BUILD/$s" ] || die "$BUILD/$s is missing: run make first"
     say "starting service $s"
     NS_SOCKET="$RUN/$s.sock" \
     NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=postgres" \
     NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-4}" NS_TZ="${NS_TZ:-UTC}" \
-      "$ROOT/scripts/supervise.sh" "$RUN/$s" "$ROOT/build/$s" >>"$LOGS/$s.log" 2>&1 &
+      "$ROOT/scripts/supervise.sh" "$RUN/$s" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
     echo $! >"$RUN/$s.supervisor.pid"
   done
   for s in $SERVICES; do

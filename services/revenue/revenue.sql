@@ -12,17 +12,6 @@ LANGUAGE sql STABLE AS $$
    WHERE valid_from <= p_day AND (valid_to IS NULL OR valid_to > p_day)
 $$;
 
--- Cents as a JSON-ready amount in currency units with two decimals.
-CREATE OR REPLACE FUNCTION api.money(p_cents numeric) RETURNS numeric
-LANGUAGE sql IMMUTABLE AS $$ SELECT round(p_cents / 100.0, 2) $$;
-
--- Percent change from p_old to p_new, NULL when p_old is 0 or NULL.
-CREATE OR REPLACE FUNCTION api.pct_change(p_new numeric, p_old numeric) RETURNS numeric
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN p_old IS NULL OR p_old = 0 THEN NULL
-              ELSE round((p_new - p_old) * 100.0 / p_old, 2) END
-$$;
-
 -- GET /api/revenue/summary: MRR, ARR (= MRR × 12) and month-over-month
 -- growth, as of p_as_of (default today), against the same day a month before.
 CREATE OR REPLACE FUNCTION api.revenue_summary(p_user int, p_role text, p_as_of date)

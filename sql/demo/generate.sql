@@ -67,7 +67,7 @@ SELECT events_create_partitions(start_day - 31, today + 62) AS partitions_create
 
 -- 1. App users ---------------------------------------------------------------------------------
 INSERT INTO app_users (email, name, role, password_hash, created_at)
-SELECT u.email, u.name, u.role, crypt('northstar-demo', gen_salt('bf', 8)), gp.anchor_ts - interval '800 days'
+SELECT u.email, u.name, u.role, crypt('northstar-demo', gen_salt('bf', 10)), gp.anchor_ts - interval '800 days'
 FROM gp, (VALUES (1, 'ceo@northstar.example',    'Casey CEO',         'ceo'),
                  (2, 'cs1@northstar.example',    'Charlie Success',   'cs'),
                  (3, 'cs2@northstar.example',    'Chris Support',     'cs'),

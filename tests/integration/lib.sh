@@ -16,11 +16,16 @@ api() {
 }
 header() { grep -i "^$1:" "$HEADERS" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
-# login EMAIL [PASSWORD] — echoes the session token.
+# login EMAIL — echoes a session token for a demo user.  Tokens are
+# cached for the whole run: sign-in is rate-limited per address (10/min).
 login() {
-  curl -s -X POST -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$1\",\"password\":\"${2:-northstar-demo}\"}" \
-    "http://127.0.0.1:$T_PORT/api/auth/login" | jq -r '.token // empty'
+  local f=$T_TMP/token-$1
+  if [ ! -s "$f" ]; then
+    curl -s -X POST -H 'Content-Type: application/json' \
+      -d "{\"email\":\"$1\",\"password\":\"northstar-demo\"}" \
+      "http://127.0.0.1:$T_PORT/api/auth/login" | jq -r '.token // empty' >"$f"
+  fi
+  cat "$f"
 }
 
 sql() { psql -X -qtA -v ON_ERROR_STOP=1 -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar -c "$1"; }

@@ -18,8 +18,17 @@ if ! "$ROOT/scripts/stack.sh" start "$T_DIR" >"$T_DIR/start.log" 2>&1; then
 fi
 export T_PORT T_RUN=$T_DIR/run T_PGPORT=$(cat "$T_DIR/run/pg.port") T_DIR ROOT
 . "$ROOT/tests/integration/lib.sh"
-for t in "$ROOT"/tests/integration/t-*.sh; do
+# T_ONLY=t-revenue.sh runs one file; tests/sql/*.sql (pgTAP) run after.
+for t in "$ROOT"/tests/integration/${T_ONLY:-t-*.sh}; do
+  [ -f "$t" ] || continue
   echo "# $(basename "$t")"
   . "$t"
 done
+if [ -z "${T_ONLY:-}" ] || [ "${T_ONLY%.sql}" != "$T_ONLY" ]; then
+  for f in "$ROOT"/tests/sql/${T_ONLY:-*.sql}; do
+    [ -f "$f" ] || continue
+    echo "# $(basename "$f")"
+    psql -X -qtA -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar -f "$f" 2>&1 | sed '/^$/d'
+  done
+fi
 echo "1..$T_N"
