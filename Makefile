@@ -20,34 +20,39 @@ UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps run stop test test-unit bench clean check cppcheck fuzz
-all: $(SERVICES:%=$(B)/%)
+all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin
 
 deps:
 	@scripts/deps.sh
 
 $(B)/%.o: %.c common/northstar.h common/internal.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
 $(B)/libnorthstar.a: $(COMMON_OBJ)
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 # A service is every .c in its folder except command-line programs (*_cli.c).
 define service_rule
 $(B)/$(1): $(patsubst %.c,$(B)/%.o,$(filter-out %_cli.c,$(wildcard services/$(1)/*.c))) $(B)/libnorthstar.a
-	$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
+	@echo "  LD      $$@"
+	@$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
 $(B)/forecast-cli: $(patsubst %.c,$(B)/%.o,services/forecast/forecast_cli.c $(FORECAST_CORE))
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/northstar-admin: $(B)/scripts/northstar-admin.o $(B)/libnorthstar.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests link the common library, and the forecast core for its own tests.
 $(B)/test-%: tests/unit/test-%.c $(B)/libnorthstar.a $(FORECAST_CORE:%.c=$(B)/%.o)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 run: deps all
 	@scripts/run.sh

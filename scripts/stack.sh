@@ -5,6 +5,7 @@
 #
 #   scripts/stack.sh start DIR     (env: PORT, SCALE, DEMO=1|0, NS_TZ, FAST=1)
 #   scripts/stack.sh stop DIR
+#   scripts/stack.sh pg-stop|pg-start DIR   (fault tests: PostgreSQL only)
 #
 # Every process started here is recorded in DIR/run/*.pid and stopped by
 # that PID.  PostgreSQL refuses to run as root, so as root the cluster
@@ -99,7 +100,7 @@ nginx_start() {
   [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
   sed -e "s|@PORT@|$PORT|g" -e "s|@RUN@|$RUN|g" -e "s|@WEB@|$ROOT/web/dist|g" \
       -e "s|@PREFIX@|$prefix|g" -e "s|@CACHE@|$DIR/cache|g" -e "s|@LOGS@|$LOGS|g" \
-      -e "s|@USER@|$user_line|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
+      -e "s|@USER@|$user_line|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
   [ "$(id -u)" -eq 0 ] && chown -R nobody "$DIR/cache" "$prefix/temp"
   nginx -t -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >"$LOGS/nginx-test.log" 2>&1 \
     || { cat "$LOGS/nginx-test.log" >&2; die "nginx configuration is invalid"; }
@@ -144,5 +145,7 @@ case $cmd in
     pg_start; db_load; services_start; nginx_start
     echo "$PORT" >"$RUN/http.port" ;;
   stop) stack_stop ;;
+  pg-stop) as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w -t 30 stop >/dev/null ;;
+  pg-start) pg_start ;;
   *) die "unknown command $cmd" ;;
 esac

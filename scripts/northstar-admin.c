@@ -1,0 +1,152 @@
+/*
+ * northstar-admin — manage the dashboard's app users from the command line.
+ *
+ *   northstar-admin list
+ *   northstar-admin add EMAIL NAME ROLE     (password read from stdin)
+ *   northstar-admin passwd EMAIL            (password read from stdin)
+ *   northstar-admin disable|enable|logout EMAIL
+ *
+ * The database comes from NS_DATABASE_URL.  Password changes, disabling
+ * and logout bump the user's token_version, which revokes every session.
+ */
+#include <crypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#define ADMIN_BCRYPT_COST	10	/* same cost as auth.c's dummy hash */
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: northstar-admin list\n"
+	    "       northstar-admin add EMAIL NAME ceo|cs|sales   (password on stdin)\n"
+	    "       northstar-admin passwd EMAIL                  (password on stdin)\n"
+	    "       northstar-admin disable|enable|logout EMAIL\n"
+	    "The database is taken from NS_DATABASE_URL.\n");
+	return 2;
+}
+
+/* Read one line from stdin as the new password (8–1024 bytes). */
+static int
+admin_password_read(char *buf, size_t sz)
+{
+	size_t n;
+
+	if (fgets(buf, (int)sz, stdin) == NULL)
+		return -1;
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (n < 8) {
+		fprintf(stderr, "northstar-admin: the password must have at least 8 characters\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* bcrypt hash of password into out (CRYPT_OUTPUT_SIZE bytes). */
+static int
+admin_hash(const char *password, char *out, size_t outsz)
+{
+	char			 salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data	*cd = calloc(1, sizeof(*cd));
+	const char		*h;
+	int			 rc = -1;
+
+	if (cd == NULL || crypt_gensalt_rn("$2b$", ADMIN_BCRYPT_COST, NULL, 0, salt, sizeof(salt)) == NULL)
+		goto out;
+	h = crypt_r(password, salt, cd);
+	if (h != NULL && h[0] != '*' && strlen(h) < outsz) {
+		snprintf(out, outsz, "%s", h);
+		rc = 0;
+	}
+out:
+	free(cd);
+	return rc;
+}
+
+/* Run a statement and report how many rows it touched or printed. */
+static int
+admin_exec(PGconn *conn, const char *sql, int n, const char *const *vals, int want_rows)
+{
+	PGresult	*res = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
+	int		 i, rc = 0;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		for (i = 0; i < PQntuples(res); i++)
+			printf("%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
+	} else if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		if (want_rows && atoi(PQcmdTuples(res)) == 0) {
+			fprintf(stderr, "northstar-admin: no user with that e-mail\n");
+			rc = 1;
+		}
+	} else {
+		fprintf(stderr, "northstar-admin: %s", PQresultErrorMessage(res));
+		rc = 1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int
+admin_run(PGconn *conn, int argc, char *argv[])
+{
+	char		 pw[1100], hash[CRYPT_OUTPUT_SIZE];
+	const char	*cmd = argv[1];
+
+	if (strcmp(cmd, "list") == 0 && argc == 2)
+		return admin_exec(conn, "SELECT id, email, name, role, CASE WHEN disabled "
+		    "THEN 'disabled' ELSE 'active' END FROM app_users ORDER BY id", 0, NULL, 0);
+	if (strcmp(cmd, "add") == 0 && argc == 5) {
+		const char *vals[4] = { argv[2], argv[3], argv[4], hash };
+
+		if (admin_password_read(pw, sizeof(pw)) != 0 || admin_hash(pw, hash, sizeof(hash)) != 0)
+			return 1;
+		return admin_exec(conn, "INSERT INTO app_users (email, name, role, password_hash) "
+		    "VALUES (lower($1), $2, $3, $4)", 4, vals, 1);
+	}
+	if (strcmp(cmd, "passwd") == 0 && argc == 3) {
+		const char *vals[2] = { argv[2], hash };
+
+		if (admin_password_read(pw, sizeof(pw)) != 0 || admin_hash(pw, hash, sizeof(hash)) != 0)
+			return 1;
+		return admin_exec(conn, "UPDATE app_users SET password_hash = $2, "
+		    "token_version = token_version + 1 WHERE email = lower($1)", 2, vals, 1);
+	}
+	if (argc == 3 && (strcmp(cmd, "disable") == 0 || strcmp(cmd, "enable") == 0 ||
+	    strcmp(cmd, "logout") == 0)) {
+		const char *vals[2] = { argv[2], cmd };
+
+		return admin_exec(conn, "UPDATE app_users SET token_version = token_version + 1, "
+		    "disabled = CASE $2 WHEN 'disable' THEN true WHEN 'enable' THEN false "
+		    "ELSE disabled END WHERE email = lower($1)", 2, vals, 1);
+	}
+	return usage();
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*url = getenv("NS_DATABASE_URL");
+	PGconn		*conn;
+	int		 rc;
+
+	if (argc < 2)
+		return usage();
+	if (url == NULL || *url == '\0') {
+		fprintf(stderr, "northstar-admin: set NS_DATABASE_URL (e.g. postgresql:///northstar?host=/path/to/run&port=5432)\n");
+		return 2;
+	}
+	conn = PQconnectdb(url);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "northstar-admin: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		return 1;
+	}
+	rc = admin_run(conn, argc, argv);
+	PQfinish(conn);
+	return rc;
+}

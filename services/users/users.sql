@@ -1,0 +1,391 @@
+-- users.sql — the SQL behind services/users: one function per endpoint, each returning the
+-- endpoint's whole JSON answer.  Formulas: docs/metrics.md ("Customer success", "Customers");
+-- answers: docs/api/users.md.  Parameters arrive validated by the route table ($1 user id,
+-- $2 role, then the declared parameters, then from/to/days, then as_of, then the path id).
+CREATE SCHEMA IF NOT EXISTS api;
+
+-- Row scope for lists of individual customers: ceo sees every customer, cs those it owns
+-- (customers.cs_owner_id), sales those it owns (customers.sales_owner_id) or has an opportunity on.
+CREATE OR REPLACE FUNCTION api.users_in_scope(p_user int, p_role text, p_customer int, p_cs_owner int,
+                                              p_sales_owner int) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT CASE p_role
+           WHEN 'ceo' THEN true
+           WHEN 'cs' THEN p_cs_owner IS NOT DISTINCT FROM p_user
+           WHEN 'sales' THEN p_sales_owner IS NOT DISTINCT FROM p_user
+                             OR EXISTS (SELECT 1 FROM opportunities o
+                                        WHERE o.customer_id = p_customer AND o.owner_id = p_user)
+           ELSE false END
+$$;
+
+-- Health rows of day p_day: the snapshot when one exists (users_refresh), else computed live.
+CREATE OR REPLACE FUNCTION api.users_health_rows(p_day date) RETURNS SETOF users_health_daily
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM users_health_days WHERE day = p_day) THEN
+    RETURN QUERY SELECT * FROM users_health_daily WHERE day = p_day;
+  ELSE
+    RETURN QUERY SELECT p_day, h.* FROM customer_health(p_day) h;
+  END IF;
+END $$;
+
+-- MRR at risk of one customer: all of it when high risk, half when medium, none when healthy.
+CREATE OR REPLACE FUNCTION api.users_mrr_at_risk(p_mrr_cents bigint, p_band text) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE p_band WHEN 'high_risk' THEN p_mrr_cents WHEN 'medium_risk' THEN p_mrr_cents / 2 ELSE 0 END
+$$;
+
+CREATE OR REPLACE FUNCTION api.users_action(p_band text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE p_band WHEN 'high_risk' THEN 'intervene' WHEN 'medium_risk' THEN 'schedule_check_in'
+                     ELSE 'upsell' END
+$$;
+
+-- Customer (logo) and revenue churn of the calendar month ending on p_end (p_end = last day of
+-- the month): churn movements ÷ paying customers at the start, (churn + contraction) ÷ MRR at
+-- the start, and the net variant (minus expansion and reactivation).
+CREATE OR REPLACE FUNCTION api.users_month_churn(p_end date) RETURNS json
+LANGUAGE sql STABLE AS $$
+  WITH s AS (SELECT (date_trunc('month', p_end) - interval '1 day')::date AS start_day),
+  base AS (SELECT count(*) AS customers, coalesce(sum(m.mrr_cents), 0) AS mrr FROM s, mrr_at(s.start_day) m),
+  mv AS (SELECT count(*) FILTER (WHERE kind = 'churn') AS churned,
+                coalesce(-sum(delta_cents) FILTER (WHERE kind IN ('churn', 'contraction')), 0) AS lost,
+                coalesce(-sum(delta_cents), 0) AS net_lost
+           FROM s, mrr_movements(s.start_day, p_end)
+          WHERE kind <> 'new')
+  SELECT json_build_object(
+           'month', to_char(p_end, 'YYYY-MM'),
+           'customers_at_start', base.customers,
+           'churned_customers', mv.churned,
+           'customer_churn_rate', api.pct(mv.churned, base.customers),
+           'mrr_at_start', api.money(base.mrr),
+           'revenue_churn_rate', api.pct(mv.lost, base.mrr),
+           'net_revenue_churn_rate', api.pct(mv.net_lost, base.mrr))
+    FROM base, mv
+$$;
+
+-- Trial-to-paid over the 30 days ending p_day (docs/metrics.md): trials started in the window
+-- whose trial ended before p_day; converted = has converted_at by the end of p_day.  Average days
+-- to convert: signup → converted_at of the customers converting in the window.
+CREATE OR REPLACE FUNCTION api.users_trials(p_day date) RETURNS json
+LANGUAGE sql STABLE AS $$
+  SELECT json_build_object(
+    'trials_ended', t.ended, 'converted', t.conv,
+    'trial_to_paid_rate', api.pct(t.conv, t.ended),
+    'avg_days_to_convert', (SELECT round(avg(extract(epoch FROM c.converted_at - c.signup_at) / 86400.0), 1)
+                              FROM customers c
+                             WHERE c.converted_at >= ns_day_start(p_day - 29)
+                               AND c.converted_at < ns_day_start(p_day + 1)))
+  FROM (SELECT count(*) AS ended,
+               count(*) FILTER (WHERE c.converted_at < ns_day_start(p_day + 1)) AS conv
+          FROM customers c
+         WHERE c.trial_started_on BETWEEN p_day - 29 AND p_day AND c.trial_ends_on < p_day) t
+$$;
+
+-- Active trials on p_day: trial running that day, not converted and not churned by its end.
+CREATE OR REPLACE FUNCTION api.users_active_trials(p_day date) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+  SELECT count(*) FROM customers c
+   WHERE c.trial_started_on <= p_day AND c.trial_ends_on >= p_day
+     AND (c.converted_at IS NULL OR c.converted_at >= ns_day_start(p_day + 1))
+     AND (c.churned_at IS NULL OR c.churned_at >= ns_day_start(p_day + 1))
+$$;
+
+-- NPS over [p_from, p_to] from the daily rollup: (promoters − detractors) ÷ answers × 100.
+CREATE OR REPLACE FUNCTION api.users_nps(p_from date, p_to date) RETURNS json
+LANGUAGE sql STABLE AS $$
+  SELECT json_build_object('from', p_from, 'to', p_to,
+           'responses', coalesce(sum(nps_promoters + nps_passives + nps_detractors), 0),
+           'promoters', coalesce(sum(nps_promoters), 0), 'passives', coalesce(sum(nps_passives), 0),
+           'detractors', coalesce(sum(nps_detractors), 0),
+           'nps', api.pct(sum(nps_promoters) - sum(nps_detractors),
+                          sum(nps_promoters + nps_passives + nps_detractors)))
+    FROM metrics_daily WHERE day BETWEEN p_from AND p_to
+$$;
+
+-- GET /api/users/summary — company-wide customer KPIs as of p_as_of, each with the value of the
+-- previous period (point-in-time and "today" values: the day before; 30-day windows: the 30 days
+-- before; WAU: 7 days before; MAU: 30 days before; churn: the month before; NPS: the 90 days before).
+CREATE OR REPLACE FUNCTION api.users_summary(p_user int, p_role text, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d     date := coalesce(p_as_of, api.today());
+  m_end date := (date_trunc('month', coalesce(p_as_of, api.today())) - interval '1 day')::date;
+  t     metrics_daily;
+  y     metrics_daily;
+  w     metrics_daily;
+  mo    metrics_daily;
+BEGIN
+  SELECT * INTO t FROM metrics_daily WHERE day = d;
+  SELECT * INTO y FROM metrics_daily WHERE day = d - 1;
+  SELECT * INTO w FROM metrics_daily WHERE day = d - 7;
+  SELECT * INTO mo FROM metrics_daily WHERE day = d - 30;
+  RETURN json_build_object(
+    'as_of', d,
+    'total_customers', json_build_object('value', coalesce(t.paying_customers, 0),
+                                         'previous', coalesce(y.paying_customers, 0)),
+    'active_customers_30d', json_build_object(
+        'value', (SELECT count(DISTINCT customer_id) FROM customer_daily
+                   WHERE day BETWEEN d - 29 AND d AND events > 0),
+        'previous', (SELECT count(DISTINCT customer_id) FROM customer_daily
+                      WHERE day BETWEEN d - 59 AND d - 30 AND events > 0)),
+    'new_signups_today', json_build_object('value', coalesce(t.new_customers, 0),
+                                           'previous', coalesce(y.new_customers, 0)),
+    'active_trials', json_build_object('value', api.users_active_trials(d),
+                                       'previous', api.users_active_trials(d - 1)),
+    'churned_today', json_build_object('value', coalesce(t.churned_customers, 0),
+                                       'previous', coalesce(y.churned_customers, 0)),
+    'trials_30d', json_build_object('value', api.users_trials(d), 'previous', api.users_trials(d - 30)),
+    'dau', json_build_object('value', coalesce(t.active_users, 0), 'previous', coalesce(y.active_users, 0)),
+    'wau', json_build_object('value', coalesce(t.wau, 0), 'previous', coalesce(w.wau, 0)),
+    'mau', json_build_object('value', coalesce(t.mau, 0), 'previous', coalesce(mo.mau, 0)),
+    'dau_mau_pct', json_build_object('value', api.pct(t.active_users, t.mau),
+                                     'previous', api.pct(y.active_users, y.mau)),
+    'churn_last_month', json_build_object(
+        'value', api.users_month_churn(m_end),
+        'previous', api.users_month_churn((date_trunc('month', m_end) - interval '1 day')::date)),
+    'nps_90d', json_build_object('value', api.users_nps(d - 89, d), 'previous', api.users_nps(d - 179, d - 90)));
+END $$;
+
+-- GET /api/users/health-scores — health score of every paying customer on p_as_of, filtered by
+-- band, sorted, paginated.  cs sees only the customers it owns; "company" is company-wide.
+CREATE OR REPLACE FUNCTION api.users_health(p_user int, p_role text, p_risk text, p_sort text,
+                                            p_limit text, p_offset text, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d    date := coalesce(p_as_of, api.today());
+  band text := CASE p_risk WHEN 'high' THEN 'high_risk' WHEN 'medium' THEN 'medium_risk'
+                           WHEN 'healthy' THEN 'healthy' END;
+  res  json;
+BEGIN
+  WITH h AS (SELECT * FROM api.users_health_rows(d)),
+  company AS (
+    SELECT json_build_object(
+             'customers', count(*),
+             'high_risk', count(*) FILTER (WHERE risk_band = 'high_risk'),
+             'medium_risk', count(*) FILTER (WHERE risk_band = 'medium_risk'),
+             'healthy', count(*) FILTER (WHERE risk_band = 'healthy'),
+             'average_score', round(avg(health_score), 1),
+             'mrr', api.money(coalesce(sum(mrr_cents), 0)),
+             'mrr_at_risk', api.money(coalesce(sum(api.users_mrr_at_risk(mrr_cents, risk_band)), 0))) AS j
+      FROM h),
+  rows AS (
+    SELECT h.*, c.name, api.users_mrr_at_risk(h.mrr_cents, h.risk_band) AS at_risk
+      FROM h JOIN customers c ON c.id = h.customer_id
+     WHERE (band IS NULL OR h.risk_band = band)
+       AND api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)),
+  page AS (
+    SELECT r.*, row_number() OVER (ORDER BY
+              CASE WHEN p_sort = 'mrr_at_risk' THEN -r.at_risk END,
+              CASE WHEN p_sort = 'mrr_at_risk' THEN -r.mrr_cents END,
+              CASE WHEN p_sort = 'score' THEN r.health_score END,
+              CASE WHEN p_sort = 'name' THEN r.name END,
+              r.customer_id) AS ord
+      FROM rows r)
+  SELECT json_build_object(
+           'as_of', d, 'risk', p_risk, 'sort', p_sort,
+           'limit', p_limit::int, 'offset', p_offset::int,
+           'total', (SELECT count(*) FROM rows),
+           'company', (SELECT j FROM company),
+           'customers', coalesce((
+             SELECT json_agg(json_build_object(
+                      'customer_id', p.customer_id, 'name', p.name,
+                      'health_score', p.health_score, 'risk_band', p.risk_band,
+                      'usage', p.usage_score, 'adoption', p.adoption_score,
+                      'support', p.support_score, 'payment', p.payment_score,
+                      'action', api.users_action(p.risk_band),
+                      'mrr', api.money(p.mrr_cents), 'mrr_at_risk', api.money(p.at_risk),
+                      'active_days_30d', p.active_days_30d, 'active_users_30d', p.active_users_30d,
+                      'seats', p.seats, 'tickets_30d', p.tickets_30d,
+                      'open_urgent_tickets', p.open_urgent_tickets, 'low_csat_90d', p.low_csat_90d,
+                      'failed_payments_60d', p.failed_payments_60d, 'chargebacks_90d', p.chargebacks_90d)
+                      ORDER BY p.ord)
+               FROM page p
+              WHERE p.ord > p_offset::int AND p.ord <= p_offset::int + p_limit::int), '[]'::json))
+    INTO res;
+  RETURN res;
+END $$;
+
+-- MRR of one customer on day p_day.
+CREATE OR REPLACE FUNCTION api.users_customer_mrr(p_customer int, p_day date) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(sum(mrr_cents), 0)::bigint FROM subscriptions
+   WHERE customer_id = p_customer AND valid_from <= p_day AND (valid_to IS NULL OR valid_to > p_day)
+$$;
+
+-- GET /api/users/customers/{id} — one customer's drill-down as of p_as_of.  404 when there is no
+-- such customer, 403 when a cs user does not own it.
+CREATE OR REPLACE FUNCTION api.users_customer(p_user int, p_role text, p_as_of date, p_id int)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d    date := coalesce(p_as_of, api.today());
+  c    customers;
+  eod  timestamptz := ns_day_start(coalesce(p_as_of, api.today()) + 1);
+  h    users_health_daily;
+BEGIN
+  SELECT * INTO c FROM customers WHERE id = p_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'NS404', MESSAGE = format('no customer %s', p_id);
+  END IF;
+  IF NOT api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'NS403', MESSAGE = format('customer %s is not one of yours', p_id);
+  END IF;
+  IF EXISTS (SELECT 1 FROM users_health_days WHERE day = d) THEN
+    SELECT * INTO h FROM users_health_daily WHERE day = d AND customer_id = p_id;
+  ELSE
+    SELECT d, x.* INTO h FROM customer_health(d) x WHERE x.customer_id = p_id;
+  END IF;
+  RETURN json_build_object(
+    'as_of', d,
+    'profile', json_build_object(
+       'id', c.id, 'name', c.name, 'email', c.email, 'segment', c.segment, 'country', c.country,
+       'channel', c.channel, 'signup_at', c.signup_at, 'trial_started_on', c.trial_started_on,
+       'trial_ends_on', c.trial_ends_on, 'converted_at', c.converted_at, 'churned_at', c.churned_at,
+       'cs_owner', (SELECT json_build_object('id', u.id, 'name', u.name) FROM app_users u WHERE u.id = c.cs_owner_id),
+       'sales_owner', (SELECT json_build_object('id', u.id, 'name', u.name) FROM app_users u WHERE u.id = c.sales_owner_id)),
+    'plan', coalesce((SELECT json_agg(json_build_object('plan', p.code, 'name', p.name, 'quantity', s.quantity,
+                                                       'mrr', api.money(s.mrr_cents), 'since', s.valid_from,
+                                                       'until', s.valid_to) ORDER BY s.valid_from, s.id)
+                        FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+                       WHERE s.customer_id = c.id AND s.valid_from <= d
+                         AND (s.valid_to IS NULL OR s.valid_to > d)), '[]'::json),
+    'mrr', api.money(api.users_customer_mrr(c.id, d)),
+    -- MRR on the last day of each of the 12 months before d's month, then on d
+    'mrr_history', (SELECT json_agg(json_build_object('day', x.day, 'mrr', api.money(api.users_customer_mrr(c.id, x.day)))
+                                    ORDER BY x.day)
+                      FROM (SELECT (date_trunc('month', d) - make_interval(months => k) - interval '1 day')::date AS day
+                              FROM generate_series(0, 11) k
+                            UNION SELECT d) x),
+    'health', CASE WHEN h.customer_id IS NULL THEN NULL ELSE json_build_object(
+       'health_score', h.health_score, 'risk_band', h.risk_band, 'action', api.users_action(h.risk_band),
+       'usage', h.usage_score, 'adoption', h.adoption_score, 'support', h.support_score,
+       'payment', h.payment_score, 'mrr_at_risk', api.money(api.users_mrr_at_risk(h.mrr_cents, h.risk_band))) END,
+    'health_history', coalesce((SELECT json_agg(json_build_object('day', x.day, 'health_score', x.health_score,
+                                                                 'risk_band', x.risk_band) ORDER BY x.day)
+                                  FROM users_health_daily x
+                                 WHERE x.customer_id = c.id AND x.day BETWEEN d - 365 AND d), '[]'::json),
+    -- weekly usage over the 12 weeks ending on d (week i = days d-7i-6 .. d-7i)
+    'usage_trend', (SELECT json_agg(json_build_object('week_end', d - 7 * k,
+                                      'active_days', (SELECT count(*) FROM customer_daily x WHERE x.customer_id = c.id
+                                                       AND x.day BETWEEN d - 7 * k - 6 AND d - 7 * k AND x.events > 0),
+                                      'events', (SELECT coalesce(sum(x.events), 0) FROM customer_daily x
+                                                  WHERE x.customer_id = c.id AND x.day BETWEEN d - 7 * k - 6 AND d - 7 * k),
+                                      'sessions', (SELECT coalesce(sum(x.sessions), 0) FROM customer_daily x
+                                                    WHERE x.customer_id = c.id AND x.day BETWEEN d - 7 * k - 6 AND d - 7 * k),
+                                      'feature_uses', (SELECT coalesce(sum(x.feature_uses), 0) FROM customer_daily x
+                                                        WHERE x.customer_id = c.id AND x.day BETWEEN d - 7 * k - 6 AND d - 7 * k))
+                                    ORDER BY k DESC)
+                      FROM generate_series(0, 11) k),
+    -- features used in the 90 days ending on d
+    'features_used', coalesce((SELECT json_agg(json_build_object('feature', f.feature, 'uses', f.n, 'last_used', f.last)
+                                               ORDER BY f.n DESC, f.feature)
+                                 FROM (SELECT e.feature, count(*) AS n, max(e.occurred_at) AS last FROM events e
+                                        WHERE e.customer_id = c.id AND e.type = 'feature_used' AND e.feature IS NOT NULL
+                                          AND e.occurred_at >= ns_day_start(d - 89) AND e.occurred_at < eod
+                                        GROUP BY 1) f), '[]'::json),
+    'open_tickets', coalesce((SELECT json_agg(json_build_object('id', t.id, 'opened_at', t.opened_at, 'priority', t.priority)
+                                              ORDER BY t.opened_at)
+                                FROM support_tickets t
+                               WHERE t.customer_id = c.id AND t.opened_at < eod
+                                 AND (t.resolved_at IS NULL OR t.resolved_at >= eod)), '[]'::json),
+    'nps', coalesce((SELECT json_agg(json_build_object('answered_at', n.answered_at, 'score', n.score) ORDER BY n.answered_at)
+                       FROM nps_responses n WHERE n.customer_id = c.id AND n.answered_at < eod), '[]'::json),
+    -- billing events of the 365 days ending on d, newest first
+    'payments', coalesce((SELECT json_agg(json_build_object('occurred_at', b.occurred_at, 'kind', b.kind,
+                                                           'amount', api.money(b.amount_cents)) ORDER BY b.occurred_at DESC, b.id DESC)
+                            FROM billing_events b
+                           WHERE b.customer_id = c.id AND b.occurred_at >= ns_day_start(d - 364) AND b.occurred_at < eod), '[]'::json));
+END $$;
+
+-- GET /api/users/cohorts — retention matrix.  A cohort is the customers whose first payment
+-- (converted_at) falls in one period (month or ISO week); period k is the k-th period after it.
+-- logos: % of the cohort paying (MRR > 0) on the last day of period k; revenue: cohort MRR on that
+-- day ÷ cohort MRR on the last day of period 0 (can exceed 100 %).  Days after p_as_of are not
+-- measured; the current period is measured on p_as_of.  p_months: cohorts starting in the last
+-- p_months months (including the current one).
+CREATE OR REPLACE FUNCTION api.users_cohorts(p_user int, p_role text, p_period text, p_metric text,
+                                             p_months text, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d     date := coalesce(p_as_of, api.today());
+  step  interval := CASE p_period WHEN 'week' THEN interval '1 week' ELSE interval '1 month' END;
+  first date := date_trunc(CASE p_period WHEN 'week' THEN 'week' ELSE 'month' END,
+                           date_trunc('month', coalesce(p_as_of, api.today())) - make_interval(months => p_months::int - 1))::date;
+  res   json;
+BEGIN
+  WITH periods AS (
+    SELECT row_number() OVER (ORDER BY g) AS i, g::date AS start, (g + step)::date - 1 AS last
+      FROM generate_series(first, d, step) g
+  ), members AS (
+    SELECT c.id, p.start AS cohort, p.i
+      FROM customers c JOIN periods p
+        ON c.converted_at >= ns_day_start(p.start) AND c.converted_at < ns_day_start(p.last + 1)
+     WHERE c.converted_at < ns_day_start(d + 1)
+  ), cells AS (  -- (cohort, k, measurement day)
+    SELECT m.cohort, (p.i - m.i)::int AS k, least(p.last, d) AS day
+      FROM (SELECT DISTINCT cohort, i FROM members) m
+      JOIN periods p ON p.i >= m.i
+  ), mrr AS (  -- MRR per member and measurement day
+    SELECT x.cohort, x.k, s.customer_id, sum(s.mrr_cents) AS mrr
+      FROM cells x
+      JOIN members m ON m.cohort = x.cohort
+      JOIN subscriptions s ON s.customer_id = m.id AND s.valid_from <= x.day AND (s.valid_to IS NULL OR s.valid_to > x.day)
+     GROUP BY 1, 2, 3
+  ), agg AS (
+    SELECT x.cohort, x.k, x.day,
+           count(*) FILTER (WHERE mrr.mrr > 0) AS paying, coalesce(sum(mrr.mrr), 0) AS mrr
+      FROM cells x LEFT JOIN mrr ON mrr.cohort = x.cohort AND mrr.k = x.k
+     GROUP BY 1, 2, 3
+  )
+  SELECT json_build_object(
+    'as_of', d, 'period', p_period, 'metric', p_metric, 'months', p_months::int,
+    'cohorts', coalesce(json_agg(json_build_object(
+        'cohort', r.cohort, 'size', r.size, 'starting_mrr', api.money(r.mrr0),
+        'retention', r.retention) ORDER BY r.cohort), '[]'::json))
+    INTO res
+    FROM (SELECT a.cohort,
+                 (SELECT count(*) FROM members m WHERE m.cohort = a.cohort) AS size,
+                 max(a.mrr) FILTER (WHERE a.k = 0) AS mrr0,
+                 json_agg(CASE WHEN p_metric = 'revenue'
+                               THEN api.pct(a.mrr, (SELECT b.mrr FROM agg b WHERE b.cohort = a.cohort AND b.k = 0))
+                               ELSE api.pct(a.paying, (SELECT count(*) FROM members m WHERE m.cohort = a.cohort)) END
+                          ORDER BY a.k) AS retention
+            FROM agg a GROUP BY a.cohort) r;
+  RETURN res;
+END $$;
+
+-- GET /api/users/customers — the customer list with plan, MRR and status on p_as_of; rows limited
+-- to the caller's own customers for cs and sales; "company" totals are company-wide.
+CREATE OR REPLACE FUNCTION api.users_customers(p_user int, p_role text, p_status text, p_limit text,
+                                               p_offset text, p_as_of date)
+RETURNS json LANGUAGE sql STABLE AS $$
+  WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
+  m AS (SELECT s.customer_id, sum(s.mrr_cents) AS mrr, sum(s.quantity) AS seats,
+               (array_agg(p.code ORDER BY s.mrr_cents DESC, s.id))[1] AS plan
+          FROM d, subscriptions s JOIN plans p ON p.id = s.plan_id
+         WHERE s.valid_from <= d.d AND (s.valid_to IS NULL OR s.valid_to > d.d)
+         GROUP BY 1),
+  c AS (SELECT c.*, coalesce(m.mrr, 0) AS mrr, m.seats, m.plan,
+               CASE WHEN coalesce(m.mrr, 0) > 0 THEN 'paying'
+                    WHEN c.churned_at < ns_day_start(d.d + 1) THEN 'churned'
+                    WHEN c.trial_ends_on >= d.d AND c.trial_started_on <= d.d THEN 'trial'
+                    ELSE 'inactive' END AS status
+          FROM d, customers c LEFT JOIN m ON m.customer_id = c.id
+         WHERE c.signup_at < ns_day_start(d.d + 1)),
+  rows AS (SELECT * FROM c WHERE (p_status = 'all' OR c.status = p_status)
+                             AND api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))
+  SELECT json_build_object(
+    'as_of', (SELECT d FROM d), 'status', p_status, 'limit', p_limit::int, 'offset', p_offset::int,
+    'total', (SELECT count(*) FROM rows),
+    'company', (SELECT json_build_object('customers', count(*), 'paying', count(*) FILTER (WHERE status = 'paying'),
+                                         'trial', count(*) FILTER (WHERE status = 'trial'),
+                                         'churned', count(*) FILTER (WHERE status = 'churned'),
+                                         'mrr', api.money(coalesce(sum(mrr), 0))) FROM c),
+    'customers', coalesce((SELECT json_agg(json_build_object(
+                   'customer_id', r.id, 'name', r.name, 'segment', r.segment, 'country', r.country,
+                   'channel', r.channel, 'status', r.status, 'plan', r.plan, 'seats', r.seats,
+                   'mrr', api.money(r.mrr), 'signup_at', r.signup_at, 'converted_at', r.converted_at,
+                   'churned_at', r.churned_at, 'cs_owner_id', r.cs_owner_id, 'sales_owner_id', r.sales_owner_id)
+                   ORDER BY r.mrr DESC, r.id)
+                   FROM (SELECT * FROM rows ORDER BY mrr DESC, id OFFSET p_offset::int LIMIT p_limit::int) r), '[]'::json))
+$$;

@@ -1,0 +1,178 @@
+-- 520_users.sql — pre-aggregates of the users (customer-success) service: daily health-score
+-- snapshots and feature-to-feature transitions, with an incremental refresh run by the users
+-- service's periodic job (users_refresh()).  Definitions: docs/metrics.md "Customer success".
+SET client_min_messages = warning;
+
+-- One row per customer paying on day, exactly the columns of customer_health(day).
+CREATE TABLE IF NOT EXISTS users_health_daily (
+    day                   date NOT NULL,
+    customer_id           int NOT NULL,
+    mrr_cents             bigint NOT NULL,
+    seats                 int NOT NULL,
+    active_days_30d       int NOT NULL,
+    active_users_30d      int NOT NULL,
+    tickets_30d           int NOT NULL,
+    open_urgent_tickets   int NOT NULL,
+    low_csat_90d          int NOT NULL,
+    failed_payments_60d   int NOT NULL,
+    chargebacks_90d       int NOT NULL,
+    usage_score           int NOT NULL,
+    adoption_score        int NOT NULL,
+    support_score         int NOT NULL,
+    payment_score         int NOT NULL,
+    health_score          int NOT NULL,
+    risk_band             text NOT NULL,
+    PRIMARY KEY (day, customer_id)
+);
+CREATE INDEX IF NOT EXISTS users_health_daily_customer_idx ON users_health_daily (customer_id, day);
+
+-- The days that have a complete snapshot (a day without a row here is computed live).
+CREATE TABLE IF NOT EXISTS users_health_days (
+    day          date PRIMARY KEY,
+    computed_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- Feature-to-feature transitions inside sessions: consecutive feature_used events of one
+-- session (ordered by time), attributed to the day of the second event.
+CREATE TABLE IF NOT EXISTS users_transitions_daily (
+    day           date NOT NULL,
+    from_feature  text NOT NULL,
+    to_feature    text NOT NULL,
+    n             integer NOT NULL,
+    PRIMARY KEY (day, from_feature, to_feature)
+);
+
+-- Days of users_transitions_daily that must be recomputed (filled by the events trigger below).
+CREATE TABLE IF NOT EXISTS users_dirty_days (
+    day  date PRIMARY KEY
+);
+
+-- Bookkeeping: the zone and the last day the transitions were built for.
+CREATE TABLE IF NOT EXISTS users_refresh_state (
+    id           boolean PRIMARY KEY DEFAULT true CHECK (id),
+    tz           text,
+    built_to     date,
+    refreshed_at timestamptz
+);
+INSERT INTO users_refresh_state (id) VALUES (true) ON CONFLICT DO NOTHING;
+
+-- Supporting indexes for the customer drill-down and the viral view.
+CREATE INDEX IF NOT EXISTS referrals_resulting_idx ON referrals (resulting_customer_id)
+    WHERE resulting_customer_id IS NOT NULL;
+
+-- Statement trigger on events: queue the reporting-zone days of feature_used rows.
+CREATE OR REPLACE FUNCTION users_mark_dirty() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('northstar.rollup_skip_dirty', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO users_dirty_days (day)
+        SELECT DISTINCT ns_day(occurred_at) FROM new_rows WHERE type = 'feature_used'
+        ORDER BY 1 ON CONFLICT DO NOTHING;
+    END IF;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        INSERT INTO users_dirty_days (day)
+        SELECT DISTINCT ns_day(occurred_at) FROM old_rows WHERE type = 'feature_used'
+        ORDER BY 1 ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER events_users_dirty_ins AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION users_mark_dirty();
+CREATE OR REPLACE TRIGGER events_users_dirty_upd AFTER UPDATE ON events
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION users_mark_dirty();
+CREATE OR REPLACE TRIGGER events_users_dirty_del AFTER DELETE ON events REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION users_mark_dirty();
+
+-- Recompute the transitions of the reporting-zone days p_lo .. p_hi (delete + insert).
+CREATE OR REPLACE FUNCTION users_transitions_compute(p_lo date, p_hi date) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM users_transitions_daily WHERE day BETWEEN p_lo AND p_hi;
+    INSERT INTO users_transitions_daily (day, from_feature, to_feature, n)
+    SELECT ns_day(t.occurred_at), t.prev, t.feature, count(*)
+    FROM (
+        SELECT e.occurred_at, e.feature,
+               lag(e.feature) OVER (PARTITION BY e.session_id ORDER BY e.occurred_at, e.feature) AS prev
+        FROM events e
+        -- a session may start before midnight: look back one day for its previous event
+        WHERE e.occurred_at >= ns_day_start(p_lo - 1) AND e.occurred_at < ns_day_start(p_hi + 1)
+          AND e.type = 'feature_used' AND e.feature IS NOT NULL AND e.session_id IS NOT NULL
+    ) t
+    WHERE t.prev IS NOT NULL AND t.occurred_at >= ns_day_start(p_lo)
+    GROUP BY 1, 2, 3;
+END
+$$;
+
+-- Snapshot the health scores of day p_day (delete + insert).
+CREATE OR REPLACE FUNCTION users_health_snapshot(p_day date) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM users_health_daily WHERE day = p_day;
+    INSERT INTO users_health_daily SELECT p_day, h.* FROM customer_health(p_day) h;
+    INSERT INTO users_health_days (day, computed_at) VALUES (p_day, now())
+    ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at;
+END
+$$;
+
+-- The periodic refresh (users service job): today's health snapshot (always), yesterday's and
+-- the last 12 month-ends when missing; transitions of the dirty days, of today, and a full build
+-- the first time (or after a change of northstar.tz).  Returns the number of days computed.
+CREATE OR REPLACE FUNCTION users_refresh() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    today  date := ns_today();
+    st     users_refresh_state;
+    d      date;
+    lo     date;
+    n      integer := 0;
+    v_days date[];
+    r      record;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('northstar.users_refresh')::bigint) THEN
+        RETURN 0;
+    END IF;
+    SELECT * INTO st FROM users_refresh_state;
+    IF st.tz IS DISTINCT FROM ns_tz() OR st.built_to IS NULL THEN
+        DELETE FROM users_dirty_days;
+        DELETE FROM users_health_daily;
+        DELETE FROM users_health_days;
+        lo := coalesce((SELECT ns_day(min(occurred_at)) FROM events), today);
+        PERFORM users_transitions_compute(lo, today);
+        n := n + (today - lo + 1);
+    ELSE
+        WITH del AS (DELETE FROM users_dirty_days RETURNING day)
+        SELECT array_agg(day) INTO v_days FROM del;
+        v_days := coalesce(v_days, '{}') || ARRAY(SELECT generate_series(least(st.built_to, today), today,
+                                                                          interval '1 day')::date);
+        FOR r IN
+            SELECT min(x) AS lo, max(x) AS hi
+            FROM (SELECT x, x - (row_number() OVER (ORDER BY x))::int AS grp
+                  FROM (SELECT DISTINCT x FROM unnest(v_days) x) s) s
+            GROUP BY grp ORDER BY 1
+        LOOP
+            PERFORM users_transitions_compute(r.lo, r.hi);
+            n := n + (r.hi - r.lo + 1);
+        END LOOP;
+    END IF;
+    UPDATE users_refresh_state SET tz = ns_tz(), built_to = today, refreshed_at = now();
+
+    PERFORM users_health_snapshot(today);
+    n := n + 1;
+    FOR d IN
+        SELECT x::date FROM (
+            SELECT today - 1 AS x
+            UNION SELECT (date_trunc('month', today) - make_interval(months => k) - interval '1 day')::date
+            FROM generate_series(0, 11) k) s
+        WHERE NOT EXISTS (SELECT 1 FROM users_health_days h WHERE h.day = s.x)
+    LOOP
+        PERFORM users_health_snapshot(d);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;

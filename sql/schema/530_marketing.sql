@@ -1,0 +1,125 @@
+-- Marketing pre-aggregates (traffic by source, revenue attributed to campaigns) and their incremental refresh.
+SET client_min_messages = warning;
+
+-- Sessions per reporting day and traffic source.  A session is one session_start event (the same
+-- unit as metrics_daily.sessions); its source is that event's source ('unknown' when NULL).  A
+-- session *bounced* when its session_id has at most one page_view event on that day (or no
+-- session_id); it *converted* when its session_id has an order event on that day.
+CREATE TABLE IF NOT EXISTS marketing_traffic_daily (
+    day                 date NOT NULL,
+    source              text NOT NULL,
+    sessions            integer NOT NULL,
+    bounced_sessions    integer NOT NULL,
+    converted_sessions  integer NOT NULL,
+    PRIMARY KEY (day, source)
+);
+
+-- Order revenue per reporting day attributed to a campaign by the attribution rule of
+-- docs/metrics.md ("## Marketing"): an order belongs to the acquisition campaign of its customer
+-- (customers.campaign_id), on the day it was placed; gross total_cents like metrics_daily.revenue_cents.
+CREATE TABLE IF NOT EXISTS marketing_campaign_daily (
+    day            date NOT NULL,
+    campaign_id    int NOT NULL,
+    revenue_cents  bigint NOT NULL,
+    orders         integer NOT NULL,
+    PRIMARY KEY (day, campaign_id)
+);
+CREATE INDEX IF NOT EXISTS marketing_campaign_daily_campaign_idx ON marketing_campaign_daily (campaign_id, day);
+
+-- Which version of each metrics_daily day the two tables above were computed from: the day is
+-- stale when metrics_daily.refreshed_at moved (rollup_refresh()/rollup_rebuild() recomputed it).
+CREATE TABLE IF NOT EXISTS marketing_rollup_days (
+    day                  date PRIMARY KEY,
+    source_refreshed_at  timestamptz NOT NULL
+);
+
+-- Lookups used by the marketing endpoints on the raw tables (small windows only).
+CREATE INDEX IF NOT EXISTS leads_mql_at_idx ON leads (mql_at) WHERE mql_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS leads_sql_at_idx ON leads (sql_at) WHERE sql_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS customers_campaign_converted_idx ON customers (converted_at, campaign_id)
+    WHERE converted_at IS NOT NULL;
+
+-- Recompute both pre-aggregates for the reporting days p_lo .. p_hi (delete + insert).
+CREATE OR REPLACE FUNCTION marketing_compute_range(p_lo date, p_hi date) RETURNS void
+LANGUAGE plpgsql
+SET work_mem = '64MB'
+AS $$
+DECLARE
+    tz     text := ns_tz();
+    lo_ts  timestamptz := ns_day_start(p_lo);
+    hi_ts  timestamptz := ns_day_start(p_hi + 1);
+BEGIN
+    DELETE FROM marketing_traffic_daily WHERE day BETWEEN p_lo AND p_hi;
+    DELETE FROM marketing_campaign_daily WHERE day BETWEEN p_lo AND p_hi;
+
+    INSERT INTO marketing_traffic_daily (day, source, sessions, bounced_sessions, converted_sessions)
+    SELECT s.day, s.source, count(*),
+           count(*) FILTER (WHERE coalesce(p.page_views, 0) <= 1),
+           count(*) FILTER (WHERE coalesce(p.orders, 0) > 0)
+    FROM (SELECT (e.occurred_at AT TIME ZONE tz)::date AS day, coalesce(e.source, 'unknown') AS source,
+                 e.session_id
+          FROM events e
+          WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts AND e.type = 'session_start') s
+    LEFT JOIN (SELECT (e.occurred_at AT TIME ZONE tz)::date AS day, e.session_id,
+                      count(*) FILTER (WHERE e.type = 'page_view') AS page_views,
+                      count(*) FILTER (WHERE e.type = 'order') AS orders
+               FROM events e
+               WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts
+                 AND e.type IN ('page_view', 'order') AND e.session_id IS NOT NULL
+               GROUP BY 1, 2) p ON p.day = s.day AND p.session_id = s.session_id
+    GROUP BY s.day, s.source;
+
+    INSERT INTO marketing_campaign_daily (day, campaign_id, revenue_cents, orders)
+    SELECT (o.ordered_at AT TIME ZONE tz)::date, c.campaign_id, sum(o.total_cents), count(*)
+    FROM orders o
+    JOIN customers c ON c.id = o.customer_id
+    WHERE o.ordered_at >= lo_ts AND o.ordered_at < hi_ts AND c.campaign_id IS NOT NULL
+    GROUP BY 1, 2;
+END
+$$;
+
+-- Bring the marketing pre-aggregates up to date with metrics_daily: recompute every day whose
+-- metrics_daily row was (re)computed since we last looked, drop days metrics_daily no longer has.
+-- Run by the marketing service's periodic job right after (and independently of) rollup_refresh().
+-- Concurrent callers do not queue: the loser returns 0.  Returns the number of days recomputed.
+-- XXX: a change of customers.campaign_id moves revenue on that customer's order days, which
+-- rollup_refresh() does not mark dirty; such days are corrected when they are next recomputed.
+CREATE OR REPLACE FUNCTION marketing_refresh() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    r  record;
+    n  integer := 0;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('northstar.marketing_rollup')::bigint) THEN
+        RETURN 0;
+    END IF;
+    DELETE FROM marketing_rollup_days k WHERE NOT EXISTS (SELECT 1 FROM metrics_daily m WHERE m.day = k.day);
+    DELETE FROM marketing_traffic_daily t
+     WHERE NOT EXISTS (SELECT 1 FROM marketing_rollup_days k WHERE k.day = t.day);
+    DELETE FROM marketing_campaign_daily t
+     WHERE NOT EXISTS (SELECT 1 FROM marketing_rollup_days k WHERE k.day = t.day);
+
+    CREATE TEMP TABLE IF NOT EXISTS marketing_stale (day date, refreshed_at timestamptz) ON COMMIT DROP;
+    TRUNCATE marketing_stale;
+    INSERT INTO marketing_stale
+    SELECT m.day, m.refreshed_at
+    FROM metrics_daily m
+    LEFT JOIN marketing_rollup_days k ON k.day = m.day
+    WHERE k.source_refreshed_at IS DISTINCT FROM m.refreshed_at;
+
+    FOR r IN
+        SELECT min(day) AS lo, max(day) AS hi
+        FROM (SELECT day, day - (row_number() OVER (ORDER BY day))::int AS grp FROM marketing_stale) s
+        GROUP BY grp ORDER BY 1
+    LOOP
+        PERFORM marketing_compute_range(r.lo, r.hi);
+        n := n + (r.hi - r.lo + 1);
+    END LOOP;
+
+    INSERT INTO marketing_rollup_days (day, source_refreshed_at)
+    SELECT day, refreshed_at FROM marketing_stale
+    ON CONFLICT (day) DO UPDATE SET source_refreshed_at = EXCLUDED.source_refreshed_at;
+    DROP TABLE marketing_stale;
+    RETURN n;
+END
+$$;

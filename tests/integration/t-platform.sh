@@ -1,0 +1,71 @@
+# t-platform.sh — the platform through nginx: health, the first figures,
+# the JSON error shape, ETags, logging, and PostgreSQL going away and back.
+CEO=$(login ceo@northstar.example)
+[ -n "$CEO" ] && ok "the CEO demo user signs in" || not_ok "the CEO demo user signs in"
+
+for s in revenue users marketing product alerts forecast; do
+  api GET /api/$s/health
+  check_status "health of $s answers 200" 200
+  check_eq "health of $s says status ok, db ok" "$(jq -c . <<<"$BODY")" '{"status":"ok","db":"ok"}'
+  check_eq "health of $s is never cached" "$(header Cache-Control)" "no-store"
+done
+
+api GET /api/revenue/summary "$CEO"
+check_status "revenue summary answers the CEO" 200
+check_eq "revenue summary is JSON in UTF-8" "$(header Content-Type)" "application/json; charset=utf-8"
+mrr_sql=$(sql "SELECT round(sum(mrr_cents) / 100.0, 2) FROM subscriptions
+               WHERE valid_from <= current_date AND (valid_to IS NULL OR valid_to > current_date)")
+prev_sql=$(sql "SELECT round(sum(mrr_cents) / 100.0, 2) FROM subscriptions
+                WHERE valid_from <= (current_date - interval '1 month')::date
+                  AND (valid_to IS NULL OR valid_to > (current_date - interval '1 month')::date)")
+check_num "MRR equals the sum over subscriptions in effect today" "$(jq .mrr <<<"$BODY")" "$mrr_sql"
+check_num "ARR is exactly 12 × MRR" "$(jq .arr <<<"$BODY")" "$(sql "SELECT $mrr_sql * 12")"
+growth_sql=$(sql "SELECT round(($mrr_sql - $prev_sql) * 100.0 / $prev_sql, 2)")
+check_num "MoM growth compares with the same day a month before" "$(jq .mom_growth_pct <<<"$BODY")" "$growth_sql"
+check_num "MRR is positive on the demo data" "$(jq '.mrr > 0' <<<"$BODY")" true
+
+etag=$(header ETag)
+api GET /api/revenue/summary "$CEO" -H "If-None-Match: $etag"
+check_status "a matching If-None-Match gives 304" 304
+
+api GET "/api/revenue/summary?as_of=2026-02-30" "$CEO"
+check_error "an impossible date is a 400 in the JSON error shape" 400 bad_request
+check_error_names "the error names the parameter" as_of
+api GET "/api/revenue/summary?asof=2026-01-01" "$CEO"
+check_error "an unknown parameter is a 400" 400 bad_request
+check_error_names "the error names the unknown parameter" asof
+api GET "/api/revenue/summary?as_of=2026-01-01&as_of=2026-01-02" "$CEO"
+check_error "a repeated parameter is a 400" 400 bad_request
+api GET "/api/revenue/summary?as_of=%27%3B%20DROP%20TABLE%20customers%3B--" "$CEO"
+check_error "SQL metacharacters are a 400, not an error from the database" 400 bad_request
+api GET /api/revenue/nope "$CEO"
+check_error "an unknown endpoint of a service is a 404" 404 not_found
+api GET /api/nope "$CEO"
+check_error "an unknown service is a 404" 404 not_found
+api POST /api/revenue/summary "$CEO"
+check_error "a wrong method is a 405" 405 method_not_allowed
+api GET /api/revenue/summary
+check_error "no credential is a 401" 401 unauthorized
+
+if grep -q 'svc=revenue method=GET path=/api/revenue/summary status=200 ms=[0-9.]* user=[0-9]* role=ceo' "$T_DIR/logs/revenue.log"; then
+  ok "each request is logged as one logfmt line with status, duration, user and role"
+else not_ok "each request is logged as one logfmt line" "$(tail -3 "$T_DIR/logs/revenue.log")"; fi
+
+# PostgreSQL goes away: 503 in the JSON error shape, no hang, no crash;
+# it comes back: 200 again without restarting any service.
+svc_pids() { for s in revenue users marketing product alerts forecast; do cat "$T_RUN/$s.pid"; done | tr '\n' ' '; }
+before=$(svc_pids)
+"$ROOT/scripts/stack.sh" pg-stop "$T_DIR"
+t0=$SECONDS
+api GET /api/revenue/health
+check_status "health answers 503 while PostgreSQL is down" 503
+check_eq "health says db down" "$(jq -r .db <<<"$BODY")" down
+api GET "/api/revenue/summary?as_of=2025-01-01" "$CEO"
+check_error "an uncached figure is a 503 while PostgreSQL is down" 503 db_unavailable
+[ $((SECONDS - t0)) -lt 10 ] && ok "answers come quickly while PostgreSQL is down" || not_ok "answers come quickly while PostgreSQL is down" "$((SECONDS - t0)) s"
+"$ROOT/scripts/stack.sh" pg-start "$T_DIR" >/dev/null
+for _ in $(seq 1 30); do api GET /api/revenue/health; [ "$STATUS" = 200 ] && break; sleep 0.5; done
+check_status "health is 200 again once PostgreSQL is back" 200
+api GET "/api/revenue/summary?as_of=2025-01-02" "$CEO"
+check_status "figures are served again once PostgreSQL is back" 200
+check_eq "no service was restarted meanwhile" "$(svc_pids)" "$before"

@@ -1,0 +1,85 @@
+/* test-csv.c — common/csv.c and http_etag: the CSV export and ETags. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+static void
+rows_become_csv_with_header(void **state)
+{
+	static const char json[] =
+	    "{\"total\":2,\"rows\":[{\"month\":\"2026-01-01\",\"mrr\":1234.50,\"note\":null},"
+	    "{\"month\":\"2026-02-01\",\"mrr\":-3.10,\"note\":\"a \\\"quoted\\\", text\"}]}";
+	size_t	 len;
+	char	*csv = csv_from_json_new(json, sizeof(json) - 1, "rows", &len);
+
+	(void)state;
+	assert_non_null(csv);
+	assert_string_equal(csv,
+	    "\"month\",\"mrr\",\"note\"\r\n"
+	    "\"2026-01-01\",1234.5,\r\n"
+	    "\"2026-02-01\",-3.1,\"a \"\"quoted\"\", text\"\r\n");
+	assert_int_equal(len, strlen(csv));
+	free(csv);
+}
+
+static void
+formula_cells_are_neutralised(void **state)
+{
+	static const char json[] = "{\"rows\":[{\"name\":\"=HYPERLINK(1)\"},{\"name\":\"@x\"}]}";
+	size_t	 len;
+	char	*csv = csv_from_json_new(json, sizeof(json) - 1, "rows", &len);
+
+	(void)state;
+	assert_string_equal(csv, "\"name\"\r\n\"'=HYPERLINK(1)\"\r\n\"'@x\"\r\n");
+	free(csv);
+}
+
+static void
+missing_array_gives_null(void **state)
+{
+	size_t len;
+
+	(void)state;
+	assert_null(csv_from_json_new("{\"rows\":3}", 10, "rows", &len));
+	assert_null(csv_from_json_new("not json", 8, "rows", &len));
+}
+
+static void
+empty_array_gives_empty_csv(void **state)
+{
+	size_t	 len;
+	char	*csv = csv_from_json_new("{\"rows\":[]}", 11, "rows", &len);
+
+	(void)state;
+	assert_non_null(csv);
+	assert_int_equal(len, 0);
+	free(csv);
+}
+
+static void
+etag_depends_on_every_byte(void **state)
+{
+	(void)state;
+	assert_true(http_etag("{\"a\":1}", 7) != http_etag("{\"a\":2}", 7));
+	assert_true(http_etag("abc", 3) == http_etag("abc", 3));
+	/* FNV-1a 64 of the empty string is its offset basis. */
+	assert_true(http_etag("", 0) == 1469598103934665603ULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rows_become_csv_with_header),
+		cmocka_unit_test(formula_cells_are_neutralised),
+		cmocka_unit_test(missing_array_gives_null),
+		cmocka_unit_test(empty_array_gives_empty_csv),
+		cmocka_unit_test(etag_depends_on_every_byte),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,197 @@
+/* test-params.c — common/param.c: query parsing and declarative validation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "internal.h"
+
+static const char *const gran[] = { "day", "week", "month", NULL };
+static const struct ns_param params[] = {
+	{ "months", NS_P_INT, 1, 24, NULL, "12" },
+	{ "granularity", NS_P_ENUM, 0, 0, gran, "day" },
+	{ "tag", NS_P_WORD, 0, 16, NULL, NULL },
+	{ "growth_pct", NS_P_NUM, -50, 100, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+static const struct ns_route route = { "GET", "/api/x", NS_ROLES_ALL, params,
+	NS_F_RANGE | NS_F_CSV | NS_F_ASOF, 30, "SELECT 1", "rows", NULL };
+
+static struct ns_req req;
+static char err[320];
+
+static int
+parse(const char *q)
+{
+	memset(&req, 0, sizeof(req));
+	req.route = &route;
+	err[0] = '\0';
+	return param_parse(&req, q, err, sizeof(err));
+}
+
+static void
+defaults_apply_when_absent(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(""), 0);
+	assert_string_equal(param_get(&req, "months"), "12");
+	assert_string_equal(param_get(&req, "granularity"), "day");
+	assert_null(param_get(&req, "tag"));
+	assert_null(param_get(&req, "from"));
+	assert_int_equal(req.want_csv, 0);
+}
+
+static void
+valid_values_are_kept_decoded(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("months=6&granularity=week&tag=spring%2D2026&from=2026-01-01&to=2026-02-28&format=csv"), 0);
+	assert_string_equal(param_get(&req, "months"), "6");
+	assert_string_equal(param_get(&req, "tag"), "spring-2026");
+	assert_string_equal(param_get(&req, "to"), "2026-02-28");
+	assert_int_equal(req.want_csv, 1);
+}
+
+static void
+unknown_parameter_is_named(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("monhts=6"), -1);
+	assert_non_null(strstr(err, "unknown parameter 'monhts'"));
+}
+
+static void
+repeated_parameter_is_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("months=6&months=7"), -1);
+	assert_non_null(strstr(err, "'months' is given more than once"));
+}
+
+static void
+out_of_range_integer_is_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("months=25"), -1);
+	assert_non_null(strstr(err, "'months' must be an integer from 1 to 24"));
+	assert_int_equal(parse("months=0"), -1);
+	assert_int_equal(parse("months=-1"), -1);
+	assert_int_equal(parse("months=1e3"), -1);
+	assert_int_equal(parse("months=99999999999999999999999"), -1);
+	assert_int_equal(parse("months=6%20"), -1);
+}
+
+static void
+impossible_dates_are_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("from=2026-02-30"), -1);
+	assert_non_null(strstr(err, "'from' must be a real date"));
+	assert_int_equal(parse("from=2026-13-01"), -1);
+	assert_int_equal(parse("from=2026-1-01"), -1);
+	assert_int_equal(parse("as_of=2024-02-29"), 0);
+	assert_int_equal(parse("as_of=2023-02-29"), -1);
+	assert_int_equal(parse("as_of=1900-02-29"), -1);
+	assert_int_equal(parse("as_of=2000-02-29"), 0);
+}
+
+static void
+reversed_and_huge_ranges_are_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("from=2026-03-01&to=2026-02-01"), -1);
+	assert_non_null(strstr(err, "'from' (2026-03-01) is after 'to' (2026-02-01)"));
+	assert_int_equal(parse("from=2020-01-01&to=2026-01-01"), -1);
+	assert_non_null(strstr(err, "longer than"));
+	assert_int_equal(parse("days=30&from=2026-01-01"), -1);
+	assert_int_equal(parse("days=0"), -1);
+	assert_int_equal(parse("days=1096"), 0);
+	assert_int_equal(parse("days=1097"), -1);
+}
+
+static void
+enum_lists_its_choices(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("granularity=year"), -1);
+	assert_non_null(strstr(err, "one of day, week, month"));
+}
+
+static void
+bad_encoding_and_nul_are_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("tag=%zz"), -1);
+	assert_int_equal(parse("tag=a%00b"), -1);
+	assert_int_equal(parse("tag=%4"), -1);
+	assert_int_equal(parse("tag='%20OR%201=1"), -1);
+	assert_int_equal(parse("tag="), -1);
+	assert_non_null(strstr(err, "'tag' is empty"));
+	assert_int_equal(parse("tag"), -1);
+}
+
+static void
+words_are_bounded(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("tag=abcdefghijklmnop"), 0);
+	assert_int_equal(parse("tag=abcdefghijklmnopq"), -1);
+	assert_int_equal(parse("tag=a;b"), -1);
+}
+
+static void
+numbers_are_bounded_with_decimals(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("growth_pct=2.5"), 0);
+	assert_int_equal(parse("growth_pct=-50"), 0);
+	assert_int_equal(parse("growth_pct=-50.5"), -1);
+	assert_int_equal(parse("growth_pct=100.0"), 0);
+	assert_int_equal(parse("growth_pct=100.01"), -1);
+	assert_int_equal(parse("growth_pct=1.1234567"), -1);
+	assert_int_equal(parse("growth_pct=.5"), -1);
+	assert_int_equal(parse("growth_pct=NaN"), -1);
+}
+
+static void
+overlong_query_is_refused(void **state)
+{
+	char q[4000];
+
+	(void)state;
+	memset(q, 'a', sizeof(q) - 1);
+	q[sizeof(q) - 1] = '\0';
+	assert_int_equal(parse(q), -1);
+	assert_non_null(strstr(err, "longer than"));
+}
+
+static void
+hostile_name_is_echoed_safely(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("%0d%0aX-Evil=1"), -1);
+	assert_null(strchr(err, '\r'));
+	assert_null(strchr(err, '\n'));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_apply_when_absent),
+		cmocka_unit_test(valid_values_are_kept_decoded),
+		cmocka_unit_test(unknown_parameter_is_named),
+		cmocka_unit_test(repeated_parameter_is_refused),
+		cmocka_unit_test(out_of_range_integer_is_refused),
+		cmocka_unit_test(impossible_dates_are_refused),
+		cmocka_unit_test(reversed_and_huge_ranges_are_refused),
+		cmocka_unit_test(enum_lists_its_choices),
+		cmocka_unit_test(bad_encoding_and_nul_are_refused),
+		cmocka_unit_test(words_are_bounded),
+		cmocka_unit_test(numbers_are_bounded_with_decimals),
+		cmocka_unit_test(overlong_query_is_refused),
+		cmocka_unit_test(hostile_name_is_echoed_safely),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,182 @@
+// panel.js — the building block of every view: a titled card that loads
+// its data (only once scrolled into view when lazy), shows a skeleton, then
+// the chart/table/content, or a clear empty / not-available / error state.
+// A 503 keeps the last values on screen with a notice.
+import { h, clear } from './dom.js';
+import { renderChart, disposeCharts } from './charts/core.js';
+import { downloadCsv, ApiError } from './api.js';
+import { byKind } from './format.js';
+import { filters } from './store.js';
+
+let seq = 0;
+
+/** A skeleton placeholder of the given kind. */
+export function skeleton(kind) {
+  if (kind === 'table') return h('div', { class: 'skel-table', 'aria-hidden': 'true' }, [1, 2, 3, 4, 5].map(() => h('div', { class: 'skel skel-row' })));
+  if (kind === 'kpi') return h('div', { class: 'skel skel-kpi', 'aria-hidden': 'true' });
+  return h('div', { class: 'skel skel-chart', 'aria-hidden': 'true' });
+}
+
+/** A state message (empty, not available, error, forbidden). */
+export function stateBox(kind, title, detail, action) {
+  return h('div', { class: `state state-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    h('p', { class: 'state-title', text: title }),
+    detail ? h('p', { class: 'state-detail', text: detail }) : null,
+    action || null);
+}
+
+/**
+ * Create a panel.  spec:
+ *   id, title, subtitle, span ('full'|'half'|'third'), lazy (default true),
+ *   load(f) → Promise<data>,
+ *   chart(data, f) → ECharts option | null (null = no data),
+ *   table: { columns: [{key, label, kind, link(row)}], rows(data) → [...], empty },
+ *   render(body, data, f) → content for custom panels (return false = empty),
+ *   csv: { path, params(f), filename } — adds a "Download CSV" button,
+ *   endpoint: the path named in the not-available message.
+ * Returns { el, refresh(), activate() }.
+ */
+export function createPanel(spec, view) {
+  const id = spec.id || `p${++seq}`;
+  const titleId = `${id}-title`;
+  const kind = spec.chart ? 'chart' : spec.table ? 'table' : spec.kind || 'custom';
+  const body = h('div', { class: 'panel-body' }, skeleton(kind === 'chart' ? 'chart' : kind === 'table' ? 'table' : 'kpi'));
+  const notice = h('p', { class: 'panel-notice', role: 'status', hidden: true });
+  const actions = h('div', { class: 'panel-actions' });
+  if (spec.csv) {
+    actions.append(h('button', {
+      type: 'button', class: 'btn btn-small', 'data-csv': id,
+      'aria-label': `Download ${spec.title} as CSV`,
+      onclick: async (e) => {
+        const btn = e.currentTarget;
+        btn.disabled = true;
+        try {
+          const f = filters();
+          await downloadCsv(spec.csv.path, spec.csv.params ? spec.csv.params(f) : {}, spec.csv.filename || `${id}.csv`);
+        } catch (err) {
+          notice.hidden = false;
+          notice.textContent = `CSV download failed: ${err.message}`;
+        } finally { btn.disabled = false; }
+      },
+    }, 'CSV'));
+  }
+  const el = h('section', {
+    class: `panel panel-${spec.span || 'half'} panel-kind-${kind}`, 'aria-labelledby': titleId,
+    dataset: { panel: id, state: 'idle' }, 'aria-busy': 'true',
+  },
+  h('header', { class: 'panel-head' },
+    h('div', {}, h('h2', { id: titleId, text: spec.title }), spec.subtitle ? h('p', { class: 'panel-sub', text: spec.subtitle }) : null),
+    actions),
+  notice, body);
+
+  let active = false, hasContent = false, gen = 0;
+
+  function setState(s) {
+    el.dataset.state = s;
+    el.setAttribute('aria-busy', s === 'loading' ? 'true' : 'false');
+  }
+
+  async function draw(data, f) {
+    if (spec.chart) {
+      const option = spec.chart(data, f);
+      if (!option) return false;
+      let box = body.querySelector(':scope > .chart');
+      if (!box) { disposeCharts(body); clear(body); box = h('div', { class: `chart ${spec.tall ? 'chart-tall' : ''}`, dataset: { kind: spec.chartKind || 'chart' } }); body.append(box); }
+      await renderChart(box, option);
+      return true;
+    }
+    if (spec.table) {
+      const rows = spec.table.rows(data, f) || [];
+      disposeCharts(body); clear(body);
+      if (!rows.length) return false;
+      body.append(table(spec.table.columns, rows, spec.title));
+      return true;
+    }
+    disposeCharts(body); clear(body);
+    const r = await spec.render(body, data, f);
+    return r !== false;
+  }
+
+  async function refresh() {
+    if (!active) return;
+    const my = ++gen;
+    const f = filters();
+    if (!hasContent) setState('loading');
+    let data;
+    try {
+      data = await spec.load(f);
+    } catch (err) {
+      if (my !== gen) return;
+      return fail(err, f);
+    }
+    if (my !== gen || !el.isConnected) return;
+    notice.hidden = true;
+    let ok;
+    try { ok = await draw(data, f); } catch (err) { console.warn('panel', id, err); return fail(new ApiError(0, 'render', 'this data could not be drawn'), f); }
+    if (my !== gen) return;
+    if (!ok) {
+      disposeCharts(body); clear(body);
+      body.append(stateBox('empty', spec.empty || 'No data for this period', 'Try a longer date range.'));
+      hasContent = false;
+      setState('empty');
+    } else {
+      hasContent = true;
+      setState('ready');
+    }
+    view.touched();
+  }
+
+  async function fail(err, f) {
+    if (!(err instanceof ApiError)) { console.warn('panel', id, err); err = new ApiError(0, 'error', String(err.message || err)); }
+    if (err.status === 401) return;
+    if (err.unavailable) {
+      notice.hidden = false;
+      notice.textContent = 'Data temporarily unavailable — showing last values.';
+      if (err.last !== undefined && !hasContent) {
+        try { hasContent = await draw(err.last, f); } catch { hasContent = false; }
+      }
+      if (hasContent) { setState('stale'); return; }
+      disposeCharts(body); clear(body);
+      body.append(stateBox('error', 'Data temporarily unavailable', 'Retrying automatically.'));
+      setState('stale');
+      return;
+    }
+    disposeCharts(body); clear(body);
+    hasContent = false;
+    if (err.notAvailable) {
+      body.append(stateBox('na', 'Not available yet', `This data (${spec.endpoint || 'its API endpoint'}) is not provided by the server yet.`));
+      setState('na');
+    } else if (err.status === 403) {
+      body.append(stateBox('forbidden', 'No access', 'Your role may not see this data.'));
+      setState('forbidden');
+    } else {
+      body.append(stateBox('error', 'Could not load this data', err.message,
+        h('button', { type: 'button', class: 'btn btn-small', onclick: () => refresh(), text: 'Retry' })));
+      setState('error');
+    }
+  }
+
+  function activate() {
+    if (active) return;
+    active = true;
+    refresh();
+  }
+
+  return { el, refresh, activate, get active() { return active; } };
+}
+
+/** An accessible table; columns: [{key, label, kind, link(row) → href, value(row)}]. */
+export function table(columns, rows, caption) {
+  const numeric = (k) => ['money', 'kmoney', 'pct', 'change', 'num', 'int'].includes(k);
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
+    h('table', {},
+      h('caption', { class: 'sr-only', text: caption }),
+      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: numeric(c.kind) ? 'num' : '', text: c.label })))),
+      h('tbody', {}, rows.map((r) => h('tr', {}, columns.map((c) => {
+        const v = c.value ? c.value(r) : r[c.key];
+        const text = byKind(c.kind, v);
+        const cls = [numeric(c.kind) ? 'num' : '', c.tone ? `tone-${c.tone(r) || ''}` : ''].join(' ').trim();
+        const href = c.link ? c.link(r) : null;
+        return h('td', { class: cls || null }, href ? h('a', { href, 'data-link': '' }, text) : c.badge ? h('span', { class: `badge badge-${String(v).toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, text }) : text);
+      }))))));
+}
