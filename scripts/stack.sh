@@ -100,7 +100,7 @@ nginx_start() {
   [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
   sed -e "s|@PORT@|$PORT|g" -e "s|@RUN@|$RUN|g" -e "s|@WEB@|$ROOT/web/dist|g" \
       -e "s|@PREFIX@|$prefix|g" -e "s|@CACHE@|$DIR/cache|g" -e "s|@LOGS@|$LOGS|g" \
-      -e "s|@USER@|$user_line|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
+      -e "s|@USER@|$user_line|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" -e "s|@UPSTREAM:\([a-z]*\)@|unix:$RUN/\1.sock|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
   [ "$(id -u)" -eq 0 ] && chown -R nobody "$DIR/cache" "$prefix/temp"
   nginx -t -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >"$LOGS/nginx-test.log" 2>&1 \
     || { cat "$LOGS/nginx-test.log" >&2; die "nginx configuration is invalid"; }

@@ -74,13 +74,14 @@ BEGIN
          WHERE cu.converted_at >= lo_ts AND cu.converted_at < hi_ts GROUP BY c.platform),
   j AS (SELECT p.platform, p.ord, coalesce(a.spend, 0) AS spend, coalesce(a.impressions, 0) AS impressions,
                coalesce(a.clicks, 0) AS clicks, coalesce(a.pconv, 0) AS pconv,
-               coalesce(r.revenue, 0) AS revenue, coalesce(v.conv, 0) AS conv
+               coalesce(r.revenue, 0) AS revenue, coalesce(v.conv, 0) AS conv,
+               sum(coalesce(a.spend, 0)) OVER () AS total
           FROM p LEFT JOIN a USING (platform) LEFT JOIN r USING (platform) LEFT JOIN v USING (platform))
   SELECT sum(spend) AS spend, sum(impressions) AS impressions, sum(clicks) AS clicks, sum(pconv) AS pconv,
          sum(revenue) AS revenue, sum(conv) AS conv,
          json_agg(json_build_object(
            'platform', platform, 'spend', api.money(spend),
-           'share_pct', api.pct(spend, sum(spend) OVER ()),
+           'share_pct', api.pct(spend, total),
            'impressions', impressions, 'clicks', clicks, 'ctr_pct', api.pct(clicks, impressions),
            'cpc', api.marketing_per(spend, clicks), 'platform_conversions', pconv,
            'conversions', conv, 'cpa', api.marketing_per(spend, conv),
@@ -366,31 +367,40 @@ DECLARE
   res    json;
 BEGIN
   WITH l AS (
-    SELECT id, channel, campaign_id,
-           created_at >= lo_ts AND created_at < hi_ts AS is_lead,
-           mql_at >= lo_ts AND mql_at < hi_ts AS is_mql,
-           sql_at >= lo_ts AND sql_at < hi_ts AS is_sql,
+    SELECT channel, campaign_id,
+           coalesce(created_at >= lo_ts AND created_at < hi_ts, false) AS is_lead,
+           coalesce(mql_at >= lo_ts AND mql_at < hi_ts, false) AS is_mql,
+           coalesce(sql_at >= lo_ts AND sql_at < hi_ts, false) AS is_sql,
            customer_id IS NOT NULL AS is_customer
       FROM leads
      WHERE (created_at >= lo_ts AND created_at < hi_ts)
         OR (mql_at >= lo_ts AND mql_at < hi_ts)
         OR (sql_at >= lo_ts AND sql_at < hi_ts)),
-  g AS (SELECT channel, campaign_id,
+  g AS (SELECT channel, campaign_id, GROUPING(channel, campaign_id) AS lvl,
                count(*) FILTER (WHERE is_lead) AS leads,
                count(*) FILTER (WHERE is_mql) AS mqls,
                count(*) FILTER (WHERE is_sql) AS sqls,
                count(*) FILTER (WHERE is_lead AND is_customer) AS customers
-          FROM l GROUP BY GROUPING SETS ((channel, campaign_id), (channel), ())
-        HAVING true),
-  gg AS (SELECT g.*, GROUPING(channel, campaign_id) AS lvl FROM g)
+          FROM l GROUP BY GROUPING SETS ((channel, campaign_id), (channel), ())),
+  j AS (SELECT g.*, c.name AS campaign, c.platform,
+               json_build_object('leads', g.leads, 'mqls', g.mqls, 'sqls', g.sqls, 'customers', g.customers,
+                                 'lead_to_customer_pct', api.pct(g.customers, g.leads)) AS figures
+          FROM g LEFT JOIN campaigns c ON c.id = g.campaign_id)
   SELECT json_build_object(
     'from', r.d_from, 'to', r.d_to,
-    'totals', (SELECT json_build_object('leads', coalesce(t.leads, 0), 'mqls', coalesce(t.mqls, 0),
-                                        'sqls', coalesce(t.sqls, 0), 'customers', coalesce(t.customers, 0),
-                                        'lead_to_customer_pct', api.pct(t.customers, t.leads))
-                 FROM (SELECT sum(leads) AS leads, sum(mqls) AS mqls, sum(sqls) AS sqls, sum(customers) AS customers
-                         FROM l2 WHERE true) t),
-    'by_channel', '[]'::json, 'rows', '[]'::json)
-    INTO res FROM (SELECT 1) z, LATERAL (SELECT * FROM gg) l2 LIMIT 1;
+    'totals', coalesce((SELECT figures FROM j WHERE lvl = 3),
+                       json_build_object('leads', 0, 'mqls', 0, 'sqls', 0, 'customers', 0,
+                                         'lead_to_customer_pct', NULL)),
+    'by_channel', coalesce((SELECT json_agg(json_build_object(
+                    'channel', channel, 'leads', leads, 'mqls', mqls, 'sqls', sqls, 'customers', customers,
+                    'lead_to_customer_pct', api.pct(customers, leads)) ORDER BY channel)
+                  FROM j WHERE lvl = 1), '[]'),
+    'rows', coalesce((SELECT json_agg(json_build_object(
+                    'channel', channel, 'campaign_id', campaign_id, 'campaign', campaign, 'platform', platform,
+                    'leads', leads, 'mqls', mqls, 'sqls', sqls, 'customers', customers,
+                    'lead_to_customer_pct', api.pct(customers, leads))
+                    ORDER BY channel, campaign_id NULLS FIRST)
+                  FROM j WHERE lvl = 0), '[]'))
+    INTO res;
   RETURN res;
 END $$;

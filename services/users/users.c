@@ -1,15 +1,83 @@
-/* users.c — the users service: customers and their behaviour, and sign-in. */
+/*
+ * users.c — the users service: customers and their behaviour (customer
+ * success), and sign-in.  Every figure is computed by the SQL functions in
+ * users.sql; this file declares who may call what with which parameters.
+ *
+ * XXX: the customer health list lives at /api/users/health-scores because
+ * /api/users/health is the service's public liveness check (nginx and
+ * scripts/stack.sh probe it).
+ */
 #include "northstar.h"
+
+#define CEO_CS		(NS_ROLE_CEO | NS_ROLE_CS)
+
+static const char *const risk_words[] = { "high", "medium", "healthy", NULL };
+static const char *const health_sort_words[] = { "mrr_at_risk", "score", "name", NULL };
+static const char *const status_words[] = { "all", "paying", "trial", "churned", "inactive", NULL };
+static const char *const period_words[] = { "month", "week", NULL };
+static const char *const metric_words[] = { "logos", "revenue", NULL };
+
+static const struct ns_param health_params[] = {
+	{ "risk", NS_P_ENUM, 0, 0, risk_words, NULL },
+	{ "sort", NS_P_ENUM, 0, 0, health_sort_words, "mrr_at_risk" },
+	{ "limit", NS_P_INT, 1, 500, NULL, "50" },
+	{ "offset", NS_P_INT, 0, 1000000, NULL, "0" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct ns_param customers_params[] = {
+	{ "status", NS_P_ENUM, 0, 0, status_words, "all" },
+	{ "limit", NS_P_INT, 1, 500, NULL, "50" },
+	{ "offset", NS_P_INT, 0, 1000000, NULL, "0" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct ns_param cohort_params[] = {
+	{ "period", NS_P_ENUM, 0, 0, period_words, "month" },
+	{ "metric", NS_P_ENUM, 0, 0, metric_words, "logos" },
+	{ "months", NS_P_INT, 1, 24, NULL, "12" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
 
 static const struct ns_route users_routes[] = {
 	{ "GET", "/api/users/health", NS_PUBLIC, NULL, 0, 0, NULL, NULL, db_health },
 	{ "POST", "/api/auth/login", NS_PUBLIC, NULL, NS_F_BODY, 0, NULL, NULL, auth_login },
 	{ "POST", "/api/auth/logout", NS_ROLES_ALL, NULL, 0, 0, NULL, NULL, auth_logout },
 	{ "GET", "/api/auth/me", NS_ROLES_ALL, NULL, 0, 0, NULL, NULL, auth_me },
+	/* Company-wide customer KPIs, each with the previous period's value. */
+	{ "GET", "/api/users/summary", NS_ROLES_ALL, NULL, NS_F_ASOF, 30,
+	    "SELECT api.users_summary($1::int, $2::text, $3::date)", NULL, NULL },
+	/* Health score per paying customer; cs sees its own customers. */
+	{ "GET", "/api/users/health-scores", CEO_CS, health_params, NS_F_ASOF | NS_F_CSV, 30,
+	    "SELECT api.users_health($1::int, $2::text, $3, $4, $5, $6, $7::date)", "customers", NULL },
+	/* Customer list; cs and sales see their own customers. */
+	{ "GET", "/api/users/customers", NS_ROLES_ALL, customers_params, NS_F_ASOF | NS_F_CSV, 30,
+	    "SELECT api.users_customers($1::int, $2::text, $3, $4, $5, $6::date)", "customers", NULL },
+	/* One customer's drill-down: 403 for a cs user who does not own it. */
+	{ "GET", "/api/users/customers/{id}", CEO_CS, NULL, NS_F_ASOF, 30,
+	    "SELECT api.users_customer($1::int, $2::text, $3::date, $4::int)", NULL, NULL },
+	/* Retention matrix by first-payment cohort. */
+	{ "GET", "/api/users/cohorts", CEO_CS, cohort_params, NS_F_ASOF | NS_F_CSV, 60,
+	    "SELECT api.users_cohorts($1::int, $2::text, $3, $4, $5, $6::date)", "cohorts", NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
-static const struct ns_service users_service = { "users", users_routes, NULL, 0 };
+/*
+ * Keep the health snapshots and feature transitions fresh (users_refresh()).
+ * The first run builds the transitions of all history, which can outlast
+ * the request statement timeout, so the job lifts it for its own session.
+ */
+static int
+users_job(PGconn *conn)
+{
+	PGresult	*res = PQexec(conn, "SET statement_timeout = '10min'; SELECT users_refresh()");
+	int		 ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static const struct ns_service users_service = { "users", users_routes, users_job, 60 };
 
 int
 main(int argc, char *argv[])

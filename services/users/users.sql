@@ -313,44 +313,41 @@ DECLARE
                            date_trunc('month', coalesce(p_as_of, api.today())) - make_interval(months => p_months::int - 1))::date;
   res   json;
 BEGIN
-  WITH periods AS (
-    SELECT row_number() OVER (ORDER BY g) AS i, g::date AS start, (g + step)::date - 1 AS last
+  WITH periods AS MATERIALIZED (
+    SELECT (row_number() OVER (ORDER BY g))::int AS i, g::date AS start, least((g + step)::date - 1, d) AS day
       FROM generate_series(first, d, step) g
-  ), members AS (
-    SELECT c.id, p.start AS cohort, p.i
-      FROM customers c JOIN periods p
-        ON c.converted_at >= ns_day_start(p.start) AND c.converted_at < ns_day_start(p.last + 1)
-     WHERE c.converted_at < ns_day_start(d + 1)
-  ), cells AS (  -- (cohort, k, measurement day)
-    SELECT m.cohort, (p.i - m.i)::int AS k, least(p.last, d) AS day
-      FROM (SELECT DISTINCT cohort, i FROM members) m
-      JOIN periods p ON p.i >= m.i
-  ), mrr AS (  -- MRR per member and measurement day
-    SELECT x.cohort, x.k, s.customer_id, sum(s.mrr_cents) AS mrr
-      FROM cells x
-      JOIN members m ON m.cohort = x.cohort
-      JOIN subscriptions s ON s.customer_id = m.id AND s.valid_from <= x.day AND (s.valid_to IS NULL OR s.valid_to > x.day)
+  ), members AS MATERIALIZED (  -- customer and the index of its cohort period
+    SELECT c.id, (SELECT max(p.i) FROM periods p WHERE p.start <= ns_day(c.converted_at)) AS ci
+      FROM customers c
+     WHERE c.converted_at >= ns_day_start(first) AND c.converted_at < ns_day_start(d + 1)
+  ), mrr AS (  -- MRR per member on the measurement day of every period from its cohort on
+    SELECT m.ci, p.i, m.id, sum(s.mrr_cents) AS mrr
+      FROM members m
+      JOIN subscriptions s ON s.customer_id = m.id
+      JOIN periods p ON p.i >= m.ci AND s.valid_from <= p.day AND (s.valid_to IS NULL OR s.valid_to > p.day)
      GROUP BY 1, 2, 3
-  ), agg AS (
-    SELECT x.cohort, x.k, x.day,
-           count(*) FILTER (WHERE mrr.mrr > 0) AS paying, coalesce(sum(mrr.mrr), 0) AS mrr
-      FROM cells x LEFT JOIN mrr ON mrr.cohort = x.cohort AND mrr.k = x.k
+  ), cells AS (
+    SELECT z.ci, p.i, count(*) FILTER (WHERE x.mrr > 0) AS paying, coalesce(sum(x.mrr), 0) AS mrr
+      FROM (SELECT ci, count(*) AS size FROM members GROUP BY 1) z
+      JOIN periods p ON p.i >= z.ci
+      LEFT JOIN mrr x ON x.ci = z.ci AND x.i = p.i
+     GROUP BY 1, 2
+  ), rows AS (
+    SELECT z.ci, z.size, c0.mrr AS mrr0,
+           json_agg(CASE WHEN p_metric = 'revenue' THEN api.pct(c.mrr, c0.mrr) ELSE api.pct(c.paying, z.size) END
+                    ORDER BY c.i) AS retention
+      FROM (SELECT ci, count(*) AS size FROM members GROUP BY 1) z
+      JOIN cells c ON c.ci = z.ci
+      JOIN cells c0 ON c0.ci = z.ci AND c0.i = z.ci
      GROUP BY 1, 2, 3
   )
   SELECT json_build_object(
     'as_of', d, 'period', p_period, 'metric', p_metric, 'months', p_months::int,
     'cohorts', coalesce(json_agg(json_build_object(
-        'cohort', r.cohort, 'size', r.size, 'starting_mrr', api.money(r.mrr0),
-        'retention', r.retention) ORDER BY r.cohort), '[]'::json))
+        'cohort', p.start, 'size', r.size, 'starting_mrr', api.money(r.mrr0),
+        'retention', r.retention) ORDER BY r.ci), '[]'::json))
     INTO res
-    FROM (SELECT a.cohort,
-                 (SELECT count(*) FROM members m WHERE m.cohort = a.cohort) AS size,
-                 max(a.mrr) FILTER (WHERE a.k = 0) AS mrr0,
-                 json_agg(CASE WHEN p_metric = 'revenue'
-                               THEN api.pct(a.mrr, (SELECT b.mrr FROM agg b WHERE b.cohort = a.cohort AND b.k = 0))
-                               ELSE api.pct(a.paying, (SELECT count(*) FROM members m WHERE m.cohort = a.cohort)) END
-                          ORDER BY a.k) AS retention
-            FROM agg a GROUP BY a.cohort) r;
+    FROM rows r JOIN periods p ON p.i = r.ci;
   RETURN res;
 END $$;
 

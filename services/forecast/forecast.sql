@@ -1,0 +1,357 @@
+-- forecast.sql — the SQL behind services/forecast: the series the C handlers fit
+-- (read from the rollups), the runway scenario model, the MRR target, the
+-- seasonal indices and the churn-model features.  Every function takes an
+-- explicit as_of so fixture tests are deterministic.  Formulas: docs/metrics.md
+-- ("Forecasts") and docs/api/forecast.md.
+CREATE SCHEMA IF NOT EXISTS api;
+
+-- The reference day of a forecast: p_as_of or today; a day after today is a 400.
+CREATE OR REPLACE FUNCTION api.forecast_as_of(p_as_of date) RETURNS date
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF p_as_of > api.today() THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('parameter ''as_of'' (%s) is in the future (today is %s)', p_as_of, api.today());
+  END IF;
+  RETURN coalesce(p_as_of, api.today());
+END $$;
+
+-- Monthly MRR snapshots on the days as_of - k months (k = p_points-1 .. 0), in cents, oldest
+-- first.  "as_of - k months" clamps to the month's last day (Jan 31 - 1 month = Dec 31, Mar 31 -
+-- 1 month = Feb 28).  Days without a metrics_daily row (before the first data day) are left out.
+CREATE OR REPLACE FUNCTION api.forecast_mrr_series(p_as_of date, p_points int)
+RETURNS TABLE (day date, value_cents bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT m.day, m.mrr_cents
+    FROM generate_series(p_points - 1, 0, -1) k
+    JOIN metrics_daily m ON m.day = (p_as_of - make_interval(months => k))::date
+   ORDER BY m.day
+$$;
+
+-- Daily series for the p_days complete days before p_as_of (p_as_of - p_days .. p_as_of - 1),
+-- oldest first: 'revenue' = gross order revenue in cents (orders.total_cents by ordered_at day),
+-- 'api_calls' = api_call events, 'usage_units' = metered usage_records.units.
+CREATE OR REPLACE FUNCTION api.forecast_daily_series(p_metric text, p_as_of date, p_days int)
+RETURNS TABLE (day date, value bigint)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF p_metric NOT IN ('revenue', 'api_calls', 'usage_units') THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('unknown daily series %L', p_metric);
+  END IF;
+  RETURN QUERY
+    SELECT m.day, CASE p_metric WHEN 'revenue' THEN m.revenue_cents
+                                WHEN 'api_calls' THEN m.api_calls::bigint
+                                ELSE m.usage_units END
+      FROM metrics_daily m
+     WHERE m.day BETWEEN p_as_of - p_days AND p_as_of - 1
+     ORDER BY m.day;
+END $$;
+
+-- Monthly total expenses (all categories, cents) of the last p_months full calendar months
+-- before the month of p_as_of, oldest first; months without any expense row are left out.
+CREATE OR REPLACE FUNCTION api.forecast_costs_series(p_as_of date, p_months int)
+RETURNS TABLE (month date, value_cents bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT e.month, sum(e.amount_cents)::bigint
+    FROM expenses e
+   WHERE e.month < date_trunc('month', p_as_of)::date
+     AND e.month >= (date_trunc('month', p_as_of) - make_interval(months => p_months))::date
+   GROUP BY e.month
+   ORDER BY e.month
+$$;
+
+-- Income of the calendar month starting p_month (cents): net order revenue (total - refunded -
+-- chargeback of orders placed in the month) + subscription payment_success amounts of the month.
+CREATE OR REPLACE FUNCTION api.forecast_month_income(p_month date) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce((SELECT sum(net_revenue_cents) FROM metrics_daily
+                    WHERE day >= p_month AND day < (p_month + interval '1 month')::date), 0)
+       + coalesce((SELECT sum(amount_cents) FROM billing_events
+                    WHERE kind = 'payment_success'
+                      AND occurred_at >= ns_day_start(p_month)
+                      AND occurred_at < ns_day_start((p_month + interval '1 month')::date)), 0)
+$$;
+
+-- GET /api/forecast/runway: cash now, 3-month average net burn, runway and a month-by-month
+-- scenario (see docs/api/forecast.md).  p_growth_pct: monthly growth of income (default 0),
+-- p_burn_change_pct: one-off change of monthly costs (default 0).  Net burn of a month =
+-- expenses - income; the average is over the last 3 full months before as_of's month and is
+-- NULL unless all three have expense rows.  Scenario month t = 1..60 after as_of:
+--   income_t = I0 * (1 + g)^t,  costs_t = C0 * (1 + c),  cash_t = cash_{t-1} - (costs_t - income_t)
+-- with I0, C0 the 3-month averages.  zero_cash_date interpolates inside the month cash turns
+-- negative (30.4375 days a month); break_even_month is the first month with income >= costs.
+CREATE OR REPLACE FUNCTION api.forecast_runway(p_user int, p_role text, p_growth_pct numeric,
+                                               p_burn_change_pct numeric, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d        date := api.forecast_as_of(p_as_of);
+  m0       date := date_trunc('month', d)::date;
+  g        numeric := coalesce(p_growth_pct, 0) / 100.0;
+  c        numeric := coalesce(p_burn_change_pct, 0) / 100.0;
+  cash_day date;
+  cash     bigint;
+  months   json;
+  n_exp    int;
+  inc      numeric;
+  cst      numeric;
+  burn     numeric;
+  runway   numeric;
+  t        int;
+  bal      numeric;
+  inc_t    numeric;
+  cst_t    numeric;
+  zero_t   numeric;
+  be_t     int;
+  path     json[] := '{}';
+BEGIN
+  SELECT cb.day, cb.balance_cents INTO cash_day, cash
+    FROM cash_balances cb WHERE cb.day <= d ORDER BY cb.day DESC LIMIT 1;
+  SELECT count(DISTINCT e.month), sum(e.amount_cents) / 3.0 INTO n_exp, cst
+    FROM expenses e
+   WHERE e.month >= (m0 - interval '3 months')::date AND e.month < m0;
+  SELECT json_agg(json_build_object('month', x.mo, 'expenses', api.money(x.exp),
+                                    'income', api.money(x.inc), 'net_burn', api.money(x.exp - x.inc))
+                  ORDER BY x.mo),
+         avg(x.inc)
+    INTO months, inc
+    FROM (SELECT mo::date AS mo,
+                 coalesce((SELECT sum(amount_cents) FROM expenses WHERE month = mo::date), 0) AS exp,
+                 api.forecast_month_income(mo::date) AS inc
+            FROM generate_series(m0 - interval '3 months', m0 - interval '1 month', interval '1 month') mo) x;
+  IF n_exp = 3 THEN
+    burn := cst - inc;
+  END IF;
+  IF burn > 0 AND cash IS NOT NULL THEN
+    runway := cash / burn;
+  END IF;
+  IF burn IS NOT NULL AND cash IS NOT NULL THEN
+    bal := cash;
+    FOR t IN 1..60 LOOP
+      inc_t := inc * power(1 + g, t);
+      cst_t := cst * (1 + c);
+      IF be_t IS NULL AND inc_t >= cst_t THEN
+        be_t := t;
+      END IF;
+      IF zero_t IS NULL AND bal - (cst_t - inc_t) < 0 THEN
+        zero_t := (t - 1) + bal / (cst_t - inc_t);
+      END IF;
+      bal := bal - (cst_t - inc_t);
+      IF t <= 24 THEN
+        path := path || json_build_object('month', (m0 + make_interval(months => t))::date,
+                                          'income', api.money(round(inc_t)), 'costs', api.money(round(cst_t)),
+                                          'net_burn', api.money(round(cst_t - inc_t)),
+                                          'cash', api.money(round(bal)));
+      END IF;
+    END LOOP;
+  END IF;
+  RETURN json_build_object(
+    'as_of', d,
+    'cash', api.money(cash), 'cash_as_of', cash_day,
+    'monthly_expenses', api.money(round(cst)) ,
+    'monthly_income', api.money(round(inc)),
+    'monthly_net_burn', api.money(round(burn)),
+    'burning', burn > 0,
+    'runway_months', round(runway, 1),
+    'zero_cash_date', CASE WHEN runway IS NOT NULL THEN (d + round(runway * 30.4375)::int) END,
+    'last_months', months,
+    'scenario', json_build_object(
+        'growth_pct', round(g * 100, 4), 'burn_change_pct', round(c * 100, 4),
+        'months_simulated', CASE WHEN burn IS NOT NULL AND cash IS NOT NULL THEN 60 END,
+        'runway_months', round(zero_t, 1),
+        'zero_cash_date', CASE WHEN zero_t IS NOT NULL THEN (d + round(zero_t * 30.4375)::int) END,
+        'break_even_month', CASE WHEN be_t IS NOT NULL THEN (m0 + make_interval(months => be_t))::date END,
+        'path', CASE WHEN burn IS NOT NULL AND cash IS NOT NULL THEN array_to_json(path) END));
+END $$;
+
+-- The MRR target whose period contains p_as_of (metric 'mrr_cents'), with MRR on p_as_of;
+-- no row when there is no such target.
+CREATE OR REPLACE FUNCTION api.forecast_target_info(p_as_of date)
+RETURNS TABLE (period_start date, period_end date, target_cents numeric, mrr_cents bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT t.period_start, t.period_end, t.value,
+         (SELECT coalesce(sum(s.mrr_cents), 0)::bigint FROM subscriptions s
+           WHERE s.valid_from <= p_as_of AND (s.valid_to IS NULL OR s.valid_to > p_as_of))
+    FROM targets t
+   WHERE t.metric = 'mrr_cents' AND p_as_of BETWEEN t.period_start AND t.period_end
+   ORDER BY t.period_start DESC
+   LIMIT 1
+$$;
+
+-- Day-of-week index of a daily series over the p_weeks*7 complete days before p_as_of:
+-- ratio-to-moving-average.  Each day's value is divided by the centred 7-day mean around it
+-- (days d-3 .. d+3, all inside the window); the index of a weekday is the mean of its ratios,
+-- scaled so the seven indices average 1.  isodow 1 = Monday.
+CREATE OR REPLACE FUNCTION api.forecast_dow_index(p_metric text, p_as_of date, p_weeks int)
+RETURNS TABLE (isodow int, index numeric, samples int)
+LANGUAGE sql STABLE AS $$
+  WITH s AS (
+    SELECT f.day, f.value,
+           avg(f.value) OVER (ORDER BY f.day ROWS BETWEEN 3 PRECEDING AND 3 FOLLOWING) AS ma,
+           count(*) OVER (ORDER BY f.day ROWS BETWEEN 3 PRECEDING AND 3 FOLLOWING) AS w
+      FROM api.forecast_daily_series(p_metric, p_as_of, p_weeks * 7) f
+  ), r AS (
+    SELECT extract(isodow FROM s.day)::int AS dow, avg(s.value / s.ma) AS ratio, count(*)::int AS n
+      FROM s WHERE s.w = 7 AND s.ma > 0 GROUP BY 1
+  )
+  SELECT r.dow, round(r.ratio / avg(r.ratio) OVER (), 4), r.n FROM r ORDER BY r.dow
+$$;
+
+-- Month-of-year index of monthly totals of a daily series (full months before p_as_of's month,
+-- at most 36): each month's mean daily value divided by the mean daily value of the 12 months
+-- centred on it (2x12 moving average: months m-6 .. m+6, the two ends weighted 1/2); averaged
+-- per calendar month over the years available, then scaled to mean 1 over the months present.
+CREATE OR REPLACE FUNCTION api.forecast_month_index(p_metric text, p_as_of date)
+RETURNS TABLE (month int, index numeric, samples int)
+LANGUAGE sql STABLE AS $$
+  WITH d AS (
+    SELECT date_trunc('month', f.day)::date AS mo, avg(f.value) AS v, count(*) AS days
+      FROM api.forecast_daily_series(p_metric, date_trunc('month', p_as_of)::date, 1100) f
+     GROUP BY 1
+  ), full_months AS (
+    SELECT mo, v FROM d WHERE days = extract(day FROM (mo + interval '1 month' - interval '1 day'))
+  ), ma AS (
+    SELECT a.mo, a.v,
+           (SELECT sum(b.v * CASE WHEN abs((extract(year FROM b.mo) * 12 + extract(month FROM b.mo))
+                                           - (extract(year FROM a.mo) * 12 + extract(month FROM a.mo))) = 6
+                                  THEN 0.5 ELSE 1 END) / 12
+              FROM full_months b
+             WHERE b.mo BETWEEN (a.mo - interval '6 months')::date AND (a.mo + interval '6 months')::date
+            HAVING count(*) = 13) AS ma
+      FROM full_months a
+  ), r AS (
+    SELECT extract(month FROM mo)::int AS m, avg(v / ma) AS ratio, count(*)::int AS n
+      FROM ma WHERE ma > 0 GROUP BY 1
+  )
+  SELECT r.m, round(r.ratio / avg(r.ratio) OVER (), 4), r.n FROM r ORDER BY r.m
+$$;
+
+-- GET /api/forecast/seasonality (SQL part): weekly and yearly indices of revenue and API calls.
+-- A pattern is "detected" when its indices spread by more than 10 % (max - min > 0.10).
+CREATE OR REPLACE FUNCTION api.forecast_seasonality(p_user int, p_role text, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d   date := api.forecast_as_of(p_as_of);
+  out json;
+BEGIN
+  SELECT json_object_agg(x.metric, json_build_object(
+           'weekly', json_build_object(
+              'window_days', 84,
+              'day_of_week', (SELECT coalesce(json_agg(json_build_object(
+                                'isodow', w.isodow, 'day', (ARRAY['Mon','Tue','Wed','Thu','Fri','Sat','Sun'])[w.isodow],
+                                'index', w.index, 'samples', w.samples) ORDER BY w.isodow), '[]')
+                                FROM api.forecast_dow_index(x.metric, d, 12) w),
+              'amplitude', (SELECT max(w.index) - min(w.index) FROM api.forecast_dow_index(x.metric, d, 12) w),
+              'detected', coalesce((SELECT count(*) = 7 AND max(w.index) - min(w.index) > 0.10
+                                      FROM api.forecast_dow_index(x.metric, d, 12) w), false)),
+           'yearly', json_build_object(
+              'month_of_year', (SELECT coalesce(json_agg(json_build_object('month', y.month, 'index', y.index,
+                                   'samples', y.samples) ORDER BY y.month), '[]')
+                                  FROM api.forecast_month_index(x.metric, d) y),
+              'amplitude', (SELECT max(y.index) - min(y.index) FROM api.forecast_month_index(x.metric, d) y),
+              'detected', coalesce((SELECT count(*) = 12 AND max(y.index) - min(y.index) > 0.10
+                                      FROM api.forecast_month_index(x.metric, d) y), false))))
+    INTO out
+    FROM (VALUES ('revenue'), ('api_calls')) x(metric);
+  RETURN json_build_object('as_of', d, 'series', out);
+END $$;
+
+-- Churn-model features of every customer paying on p_day (windows end on p_day, inclusive),
+-- and the label "no MRR on p_day + 30" when p_label.  Features (docs/api/forecast.md):
+--   usage_trend         ln((events in the last 30 days + 1) / (events in the 30 days before + 1))
+--   usage_30d           ln(1 + events in the last 30 days)
+--   seats               ln(1 + seats paid for), seats = sum(quantity) of the paying rows
+--   seat_utilisation    min(1, distinct active users in the last 30 days / seats)
+--   tickets_90d         support tickets opened in the last 90 days
+--   failed_payments_60d payment_failed billing events in the last 60 days
+--   tenure_months       (p_day - first paid day) / 30.4375
+--   plan_tier           highest plan paid for: starter 0, professional 1, business 2, enterprise 3
+--   nps_detractor       1 when the latest NPS answer of the last 365 days is 0-6, else 0
+CREATE OR REPLACE FUNCTION api.forecast_churn_features(p_day date, p_label boolean)
+RETURNS TABLE (customer_id int, usage_trend float8, usage_30d float8, seats float8,
+               seat_utilisation float8, tickets_90d float8, failed_payments_60d float8,
+               tenure_months float8, plan_tier float8, nps_detractor float8, churned int)
+LANGUAGE sql STABLE AS $$
+  WITH paying AS (
+    SELECT s.customer_id, sum(s.quantity) AS seats,
+           max(CASE p.code WHEN 'starter' THEN 0 WHEN 'professional' THEN 1 WHEN 'business' THEN 2 ELSE 3 END) AS tier
+      FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+     WHERE s.valid_from <= p_day AND (s.valid_to IS NULL OR s.valid_to > p_day)
+     GROUP BY 1 HAVING sum(s.mrr_cents) > 0
+  ), ev AS (
+    SELECT cd.customer_id,
+           sum(cd.events) FILTER (WHERE cd.day > p_day - 30) AS e30,
+           sum(cd.events) FILTER (WHERE cd.day <= p_day - 30) AS e_prev
+      FROM customer_daily cd
+     WHERE cd.day BETWEEN p_day - 59 AND p_day
+     GROUP BY 1
+  ), us AS (
+    SELECT a.customer_id, count(DISTINCT a.user_id) AS users
+      FROM active_users_daily a WHERE a.day BETWEEN p_day - 29 AND p_day GROUP BY 1
+  ), tk AS (
+    SELECT t.customer_id, count(*) AS n FROM support_tickets t
+     WHERE t.opened_at >= ns_day_start(p_day - 89) AND t.opened_at < ns_day_start(p_day + 1) GROUP BY 1
+  ), fp AS (
+    SELECT b.customer_id, count(*) AS n FROM billing_events b
+     WHERE b.kind = 'payment_failed'
+       AND b.occurred_at >= ns_day_start(p_day - 59) AND b.occurred_at < ns_day_start(p_day + 1) GROUP BY 1
+  )
+  SELECT p.customer_id,
+         ln((coalesce(ev.e30, 0) + 1)::float8 / (coalesce(ev.e_prev, 0) + 1)),
+         ln(1 + coalesce(ev.e30, 0)::float8),
+         ln(1 + p.seats::float8),
+         least(1.0, coalesce(us.users, 0)::float8 / p.seats),
+         coalesce(tk.n, 0)::float8,
+         coalesce(fp.n, 0)::float8,
+         (p_day - (SELECT min(s.valid_from) FROM subscriptions s
+                    WHERE s.customer_id = p.customer_id AND s.mrr_cents > 0))::float8 / 30.4375,
+         p.tier::float8,
+         coalesce((SELECT CASE WHEN n.score <= 6 THEN 1 ELSE 0 END FROM nps_responses n
+                    WHERE n.customer_id = p.customer_id
+                      AND n.answered_at >= ns_day_start(p_day - 364) AND n.answered_at < ns_day_start(p_day + 1)
+                    ORDER BY n.answered_at DESC LIMIT 1), 0)::float8,
+         CASE WHEN p_label THEN
+           CASE WHEN EXISTS (SELECT 1 FROM subscriptions s
+                              WHERE s.customer_id = p.customer_id AND s.mrr_cents > 0
+                                AND s.valid_from <= p_day + 30 AND (s.valid_to IS NULL OR s.valid_to > p_day + 30))
+                THEN 0 ELSE 1 END
+         END
+    FROM paying p
+    LEFT JOIN ev ON ev.customer_id = p.customer_id
+    LEFT JOIN us ON us.customer_id = p.customer_id
+    LEFT JOIN tk ON tk.customer_id = p.customer_id
+    LEFT JOIN fp ON fp.customer_id = p.customer_id
+   ORDER BY p.customer_id
+$$;
+
+-- Training rows of the churn model: features and label of every customer paying on the
+-- snapshot days p_as_of - 30*k, k = 1 .. p_snapshots (so every label window ends by p_as_of).
+-- snapshot_no = k (1 = most recent), used for the time-ordered holdout.
+CREATE OR REPLACE FUNCTION api.forecast_churn_training(p_as_of date, p_snapshots int)
+RETURNS TABLE (snapshot_no int, customer_id int, usage_trend float8, usage_30d float8, seats float8,
+               seat_utilisation float8, tickets_90d float8, failed_payments_60d float8,
+               tenure_months float8, plan_tier float8, nps_detractor float8, churned int)
+LANGUAGE sql STABLE AS $$
+  SELECT k, f.*
+    FROM generate_series(1, p_snapshots) k
+    CROSS JOIN LATERAL api.forecast_churn_features(p_as_of - 30 * k, true) f
+   ORDER BY k, f.customer_id
+$$;
+
+-- Customers to score on p_as_of: features plus name, MRR and CS owner.  A cs user gets only
+-- the customers they own (row scope); ceo gets all.
+CREATE OR REPLACE FUNCTION api.forecast_churn_current(p_user int, p_role text, p_as_of date)
+RETURNS TABLE (customer_id int, name text, cs_owner_id int, mrr_cents bigint, usage_trend float8,
+               usage_30d float8, seats float8, seat_utilisation float8, tickets_90d float8,
+               failed_payments_60d float8, tenure_months float8, plan_tier float8, nps_detractor float8)
+LANGUAGE sql STABLE AS $$
+  SELECT f.customer_id, c.name, c.cs_owner_id,
+         (SELECT sum(s.mrr_cents)::bigint FROM subscriptions s
+           WHERE s.customer_id = f.customer_id AND s.valid_from <= p_as_of
+             AND (s.valid_to IS NULL OR s.valid_to > p_as_of)),
+         f.usage_trend, f.usage_30d, f.seats, f.seat_utilisation, f.tickets_90d,
+         f.failed_payments_60d, f.tenure_months, f.plan_tier, f.nps_detractor
+    FROM api.forecast_churn_features(p_as_of, false) f
+    JOIN customers c ON c.id = f.customer_id
+   WHERE p_role = 'ceo' OR (p_role = 'cs' AND c.cs_owner_id = p_user)
+   ORDER BY f.customer_id
+$$;
