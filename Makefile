@@ -19,11 +19,15 @@ FORECAST_CORE = services/forecast/ets.c services/forecast/logreg.c
 UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps run stop test test-unit bench clean check cppcheck fuzz
+.PHONY: all deps web run stop test test-unit bench clean check cppcheck fuzz
 all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin
 
 deps:
 	@scripts/deps.sh
+
+# The single-page app (npm ci + esbuild into web/dist).
+web:
+	@if [ -x scripts/web-build.sh ]; then scripts/web-build.sh; fi
 
 $(B)/%.o: %.c common/northstar.h common/internal.h
 	@mkdir -p $(dir $@)
@@ -54,16 +58,24 @@ $(B)/test-%: tests/unit/test-%.c $(B)/libnorthstar.a $(FORECAST_CORE:%.c=$(B)/%.
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-run: deps all
+# Install first, then build in a fresh make: pkg-config's answers are only
+# right once the -dev packages are there.
+run:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory all web
 	@scripts/run.sh
 
 stop:
 	@scripts/stack.sh stop var
 
-test: deps all $(UNIT_BIN)
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) web
 	@tests/run.sh
 
-bench: deps all
+bench:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all web
 	@scripts/bench.sh
 
 cppcheck:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# deps.sh — install the Debian packages Northstar needs, only those missing.
+# deps.sh [test] — install the Debian packages Northstar needs, only those
+# missing; with "test", also what the test suites need (Chromium).
 # Runs as root, or through sudo.  Quiet when everything is already there.
 set -euo pipefail
 
@@ -9,6 +10,9 @@ PACKAGES=(
   postgresql postgresql-contrib postgresql-15-pgtap   # server, pgcrypto, pgTAP for SQL tests
   nginx curl jq wrk ca-certificates
 )
+
+[ "${1:-}" = test ] && PACKAGES+=(chromium fonts-dejavu-core)
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # web build (esbuild) and browser tests
 
 missing=()
 for p in "${PACKAGES[@]}"; do

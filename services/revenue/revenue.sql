@@ -135,8 +135,8 @@ DECLARE
   to_target int;
   req  numeric;
 BEGIN
-  cur := api.revenue_mrr_point(p_day);
-  prv := api.revenue_mrr_point(p_prev);
+  SELECT * INTO cur FROM api.revenue_mrr_point(p_day);
+  SELECT * INTO prv FROM api.revenue_mrr_point(p_prev);
   SELECT coalesce((SELECT revenue_cents FROM metrics_daily WHERE day = p_day), 0) INTO rev;
   SELECT * INTO mv FROM api.revenue_movement_series(ARRAY[p_prev, p_day]);
   SELECT t.value, t.period_start, t.period_end INTO tg
@@ -213,7 +213,7 @@ DECLARE
   pts    date[];
 BEGIN
   -- last day of each month before the first reported month .. last full month, then as_of
-  SELECT array_agg((m0 - (k || ' months')::interval)::date - 1 ORDER BY k DESC) || d INTO pts
+  SELECT array_agg((m0 - make_interval(months => k))::date - 1 ORDER BY k DESC) || d INTO pts
     FROM generate_series(0, p_months - 1) k;
   RETURN json_build_object(
     'as_of', d,

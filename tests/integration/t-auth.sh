@@ -126,3 +126,8 @@ NS_DATABASE_URL="postgresql:///northstar?host=$T_RUN&port=$T_PGPORT&user=postgre
 rm -f "$T_TMP/token-sales2@northstar.example"
 list=$(NS_DATABASE_URL="postgresql:///northstar?host=$T_RUN&port=$T_PGPORT&user=postgres" "${NS_BUILD:-$ROOT/build}/northstar-admin" list)
 check_eq "the operator CLI lists the five demo users" "$(grep -c '@northstar.example' <<<"$list")" 5
+
+# docs/access.md is generated from the routing tables and must be current.
+if diff <("$ROOT/scripts/access-doc.sh" "${NS_BUILD:-$ROOT/build}") "$ROOT/docs/access.md" >"$T_TMP/access.diff"; then
+  ok "docs/access.md matches the routing tables"
+else not_ok "docs/access.md matches the routing tables (run scripts/access-doc.sh > docs/access.md)" "$(head -5 "$T_TMP/access.diff")"; fi

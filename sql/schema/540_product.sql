@@ -1,0 +1,392 @@
+-- 540_product.sql — pre-aggregates of the product service (API usage per hour/day with true
+-- percentiles, sessions, feature adoption, plan usage, weekly retention) with an incremental
+-- refresh run by the product service's periodic job, and the RUM (real-user monitoring) table.
+-- Definitions: docs/metrics.md "Product", answers: docs/api/product.md.
+SET client_min_messages = warning;
+
+-- API traffic per reporting-zone hour (local wall-clock hour, so hour::date is the reporting day)
+-- and endpoint; endpoint '*' is the total over all endpoints.  p50/p95/p99 are percentile_cont of
+-- the latency_ms values of that hour (and endpoint): exact, not averages.
+CREATE TABLE IF NOT EXISTS product_api_hourly (
+    hour          timestamp NOT NULL,
+    endpoint      text NOT NULL,
+    calls         integer NOT NULL,
+    errors        integer NOT NULL,      -- status >= 500
+    failed        integer NOT NULL,      -- status >= 400 (includes 429 and 5xx)
+    rate_limited  integer NOT NULL,      -- rate_limited (429)
+    p50_ms        numeric,
+    p95_ms        numeric,
+    p99_ms        numeric,
+    PRIMARY KEY (hour, endpoint)
+);
+
+-- The same per reporting day (percentiles of the whole day, not merged from hours).
+CREATE TABLE IF NOT EXISTS product_api_daily (
+    day           date NOT NULL,
+    endpoint      text NOT NULL,
+    calls         integer NOT NULL,
+    errors        integer NOT NULL,
+    failed        integer NOT NULL,
+    rate_limited  integer NOT NULL,
+    p50_ms        numeric,
+    p95_ms        numeric,
+    p99_ms        numeric,
+    PRIMARY KEY (day, endpoint)
+);
+
+-- Mergeable latency histogram per hour (all endpoints): percentiles of any run of hours.
+-- bucket = the latency itself below 10 000 ms (exact); above, the value rounded down to
+-- 4 significant digits (at most 0.1 % low).  See product_latency_bucket().
+CREATE TABLE IF NOT EXISTS product_api_latency_hist (
+    hour    timestamp NOT NULL,
+    bucket  integer NOT NULL,
+    n       integer NOT NULL,
+    PRIMARY KEY (hour, bucket)
+);
+
+-- API traffic per customer and reporting day (only days with calls): rate limits, abuse.
+CREATE TABLE IF NOT EXISTS product_api_customer_daily (
+    day           date NOT NULL,
+    customer_id   integer NOT NULL,
+    calls         integer NOT NULL,
+    errors        integer NOT NULL,
+    failed        integer NOT NULL,
+    rate_limited  integer NOT NULL,
+    PRIMARY KEY (day, customer_id)
+);
+CREATE INDEX IF NOT EXISTS product_api_customer_daily_cust_idx ON product_api_customer_daily (customer_id, day);
+
+-- Sessions and devices per reporting day; power_users = users active on >= 5 of the 7 days
+-- ending on day (active_users_daily).
+CREATE TABLE IF NOT EXISTS product_daily (
+    day              date PRIMARY KEY,
+    sessions         integer NOT NULL,   -- distinct session_id with an event that day
+    session_users    integer NOT NULL,   -- distinct (customer_id, user_id) of those sessions
+    session_seconds  numeric NOT NULL,   -- Σ over sessions of (last event - first event) that day
+    desktop_events   integer NOT NULL,
+    mobile_events    integer NOT NULL,
+    power_users      integer NOT NULL DEFAULT 0
+);
+
+-- feature_used events per day, feature and customer.
+CREATE TABLE IF NOT EXISTS product_feature_customer_daily (
+    day          date NOT NULL,
+    feature      text NOT NULL,
+    customer_id  integer NOT NULL,
+    uses         integer NOT NULL,
+    PRIMARY KEY (day, feature, customer_id)
+);
+
+-- First day each customer used each feature.
+CREATE TABLE IF NOT EXISTS product_feature_first_use (
+    feature      text NOT NULL,
+    customer_id  integer NOT NULL,
+    first_day    date NOT NULL,
+    PRIMARY KEY (feature, customer_id)
+);
+
+-- Adoption: per day, feature and plan, the customers paying on that plan that day (subscription
+-- in effect with mrr_cents > 0, as in mrr_daily) who used the feature in the 30 days ending on day.
+CREATE TABLE IF NOT EXISTS product_feature_adoption_daily (
+    day        date NOT NULL,
+    feature    text NOT NULL,
+    plan_id    integer NOT NULL,
+    customers  integer NOT NULL,
+    PRIMARY KEY (day, feature, plan_id)
+);
+
+-- Per day and plan (the customer's subscription in effect that day; plan_id 0 = none):
+-- customers with activity or usage, active users (Σ customer_daily.active_users) and usage units.
+CREATE TABLE IF NOT EXISTS product_plan_daily (
+    day           date NOT NULL,
+    plan_id       integer NOT NULL,
+    customers     integer NOT NULL,
+    active_users  integer NOT NULL,
+    usage_units   bigint NOT NULL,
+    PRIMARY KEY (day, plan_id)
+);
+
+-- Weekly retention: the (Monday) week of each user's first active day, and per cohort week and
+-- activity week the number of the cohort's users active in that week.
+CREATE TABLE IF NOT EXISTS product_user_first_week (
+    customer_id  integer NOT NULL,
+    user_id      bigint NOT NULL,
+    first_week   date NOT NULL,
+    PRIMARY KEY (customer_id, user_id)
+);
+CREATE TABLE IF NOT EXISTS product_retention_weekly (
+    cohort_week  date NOT NULL,
+    week         date NOT NULL,
+    users        integer NOT NULL,
+    PRIMARY KEY (cohort_week, week)
+);
+
+-- Which version of each metrics_daily day the tables above were computed from (the day is stale
+-- when metrics_daily.refreshed_at moved), and the data layer's rebuild/zone we last saw.
+CREATE TABLE IF NOT EXISTS product_rollup_days (
+    day                  date PRIMARY KEY,
+    source_refreshed_at  timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS product_rollup_state (
+    id               boolean PRIMARY KEY DEFAULT true CHECK (id),
+    tz               text,
+    source_rebuild   timestamptz,
+    last_refresh_at  timestamptz
+);
+INSERT INTO product_rollup_state (id) VALUES (true) ON CONFLICT DO NOTHING;
+
+-- The live monitor reads the last hour of api_call events through this index.
+CREATE INDEX IF NOT EXISTS events_api_recent_idx ON events (occurred_at) WHERE type = 'api_call';
+
+-- Real-user monitoring: one page load of the dashboard itself, sent by the signed-in browser.
+CREATE TABLE IF NOT EXISTS product_rum (
+    id             bigserial PRIMARY KEY,
+    received_at    timestamptz NOT NULL DEFAULT now(),
+    user_id        integer NOT NULL,
+    view           text NOT NULL CHECK (view ~ '^[a-z0-9_-]{1,40}$'),
+    load_ms        integer NOT NULL CHECK (load_ms BETWEEN 0 AND 600000),
+    ttfb_ms        integer CHECK (ttfb_ms BETWEEN 0 AND 600000),
+    fcp_ms         integer CHECK (fcp_ms BETWEEN 0 AND 600000),
+    tti_ms         integer CHECK (tti_ms BETWEEN 0 AND 600000),
+    errors         integer NOT NULL DEFAULT 0 CHECK (errors BETWEEN 0 AND 1000),
+    error_message  text CHECK (length(error_message) <= 300)
+);
+CREATE INDEX IF NOT EXISTS product_rum_received_idx ON product_rum (received_at);
+CREATE INDEX IF NOT EXISTS product_rum_user_idx ON product_rum (user_id, received_at);
+
+-- Histogram bucket of a latency: exact below 10 s, else 4 significant digits (rounded down).
+CREATE OR REPLACE FUNCTION product_latency_bucket(v integer) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN v < 10000 THEN v
+                ELSE (v / (10 ^ (floor(log(v)) - 3))::integer) * (10 ^ (floor(log(v)) - 3))::integer END
+$$;
+
+-- percentile_cont(p) of the latencies of the local hours [p_lo, p_hi), from the histogram.
+-- With N values sorted, position x = p·(N−1); the answer interpolates between the values at
+-- ranks floor(x) and ceil(x) (0-based), exactly as percentile_cont does.  NULL without calls.
+CREATE OR REPLACE FUNCTION product_hist_percentile(p_lo timestamp, p_hi timestamp, p numeric)
+RETURNS numeric LANGUAGE sql STABLE AS $$
+    WITH h AS (
+        SELECT bucket, sum(n) AS n FROM product_api_latency_hist
+        WHERE hour >= p_lo AND hour < p_hi GROUP BY bucket
+    ), c AS (
+        SELECT bucket, sum(n) OVER (ORDER BY bucket) AS cum, sum(n) OVER () AS tot FROM h
+    ), x AS (
+        SELECT p * (max(tot) - 1) AS pos FROM c
+    )
+    SELECT round(lo.v + (hi.v - lo.v) * (x.pos - floor(x.pos)), 2)
+    FROM x,
+         LATERAL (SELECT min(bucket) AS v FROM c WHERE cum > floor(x.pos)) lo,
+         LATERAL (SELECT min(bucket) AS v FROM c WHERE cum > ceil(x.pos)) hi
+    WHERE x.pos IS NOT NULL
+$$;
+
+-- Recompute every product pre-aggregate for the reporting days p_lo .. p_hi (delete + insert),
+-- and the windowed ones that depend on them: power users up to p_hi + 6, adoption up to p_hi + 29
+-- (never past today, unless the range itself is), retention of the weeks touched.
+-- Reads events and the data layer's rollups (active_users_daily, customer_daily), which must be
+-- current for these days.
+CREATE OR REPLACE FUNCTION product_compute_range(p_lo date, p_hi date) RETURNS void
+LANGUAGE plpgsql
+SET work_mem = '64MB'
+AS $$
+DECLARE
+    tz     text := ns_tz();
+    lo_ts  timestamptz := ns_day_start(p_lo);
+    hi_ts  timestamptz := ns_day_start(p_hi + 1);
+    w_hi   date := greatest(p_hi, least(p_hi + 29, ns_today()));
+    p_hi7  date := greatest(p_hi, least(p_hi + 6, ns_today()));
+BEGIN
+    DELETE FROM product_api_hourly WHERE hour >= p_lo::timestamp AND hour < (p_hi + 1)::timestamp;
+    DELETE FROM product_api_latency_hist WHERE hour >= p_lo::timestamp AND hour < (p_hi + 1)::timestamp;
+    DELETE FROM product_api_daily WHERE day BETWEEN p_lo AND p_hi;
+    DELETE FROM product_api_customer_daily WHERE day BETWEEN p_lo AND p_hi;
+    DELETE FROM product_daily WHERE day BETWEEN p_lo AND p_hi;
+    DELETE FROM product_feature_customer_daily WHERE day BETWEEN p_lo AND p_hi;
+    DELETE FROM product_plan_daily WHERE day BETWEEN p_lo AND p_hi;
+
+    CREATE TEMP TABLE IF NOT EXISTS product_api_tmp (
+        ts timestamp, customer_id int, endpoint text, status smallint, latency_ms int, rate_limited boolean
+    ) ON COMMIT DROP;
+    TRUNCATE product_api_tmp;
+    INSERT INTO product_api_tmp
+    SELECT e.occurred_at AT TIME ZONE tz, e.customer_id, coalesce(e.endpoint, 'unknown'), e.status,
+           e.latency_ms, e.rate_limited
+    FROM events e
+    WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts AND e.type = 'api_call';
+
+    INSERT INTO product_api_hourly (hour, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms)
+    SELECT date_trunc('hour', ts), coalesce(endpoint, '*'), count(*),
+           count(*) FILTER (WHERE status >= 500), count(*) FILTER (WHERE status >= 400),
+           count(*) FILTER (WHERE rate_limited),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms),
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
+           percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
+    FROM product_api_tmp
+    GROUP BY GROUPING SETS ((date_trunc('hour', ts), endpoint), (date_trunc('hour', ts)));
+
+    INSERT INTO product_api_daily (day, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms)
+    SELECT ts::date, coalesce(endpoint, '*'), count(*),
+           count(*) FILTER (WHERE status >= 500), count(*) FILTER (WHERE status >= 400),
+           count(*) FILTER (WHERE rate_limited),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms),
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
+           percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
+    FROM product_api_tmp
+    GROUP BY GROUPING SETS ((ts::date, endpoint), (ts::date));
+
+    INSERT INTO product_api_latency_hist (hour, bucket, n)
+    SELECT date_trunc('hour', ts), product_latency_bucket(latency_ms), count(*)
+    FROM product_api_tmp WHERE latency_ms IS NOT NULL
+    GROUP BY 1, 2;
+
+    INSERT INTO product_api_customer_daily (day, customer_id, calls, errors, failed, rate_limited)
+    SELECT ts::date, customer_id, count(*), count(*) FILTER (WHERE status >= 500),
+           count(*) FILTER (WHERE status >= 400), count(*) FILTER (WHERE rate_limited)
+    FROM product_api_tmp WHERE customer_id IS NOT NULL
+    GROUP BY 1, 2;
+    TRUNCATE product_api_tmp;
+
+    -- Sessions: a session's part inside one reporting day; its duration is last − first event.
+    INSERT INTO product_daily (day, sessions, session_users, session_seconds, desktop_events, mobile_events)
+    SELECT d.day, coalesce(s.sessions, 0), coalesce(s.users, 0), coalesce(s.secs, 0),
+           coalesce(v.desktop, 0), coalesce(v.mobile, 0)
+    FROM generate_series(p_lo, p_hi, interval '1 day') g(d)
+    CROSS JOIN LATERAL (SELECT g.d::date AS day) d
+    LEFT JOIN (
+        SELECT day, count(*) AS sessions, count(DISTINCT (customer_id, user_id)) AS users,
+               sum(extract(epoch FROM last_at - first_at)) AS secs
+        FROM (SELECT (e.occurred_at AT TIME ZONE tz)::date AS day, e.session_id,
+                     min(e.customer_id) AS customer_id, min(e.user_id) AS user_id,
+                     min(e.occurred_at) AS first_at, max(e.occurred_at) AS last_at
+              FROM events e
+              WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts AND e.session_id IS NOT NULL
+              GROUP BY 1, 2) x
+        GROUP BY day
+    ) s ON s.day = d.day
+    LEFT JOIN (
+        SELECT (e.occurred_at AT TIME ZONE tz)::date AS day,
+               count(*) FILTER (WHERE e.device = 'desktop') AS desktop,
+               count(*) FILTER (WHERE e.device = 'mobile') AS mobile
+        FROM events e
+        WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts AND e.device IS NOT NULL
+        GROUP BY 1
+    ) v ON v.day = d.day;
+
+    UPDATE product_daily p SET power_users = coalesce(x.n, 0)
+    FROM (SELECT g.d::date AS day,
+                 (SELECT count(*) FROM (SELECT 1 FROM active_users_daily a
+                                        WHERE a.day BETWEEN g.d::date - 6 AND g.d::date
+                                        GROUP BY a.customer_id, a.user_id HAVING count(*) >= 5) u) AS n
+          FROM generate_series(p_lo, p_hi7, interval '1 day') g(d)) x
+    WHERE p.day = x.day;
+
+    INSERT INTO product_feature_customer_daily (day, feature, customer_id, uses)
+    SELECT (e.occurred_at AT TIME ZONE tz)::date, e.feature, e.customer_id, count(*)
+    FROM events e
+    WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts AND e.type = 'feature_used'
+      AND e.feature IS NOT NULL AND e.customer_id IS NOT NULL
+    GROUP BY 1, 2, 3;
+
+    -- XXX: a first use can only move earlier here; deleted events are corrected by a rebuild.
+    INSERT INTO product_feature_first_use (feature, customer_id, first_day)
+    SELECT feature, customer_id, min(day) FROM product_feature_customer_daily
+    WHERE day BETWEEN p_lo AND p_hi GROUP BY 1, 2
+    ON CONFLICT (feature, customer_id) DO UPDATE SET first_day = least(product_feature_first_use.first_day,
+                                                                        EXCLUDED.first_day);
+
+    DELETE FROM product_feature_adoption_daily WHERE day BETWEEN p_lo AND w_hi;
+    INSERT INTO product_feature_adoption_daily (day, feature, plan_id, customers)
+    SELECT g.d::date, f.feature, s.plan_id, count(DISTINCT f.customer_id)
+    FROM generate_series(p_lo, w_hi, interval '1 day') g(d)
+    JOIN product_feature_customer_daily f ON f.day BETWEEN g.d::date - 29 AND g.d::date
+    JOIN subscriptions s ON s.customer_id = f.customer_id AND s.mrr_cents > 0
+                        AND s.valid_from <= g.d::date AND (s.valid_to IS NULL OR s.valid_to > g.d::date)
+    GROUP BY 1, 2, 3;
+
+    INSERT INTO product_plan_daily (day, plan_id, customers, active_users, usage_units)
+    SELECT x.day, coalesce(pl.plan_id, 0), count(*), sum(x.active_users), sum(x.units)
+    FROM (
+        SELECT coalesce(c.day, u.day) AS day, coalesce(c.customer_id, u.customer_id) AS customer_id,
+               coalesce(c.active_users, 0) AS active_users, coalesce(u.units, 0) AS units
+        FROM (SELECT day, customer_id, active_users FROM customer_daily
+              WHERE day BETWEEN p_lo AND p_hi AND active_users > 0) c
+        FULL JOIN (SELECT day, customer_id, units FROM usage_records WHERE day BETWEEN p_lo AND p_hi) u
+          ON u.day = c.day AND u.customer_id = c.customer_id
+    ) x
+    LEFT JOIN LATERAL (
+        SELECT s.plan_id FROM subscriptions s
+        WHERE s.customer_id = x.customer_id AND s.valid_from <= x.day
+          AND (s.valid_to IS NULL OR s.valid_to > x.day)
+        ORDER BY s.mrr_cents DESC, s.valid_from DESC LIMIT 1
+    ) pl ON true
+    GROUP BY 1, 2;
+
+    -- XXX: like first use, a first week only moves earlier; a rebuild corrects deletions.
+    INSERT INTO product_user_first_week (customer_id, user_id, first_week)
+    SELECT customer_id, user_id, date_trunc('week', min(day))::date FROM active_users_daily
+    WHERE day BETWEEN p_lo AND p_hi GROUP BY 1, 2
+    ON CONFLICT (customer_id, user_id) DO UPDATE SET first_week = least(product_user_first_week.first_week,
+                                                                        EXCLUDED.first_week);
+    DELETE FROM product_retention_weekly
+    WHERE week BETWEEN date_trunc('week', p_lo)::date AND date_trunc('week', p_hi)::date;
+    INSERT INTO product_retention_weekly (cohort_week, week, users)
+    SELECT f.first_week, a.week, count(*)
+    FROM (SELECT DISTINCT date_trunc('week', day)::date AS week, customer_id, user_id
+          FROM active_users_daily
+          WHERE day BETWEEN date_trunc('week', p_lo)::date AND date_trunc('week', p_hi)::date + 6) a
+    JOIN product_user_first_week f ON f.customer_id = a.customer_id AND f.user_id = a.user_id
+    GROUP BY 1, 2;
+END
+$$;
+
+-- Bring the product pre-aggregates up to date with metrics_daily: recompute every day whose
+-- metrics_daily row was (re)computed since we last looked; after a data-layer rebuild or a change
+-- of northstar.tz start from scratch.  Run by the product service's periodic job; concurrent
+-- callers wait for each other (so a test can call it to be sure the job has finished).
+-- Returns the number of days recomputed.
+CREATE OR REPLACE FUNCTION product_rollup_refresh() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    r   record;
+    n   integer := 0;
+    st  product_rollup_state%ROWTYPE;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('northstar.product_rollup')::bigint);
+    SELECT * INTO st FROM product_rollup_state;
+    IF st.tz IS DISTINCT FROM ns_tz()
+       OR st.source_rebuild IS DISTINCT FROM (SELECT last_rebuild_at FROM rollup_state) THEN
+        TRUNCATE product_api_hourly, product_api_daily, product_api_latency_hist, product_api_customer_daily,
+                 product_daily, product_feature_customer_daily, product_feature_first_use,
+                 product_feature_adoption_daily, product_plan_daily, product_user_first_week,
+                 product_retention_weekly, product_rollup_days;
+        UPDATE product_rollup_state SET tz = ns_tz(),
+               source_rebuild = (SELECT last_rebuild_at FROM rollup_state);
+    END IF;
+    DELETE FROM product_rollup_days k WHERE NOT EXISTS (SELECT 1 FROM metrics_daily m WHERE m.day = k.day);
+
+    CREATE TEMP TABLE IF NOT EXISTS product_stale (day date, refreshed_at timestamptz) ON COMMIT DROP;
+    TRUNCATE product_stale;
+    INSERT INTO product_stale
+    SELECT m.day, m.refreshed_at
+    FROM metrics_daily m
+    LEFT JOIN product_rollup_days k ON k.day = m.day
+    WHERE k.source_refreshed_at IS DISTINCT FROM m.refreshed_at;
+
+    FOR r IN
+        SELECT min(day) AS lo, max(day) AS hi
+        FROM (SELECT day, day - (row_number() OVER (ORDER BY day))::int AS grp FROM product_stale) s
+        GROUP BY grp ORDER BY 1
+    LOOP
+        PERFORM product_compute_range(r.lo, r.hi);
+        n := n + (r.hi - r.lo + 1);
+    END LOOP;
+
+    INSERT INTO product_rollup_days (day, source_refreshed_at)
+    SELECT day, refreshed_at FROM product_stale
+    ON CONFLICT (day) DO UPDATE SET source_refreshed_at = EXCLUDED.source_refreshed_at;
+    UPDATE product_rollup_state SET last_refresh_at = now();
+    DROP TABLE product_stale;
+    RETURN n;
+END
+$$;

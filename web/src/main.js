@@ -1,0 +1,304 @@
+// main.js — boot, sign-in, the application shell (navigation from
+// /api/auth/me, global filters, theme, sign-out), the router and the 30 s
+// auto-refresh that pauses while the tab is hidden.
+import { h, clear } from './dom.js';
+import { get, post, setUnauthorizedHandler, clearCache, ApiError } from './api.js';
+import { filters, setFilters, filterQuery, onFiltersChange, RANGES } from './store.js';
+import { createView } from './view.js';
+import { stateBox } from './panel.js';
+import { chartsSummary } from './charts/core.js';
+import { VIEWS, viewFor } from './views/index.js';
+
+const app = document.getElementById('app');
+const REFRESH_MS = 30000;
+const HINT = 'ns-signed-in';        // "a session cookie probably exists" (the cookie itself is HttpOnly)
+const THEME = 'ns-theme';
+
+let me = null;            // /api/auth/me
+let shell = null;         // { nav, main, updated, ... }
+let current = null;       // { key, ctx, url }
+let lastRefresh = 0;
+
+/* ---------- theme ---------- */
+function applyTheme(t) {
+  document.documentElement.dataset.theme = t;
+  const b = document.getElementById('theme-toggle');
+  if (b) b.setAttribute('aria-pressed', t === 'dark' ? 'true' : 'false');
+}
+function initialTheme() {
+  const saved = localStorage.getItem(THEME);
+  if (saved === 'dark' || saved === 'light') return saved;
+  return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+applyTheme(initialTheme());
+
+/* ---------- navigation helpers ---------- */
+export function navigate(url, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
+  route();
+}
+
+document.addEventListener('click', (e) => {
+  const a = e.target.closest('a');
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  if (a.target || a.hasAttribute('download')) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  e.preventDefault();
+  navigate(url.pathname + url.search + url.hash);
+});
+window.addEventListener('popstate', () => route());
+onFiltersChange(() => route());
+
+setUnauthorizedHandler(() => {
+  localStorage.removeItem(HINT);
+  me = null;
+  if (location.pathname !== '/login') navigate(loginUrl(), { replace: true });
+});
+
+function loginUrl() {
+  const next = location.pathname + location.search;
+  return next && next !== '/' && !next.startsWith('/login') ? `/login?next=${encodeURIComponent(next)}` : '/login';
+}
+
+function homeFor(user) {
+  const first = VIEWS.find((v) => user.views.includes(v.key));
+  return first ? `/${first.key}` : '/no-views';
+}
+
+/* ---------- sign-in ---------- */
+function renderLogin() {
+  teardownView();
+  shell = null;
+  clear(app);
+  app.className = 'login-page';
+  const err = h('p', { class: 'login-error', role: 'alert', id: 'login-error' });
+  const email = h('input', { id: 'email', name: 'email', type: 'email', autocomplete: 'username', required: true, 'aria-describedby': 'login-error' });
+  const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', text: 'Sign in' });
+  const form = h('form', { class: 'login-card', 'aria-labelledby': 'login-title', novalidate: true,
+    onsubmit: async (e) => {
+      e.preventDefault();
+      err.textContent = '';
+      if (!email.value || !password.value) { err.textContent = 'Enter your email and password.'; return; }
+      submit.disabled = true;
+      submit.textContent = 'Signing in…';
+      try {
+        await post('/api/auth/login', { email: email.value.trim(), password: password.value });
+        localStorage.setItem(HINT, '1');
+        me = await get('/api/auth/me', null, { retries: 1 });
+        const next = new URLSearchParams(location.search).get('next');
+        navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(me), { replace: true });
+      } catch (ex) {
+        err.textContent = ex instanceof ApiError && ex.status === 401 ? 'Wrong email or password.'
+          : ex instanceof ApiError && ex.status === 429 ? 'Too many attempts; wait a minute and try again.'
+          : `Sign-in failed: ${ex.message}`;
+        submit.disabled = false;
+        submit.textContent = 'Sign in';
+      }
+    } },
+  h('div', { class: 'brand brand-big' }, logo(), h('span', { text: 'Northstar' })),
+  h('h1', { id: 'login-title', text: 'Sign in' }),
+  h('label', { for: 'email', text: 'Email' }), email,
+  h('label', { for: 'password', text: 'Password' }), password,
+  err, submit);
+  app.append(h('main', { id: 'main', class: 'login-main' }, form));
+  app.removeAttribute('aria-busy');
+  email.focus();
+}
+
+async function signOut() {
+  try { await post('/api/auth/logout'); } catch (e) { console.warn('logout', e.message); }
+  localStorage.removeItem(HINT);
+  clearCache();
+  me = null;
+  navigate('/login', { replace: false });
+}
+
+function logo() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 32 32'); svg.setAttribute('class', 'logo'); svg.setAttribute('aria-hidden', 'true');
+  const p = document.createElementNS(ns, 'path');
+  p.setAttribute('d', 'M16 4l3 9h9l-7.3 5.4 2.8 9L16 22l-7.5 5.4 2.8-9L4 13h9z');
+  svg.append(p);
+  return svg;
+}
+
+/* ---------- shell ---------- */
+function renderShell() {
+  clear(app);
+  app.className = 'shell';
+  const nav = h('nav', { class: 'nav', id: 'nav', 'aria-label': 'Views' },
+    h('ul', {}, VIEWS.filter((v) => me.views.includes(v.key)).map((v) =>
+      h('li', {}, h('a', { href: `/${v.key}`, 'data-view': v.key, text: v.label })))));
+  const navToggle = h('button', { type: 'button', class: 'btn nav-toggle', 'aria-controls': 'nav', 'aria-expanded': 'false', text: 'Menu',
+    onclick: (e) => { const open = app.classList.toggle('nav-open'); e.currentTarget.setAttribute('aria-expanded', String(open)); } });
+
+  // Global filters.
+  const f = filters();
+  const rangeGroup = h('fieldset', { class: 'range', id: 'range' },
+    h('legend', { class: 'sr-only', text: 'Date range' }),
+    RANGES.map((r) => {
+      const id = `range-${r}`;
+      return [h('input', { type: 'radio', name: 'range', id, value: r, class: 'sr-only-input', checked: f.range === r,
+        onchange: () => (r === 'custom' ? showCustom(true) : setFilters({ range: r, from: '', to: '' })) }),
+      h('label', { for: id, class: 'seg', text: r === 'custom' ? 'Custom' : `${r}d` })];
+    }));
+  const from = h('input', { type: 'date', id: 'from', value: f.from, required: true });
+  const to = h('input', { type: 'date', id: 'to', value: f.to, required: true });
+  const customErr = h('span', { class: 'field-error', role: 'alert' });
+  const custom = h('form', { class: 'custom-range', id: 'custom-range', hidden: f.range !== 'custom',
+    onsubmit: (e) => {
+      e.preventDefault();
+      if (!from.value || !to.value || from.value > to.value) { customErr.textContent = 'Choose a start on or before the end.'; return; }
+      customErr.textContent = '';
+      setFilters({ range: 'custom', from: from.value, to: to.value });
+    } },
+  h('label', { for: 'from', text: 'From' }), from, h('label', { for: 'to', text: 'To' }), to,
+  h('button', { type: 'submit', class: 'btn btn-small', text: 'Apply' }), customErr);
+  function showCustom(on) { custom.hidden = !on; if (on) from.focus(); }
+  const compare = h('input', { type: 'checkbox', id: 'compare', checked: f.compare, onchange: (e) => setFilters({ compare: e.target.checked }) });
+  const updated = h('span', { class: 'updated', id: 'updated', 'aria-live': 'off', text: 'loading…' });
+  const refreshBtn = h('button', { type: 'button', class: 'btn btn-small', id: 'refresh', text: 'Refresh', 'aria-label': 'Refresh now',
+    onclick: () => refreshNow() });
+
+  const themeBtn = h('button', { type: 'button', class: 'btn btn-small', id: 'theme-toggle', 'aria-pressed': String(document.documentElement.dataset.theme === 'dark'), text: 'Dark mode',
+    onclick: () => {
+      const t = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';
+      localStorage.setItem(THEME, t);
+      applyTheme(t);
+      mountView(true);
+    } });
+  const printBtn = h('button', { type: 'button', class: 'btn btn-small', text: 'Print', onclick: () => window.print() });
+
+  const header = h('header', { class: 'top' },
+    h('a', { class: 'skip', href: '#main', text: 'Skip to content', onclick: (e) => { e.preventDefault(); document.getElementById('main').focus(); } }),
+    navToggle,
+    h('a', { class: 'brand', href: '/', 'aria-label': 'Northstar home' }, logo(), h('span', { text: 'Northstar' })),
+    h('div', { class: 'user' },
+      h('span', { class: 'user-name', text: `${me.name || me.email}` }), h('span', { class: 'role', text: me.role }),
+      themeBtn, printBtn,
+      h('button', { type: 'button', class: 'btn btn-small', id: 'sign-out', text: 'Sign out', onclick: signOut })));
+  const toolbar = h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Filters' },
+    rangeGroup, custom,
+    h('span', { class: 'compare' }, compare, h('label', { for: 'compare', text: 'Compare to previous period' })),
+    h('span', { class: 'spacer' }), updated, refreshBtn);
+  const main = h('main', { id: 'main', tabindex: '-1' });
+  app.append(header, nav, h('div', { class: 'content' }, toolbar, main));
+  app.removeAttribute('aria-busy');
+  shell = { nav, main, updated, rangeGroup, custom, from, to, compare };
+}
+
+function syncShell() {
+  const f = filters();
+  const q = filterQuery(f);
+  for (const a of shell.nav.querySelectorAll('a[data-view]')) {
+    a.href = `/${a.dataset.view}${q}`;
+    const on = location.pathname === `/${a.dataset.view}` || location.pathname.startsWith(`/${a.dataset.view}/`);
+    if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  for (const r of shell.rangeGroup.querySelectorAll('input')) r.checked = r.value === f.range;
+  shell.custom.hidden = f.range !== 'custom';
+  if (f.range === 'custom') { shell.from.value = f.from; shell.to.value = f.to; }
+  shell.compare.checked = f.compare;
+  app.classList.remove('nav-open');
+}
+
+/* ---------- views ---------- */
+function teardownView() {
+  if (current && current.ctx) current.ctx.unmount();
+  current = null;
+}
+
+function mountView(force) {
+  const url = location.pathname + location.search;
+  if (!force && current && current.url === url) return;
+  teardownView();
+  const main = shell.main;
+  clear(main);
+  const parts = location.pathname.split('/').filter(Boolean);
+  const key = parts[0];
+  const def = viewFor(parts);
+  if (!def) {
+    main.append(stateBox('notfound', 'Page not found', 'Choose a view from the navigation.'));
+    main.dataset.view = 'notfound';
+    current = { url, ctx: null };
+    return;
+  }
+  main.dataset.view = def.key + (def.detail ? '-detail' : '');
+  if (!me.views.includes(def.key)) {
+    const box = stateBox('forbidden', 'You do not have access to this view',
+      `Your role (${me.role}) may not open “${def.label}”. Ask an administrator if you need it.`);
+    box.classList.add('access-denied');
+    main.append(box);
+    document.title = `No access — Northstar`;
+    current = { url, ctx: null };
+    return;
+  }
+  document.title = `${def.label} — Northstar`;
+  const ctx = createView(main, { onUpdated: (t) => { lastRefresh = Math.max(lastRefresh, t); tick(); } });
+  current = { url, ctx, key: def.key };
+  lastRefresh = Date.now();
+  try {
+    def.mount(ctx, { me, params: parts.slice(1), navigate });
+  } catch (e) {
+    console.warn('view', def.key, e);
+    main.append(stateBox('error', 'This view failed to load', e.message));
+  }
+}
+
+async function route() {
+  const path = location.pathname;
+  if (path === '/login') {
+    if (me) { navigate(homeFor(me), { replace: true }); return; }
+    renderLogin();
+    return;
+  }
+  if (!me) {
+    if (!localStorage.getItem(HINT)) { navigate(loginUrl(), { replace: true }); return; }
+    try {
+      me = await get('/api/auth/me');
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) return;   // handler sent us to sign-in
+      clear(app);
+      app.append(stateBox('error', 'Northstar cannot reach its server', e.message,
+        h('button', { type: 'button', class: 'btn', text: 'Try again', onclick: () => route() })));
+      return;
+    }
+  }
+  if (!shell) renderShell();
+  if (path === '/' || path === '') { navigate(homeFor(me) + location.search, { replace: true }); return; }
+  syncShell();
+  mountView(false);
+}
+
+/* ---------- auto-refresh ---------- */
+function refreshNow() {
+  lastRefresh = Date.now();
+  if (current && current.ctx) current.ctx.refresh();
+}
+
+let lastAttempt = Date.now();
+function tick() {
+  if (!shell) return;
+  const ago = Math.max(0, Math.round((Date.now() - lastRefresh) / 1000));
+  shell.updated.textContent = document.hidden ? 'auto-refresh paused' : `updated ${ago} s ago`;
+}
+setInterval(() => {
+  if (document.hidden || !current || !current.ctx) { tick(); return; }
+  if (Date.now() - lastAttempt >= REFRESH_MS) { lastAttempt = Date.now(); current.ctx.refresh(); }
+  tick();
+}, 1000);
+document.addEventListener('visibilitychange', () => {
+  tick();
+  if (!document.hidden && current && current.ctx && Date.now() - lastAttempt >= REFRESH_MS) {
+    lastAttempt = Date.now();
+    current.ctx.refresh();
+  }
+});
+
+// Hook for the browser tests and for debugging from the console.
+window.northstar = { charts: chartsSummary, get user() { return me; } };
+
+route();
