@@ -78,6 +78,12 @@ bench:
 	@$(MAKE) --no-print-directory all web
 	@scripts/bench.sh
 
+# libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each; make test runs 10 s.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/deps.sh test
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 cppcheck:
 	cppcheck --quiet --enable=warning,style,performance --error-exitcode=1 \
 	  --inline-suppr --suppress=missingIncludeSystem -Icommon common services

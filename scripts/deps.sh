@@ -11,7 +11,8 @@ PACKAGES=(
   nginx curl jq wrk ca-certificates
 )
 
-[ "${1:-}" = test ] && PACKAGES+=(chromium fonts-dejavu-core)
+# Tests also drive Chromium and build libFuzzer harnesses with clang.
+[ "${1:-}" = test ] && PACKAGES+=(chromium fonts-dejavu-core clang libclang-rt-14-dev)
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # web build (esbuild) and browser tests
 
 missing=()

@@ -35,7 +35,9 @@ if [ -x build/forecast-cli ] && [ -x tests/forecast/check_reference.sh ]; then
   if [ -d "$REF" ]; then suite forecast-ref tests/forecast/check_reference.sh "$REF" build/forecast-cli
   else echo "==> forecast-ref   skipped: $REF not found"; fi
 fi
+suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-10}"
 suite integration tests/integration/run.sh
+[ -x tests/e2e/run.sh ] && suite browser tests/e2e/run.sh
 if command -v docker-compose >/dev/null 2>&1; then
   suite compose bash -c 'docker-compose -f docker-compose.yml config -q && echo "ok 1 - docker-compose.yml is valid"'
 fi
