@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# bench.sh — `make bench`: load SCALE (default 1) into a throw-away stack
+# and measure, in one run on this machine, the figures of
+# docs/benchmarks.md as ratios against their ceilings.  Prints the table
+# and rewrites docs/benchmarks.md.  Not part of make test.
+#   env: SCALE (1), BENCH_SECONDS (10 per wrk run), BENCH_CONN (32)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd); cd "$ROOT"
+SCALE=${SCALE:-1}; SECS=${BENCH_SECONDS:-10}; CONN=${BENCH_CONN:-32}
+DIR=$(mktemp -d /tmp/northstar-bench.XXXXXX)
+cleanup() { scripts/stack.sh stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; rm -f "$ROOT/web/dist/_bench.json"; }
+trap cleanup EXIT; trap 'exit 1' INT TERM
+say() { printf '==> %s\n' "$*" >&2; }
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+PORT=$((20000 + RANDOM % 20000)); while ! port_free $PORT; do PORT=$((PORT + 1)); done
+say "starting a stack with SCALE=$SCALE (loading the demo data takes a few minutes at SCALE=1)"
+PORT=$PORT FAST=1 SCALE=$SCALE LOGIN_RATE=600r/m scripts/stack.sh start "$DIR" >&2
+RUN=$DIR/run; PGPORT=$(cat "$RUN/pg.port"); U=http://127.0.0.1:$PORT
+psqlq() { psql -X -qtA -h "$RUN" -p "$PGPORT" -U postgres -d northstar "$@"; }
+TOK=$(curl -s -X POST -H 'Content-Type: application/json' \
+  -d '{"email":"ceo@northstar.example","password":"northstar-demo"}' $U/api/auth/login | jq -r .token)
+AUTH="Authorization: Bearer $TOK"
+
+rps() { wrk -t2 -c"$CONN" -d"${SECS}s" "$@" 2>&1 | awk '/Requests\/sec/ {print int($2)}'; }
+ROWS=()
+row() { ROWS+=("$(printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4")"); printf '%-58s %14s  goal %-14s %s\n' "$1" "$2" "$3" "$4" >&2; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+pass() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "n/a" && r + 0 >= g) ? "met" : "short" }'; }
+passle() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "n/a" && r + 0 <= g) ? "met" : "short" }'; }
+
+# 1–2: static ceiling versus a cached authenticated API answer of the same size.
+EP=/api/revenue/summary
+curl -s -H "$AUTH" "$U$EP" >"$ROOT/web/dist/_bench.json"
+size=$(wc -c <"$ROOT/web/dist/_bench.json")
+say "1/8 static file of $size bytes"
+static=$(rps "$U/_bench.json")
+row "1. nginx static file ($size B), req/s" "$static" "ceiling" ""
+say "2/8 cached API"
+curl -s -o /dev/null -H "$AUTH" "$U$EP"
+cached=$(rps -H "$AUTH" "$U$EP")
+r=$(ratio "$cached" "$static")
+row "2. cached API $EP, req/s" "$cached" "≥ 0.8 × (1)" "$r × static: $(pass "$r" 0.8)"
+
+# 3: uncached through nginx (cache bypassed) versus pgbench on the same SQL.
+say "3/8 uncached API versus pgbench"
+uncached=$(rps -H "$AUTH" -H "X-No-Cache: 1" "$U$EP")
+echo "SELECT api.revenue_summary(1, 'ceo', NULL);" >"$DIR/pgbench.sql"
+pgb=$(pgbench -n -M prepared -c "$CONN" -j 2 -T "$SECS" -f "$DIR/pgbench.sql" -h "$RUN" -p "$PGPORT" -U postgres northstar 2>/dev/null \
+      | awk '/^tps/ {print int($3); exit}')
+r=$(ratio "$uncached" "$pgb")
+row "3. uncached API $EP, req/s (pgbench same SQL: $pgb tps)" "$uncached" "≥ 0.5 × pgbench" "$r × pgbench: $(pass "$r" 0.5)"
+
+# 4: every GET endpoint's uncached latency as the CEO, median and p99 of 30 calls.
+say "4/8 per-endpoint latency"
+worst=0; slow=()
+while IFS=$'\t' read -r svc method path roles cache; do
+  [ "$method" = GET ] || continue
+  case "$path" in *"{id}"*) path=${path//\{id\}/1};; esac
+  case "$path" in */stream|*/health) continue;; esac
+  goal=50; [ "$svc" = forecast ] && goal=100
+  for i in $(seq 1 30); do
+    curl -s -o /dev/null -w '%{time_total}\n' -H "$AUTH" -H "X-No-Cache: 1" "$U$path"
+  done | sort -n >"$DIR/lat"
+  med=$(awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]*1000}' "$DIR/lat")
+  p99=$(awk '{a[NR]=$1} END {i=int(NR*0.99); if (i<1) i=1; printf "%.1f", a[i]*1000}' "$DIR/lat")
+  status=$(awk -v m="$med" -v g="$goal" 'BEGIN { print (m <= g) ? "met" : "short" }')
+  [ "$status" = short ] && slow+=("$path")
+  row "4. $path median / p99 ms" "$med / $p99" "< $goal ms" "$status"
+done < <(for s in revenue users marketing product alerts forecast; do build/$s --routes; done)
+
+# 5: a 90-day daily revenue series from the rollup versus from raw orders.
+say "5/8 rollup versus raw"
+t_ms() { psqlq -c "EXPLAIN (ANALYZE, FORMAT JSON) $1" | jq '.[0]["Execution Time"]'; }
+q_roll="SELECT day, revenue_cents FROM metrics_daily WHERE day > current_date - 90 ORDER BY day"
+q_raw="SELECT (ordered_at AT TIME ZONE 'UTC')::date d, sum(total_cents) FROM orders WHERE ordered_at > now() - interval '90 days' GROUP BY 1 ORDER BY 1"
+t_ms "$q_roll" >/dev/null; t_ms "$q_raw" >/dev/null
+roll=$(t_ms "$q_roll"); raw=$(t_ms "$q_raw")
+row "5. 90-day revenue: rollup ms vs raw ms" "$roll vs $raw" "rollup ≪ raw" "raw is $(ratio "$raw" "$roll") × slower"
+
+# 6: incremental refresh after one day of new data versus a full rebuild.
+say "6/8 incremental refresh versus full rebuild"
+psqlq -c "SELECT rollup_refresh()" >/dev/null
+inc=$(psqlq -c "INSERT INTO orders (customer_id, ordered_at, source, total_cents, cogs_cents, status)
+        SELECT customer_id, ordered_at - interval '40 days', source, total_cents, cogs_cents, 'paid'
+          FROM orders WHERE ordered_at > now() - interval '1 day'" \
+      -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT rollup_refresh()" | jq '.[0]["Execution Time"]')
+full=$(psqlq -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT rollup_rebuild()" | jq '.[0]["Execution Time"]')
+r=$(ratio "$inc" "$full")
+row "6. refresh after 1 day of data vs full rebuild, ms" "$inc vs $full" "≤ 0.1 ×" "$r ×: $(passle "$r" 0.1)"
+
+# 7: resident memory of each service at rest, under a mixed load, and at its end.
+say "7/8 memory under load"
+rss() { ps -o rss= -p "$(cat "$RUN/$1.pid")" | awk '{printf "%.1f", $1/1024}'; }
+declare -A before
+for s in revenue users marketing product alerts forecast; do before[$s]=$(rss $s); done
+cat >"$DIR/mixed.lua" <<'LUA'
+local paths = { "/api/revenue/summary", "/api/users/health", "/api/revenue/summary?as_of=2026-01-01" }
+local i = 0
+request = function() i = i + 1; return wrk.format("GET", paths[(i % #paths) + 1]) end
+LUA
+wrk -t2 -c"$CONN" -d"$((SECS * 3))s" -H "$AUTH" -H "X-No-Cache: 1" -s "$DIR/mixed.lua" "$U" >/dev/null 2>&1 &
+wp=$!; sleep "$SECS"; declare -A mid; for s in revenue users marketing product alerts forecast; do mid[$s]=$(rss $s); done
+wait $wp
+for s in revenue users marketing product alerts forecast; do
+  after=$(rss $s)
+  grow=$(awk -v a="$after" -v m="${mid[$s]}" 'BEGIN { printf "%.1f", a - m }')
+  st=$(awk -v a="$after" -v g="$grow" 'BEGIN { print (a < 20 && g < 1) ? "met" : "short" }')
+  row "7. $s RSS MB at rest / under load / end" "${before[$s]} / ${mid[$s]} / $after" "< 20 MB, no growth" "$st (+$grow MB)"
+done
+
+# 8: the executive view's complete render in headless Chromium.
+say "8/8 executive render"
+if [ -x tests/e2e/render-time.sh ]; then
+  ms=$(tests/e2e/render-time.sh "$U" 2>/dev/null || echo n/a)
+  row "8. executive view complete render after sign-in, ms" "$ms" "< 1000" "$(passle "$ms" 1000)"
+else
+  row "8. executive view complete render after sign-in, ms" "n/a" "< 1000" "browser harness not present"
+fi
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d) at SCALE=$SCALE on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB,"
+  echo "wrk ${SECS} s runs with $CONN connections on loopback. The machine is shared and noisy: the ratios"
+  echo "(measured in the same run) matter more than the absolute figures."
+  echo
+  echo "| measure | value | goal | result |"
+  echo "|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  [ -f docs/benchmarks-notes.md ] && cat docs/benchmarks-notes.md
+} >docs/benchmarks.md
+say "written docs/benchmarks.md"
