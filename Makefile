@@ -19,7 +19,7 @@ FORECAST_CORE = services/forecast/ets.c services/forecast/logreg.c
 UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps web run stop test test-unit bench clean check cppcheck fuzz
+.PHONY: all deps web run stop test test-asan bench clean cppcheck fuzz
 all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin
 
 deps:
@@ -77,6 +77,14 @@ bench:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory all web
 	@scripts/bench.sh
+
+# Every suite again with AddressSanitizer and UndefinedBehaviorSanitizer.
+ASAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+test-asan:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory B=build/asan CFLAGS="$(ASAN_CFLAGS)" all \
+	  $(UNIT_SRC:tests/unit/%.c=build/asan/%)
+	@NS_BUILD=build/asan FUZZ_SECONDS=5 tests/run.sh
 
 # libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each; make test runs 10 s.
 FUZZ_SECONDS ?= 60

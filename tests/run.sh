@@ -26,13 +26,14 @@ suite() {  # suite NAME COMMAND...
   fi
 }
 
-for t in build/test-*; do
+B=${NS_BUILD:-build}   # make test-asan points this at the sanitizer build
+for t in "$B"/test-*; do
   [ -x "$t" ] || continue
-  suite "unit/${t#build/test-}" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
+  suite "unit/${t#"$B"/test-}" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
 done
-if [ -x build/forecast-cli ] && [ -x tests/forecast/check_reference.sh ]; then
+if [ -x "$B/forecast-cli" ] && [ -x tests/forecast/check_reference.sh ]; then
   REF=${NS_FORECAST_TESTDATA:-$ROOT/../shared/testdata/forecast}
-  if [ -d "$REF" ]; then suite forecast-ref tests/forecast/check_reference.sh "$REF" build/forecast-cli
+  if [ -d "$REF" ]; then suite forecast-ref tests/forecast/check_reference.sh "$REF" "$B/forecast-cli"
   else echo "==> forecast-ref   skipped: $REF not found"; fi
 fi
 suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-10}"

@@ -31,4 +31,13 @@ if [ -z "${T_ONLY:-}" ] || [ "${T_ONLY%.sql}" != "$T_ONLY" ]; then
     psql -X -qtA -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar -f "$f" 2>&1 | sed '/^$/d'
   done
 fi
+# Stop the services now so that sanitizer builds write their reports.
+"$ROOT/scripts/stack.sh" stop "$T_DIR" >/dev/null 2>&1
+if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$T_DIR"/logs/*.log >"$T_TMP/san" 2>/dev/null; then
+  not_ok "no sanitizer report in any service log" "$(cat "$T_TMP/san" | tr '\n' ' ')"
+  grep -h -A15 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_DIR"/logs/*.log | head -60 | sed 's/^/#   /'
+else ok "no sanitizer report in any service log"; fi
+if grep -h -E 'supervise: .* exited' "$T_DIR"/logs/*.log >"$T_TMP/crash" 2>/dev/null; then
+  not_ok "no service died during the tests" "$(head -3 "$T_TMP/crash")"
+else ok "no service died during the tests"; fi
 echo "1..$T_N"
