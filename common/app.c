@@ -215,19 +215,37 @@ app_job(void *arg)
 	return NULL;
 }
 
-/* Print the routing table: the access matrix the tests and docs read. */
+static const char *const app_ptype_names[] = { "int", "num", "date", "enum", "word" };
+
+/*
+ * Print the routing table, one route a line, tab-separated: service,
+ * method, pattern, roles, cache seconds, parameters (name:type, with the
+ * common ones the flags add), CSV key.  The access-matrix test, the
+ * hostile-input test and docs/access.md read it.
+ */
 static void
 app_print_routes(const struct ns_service *svc)
 {
-	const struct ns_route *r;
+	const struct ns_route	*r;
+	const struct ns_param	*p;
 
-	for (r = svc->routes; r->method != NULL; r++)
-		printf("%s\t%s\t%s\t%s%s%s%s\t%d\n", svc->name, r->method, r->pattern,
+	for (r = svc->routes; r->method != NULL; r++) {
+		printf("%s\t%s\t%s\t%s%s%s%s\t%d\t", svc->name, r->method, r->pattern,
 		    r->roles == NS_PUBLIC ? "public" : "",
 		    (r->roles & NS_ROLE_CEO) ? "ceo," : "",
 		    (r->roles & NS_ROLE_CS) ? "cs," : "",
 		    (r->roles & NS_ROLE_SALES) ? "sales," : "",
 		    r->cache_seconds);
+		for (p = r->params; p != NULL && p->name != NULL; p++)
+			printf("%s:%s,", p->name, app_ptype_names[p->type]);
+		if (r->flags & NS_F_RANGE)
+			printf("from:date,to:date,days:int,");
+		if (r->flags & NS_F_ASOF)
+			printf("as_of:date,");
+		if (r->flags & NS_F_CSV)
+			printf("format:enum,");
+		printf("-\t%s\n", r->csv_key != NULL ? r->csv_key : "-");
+	}
 }
 
 int

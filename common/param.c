@@ -275,12 +275,16 @@ param_parse(struct ns_req *req, const char *query, char *err, size_t errsz)
 
 		if (val != NULL)
 			*val++ = '\0';
-		if (param_percent_decode(pair) != 0 ||
-		    (val != NULL && param_percent_decode(val) != 0)) {
-			snprintf(err, errsz, "malformed percent-encoding in the query string");
+		if (param_percent_decode(pair) != 0) {
+			snprintf(err, errsz, "malformed percent-encoding in a parameter name");
 			return -1;
 		}
 		param_name_echo(name, sizeof(name), pair);
+		if (val != NULL && param_percent_decode(val) != 0) {
+			snprintf(err, errsz, "parameter '%s' has a malformed percent-encoding "
+			    "(or an encoded NUL)", name);
+			return -1;
+		}
 		for (i = 0; i < n; i++)
 			if (strcmp(decl[i]->name, pair) == 0)
 				break;

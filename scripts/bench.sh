@@ -54,7 +54,7 @@ row "3. uncached API $EP, req/s (pgbench same SQL: $pgb tps)" "$uncached" "≥ 0
 # 4: every GET endpoint's uncached latency as the CEO, median and p99 of 30 calls.
 say "4/8 per-endpoint latency"
 worst=0; slow=()
-while IFS=$'\t' read -r svc method path roles cache; do
+while IFS=$'\t' read -r svc method path roles cache params csvkey; do
   [ "$method" = GET ] || continue
   case "$path" in *"{id}"*) path=${path//\{id\}/1};; esac
   case "$path" in */stream|*/health) continue;; esac

@@ -39,6 +39,11 @@ static const struct ns_param cohort_params[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
+static const struct ns_param journey_params[] = {
+	{ "limit", NS_P_INT, 1, 100, NULL, "20" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
 static const struct ns_route users_routes[] = {
 	{ "GET", "/api/users/health", NS_PUBLIC, NULL, 0, 0, NULL, NULL, db_health },
 	{ "POST", "/api/auth/login", NS_PUBLIC, NULL, NS_F_BODY, 0, NULL, NULL, auth_login },
@@ -59,6 +64,26 @@ static const struct ns_route users_routes[] = {
 	/* Retention matrix by first-payment cohort. */
 	{ "GET", "/api/users/cohorts", CEO_CS, cohort_params, NS_F_ASOF | NS_F_CSV, 60,
 	    "SELECT api.users_cohorts($1::int, $2::text, $3, $4, $5, $6::date)", "cohorts", NULL },
+	/* Lifecycle stages and RFM segments (company-wide counts and MRR). */
+	{ "GET", "/api/users/segments", CEO_CS, NULL, NS_F_ASOF | NS_F_CSV, 60,
+	    "SELECT api.users_segments($1::int, $2::text, $3::date)", "lifecycle", NULL },
+	/* Upsell opportunities; cs sees its own customers. */
+	{ "GET", "/api/users/expansion", CEO_CS, NULL, NS_F_ASOF | NS_F_CSV, 60,
+	    "SELECT api.users_expansion($1::int, $2::text, $3::date)", "opportunities", NULL },
+	/* Support per week, and the tickets of high-risk customers (own for cs). */
+	{ "GET", "/api/users/support", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
+	    "SELECT api.users_support($1::int, $2::text, $3::date, $4::date, $5::int)", "weeks", NULL },
+	/* Active users by country, and by device, browser and OS. */
+	{ "GET", "/api/users/geo", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
+	    "SELECT api.users_geo($1::int, $2::text, $3::date, $4::date, $5::int)", "countries", NULL },
+	{ "GET", "/api/users/devices", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
+	    "SELECT api.users_devices($1::int, $2::text, $3::date, $4::date, $5::int)", "breakdown", NULL },
+	/* Invitations, acceptance and the viral coefficient per month. */
+	{ "GET", "/api/users/viral", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
+	    "SELECT api.users_viral($1::int, $2::text, $3::date, $4::date, $5::int)", "months", NULL },
+	/* Feature-to-feature transitions (Sankey) and the signup → key action → paid funnel. */
+	{ "GET", "/api/users/journeys", CEO_CS, journey_params, NS_F_RANGE | NS_F_CSV, 60,
+	    "SELECT api.users_journeys($1::int, $2::text, $3, $4::date, $5::date, $6::int)", "transitions", NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 

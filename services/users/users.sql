@@ -386,3 +386,259 @@ RETURNS json LANGUAGE sql STABLE AS $$
                    ORDER BY r.mrr DESC, r.id)
                    FROM (SELECT * FROM rows ORDER BY mrr DESC, id OFFSET p_offset::int LIMIT p_limit::int) r), '[]'::json))
 $$;
+
+-- Lifecycle stage of every customer signed up by p_day (docs/metrics.md "Customers").
+CREATE OR REPLACE FUNCTION api.users_lifecycle(p_day date)
+RETURNS TABLE (customer_id int, stage text, mrr_cents bigint, cs_owner_id int)
+LANGUAGE sql STABLE AS $$
+  SELECT c.id,
+         CASE WHEN coalesce(m.mrr_cents, 0) = 0 AND c.converted_at < ns_day_start(p_day + 1) THEN 'churned'
+              WHEN coalesce(m.mrr_cents, 0) = 0 THEN 'activation'
+              WHEN h.risk_band = 'high_risk' THEN 'at_risk'
+              WHEN c.converted_at IS NULL OR c.converted_at >= ns_day_start(p_day - 179) THEN 'growth'
+              ELSE 'mature' END,
+         coalesce(m.mrr_cents, 0)::bigint, c.cs_owner_id
+    FROM customers c
+    LEFT JOIN mrr_at(p_day) m ON m.customer_id = c.id
+    LEFT JOIN api.users_health_rows(p_day) h ON h.customer_id = c.id
+   WHERE c.signup_at < ns_day_start(p_day + 1)
+$$;
+
+-- GET /api/users/segments — lifecycle stages and RFM segments, counts and MRR, company-wide.
+-- RFM over the customers paying on p_as_of: recency = days since the last active day (90-day
+-- look-back), frequency = active days in 90 days, monetary = MRR (thresholds in docs/metrics.md).
+CREATE OR REPLACE FUNCTION api.users_segments(p_user int, p_role text, p_as_of date)
+RETURNS json LANGUAGE sql STABLE AS $$
+  WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
+  lc AS (SELECT l.* FROM d, api.users_lifecycle(d.d) l),
+  act AS (SELECT x.customer_id, max(x.day) AS last_day, count(*) AS days
+            FROM d, customer_daily x WHERE x.day BETWEEN d.d - 89 AND d.d AND x.events > 0 GROUP BY 1),
+  rfm AS (
+    SELECT m.customer_id, m.mrr_cents,
+           CASE WHEN d.d - a.last_day <= 7 THEN 3 WHEN d.d - a.last_day <= 30 THEN 2 ELSE 1 END AS r,
+           CASE WHEN coalesce(a.days, 0) >= 45 THEN 3 WHEN coalesce(a.days, 0) >= 10 THEN 2 ELSE 1 END AS f,
+           CASE WHEN m.mrr_cents >= 50000 THEN 3 WHEN m.mrr_cents >= 10000 THEN 2 ELSE 1 END AS m
+      FROM d CROSS JOIN mrr_at(d.d) m LEFT JOIN act a ON a.customer_id = m.customer_id),
+  seg AS (
+    SELECT rfm.*, CASE WHEN r = 3 AND f = 3 THEN 'champions'
+                       WHEN r >= 2 AND f >= 2 THEN 'loyal'
+                       WHEN r = 1 AND f >= 2 THEN 'at_risk'
+                       WHEN r = 1 THEN 'hibernating'
+                       ELSE 'promising' END AS segment
+      FROM rfm)
+  SELECT json_build_object(
+    'as_of', (SELECT d FROM d),
+    'lifecycle', (SELECT json_agg(json_build_object('stage', s.stage,
+                                    'customers', (SELECT count(*) FROM lc WHERE lc.stage = s.stage),
+                                    'mrr', api.money((SELECT coalesce(sum(lc.mrr_cents), 0) FROM lc WHERE lc.stage = s.stage)))
+                                  ORDER BY s.o)
+                    FROM unnest(ARRAY['activation', 'growth', 'mature', 'at_risk', 'churned']) WITH ORDINALITY s(stage, o)),
+    'rfm', (SELECT json_agg(json_build_object('segment', s.segment,
+                              'customers', (SELECT count(*) FROM seg WHERE seg.segment = s.segment),
+                              'mrr', api.money((SELECT coalesce(sum(seg.mrr_cents), 0) FROM seg WHERE seg.segment = s.segment)))
+                            ORDER BY s.o)
+              FROM unnest(ARRAY['champions', 'loyal', 'promising', 'at_risk', 'hibernating']) WITH ORDINALITY s(segment, o)),
+    'rfm_grid', (SELECT coalesce(json_agg(json_build_object('r', r, 'f', f, 'm', m, 'customers', n,
+                                                           'mrr', api.money(mrr)) ORDER BY r DESC, f DESC, m DESC), '[]'::json)
+                   FROM (SELECT r, f, m, count(*) AS n, sum(mrr_cents) AS mrr FROM seg GROUP BY 1, 2, 3) g))
+$$;
+
+-- GET /api/users/support — per ISO week of the range: tickets opened and resolved, resolution
+-- rate (resolved ÷ opened), average resolution hours (tickets resolved that week), CSAT; and the
+-- tickets of the high-risk customers on the range's last day (cs: own customers only).
+CREATE OR REPLACE FUNCTION api.users_support(p_user int, p_role text, p_from date, p_to date, p_days int)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  r   record;
+  res json;
+BEGIN
+  SELECT * INTO r FROM api.range(p_from, p_to, p_days, 84);
+  SELECT json_build_object(
+    'from', r.d_from, 'to', r.d_to,
+    'weeks', coalesce((
+      SELECT json_agg(json_build_object(
+               'week', w.wk, 'opened', w.opened, 'resolved', w.resolved,
+               'resolution_rate', api.pct(w.resolved, w.opened),
+               'avg_resolution_hours', (SELECT round(avg(extract(epoch FROM t.resolved_at - t.opened_at) / 3600.0), 1)
+                                          FROM support_tickets t
+                                         WHERE t.resolved_at >= ns_day_start(greatest(w.wk, r.d_from))
+                                           AND t.resolved_at < ns_day_start(least(w.wk + 6, r.d_to) + 1)),
+               'csat', api.ratio(w.csat_sum, w.csat_n)) ORDER BY w.wk)
+        FROM (SELECT date_trunc('week', day)::date AS wk, sum(tickets_opened) AS opened,
+                     sum(tickets_resolved) AS resolved, sum(csat_sum) AS csat_sum, sum(csat_responses) AS csat_n
+                FROM metrics_daily WHERE day BETWEEN r.d_from AND r.d_to GROUP BY 1) w), '[]'::json),
+    'at_risk', coalesce((
+      SELECT json_agg(json_build_object('customer_id', c.id, 'name', c.name, 'health_score', h.health_score,
+                                        'mrr', api.money(h.mrr_cents), 'tickets_30d', h.tickets_30d,
+                                        'tickets_90d', (SELECT count(*) FROM support_tickets t WHERE t.customer_id = c.id
+                                                          AND t.opened_at >= ns_day_start(r.d_to - 89)
+                                                          AND t.opened_at < ns_day_start(r.d_to + 1)),
+                                        'open_tickets', (SELECT count(*) FROM support_tickets t WHERE t.customer_id = c.id
+                                                           AND t.opened_at < ns_day_start(r.d_to + 1)
+                                                           AND (t.resolved_at IS NULL OR t.resolved_at >= ns_day_start(r.d_to + 1))))
+                      ORDER BY h.mrr_cents DESC, c.id)
+        FROM api.users_health_rows(r.d_to) h JOIN customers c ON c.id = h.customer_id
+       WHERE h.risk_band = 'high_risk'
+         AND api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)), '[]'::json))
+    INTO res;
+  RETURN res;
+END $$;
+
+-- GET /api/users/geo and /api/users/devices — sessions and average daily active users over the
+-- range, per country / per device, browser and OS (from users_geo_daily / users_device_daily).
+CREATE OR REPLACE FUNCTION api.users_geo(p_user int, p_role text, p_from date, p_to date, p_days int)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  r   record;
+  res json;
+BEGIN
+  SELECT * INTO r FROM api.range(p_from, p_to, p_days, 30);
+  SELECT json_build_object('from', r.d_from, 'to', r.d_to,
+    'countries', coalesce(json_agg(json_build_object('country', g.country, 'sessions', g.sessions,
+                                     'user_days', g.user_days,
+                                     'avg_daily_active_users', round(g.user_days::numeric / (r.d_to - r.d_from + 1), 1),
+                                     'share_pct', api.pct(g.user_days, g.total))
+                                   ORDER BY g.user_days DESC, g.country), '[]'::json))
+    INTO res
+    FROM (SELECT country, sum(sessions) AS sessions, sum(users) AS user_days, sum(sum(users)) OVER () AS total
+            FROM users_geo_daily WHERE day BETWEEN r.d_from AND r.d_to GROUP BY 1) g;
+  RETURN res;
+END $$;
+
+CREATE OR REPLACE FUNCTION api.users_devices(p_user int, p_role text, p_from date, p_to date, p_days int)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  r   record;
+  res json;
+BEGIN
+  SELECT * INTO r FROM api.range(p_from, p_to, p_days, 30);
+  SELECT json_build_object('from', r.d_from, 'to', r.d_to,
+    'breakdown', coalesce(json_agg(json_build_object('dimension', z.dimension, 'value', z.value, 'sessions', z.sessions,
+                                   'user_days', z.user_days,
+                                   'avg_daily_active_users', round(z.user_days::numeric / (r.d_to - r.d_from + 1), 1),
+                                   'share_pct', api.pct(z.user_days, z.total))
+                                 ORDER BY z.dimension, z.user_days DESC, z.value), '[]'::json))
+    INTO res
+    FROM (SELECT dimension, value, sum(sessions) AS sessions, sum(users) AS user_days,
+                 sum(sum(users)) OVER (PARTITION BY dimension) AS total
+            FROM users_device_daily WHERE day BETWEEN r.d_from AND r.d_to GROUP BY 1, 2) z;
+  RETURN res;
+END $$;
+
+-- GET /api/users/viral — per calendar month of the range: invitations sent, of those accepted
+-- (by the range's end), acceptance rate, inviting customers, invites per inviting customer,
+-- invites per paying customer (at the month's last day, capped at the range's end), viral
+-- coefficient = invites per paying customer × acceptance rate, referral share of signups.
+CREATE OR REPLACE FUNCTION api.users_viral(p_user int, p_role text, p_from date, p_to date, p_days int)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  r   record;
+  res json;
+BEGIN
+  SELECT * INTO r FROM api.range(p_from, p_to, p_days, 365);
+  WITH months AS (
+    SELECT greatest(g::date, r.d_from) AS lo, least((g + interval '1 month')::date - 1, r.d_to) AS hi, g::date AS m
+      FROM generate_series(date_trunc('month', r.d_from), r.d_to, interval '1 month') g
+  ), x AS (
+    SELECT mo.m, mo.hi,
+           count(f.id) AS sent,
+           count(f.id) FILTER (WHERE f.accepted_at < ns_day_start(r.d_to + 1)) AS accepted,
+           count(DISTINCT f.inviter_customer_id) AS inviters
+      FROM months mo LEFT JOIN referrals f
+        ON f.sent_at >= ns_day_start(mo.lo) AND f.sent_at < ns_day_start(mo.hi + 1)
+     GROUP BY 1, 2
+  ), y AS (
+    SELECT x.*, (SELECT paying_customers FROM metrics_daily WHERE day = x.hi) AS paying,
+           (SELECT count(*) FROM customers c WHERE c.signup_at >= ns_day_start(greatest(x.m, r.d_from))
+               AND c.signup_at < ns_day_start(x.hi + 1)) AS signups,
+           (SELECT count(*) FROM customers c WHERE c.signup_at >= ns_day_start(greatest(x.m, r.d_from))
+               AND c.signup_at < ns_day_start(x.hi + 1) AND c.channel = 'referral') AS referred
+      FROM x
+  )
+  SELECT json_build_object('from', r.d_from, 'to', r.d_to, 'target_viral_coefficient', 1.0,
+    'months', json_agg(json_build_object(
+        'month', to_char(y.m, 'YYYY-MM'), 'invites_sent', y.sent, 'invites_accepted', y.accepted,
+        'acceptance_rate', api.pct(y.accepted, y.sent), 'inviting_customers', y.inviters,
+        'invites_per_inviter', api.ratio(y.sent, y.inviters), 'paying_customers', y.paying,
+        'invites_per_customer', api.ratio(y.sent, y.paying, 4),
+        'viral_coefficient', CASE WHEN y.sent > 0 AND y.paying > 0
+                                  THEN round(y.sent::numeric / y.paying * y.accepted / y.sent, 4) END,
+        'new_customers', y.signups, 'referred_customers', y.referred,
+        'referral_share_pct', api.pct(y.referred, y.signups)) ORDER BY y.m))
+    INTO res FROM y;
+  RETURN res;
+END $$;
+
+-- GET /api/users/journeys — the top feature-to-feature transitions inside sessions over the
+-- range (users_transitions_daily), and the funnel of the customers who signed up in the range:
+-- signup → first key action (a feature_used event by the range's end) → paid (converted_at by then).
+CREATE OR REPLACE FUNCTION api.users_journeys(p_user int, p_role text, p_limit text, p_from date, p_to date, p_days int)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  r   record;
+  res json;
+BEGIN
+  SELECT * INTO r FROM api.range(p_from, p_to, p_days, 30);
+  WITH t AS (SELECT from_feature, to_feature, sum(n) AS n FROM users_transitions_daily
+              WHERE day BETWEEN r.d_from AND r.d_to GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT p_limit::int),
+  f AS (SELECT c.id, c.converted_at,
+               EXISTS (SELECT 1 FROM customer_daily x WHERE x.customer_id = c.id AND x.feature_uses > 0
+                          AND x.day >= ns_day(c.signup_at) AND x.day <= r.d_to) AS acted
+          FROM customers c
+         WHERE c.signup_at >= ns_day_start(r.d_from) AND c.signup_at < ns_day_start(r.d_to + 1))
+  SELECT json_build_object('from', r.d_from, 'to', r.d_to,
+    'transitions', coalesce((SELECT json_agg(json_build_object('from', from_feature, 'to', to_feature, 'count', n)
+                                             ORDER BY n DESC, from_feature, to_feature) FROM t), '[]'::json),
+    'funnel', (SELECT json_build_array(
+                 json_build_object('step', 'signup', 'customers', count(*), 'pct', api.pct(count(*), count(*))),
+                 json_build_object('step', 'first_key_action', 'customers', count(*) FILTER (WHERE acted),
+                                   'pct', api.pct(count(*) FILTER (WHERE acted), count(*))),
+                 json_build_object('step', 'paid', 'customers', count(*) FILTER (WHERE converted_at < ns_day_start(r.d_to + 1)),
+                                   'pct', api.pct(count(*) FILTER (WHERE converted_at < ns_day_start(r.d_to + 1)), count(*))))
+                 FROM f))
+    INTO res;
+  RETURN res;
+END $$;
+
+-- GET /api/users/expansion — upsell opportunities among the customers paying on p_as_of (cs: own
+-- customers): seats ≥ 80 % of the plan's seat limit, usage of the last 30 days ≥ 80 % of the plan's
+-- usage limit, more than one active user on a one-seat subscription, power users on Starter
+-- (≥ 20 active days in 30).  Suggested plan: the next plan up by price (enterprise stays).
+CREATE OR REPLACE FUNCTION api.users_expansion(p_user int, p_role text, p_as_of date)
+RETURNS json LANGUAGE sql STABLE AS $$
+  WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
+  sub AS (  -- the main (largest) subscription of every paying customer
+    SELECT DISTINCT ON (s.customer_id) s.customer_id, s.plan_id, s.quantity
+      FROM d, subscriptions s
+     WHERE s.valid_from <= d.d AND (s.valid_to IS NULL OR s.valid_to > d.d) AND s.mrr_cents > 0
+     ORDER BY s.customer_id, s.mrr_cents DESC, s.id),
+  u AS (SELECT x.customer_id, sum(x.units) AS units FROM d, usage_records x
+         WHERE x.day BETWEEN d.d - 29 AND d.d GROUP BY 1),
+  cand AS (
+    SELECT h.customer_id, c.name, h.mrr_cents, p.code AS plan, sub.quantity AS seats, p.seat_limit,
+           coalesce(u.units, 0) AS units_30d, p.usage_limit, h.active_users_30d, h.active_days_30d,
+           (SELECT q.code FROM plans q WHERE q.price_cents * CASE q.billing_interval WHEN 'year' THEN 1 ELSE 12 END
+                                             > p.price_cents * CASE p.billing_interval WHEN 'year' THEN 1 ELSE 12 END
+             ORDER BY q.price_cents * CASE q.billing_interval WHEN 'year' THEN 1 ELSE 12 END LIMIT 1) AS next_plan,
+           array_remove(ARRAY[
+             CASE WHEN p.seat_limit IS NOT NULL AND sub.quantity * 10 >= p.seat_limit * 8 THEN 'seat_limit' END,
+             CASE WHEN p.usage_limit IS NOT NULL AND coalesce(u.units, 0) * 10 >= p.usage_limit * 8 THEN 'usage_limit' END,
+             CASE WHEN sub.quantity = 1 AND h.active_users_30d > 1 THEN 'team_on_single_seat' END,
+             CASE WHEN p.code = 'starter' AND h.active_days_30d >= 20 THEN 'power_user_on_starter' END], NULL) AS reasons
+      FROM d CROSS JOIN api.users_health_rows(d.d) h
+      JOIN customers c ON c.id = h.customer_id
+      JOIN sub ON sub.customer_id = h.customer_id
+      JOIN plans p ON p.id = sub.plan_id
+      LEFT JOIN u ON u.customer_id = h.customer_id
+     WHERE api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))
+  SELECT json_build_object('as_of', (SELECT d FROM d),
+    'total', (SELECT count(*) FROM cand WHERE cardinality(reasons) > 0),
+    'mrr', api.money((SELECT coalesce(sum(mrr_cents), 0) FROM cand WHERE cardinality(reasons) > 0)),
+    'opportunities', coalesce((SELECT json_agg(json_build_object(
+        'customer_id', customer_id, 'name', name, 'plan', plan, 'mrr', api.money(mrr_cents),
+        'seats', seats, 'seat_limit', seat_limit, 'units_30d', units_30d, 'usage_limit', usage_limit,
+        'active_users_30d', active_users_30d, 'active_days_30d', active_days_30d,
+        'reasons', array_to_string(reasons, ' '),
+        'suggested_plan', CASE WHEN reasons = ARRAY['team_on_single_seat'] THEN plan ELSE coalesce(next_plan, plan) END)
+        ORDER BY mrr_cents DESC, customer_id) FROM cand WHERE cardinality(reasons) > 0), '[]'::json))
+$$;

@@ -1,6 +1,6 @@
 -- 520_users.sql — pre-aggregates of the users (customer-success) service: daily health-score
--- snapshots and feature-to-feature transitions, with an incremental refresh run by the users
--- service's periodic job (users_refresh()).  Definitions: docs/metrics.md "Customer success".
+-- snapshots, feature-to-feature transitions and active users by country and by device, with an
+-- incremental refresh run by the users service's periodic job (users_refresh()).
 SET client_min_messages = warning;
 
 -- One row per customer paying on day, exactly the columns of customer_health(day).
@@ -42,7 +42,26 @@ CREATE TABLE IF NOT EXISTS users_transitions_daily (
     PRIMARY KEY (day, from_feature, to_feature)
 );
 
--- Days of users_transitions_daily that must be recomputed (filled by the events trigger below).
+-- Active users and sessions per day by country, and by device, browser and OS (users = distinct
+-- identified (customer_id, user_id) with an event of that country / device that day).
+CREATE TABLE IF NOT EXISTS users_geo_daily (
+    day       date NOT NULL,
+    country   text NOT NULL,
+    sessions  integer NOT NULL,
+    users     integer NOT NULL,
+    PRIMARY KEY (day, country)
+);
+-- dimension is 'device', 'browser' or 'os'; users are distinct per dimension value.
+CREATE TABLE IF NOT EXISTS users_device_daily (
+    day        date NOT NULL,
+    dimension  text NOT NULL,
+    value      text NOT NULL,
+    sessions   integer NOT NULL,
+    users      integer NOT NULL,
+    PRIMARY KEY (day, dimension, value)
+);
+
+-- Days of users_transitions_daily, users_geo_daily and users_device_daily to recompute (filled by the events trigger below).
 CREATE TABLE IF NOT EXISTS users_dirty_days (
     day  date PRIMARY KEY
 );
@@ -60,7 +79,7 @@ INSERT INTO users_refresh_state (id) VALUES (true) ON CONFLICT DO NOTHING;
 CREATE INDEX IF NOT EXISTS referrals_resulting_idx ON referrals (resulting_customer_id)
     WHERE resulting_customer_id IS NOT NULL;
 
--- Statement trigger on events: queue the reporting-zone days of feature_used rows.
+-- Statement trigger on events: queue the reporting-zone days of the rows.
 CREATE OR REPLACE FUNCTION users_mark_dirty() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -69,12 +88,12 @@ BEGIN
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         INSERT INTO users_dirty_days (day)
-        SELECT DISTINCT ns_day(occurred_at) FROM new_rows WHERE type = 'feature_used'
+        SELECT DISTINCT ns_day(occurred_at) FROM new_rows
         ORDER BY 1 ON CONFLICT DO NOTHING;
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
         INSERT INTO users_dirty_days (day)
-        SELECT DISTINCT ns_day(occurred_at) FROM old_rows WHERE type = 'feature_used'
+        SELECT DISTINCT ns_day(occurred_at) FROM old_rows
         ORDER BY 1 ON CONFLICT DO NOTHING;
     END IF;
     RETURN NULL;
@@ -88,10 +107,30 @@ CREATE OR REPLACE TRIGGER events_users_dirty_upd AFTER UPDATE ON events
 CREATE OR REPLACE TRIGGER events_users_dirty_del AFTER DELETE ON events REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION users_mark_dirty();
 
--- Recompute the transitions of the reporting-zone days p_lo .. p_hi (delete + insert).
-CREATE OR REPLACE FUNCTION users_transitions_compute(p_lo date, p_hi date) RETURNS void
-LANGUAGE plpgsql AS $$
+-- Recompute the event pre-aggregates of the reporting-zone days p_lo .. p_hi (delete + insert).
+CREATE OR REPLACE FUNCTION users_events_compute(p_lo date, p_hi date) RETURNS void
+LANGUAGE plpgsql
+SET work_mem = '64MB'
+AS $$
 BEGIN
+    DELETE FROM users_geo_daily WHERE day BETWEEN p_lo AND p_hi;
+    INSERT INTO users_geo_daily (day, country, sessions, users)
+    SELECT ns_day(e.occurred_at), coalesce(e.country, '??'), count(*) FILTER (WHERE e.type = 'session_start'),
+           count(DISTINCT (e.customer_id, e.user_id)) FILTER (WHERE e.customer_id IS NOT NULL AND e.user_id IS NOT NULL)
+    FROM events e
+    WHERE e.occurred_at >= ns_day_start(p_lo) AND e.occurred_at < ns_day_start(p_hi + 1)
+    GROUP BY 1, 2;
+    DELETE FROM users_device_daily WHERE day BETWEEN p_lo AND p_hi;
+    INSERT INTO users_device_daily (day, dimension, value, sessions, users)
+    SELECT day, CASE WHEN GROUPING(device) = 0 THEN 'device' WHEN GROUPING(browser) = 0 THEN 'browser' ELSE 'os' END,
+           coalesce(device, browser, os), count(*) FILTER (WHERE type = 'session_start'),
+           count(DISTINCT (customer_id, user_id)) FILTER (WHERE customer_id IS NOT NULL AND user_id IS NOT NULL)
+    FROM (SELECT ns_day(e.occurred_at) AS day, coalesce(e.device, 'unknown') AS device,
+                 coalesce(e.browser, 'unknown') AS browser, coalesce(e.os, 'unknown') AS os,
+                 e.type, e.customer_id, e.user_id
+            FROM events e
+           WHERE e.occurred_at >= ns_day_start(p_lo) AND e.occurred_at < ns_day_start(p_hi + 1)) x
+    GROUP BY GROUPING SETS ((day, device), (day, browser), (day, os));
     DELETE FROM users_transitions_daily WHERE day BETWEEN p_lo AND p_hi;
     INSERT INTO users_transitions_daily (day, from_feature, to_feature, n)
     SELECT ns_day(t.occurred_at), t.prev, t.feature, count(*)
@@ -120,7 +159,7 @@ END
 $$;
 
 -- The periodic refresh (users service job): today's health snapshot (always), yesterday's and
--- the last 12 month-ends when missing; transitions of the dirty days, of today, and a full build
+-- the last 12 month-ends when missing; event pre-aggregates of the dirty days, of today, and a full build
 -- the first time (or after a change of northstar.tz).  Returns the number of days computed.
 CREATE OR REPLACE FUNCTION users_refresh() RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -141,8 +180,11 @@ BEGIN
         DELETE FROM users_dirty_days;
         DELETE FROM users_health_daily;
         DELETE FROM users_health_days;
+        DELETE FROM users_transitions_daily;
+        DELETE FROM users_geo_daily;
+        DELETE FROM users_device_daily;
         lo := coalesce((SELECT ns_day(min(occurred_at)) FROM events), today);
-        PERFORM users_transitions_compute(lo, today);
+        PERFORM users_events_compute(lo, today);
         n := n + (today - lo + 1);
     ELSE
         WITH del AS (DELETE FROM users_dirty_days RETURNING day)
@@ -155,7 +197,7 @@ BEGIN
                   FROM (SELECT DISTINCT x FROM unnest(v_days) x) s) s
             GROUP BY grp ORDER BY 1
         LOOP
-            PERFORM users_transitions_compute(r.lo, r.hi);
+            PERFORM users_events_compute(r.lo, r.hi);
             n := n + (r.hi - r.lo + 1);
         END LOOP;
     END IF;

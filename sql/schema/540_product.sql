@@ -219,9 +219,9 @@ BEGIN
     SELECT date_trunc('hour', ts), coalesce(endpoint, '*'), count(*),
            count(*) FILTER (WHERE status >= 500), count(*) FILTER (WHERE status >= 400),
            count(*) FILTER (WHERE rate_limited),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms),
-           percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
-           percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
+           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
+           round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
+           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2)
     FROM product_api_tmp
     GROUP BY GROUPING SETS ((date_trunc('hour', ts), endpoint), (date_trunc('hour', ts)));
 
@@ -229,9 +229,9 @@ BEGIN
     SELECT ts::date, coalesce(endpoint, '*'), count(*),
            count(*) FILTER (WHERE status >= 500), count(*) FILTER (WHERE status >= 400),
            count(*) FILTER (WHERE rate_limited),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms),
-           percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),
-           percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)
+           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
+           round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
+           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2)
     FROM product_api_tmp
     GROUP BY GROUPING SETS ((ts::date, endpoint), (ts::date));
 

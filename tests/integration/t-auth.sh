@@ -53,7 +53,7 @@ check_status "the refused cross-site POST did not end the session" 200
 # read from the services' own routing tables (build/<svc> --routes).
 declare -A TOKEN=([ceo]=$(login ceo@northstar.example) [cs]=$(login cs1@northstar.example) [sales]=$(login sales1@northstar.example))
 matrix_ok=0; matrix_bad=()
-while IFS=$'\t' read -r svc method path roles cache; do
+while IFS=$'\t' read -r svc method path roles cache params csvkey; do
   [ "$method" = GET ] || continue
   case "$path" in *"{id}"*|*/stream) continue;; esac
   [ "$roles" = public ] && continue
@@ -75,7 +75,7 @@ else not_ok "access matrix: every route × role answers as declared" "$(printf '
 
 # The cache never serves one principal's answer to another.
 cache_path=""
-while IFS=$'\t' read -r svc method path roles cache; do
+while IFS=$'\t' read -r svc method path roles cache params csvkey; do
   [ "$method" = GET ] && [ "$cache" -gt 0 ] && [[ "$roles" == *ceo,* ]] && [[ "$roles" != *cs,* ]] \
     && [[ "$path" != *"{id}"* ]] && { cache_path=$path; break; }
 done < <(for s in revenue users marketing product alerts forecast; do "${NS_BUILD:-$ROOT/build}/$s" --routes; done)
