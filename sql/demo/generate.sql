@@ -699,3 +699,9 @@ COMMIT;
 
 RESET northstar.rollup_skip_dirty;
 ANALYZE;
+
+-- The services' own pre-aggregates (health snapshots, feature transitions,
+-- API histograms …) are built now so the first request finds them; their
+-- periodic jobs keep them fresh afterwards.
+SELECT users_refresh() AS users_days \gset
+SELECT product_rollup_refresh() AS product_days \gset
