@@ -253,7 +253,7 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 {
 	pthread_t	*workers, job;
 	sigset_t	 set;
-	int		 i, sig;
+	int		 i, sig, run_job;
 
 	app_svc = svc;
 	if (argc > 1 && strcmp(argv[1], "--routes") == 0) {
@@ -284,7 +284,8 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 		return 1;
 	for (i = 0; i < cfg.workers; i++)
 		pthread_create(&workers[i], NULL, app_worker, NULL);
-	if (svc->job != NULL)
+	run_job = svc->job != NULL && cfg.jobs;
+	if (run_job)
 		pthread_create(&job, NULL, app_job, NULL);
 	log_msg("info", "listening on %s with %d workers", cfg.socket, cfg.workers);
 	sigwait(&set, &sig);
@@ -295,7 +296,7 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 	close(app_listen_fd);
 	for (i = 0; i < cfg.workers; i++)
 		pthread_join(workers[i], NULL);
-	if (svc->job != NULL)
+	if (run_job)
 		pthread_join(job, NULL);
 	if (cfg.socket[0] != ':')
 		unlink(cfg.socket);

@@ -71,7 +71,9 @@ config_load(const char *service, int need_secret)
 	cfg.workers = env_int("NS_WORKERS", 4, 1, 64);
 	cfg.token_ttl = env_int("NS_TOKEN_TTL", 3600, 60, 7 * 86400);
 	cfg.stmt_timeout_ms = env_int("NS_STATEMENT_TIMEOUT_MS", 5000, 100, 600000);
-	if (cfg.workers < 0 || cfg.token_ttl < 0 || cfg.stmt_timeout_ms < 0)
+	/* With several instances of a service only one runs its periodic job. */
+	cfg.jobs = env_int("NS_JOBS", 1, 0, 1);
+	if (cfg.workers < 0 || cfg.token_ttl < 0 || cfg.stmt_timeout_ms < 0 || cfg.jobs < 0)
 		return -1;
 	if (!need_secret)
 		return 0;

@@ -6,6 +6,7 @@
 #   scripts/stack.sh start DIR     (env: PORT, SCALE, DEMO=1|0, NS_TZ, FAST=1)
 #   scripts/stack.sh stop DIR
 #   scripts/stack.sh pg-stop|pg-start DIR   (fault tests: PostgreSQL only)
+#   scripts/stack.sh services-restart DIR   (e.g. with NS_DATABASE_READ_URL set)
 #
 # Every process started here is recorded in DIR/run/*.pid and stopped by
 # that PID.  PostgreSQL refuses to run as root, so as root the cluster
@@ -77,30 +78,46 @@ db_load() {
   fi
 }
 
+# Each service runs NS_INSTANCES processes (default 2) behind one nginx
+# upstream, each under supervise.sh; only instance 1 runs the periodic job.
 services_start() {
+  local s i
   [ -s "$DIR/jwt.secret" ] || { head -c 48 /dev/urandom | base64 -w0 >"$DIR/jwt.secret"; chmod 600 "$DIR/jwt.secret"; }
   for s in $SERVICES; do
     [ -x "$BUILD/$s" ] || die "$BUILD/$s is missing: run make first"
-    say "starting service $s"
-    NS_SOCKET="$RUN/$s.sock" \
-    NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=postgres" \
-    NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-4}" NS_TZ="${NS_TZ:-UTC}" \
-      "$ROOT/scripts/supervise.sh" "$RUN/$s" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
-    echo $! >"$RUN/$s.supervisor.pid"
+    say "starting service $s ($INSTANCES instances)"
+    for i in $(seq 1 "$INSTANCES"); do
+      NS_SOCKET="$RUN/$s.$i.sock" NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
+      NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=postgres" \
+      NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-2}" NS_TZ="${NS_TZ:-UTC}" \
+        "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
+      echo $! >"$RUN/$s.$i.supervisor.pid"
+    done
   done
   for s in $SERVICES; do
-    for _ in $(seq 1 50); do [ -S "$RUN/$s.sock" ] && break; sleep 0.1; done
-    [ -S "$RUN/$s.sock" ] || die "service $s did not open its socket; see $LOGS/$s.log"
+    for i in $(seq 1 "$INSTANCES"); do
+      for _ in $(seq 1 50); do [ -S "$RUN/$s.$i.sock" ] && break; sleep 0.1; done
+      [ -S "$RUN/$s.$i.sock" ] || die "service $s did not open its socket; see $LOGS/$s.log"
+    done
   done
+}
+
+services_stop() {
+  local f
+  for f in "$RUN"/*.supervisor.pid; do [ -f "$f" ] && stop_pid "$f"; done
+  for f in "$RUN"/*.[0-9].pid; do [ -f "$f" ] && stop_pid "$f"; done
+  return 0
 }
 
 nginx_start() {
   local prefix=$DIR/nginx user_line=""
   mkdir -p "$prefix/conf" "$prefix/temp" "$DIR/cache"
   [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
+  local servers="unix:$RUN/\\1.1.sock max_fails=1 fail_timeout=2s;" i
+  for i in $(seq 2 "$INSTANCES"); do servers="$servers server unix:$RUN/\\1.$i.sock max_fails=1 fail_timeout=2s;"; done
   sed -e "s|@PORT@|$PORT|g" -e "s|@RUN@|$RUN|g" -e "s|@WEB@|$ROOT/web/dist|g" \
       -e "s|@PREFIX@|$prefix|g" -e "s|@CACHE@|$DIR/cache|g" -e "s|@LOGS@|$LOGS|g" \
-      -e "s|@USER@|$user_line|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" -e "s|@UPSTREAM:\([a-z]*\)@|unix:$RUN/\1.sock|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
+      -e "s|@USER@|$user_line|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" -e "s|@UPSTREAM:\([a-z]*\)@[^;]*;|$servers|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
   [ "$(id -u)" -eq 0 ] && chown -R nobody "$DIR/cache" "$prefix/temp"
   nginx -t -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >"$LOGS/nginx-test.log" 2>&1 \
     || { cat "$LOGS/nginx-test.log" >&2; die "nginx configuration is invalid"; }
@@ -127,7 +144,7 @@ stop_pid() {  # stop_pid FILE — TERM, wait up to 5 s, then KILL
 stack_stop() {
   [ -d "$RUN" ] || return 0
   stop_pid "$RUN/nginx.pid"
-  for s in $SERVICES; do stop_pid "$RUN/$s.supervisor.pid"; stop_pid "$RUN/$s.pid"; done
+  services_stop
   if [ -f "$DIR/pg/postmaster.pid" ]; then
     as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w -t 30 stop >/dev/null 2>&1 || stop_pid "$RUN/postgres.pid"
   fi
@@ -137,7 +154,7 @@ stack_stop() {
 cmd=${1:-}; DIR=${2:-}
 [ -n "$cmd" ] && [ -n "$DIR" ] || die "usage: $0 start|stop DIR"
 mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
-RUN=$DIR/run; LOGS=$DIR/logs; PORT=${PORT:-8080}
+RUN=$DIR/run; LOGS=$DIR/logs; PORT=${PORT:-8080}; INSTANCES=${NS_INSTANCES:-2}
 case $cmd in
   start)
     mkdir -p "$RUN" "$LOGS"; chmod 755 "$DIR" "$RUN"
@@ -147,5 +164,6 @@ case $cmd in
   stop) stack_stop ;;
   pg-stop) as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w -t 30 stop >/dev/null ;;
   pg-start) pg_start ;;
+  services-restart) services_stop; PGPORT=$(cat "$RUN/pg.port"); services_start ;;
   *) die "unknown command $cmd" ;;
 esac

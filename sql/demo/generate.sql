@@ -705,3 +705,4 @@ ANALYZE;
 -- periodic jobs keep them fresh afterwards.
 SELECT users_refresh() AS users_days \gset
 SELECT product_rollup_refresh() AS product_days \gset
+SELECT marketing_refresh() AS marketing_days \gset
