@@ -20,7 +20,7 @@ UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps web run stop test test-asan bench clean cppcheck fuzz
-all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin
+all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin $(B)/alerts-report
 
 deps:
 	@scripts/deps.sh
@@ -48,6 +48,12 @@ $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 $(B)/forecast-cli: $(patsubst %.c,$(B)/%.o,services/forecast/forecast_cli.c $(FORECAST_CORE))
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/alerts-report: $(B)/services/alerts/report_cli.o
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/services/alerts/alerts.o $(B)/services/alerts/stream.o $(B)/services/alerts/notify.o: services/alerts/alerts.h
 
 $(B)/northstar-admin: $(B)/scripts/northstar-admin.o $(B)/libnorthstar.a
 	@echo "  LD      $@"

@@ -91,7 +91,7 @@ row "6. refresh after 1 day of data vs full rebuild, ms" "$inc vs $full" "≤ 0.
 
 # 7: resident memory of each service at rest, under a mixed load, and at its end.
 say "7/8 memory under load"
-rss() { ps -o rss= -p "$(cat "$RUN/$1.pid")" | awk '{printf "%.1f", $1/1024}'; }
+rss() { ps -o rss= -p "$(cat "$RUN/$1.1.pid")" | awk '{printf "%.1f", $1/1024}'; }
 declare -A before
 for s in revenue users marketing product alerts forecast; do before[$s]=$(rss $s); done
 cat >"$DIR/mixed.lua" <<'LUA'
@@ -106,7 +106,7 @@ for s in revenue users marketing product alerts forecast; do
   after=$(rss $s)
   grow=$(awk -v a="$after" -v m="${mid[$s]}" 'BEGIN { printf "%.1f", a - m }')
   st=$(awk -v a="$after" -v g="$grow" 'BEGIN { print (a < 20 && g < 1) ? "met" : "short" }')
-  row "7. $s RSS MB at rest / under load / end" "${before[$s]} / ${mid[$s]} / $after" "< 20 MB, no growth" "$st (+$grow MB)"
+  row "7. $s (instance 1) RSS MB at rest / under load / end" "${before[$s]} / ${mid[$s]} / $after" "< 20 MB, no growth" "$st (+$grow MB)"
 done
 
 # 8: the executive view's complete render in headless Chromium.

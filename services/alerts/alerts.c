@@ -1,25 +1,135 @@
 /*
- * alerts.c — the alerts service.  It also runs the periodic job that
- * keeps the rollups fresh (every 30 s; rollup_refresh() recomputes only
- * the days touched since the last run and is guarded by an advisory lock,
- * so several instances are harmless).
+ * alerts.c — the alerts service: the alert list, acknowledge/resolve,
+ * the summary for the executive header, the rules (CEO edits them), the
+ * live feed (stream.c) and report previews.  The SQL is in alerts.sql and
+ * sql/schema/550_alerts.sql.  It also runs the periodic job: every 30 s
+ * rollup_refresh() (only the days touched since the last run, guarded by
+ * an advisory lock, so several instances are harmless), then
+ * alert_evaluate() and the report schedule; notify.c delivers.
  */
-#include "northstar.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts.h"
+
+static const char *const alerts_status_words[] =
+    { "active", "open", "acknowledged", "resolved", "all", NULL };
+static const char *const alerts_severity_words[] = { "critical", "warning", "info", NULL };
+static const char *const alerts_kind_words[] = { "daily", "weekly", "monthly", NULL };
+
+static const struct ns_param alerts_list_params[] = {
+	{ "status", NS_P_ENUM, 0, 0, alerts_status_words, "active" },
+	{ "severity", NS_P_ENUM, 0, 0, alerts_severity_words, NULL },
+	{ "limit", NS_P_INT, 1, 500, NULL, "50" },
+	{ "offset", NS_P_INT, 0, 1000000, NULL, "0" },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+static const struct ns_param alerts_report_params[] = {
+	{ "kind", NS_P_ENUM, 0, 0, alerts_kind_words, "daily" },
+	{ "date", NS_P_DATE, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, NULL, NULL }
+};
+
+/*
+ * PUT /api/alerts/rules/{id}: the JSON body goes to SQL as text, which
+ * parses and validates it (400 naming the field).
+ */
+static int
+alerts_rule_put(struct ns_req *req)
+{
+	const char	*vals[4];
+	char		 uid[24];
+	size_t		 len;
+	char		*body = http_body_new(req, &len);
+
+	if (body == NULL)
+		return 0;
+	if (strlen(body) != len) {
+		free(body);
+		return http_error(req, 400, "bad_request", "the body contains a NUL byte");
+	}
+	snprintf(uid, sizeof(uid), "%ld", req->user.id);
+	snprintf(req->idbuf, sizeof(req->idbuf), "%ld", req->path_id);
+	vals[0] = uid;
+	vals[1] = auth_role_name(req->user.role);
+	vals[2] = body;
+	vals[3] = req->idbuf;
+	db_reply_json(req, "rule_put",
+	    "SELECT api.alerts_rule_update($1::int, $2::text, $3::text, $4::int)", 4, vals);
+	free(body);
+	return 0;
+}
 
 static const struct ns_route alerts_routes[] = {
 	{ "GET", "/api/alerts/health", NS_PUBLIC, NULL, 0, 0, NULL, NULL, db_health },
+	/* The alerts the caller may see, newest first. */
+	{ "GET", "/api/alerts", NS_ROLES_ALL, alerts_list_params, NS_F_CSV, 0,
+	    "SELECT api.alerts_list($1::int, $2::text, $3::text, $4::text, $5::int, $6::int)",
+	    "alerts", NULL },
+	/* Active alerts by severity, for the executive header. */
+	{ "GET", "/api/alerts/summary", NS_ROLES_ALL, NULL, 0, 0,
+	    "SELECT api.alerts_summary($1::int, $2::text)", NULL, NULL },
+	{ "GET", "/api/alerts/rules", NS_ROLES_ALL, NULL, NS_F_CSV, 0,
+	    "SELECT api.alerts_rules($1::int, $2::text)", "rules", NULL },
+	{ "PUT", "/api/alerts/rules/{id}", NS_ROLE_CEO, NULL, NS_F_BODY, 0, NULL, NULL,
+	    alerts_rule_put },
+	/* Server-Sent Events: new, acknowledged and resolved alerts. */
+	{ "GET", "/api/alerts/stream", NS_ROLES_ALL, NULL, 0, 0, NULL, NULL, stream_handler },
+	/* Preview of a scheduled report (what the e-mail carries). */
+	{ "GET", "/api/alerts/report", NS_ROLE_CEO, alerts_report_params, 0, 0,
+	    "SELECT api.alerts_report($1::int, $2::text, $3::text, $4::date)", NULL, NULL },
+	{ "GET", "/api/alerts/{id}", NS_ROLES_ALL, NULL, 0, 0,
+	    "SELECT api.alerts_get($1::int, $2::text, $3::bigint)", NULL, NULL },
+	{ "POST", "/api/alerts/{id}/ack", NS_ROLES_ALL, NULL, 0, 0,
+	    "SELECT api.alerts_act($1::int, $2::text, 'ack', $3::bigint)", NULL, NULL },
+	{ "POST", "/api/alerts/{id}/resolve", NS_ROLES_ALL, NULL, 0, 0,
+	    "SELECT api.alerts_act($1::int, $2::text, 'resolve', $3::bigint)", NULL, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
-/* Refresh the rollups for the days touched since the last refresh. */
+/* Run one statement of the job; 0 when it succeeded. */
+static int
+alerts_job_exec(PGconn *conn, const char *sql)
+{
+	PGresult	*res = PQexec(conn, sql);
+	int		 ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(stderr, "level=warning service=alerts msg=\"%s failed: %s\"\n", sql,
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) != NULL ?
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQerrorMessage(conn));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The periodic job: refresh the rollups, then evaluate the alert rules
+ * on the fresh figures and queue the scheduled reports.  Each statement
+ * commits on its own, so a failing rule evaluation never holds back the
+ * rollups; deliveries happen in notify.c's thread, so a slow receiver
+ * never holds back evaluation.
+ */
 static int
 alerts_job(PGconn *conn)
 {
-	PGresult	*res = PQexec(conn, "SELECT rollup_refresh()");
-	int		 ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	static PGconn	*prepared;
+	int		 rc = 0;
 
-	PQclear(res);
-	return ok ? 0 : -1;
+	notify_start();
+	if (conn != prepared) {
+		if (notify_session_setup(conn) != 0)
+			return -1;
+		prepared = conn;
+	}
+	if (alerts_job_exec(conn, "SELECT rollup_refresh()") != 0)
+		rc = -1;
+	if (alerts_job_exec(conn, "SELECT alert_evaluate(now())") != 0)
+		rc = -1;
+	if (alerts_job_exec(conn, "SELECT alert_schedule_reports(now())") != 0)
+		rc = -1;
+	return rc;
 }
 
 static const struct ns_service alerts_service = { "alerts", alerts_routes, alerts_job, 30 };

@@ -534,7 +534,7 @@ BEGIN
     FOR k IN
         SELECT 'daily' AS kind, d - 1 AS period
         UNION ALL SELECT 'weekly', (date_trunc('week', d)::date - 7) WHERE extract(isodow FROM d) = 1
-        UNION ALL SELECT 'monthly', (date_trunc('month', d)::date - 1) WHERE extract(day FROM d) = 1
+        UNION ALL SELECT 'monthly', (date_trunc('month', d) - interval '1 month')::date WHERE extract(day FROM d) = 1
     LOOP
         INSERT INTO alert_report_runs (kind, period_start) VALUES (k.kind, k.period) ON CONFLICT DO NOTHING;
         IF FOUND THEN
@@ -588,15 +588,19 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The comparison table of two or three periods.
-CREATE OR REPLACE FUNCTION alert_report_compare(p_title text, p_cols text[], a alert_report_sums, b alert_report_sums,
-                                                c alert_report_sums DEFAULT NULL) RETURNS json
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT json_build_object('title', p_title, 'columns', p_cols, 'rows', json_agg(row_to_json(x.r)->'f' ORDER BY x.o))
-    FROM (
-        SELECT o, json_build_object('f', array_remove(ARRAY[lbl, alert_rfmt(va, k), alert_rfmt(vb, k), alert_rchg(va, vb),
-                                          CASE WHEN c IS NOT NULL THEN alert_rfmt(vc, k) END,
-                                          CASE WHEN c IS NOT NULL THEN alert_rchg(va, vc) END], NULL)) AS r
-        FROM (VALUES
+CREATE OR REPLACE FUNCTION alert_report_compare(p_title text, p_cols text[], a_from date, a_to date,
+                                                b_from date, b_to date, c_from date DEFAULT NULL, c_to date DEFAULT NULL)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('title', p_title, 'columns', p_cols, 'rows',
+                             json_agg(to_json(array_remove(ARRAY[lbl, alert_rfmt(va, k), alert_rfmt(vb, k), alert_rchg(va, vb),
+                                          CASE WHEN c_from IS NOT NULL THEN alert_rfmt(vc, k) END,
+                                          CASE WHEN c_from IS NOT NULL THEN alert_rchg(va, vc) END], NULL)) ORDER BY o))
+    FROM alert_report_sums(a_from, a_to) a
+    CROSS JOIN alert_report_sums(b_from, b_to) b
+    CROSS JOIN LATERAL (SELECT * FROM alert_report_sums(c_from, c_to) WHERE c_from IS NOT NULL
+                        UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                                         NULL, NULL, NULL, NULL WHERE c_from IS NULL) c
+    CROSS JOIN LATERAL (VALUES
             (1, 'MRR', 'usd', a.mrr, b.mrr, c.mrr),
             (2, 'Paying customers', 'n', a.payers, b.payers, c.payers),
             (3, 'Order revenue', 'usd', a.revenue, b.revenue, c.revenue),
@@ -613,7 +617,6 @@ LANGUAGE sql IMMUTABLE AS $$
                  round(c.api_errors * 100.0 / nullif(c.api_calls, 0), 2)),
             (13, 'Support tickets opened', 'n', a.tickets_opened, b.tickets_opened, c.tickets_opened)
         ) v(o, lbl, k, va, vb, vc)
-    ) x
 $$;
 
 -- The active alerts as a report section.
@@ -643,10 +646,10 @@ BEGIN
         secs := ARRAY[
             alert_report_compare('Yesterday (' || d || ')',
                 ARRAY['Metric', d::text, (d - 1)::text, 'change', (d - 7)::text, 'vs last week'],
-                alert_report_sums(d, d), alert_report_sums(d - 1, d - 1), alert_report_sums(d - 7, d - 7)),
+                d, d, d - 1, d - 1, d - 7, d - 7),
             alert_report_compare('Weekly trend',
                 ARRAY['Metric', (d - 6) || ' – ' || d, (d - 13) || ' – ' || (d - 7), 'change'],
-                alert_report_sums(d - 6, d), alert_report_sums(d - 13, d - 7))];
+                d - 6, d, d - 13, d - 7)];
         SELECT t.value INTO tgt FROM targets t
         WHERE t.metric = 'mrr_cents' AND d BETWEEN t.period_start AND t.period_end ORDER BY t.period_start DESC LIMIT 1;
         SELECT m.mrr_cents INTO mrr FROM metrics_daily m WHERE m.day = d;
@@ -660,7 +663,7 @@ BEGIN
         secs := ARRAY[
             alert_report_compare('Week ' || d || ' – ' || (d + 6),
                 ARRAY['Metric', d || ' – ' || (d + 6), (d - 7) || ' – ' || (d - 1), 'change'],
-                alert_report_sums(d, d + 6), alert_report_sums(d - 7, d - 1)),
+                d, d + 6, d - 7, d - 1),
             alert_report_alerts()];
     ELSIF p_kind = 'monthly' THEN
         m0 := date_trunc('month', p_period)::date;
@@ -669,7 +672,7 @@ BEGIN
         secs := ARRAY[
             alert_report_compare(to_char(m0, 'FMMonth YYYY'),
                 ARRAY['Metric', to_char(m0, 'Mon YYYY'), to_char(m0 - 1, 'Mon YYYY'), 'change'],
-                alert_report_sums(m0, m1), alert_report_sums(date_trunc('month', m0 - 1)::date, m0 - 1)),
+                m0, m1, date_trunc('month', m0 - 1)::date, m0 - 1),
             (SELECT json_build_object('title', 'SaaS metrics', 'columns', ARRAY['Metric', 'Value'],
                 'rows', json_build_array(
                     json_build_array('ARR', alert_rfmt(12 * (SELECT mrr_cents FROM metrics_daily WHERE day = m1), 'usd')),
@@ -686,7 +689,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('unknown report kind %L: use daily, weekly or monthly', p_kind);
     END IF;
-    RETURN json_build_object('kind', p_kind, 'period', d, 'title', title, 'sections', to_json(secs));
+    RETURN json_build_object('kind', p_kind, 'period', coalesce(m0, d), 'title', title, 'sections', to_json(secs));
 END
 $$;
 
@@ -714,7 +717,7 @@ BEGIN
             h := h || '<tr><td colspan="' || json_array_length(s->'columns') || '">(none)</td></tr>';
         END IF;
         FOR row IN SELECT * FROM json_array_elements(s->'rows') LOOP
-            t := t || (SELECT string_agg(CASE WHEN o = 1 THEN rpad(c, 30) ELSE lpad(c, 18) END, ' ' ORDER BY o)
+            t := t || (SELECT string_agg(CASE WHEN o = 1 THEN c || repeat(' ', greatest(1, 30 - length(c))) ELSE repeat(' ', greatest(1, 18 - length(c))) || c END, '' ORDER BY o)
                        FROM json_array_elements_text(row) WITH ORDINALITY x(c, o)) || E'\n';
             h := h || '<tr>' || (SELECT string_agg('<td>' || alert_html(c) || '</td>', '' ORDER BY o)
                                  FROM json_array_elements_text(row) WITH ORDINALITY x(c, o)) || '</tr>';

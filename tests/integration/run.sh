@@ -37,7 +37,8 @@ if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$T_DIR"/logs/*.lo
   not_ok "no sanitizer report in any service log" "$(cat "$T_TMP/san" | tr '\n' ' ')"
   grep -h -A15 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_DIR"/logs/*.log | head -60 | sed 's/^/#   /'
 else ok "no sanitizer report in any service log"; fi
-if grep -h -E 'supervise: .* exited' "$T_DIR"/logs/*.log >"$T_TMP/crash" 2>/dev/null; then
-  not_ok "no service died during the tests" "$(head -3 "$T_TMP/crash")"
-else ok "no service died during the tests"; fi
+# (status 137 is t-faults.sh killing an instance on purpose)
+if grep -h -E 'supervise: .* exited' "$T_DIR"/logs/*.log | grep -v 'status 137' >"$T_TMP/crash"; then
+  not_ok "no service crashed during the tests" "$(head -3 "$T_TMP/crash")"
+else ok "no service crashed during the tests"; fi
 echo "1..$T_N"

@@ -1,0 +1,20 @@
+/* alerts.h — what the files of the alerts service share. */
+#ifndef ALERTS_H
+#define ALERTS_H
+
+#include "northstar.h"
+
+/* stream.c — GET /api/alerts/stream: the live feed as Server-Sent Events. */
+int	 stream_handler(struct ns_req *);
+
+/* notify.c */
+/*
+ * Pass the notification settings of the environment (NS_ALERTS_WEBHOOK_URL,
+ * NS_SMTP_URL, NS_SMTP_FROM, NS_SMTP_USER, NS_ALERTS_REPORT_HOUR) to the
+ * SQL as northstar.alerts_* session settings.  Returns 0 or -1.
+ */
+int	 notify_session_setup(PGconn *);
+/* Start the delivery thread once (webhooks and e-mail, retried with backoff). */
+void	 notify_start(void);
+
+#endif /* ALERTS_H */

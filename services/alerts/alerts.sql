@@ -1,0 +1,255 @@
+-- alerts.sql — the SQL behind services/alerts: one function per endpoint, each returning the
+-- endpoint's whole JSON answer.  Tables and the evaluation live in sql/schema/550_alerts.sql;
+-- rule formulas in docs/metrics.md ("Alerts").  $1 user id, $2 role, then the declared parameters.
+CREATE SCHEMA IF NOT EXISTS api;
+
+-- One alert as the API shows it (flat, so that the list exports to CSV).
+CREATE OR REPLACE FUNCTION api.alerts_json(a alerts, r alert_rules) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'id', a.id, 'rule_id', a.rule_id, 'rule', r.code, 'metric', r.metric, 'title', a.title,
+        'severity', a.severity, 'status', a.status,
+        'subject_type', a.subject_type, 'subject_key', nullif(a.subject_key, ''), 'customer_id', a.customer_id,
+        'subject_label', a.subject_label,
+        'value', a.value, 'peak_value', a.peak_value, 'comparison', a.comparison, 'threshold', a.threshold,
+        'unit', a.unit, 'window_from', a.window_from, 'window_to', a.window_to,
+        'opened_at', a.opened_at, 'last_evaluated_at', a.last_evaluated_at, 'cleared_at', a.cleared_at,
+        'acknowledged_at', a.acknowledged_at, 'acknowledged_by', a.acknowledged_by,
+        'acknowledged_by_email', (SELECT u.email FROM app_users u WHERE u.id = a.acknowledged_by),
+        'resolved_at', a.resolved_at, 'resolved_by', a.resolved_by,
+        'resolved_by_email', (SELECT u.email FROM app_users u WHERE u.id = a.resolved_by),
+        'resolution', a.resolution)
+$$;
+
+-- GET /api/alerts: the alerts the caller may see, newest first, filtered by status and severity.
+-- status "active" (default) = open or acknowledged.
+CREATE OR REPLACE FUNCTION api.alerts_list(p_user int, p_role text, p_status text, p_severity text,
+                                           p_limit int, p_offset int)
+RETURNS json LANGUAGE sql STABLE AS $$
+    WITH v AS (
+        SELECT a, r
+        FROM alerts a JOIN alert_rules r ON r.id = a.rule_id
+        WHERE (coalesce(p_status, 'active') = 'all'
+               OR (coalesce(p_status, 'active') = 'active' AND a.status <> 'resolved')
+               OR a.status = p_status)
+          AND (p_severity IS NULL OR a.severity = p_severity)
+          AND alert_visible(p_user, p_role, r.audience, a.customer_id)
+    )
+    SELECT json_build_object(
+        'status', coalesce(p_status, 'active'), 'severity', p_severity,
+        'limit', p_limit, 'offset', p_offset, 'total', (SELECT count(*) FROM v),
+        'alerts', coalesce((SELECT json_agg(api.alerts_json(x.a, x.r) ORDER BY (x.a).id DESC)
+                            FROM (SELECT * FROM v ORDER BY (v.a).id DESC LIMIT p_limit OFFSET p_offset) x), '[]'))
+$$;
+
+-- The alert with id if the caller may see it, else 404 (no hint that it exists).
+CREATE OR REPLACE FUNCTION api.alerts_visible_or_404(p_user int, p_role text, p_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM alerts a JOIN alert_rules r ON r.id = a.rule_id
+                   WHERE a.id = p_id AND alert_visible(p_user, p_role, r.audience, a.customer_id)) THEN
+        RAISE EXCEPTION USING ERRCODE = 'NS404', MESSAGE = format('no alert %s', p_id);
+    END IF;
+END
+$$;
+
+-- GET /api/alerts/{id}: one alert with its audit trail.
+CREATE OR REPLACE FUNCTION api.alerts_get(p_user int, p_role text, p_id bigint) RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    PERFORM api.alerts_visible_or_404(p_user, p_role, p_id);
+    RETURN (SELECT json_build_object('alert', api.alerts_json(a, r),
+                   'events', (SELECT json_agg(json_build_object('id', e.id, 'kind', e.kind, 'at', e.at,
+                                  'user_id', e.user_id, 'user_email', (SELECT u.email FROM app_users u WHERE u.id = e.user_id),
+                                  'value', e.value, 'note', e.note) ORDER BY e.id)
+                              FROM alert_events e WHERE e.alert_id = a.id))
+            FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE a.id = p_id);
+END
+$$;
+
+-- POST /api/alerts/{id}/ack and /resolve: who and when go to the alert and its audit trail.
+CREATE OR REPLACE FUNCTION api.alerts_act(p_user int, p_role text, p_action text, p_id bigint) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    a alerts;
+BEGIN
+    PERFORM api.alerts_visible_or_404(p_user, p_role, p_id);
+    a := alert_act(p_id, p_action, p_user, now());
+    RETURN api.alerts_json(a, (SELECT r FROM alert_rules r WHERE r.id = a.rule_id));
+END
+$$;
+
+-- GET /api/alerts/summary: active alerts by severity (what the caller may see).
+CREATE OR REPLACE FUNCTION api.alerts_summary(p_user int, p_role text) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'active', count(*), 'open', count(*) FILTER (WHERE a.status = 'open'),
+        'acknowledged', count(*) FILTER (WHERE a.status = 'acknowledged'),
+        'by_severity', json_build_object('critical', count(*) FILTER (WHERE a.severity = 'critical'),
+                                         'warning', count(*) FILTER (WHERE a.severity = 'warning'),
+                                         'info', count(*) FILTER (WHERE a.severity = 'info')),
+        'last_evaluated_at', (SELECT max(last_evaluated_at) FROM alerts))
+    FROM alerts a JOIN alert_rules r ON r.id = a.rule_id
+    WHERE a.status <> 'resolved' AND alert_visible(p_user, p_role, r.audience, a.customer_id)
+$$;
+
+CREATE OR REPLACE FUNCTION api.alerts_rule_json(r alert_rules) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', r.id, 'code', r.code, 'name', r.name, 'metric', r.metric,
+        'comparison', r.comparison, 'threshold', r.threshold, 'unit', r.unit, 'window', r.win::text,
+        'severity', r.severity, 'audience', r.audience, 'subject_type', r.subject_type,
+        'hysteresis', r.hysteresis, 'clear_evals', r.clear_evals, 'enabled', r.enabled,
+        'webhook_url', r.webhook_url, 'description', r.description,
+        'updated_at', r.updated_at, 'updated_by', r.updated_by)
+$$;
+
+-- GET /api/alerts/rules: every rule (all roles read them; only the CEO changes them).
+CREATE OR REPLACE FUNCTION api.alerts_rules(p_user int, p_role text) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('rules', coalesce(json_agg(api.alerts_rule_json(r) ORDER BY r.id), '[]'))
+    FROM alert_rules r
+$$;
+
+-- Bounds of the editable numbers per metric: threshold [lo, hi], window [wlo, whi] (NULL: fixed).
+CREATE OR REPLACE FUNCTION api.alerts_rule_bounds(p_metric text,
+    OUT lo numeric, OUT hi numeric, OUT wlo interval, OUT whi interval)
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT b.lo, b.hi, b.wlo, b.whi FROM (VALUES
+        ('mrr_drop_pct', 0::numeric, 100::numeric, NULL::interval, NULL::interval),
+        ('customer_churn_pct', 0, 100, NULL, NULL),
+        ('cac_change_pct', 0, 10000, '1 day', '28 days'),
+        ('api_error_rate_pct', 0, 100, '5 minutes', '24 hours'),
+        ('ad_spend_usd', 0, 100000000, '1 day', '60 days'),
+        ('health_score', 0, 100, NULL, NULL),
+        ('failed_payments', 0, 1000, '1 day', '90 days'),
+        ('cost_spike_ratio', 1, 1000, '1 day', '60 days'),
+        ('pipeline_coverage', 0, 1000, '7 days', '365 days')) b(m, lo, hi, wlo, whi)
+    WHERE b.m = p_metric
+$$;
+
+-- PUT /api/alerts/rules/{id} with a JSON object of the fields to change: threshold, severity,
+-- enabled, hysteresis, clear_evals, window (e.g. "7 days"), webhook_url (null clears it).
+-- Every mistake is a 400 naming the field.
+CREATE OR REPLACE FUNCTION api.alerts_rule_update(p_user int, p_role text, p_body text, p_id int) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    b     jsonb;
+    r     alert_rules;
+    bd    record;
+    k     text;
+    num   numeric;
+    w     interval;
+BEGIN
+    IF p_role IS DISTINCT FROM 'ceo' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NS403', MESSAGE = 'only the ceo may change alert rules';
+    END IF;
+    SELECT * INTO r FROM alert_rules WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'NS404', MESSAGE = format('no alert rule %s', p_id);
+    END IF;
+    BEGIN
+        b := p_body::jsonb;
+    EXCEPTION WHEN others THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the body is not valid JSON';
+    END;
+    IF jsonb_typeof(b) IS DISTINCT FROM 'object' OR b = '{}' THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the body must be a JSON object with the fields to change';
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(b) LOOP
+        IF k NOT IN ('threshold', 'severity', 'enabled', 'hysteresis', 'clear_evals', 'window', 'webhook_url') THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format(
+                'unknown field %L: the fields are threshold, severity, enabled, hysteresis, clear_evals, window, webhook_url', k);
+        END IF;
+    END LOOP;
+    bd := api.alerts_rule_bounds(r.metric);
+    IF b ? 'threshold' THEN
+        IF jsonb_typeof(b->'threshold') <> 'number' THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'threshold must be a number';
+        END IF;
+        num := (b->>'threshold')::numeric;
+        IF num < bd.lo OR num > bd.hi THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('threshold %s is out of range for %s: it must be between %s and %s (%s)',
+                num, r.code, bd.lo, bd.hi, r.unit);
+        END IF;
+        r.threshold := num;
+    END IF;
+    IF b ? 'hysteresis' THEN
+        IF jsonb_typeof(b->'hysteresis') <> 'number' OR (b->>'hysteresis')::numeric < 0 THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'hysteresis must be a number >= 0';
+        END IF;
+        r.hysteresis := (b->>'hysteresis')::numeric;
+    END IF;
+    IF b ? 'clear_evals' THEN
+        IF jsonb_typeof(b->'clear_evals') <> 'number' OR (b->>'clear_evals') !~ '^[0-9]{1,2}$'
+           OR (b->>'clear_evals')::int NOT BETWEEN 1 AND 60 THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'clear_evals must be an integer between 1 and 60';
+        END IF;
+        r.clear_evals := (b->>'clear_evals')::int;
+    END IF;
+    IF b ? 'severity' THEN
+        IF jsonb_typeof(b->'severity') <> 'string' OR (b->>'severity') NOT IN ('critical', 'warning', 'info') THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'severity must be one of critical, warning, info';
+        END IF;
+        r.severity := b->>'severity';
+    END IF;
+    IF b ? 'enabled' THEN
+        IF jsonb_typeof(b->'enabled') <> 'boolean' THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'enabled must be true or false';
+        END IF;
+        r.enabled := (b->>'enabled')::boolean;
+    END IF;
+    IF b ? 'window' THEN
+        IF bd.wlo IS NULL THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('the window of %s is fixed (%s)', r.code, r.win);
+        END IF;
+        BEGIN
+            w := (b->>'window')::interval;
+        EXCEPTION WHEN others THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('window %L is not an interval such as "7 days"', b->>'window');
+        END;
+        IF jsonb_typeof(b->'window') <> 'string' OR w < bd.wlo OR w > bd.whi
+           OR (bd.wlo >= interval '1 day' AND w <> make_interval(days => extract(day FROM w)::int)) THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('window must be %s between %s and %s',
+                CASE WHEN bd.wlo >= interval '1 day' THEN 'whole days' ELSE 'an interval' END, bd.wlo, bd.whi);
+        END IF;
+        r.win := w;
+    END IF;
+    IF b ? 'webhook_url' THEN
+        IF jsonb_typeof(b->'webhook_url') = 'null' THEN
+            r.webhook_url := NULL;
+        ELSIF jsonb_typeof(b->'webhook_url') <> 'string' OR (b->>'webhook_url') !~ '^https?://[^\s]+$'
+              OR length(b->>'webhook_url') > 2000 THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'webhook_url must be an http:// or https:// URL, or null';
+        ELSE
+            r.webhook_url := b->>'webhook_url';
+        END IF;
+    END IF;
+    UPDATE alert_rules SET threshold = r.threshold, hysteresis = r.hysteresis, clear_evals = r.clear_evals,
+                           severity = r.severity, enabled = r.enabled, win = r.win, webhook_url = r.webhook_url,
+                           updated_at = now(), updated_by = p_user
+    WHERE id = p_id RETURNING * INTO r;
+    RETURN api.alerts_rule_json(r);
+END
+$$;
+
+-- The live feed: audit events after p_after that the caller may see (at most 100, oldest first).
+-- p_after NULL: none, only the current last event id (where a fresh stream starts).
+CREATE OR REPLACE FUNCTION api.alerts_events_since(p_user int, p_role text, p_after bigint) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'last_id', greatest(coalesce(p_after, (SELECT max(id) FROM alert_events)), (SELECT max(x.id) FROM (
+                SELECT e.id FROM alert_events e WHERE p_after IS NOT NULL AND e.id > p_after ORDER BY e.id LIMIT 100) x), 0),
+        'events', coalesce((SELECT json_agg(json_build_object('id', e.id, 'kind', e.kind, 'at', e.at,
+                                                              'user_id', e.user_id, 'alert', api.alerts_json(a, r)) ORDER BY e.id)
+                            FROM (SELECT * FROM alert_events e WHERE p_after IS NOT NULL AND e.id > p_after
+                                  ORDER BY e.id LIMIT 100) e
+                            JOIN alerts a ON a.id = e.alert_id JOIN alert_rules r ON r.id = a.rule_id
+                            WHERE alert_visible(p_user, p_role, r.audience, a.customer_id)), '[]'))
+$$;
+
+-- GET /api/alerts/report?kind=&date=: a report preview (CEO only) with its figures, text and HTML.
+CREATE OR REPLACE FUNCTION api.alerts_report(p_user int, p_role text, p_kind text, p_date date) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('subject', rep.subject, 'data', rep.data, 'text', rep.text, 'html', rep.html)
+    FROM alert_report(coalesce(p_kind, 'daily'), coalesce(p_date, api.today() - 1)) rep
+$$;

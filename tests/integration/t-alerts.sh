@@ -1,0 +1,218 @@
+# t-alerts.sh — the alerts service through nginx: seeded demo conditions as open alerts (values
+# checked against independent SQL over the raw tables), role scoping, ack/resolve audit, rules,
+# the SSE live feed, webhook and e-mail delivery to loopback receivers, and report previews.
+A_CEO=$(login ceo@northstar.example); A_CS1=$(login cs1@northstar.example)
+A_CS2=$(login cs2@northstar.example); A_SALES=$(login sales1@northstar.example)
+A_CS1_ID=$(sql "SELECT id FROM app_users WHERE email = 'cs1@northstar.example'")
+A_CS2_ID=$(sql "SELECT id FROM app_users WHERE email = 'cs2@northstar.example'")
+sql "SELECT alert_evaluate()" >/dev/null     # what the 30-second job does, now
+
+# ---- access
+api GET /api/alerts ""
+check_error "alerts: no token is a 401" 401 unauthorized
+api GET "/api/alerts?limit=0" "$A_CEO"
+check_error "alerts: limit=0 is a 400" 400 bad_request
+check_error_names "alerts: the error names 'limit'" limit
+api GET "/api/alerts?severity=loud" "$A_CEO"
+check_error_names "alerts: a bad severity is a 400 naming 'severity'" severity
+
+# ---- seeded demo conditions show up as open alerts, with values from raw SQL
+api GET "/api/alerts?limit=500" "$A_CEO"
+check_status "alerts: CEO list" 200
+A_LIST=$BODY
+a_rule() { jq -c --arg r "$1" '[.alerts[] | select(.rule == $r)]' <<<"$A_LIST"; }
+API=$(a_rule api_errors)
+if [ "$(jq length <<<"$API")" = 1 ]; then
+  F=$(jq -r '.[0].window_from' <<<"$API"); T=$(jq -r '.[0].window_to' <<<"$API")
+  check_num "alerts: api_errors value = 5xx share of api_call events in its window (raw events)" "$(jq -r '.[0].value' <<<"$API")" \
+    "$(sql "SELECT round(count(*) FILTER (WHERE status >= 500) * 100.0 / count(*), 3) FROM events
+            WHERE type = 'api_call' AND occurred_at >= '$F' AND occurred_at < '$T'")"
+else not_ok "alerts: the seeded API error burst is an open alert" "$API"; fi
+CAC=$(a_rule cac_spike)
+if [ "$(jq length <<<"$CAC")" = 1 ]; then
+  D=$(sql "SELECT ns_day('$(jq -r '.[0].window_to' <<<"$CAC")'::timestamptz)")
+  check_num "alerts: cac_spike value = CAC change from raw ad_spend and customers.converted_at" "$(jq -r '.[0].value' <<<"$CAC")" \
+    "$(sql "WITH s AS (SELECT (SELECT sum(spend_cents) FROM ad_spend WHERE day BETWEEN '$D'::date - 7 AND '$D'::date - 1)::numeric
+                              / (SELECT count(*) FROM customers WHERE ns_day(converted_at) BETWEEN '$D'::date - 7 AND '$D'::date - 1) AS c1,
+                              (SELECT sum(spend_cents) FROM ad_spend WHERE day BETWEEN '$D'::date - 14 AND '$D'::date - 8)::numeric
+                              / (SELECT count(*) FROM customers WHERE ns_day(converted_at) BETWEEN '$D'::date - 14 AND '$D'::date - 8) AS c0)
+            SELECT round((c1 - c0) * 100 / c0, 2) FROM s")"
+else not_ok "alerts: the seeded CAC spike is an open alert" "$CAC"; fi
+check_eq "alerts: ad_spend days = days of the last 14 with spend > \$10K and order revenue below spend (raw)" \
+  "$(jq -r '[.[] | .subject_key] | sort | join(",")' <<<"$(a_rule ad_spend_no_revenue)")" \
+  "$(sql "SELECT coalesce(string_agg(d::text, ',' ORDER BY d), '') FROM (
+            SELECT a.day AS d FROM ad_spend a WHERE a.day BETWEEN ns_today() - 14 AND ns_today() - 1 GROUP BY a.day
+            HAVING sum(a.spend_cents) > 1000000
+               AND coalesce((SELECT sum(total_cents) FROM orders WHERE ns_day(ordered_at) = a.day), 0) < sum(a.spend_cents)) x")"
+CH=$(a_rule churn)
+M1=$(sql "SELECT date_trunc('month', ns_today())::date - 1"); M0=$(sql "SELECT date_trunc('month', '$M1'::date)::date - 1")
+RAW_CHURN=$(sql "WITH m AS (SELECT customer_id, sum(mrr_cents) FILTER (WHERE valid_from <= '$M0' AND (valid_to IS NULL OR valid_to > '$M0')) AS m0,
+                                   sum(mrr_cents) FILTER (WHERE valid_from <= '$M1' AND (valid_to IS NULL OR valid_to > '$M1')) AS m1
+                            FROM subscriptions GROUP BY 1)
+                 SELECT round(count(*) FILTER (WHERE coalesce(m1, 0) = 0) * 100.0 / count(*), 2) FROM m WHERE m0 > 0")
+if [ "$(jq -n "$RAW_CHURN > 8")" = true ]; then
+  check_num "alerts: churn alert value = logo churn of the last full month (raw subscriptions)" "$(jq -r '.[0].value' <<<"$CH")" "$RAW_CHURN"
+else check_eq "alerts: no churn alert when raw churn ($RAW_CHURN %) is not above 8 %" "$(jq length <<<"$CH")" 0; fi
+RAW_MRR_DROP=$(sql "SELECT round((a - b) * 100.0 / a, 2) FROM (SELECT
+    (SELECT sum(mrr_cents) FROM subscriptions WHERE valid_from <= '$M0' AND (valid_to IS NULL OR valid_to > '$M0')) a,
+    (SELECT sum(mrr_cents) FROM subscriptions WHERE valid_from <= '$M1' AND (valid_to IS NULL OR valid_to > '$M1')) b) x")
+check_eq "alerts: an MRR drop alert exactly when the raw drop ($RAW_MRR_DROP %) is above 5 %" \
+  "$(jq length <<<"$(a_rule mrr_drop)")" "$([ "$(jq -n "$RAW_MRR_DROP > 5")" = true ] && echo 1 || echo 0)"
+check_eq "alerts: failed_payments customers = unrecovered payment_failed in the last 30 days (raw billing_events)" \
+  "$(jq -r '[.[] | .customer_id | tostring] | sort | join(",")' <<<"$(a_rule failed_payments)")" \
+  "$(sql "SELECT coalesce(string_agg(c::text, ',' ORDER BY c::text), '') FROM (SELECT DISTINCT b.customer_id AS c FROM billing_events b
+            WHERE b.kind = 'payment_failed' AND b.occurred_at >= now() - interval '30 days'
+              AND NOT EXISTS (SELECT 1 FROM billing_events s WHERE s.customer_id = b.customer_id
+                              AND s.kind = 'payment_success' AND s.occurred_at > b.occurred_at)) x")"
+check_eq "alerts: health alerts = customers whose health score is below 30" \
+  "$(jq -r '[.[] | .customer_id | tostring] | sort | join(",")' <<<"$(a_rule health_score)")" \
+  "$(sql "SELECT coalesce(string_agg(customer_id::text, ',' ORDER BY customer_id::text), '') FROM customer_health(ns_today()) WHERE health_score < 30")"
+sql "SELECT alert_evaluate()" >/dev/null
+api GET "/api/alerts?limit=500" "$A_CEO"
+check_eq "alerts: evaluating again creates no duplicate" "$(jq '.total' <<<"$BODY")" "$(jq '.total' <<<"$A_LIST")"
+
+# ---- role scoping and the summary
+api GET "/api/alerts?status=all&limit=500" "$A_CS1"
+check_eq "alerts: cs1 sees only cs-audience alerts, customer ones only for its own customers" \
+  "$(jq -r '[.alerts[] | .id | tostring] | sort | join(",")' <<<"$BODY")" \
+  "$(sql "SELECT string_agg(a.id::text, ',' ORDER BY a.id::text) FROM alerts a JOIN alert_rules r ON r.id = a.rule_id
+          LEFT JOIN customers c ON c.id = a.customer_id
+          WHERE 'cs' = ANY (r.audience) AND (a.customer_id IS NULL OR c.cs_owner_id = $A_CS1_ID)")"
+api GET "/api/alerts?status=all&limit=500" "$A_SALES"
+check_eq "alerts: sales sees only sales-audience rules" "$(jq -r '[.alerts[].rule] | unique | join(",")' <<<"$BODY")" \
+  "$(sql "SELECT coalesce(string_agg(DISTINCT r.code, ','), '') FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE 'sales' = ANY (r.audience)")"
+api GET /api/alerts/summary "$A_CEO"
+check_eq "alerts: summary counts active alerts by severity" "$(jq -c '[.by_severity.critical, .by_severity.warning, .active]' <<<"$BODY")" \
+  "$(sql "SELECT '[' || count(*) FILTER (WHERE severity = 'critical') || ',' || count(*) FILTER (WHERE severity = 'warning') || ',' || count(*) || ']'
+          FROM alerts WHERE status <> 'resolved'")"
+api GET "/api/alerts?format=csv&limit=5" "$A_CEO"
+check_eq "alerts: CSV export" "$(head -1 <<<"$BODY" | cut -d, -f1-3)" '"id","rule_id","rule"'
+
+# ---- acknowledge and resolve, with the audit trail
+A_ID=$(sql "SELECT a.id FROM alerts a JOIN customers c ON c.id = a.customer_id JOIN alert_rules r ON r.id = a.rule_id
+            WHERE a.status = 'open' AND c.cs_owner_id = $A_CS1_ID AND 'cs' = ANY (r.audience) ORDER BY a.id LIMIT 1")
+if [ -n "$A_ID" ]; then
+  api POST "/api/alerts/$A_ID/ack" "$A_CS2"
+  check_error "ack: cs2 cannot ack cs1's customer alert (404)" 404 not_found
+  api POST "/api/alerts/$A_ID/ack" "$A_CS1"
+  check_eq "ack: cs1 acknowledges, recorded as cs1" "$(jq -r '[.status, .acknowledged_by] | join(",")' <<<"$BODY")" "acknowledged,$A_CS1_ID"
+  check_eq "ack: audit event by cs1" "$(sql "SELECT count(*) FROM alert_events WHERE alert_id = $A_ID AND kind = 'acknowledged' AND user_id = $A_CS1_ID")" 1
+  api POST "/api/alerts/$A_ID/ack" "$A_CS1"
+  check_error "ack twice is a 409" 409 conflict
+  api POST "/api/alerts/$A_ID/resolve" "$A_CEO"
+  check_eq "resolve: the CEO resolves, who and when recorded" "$(jq -r '[.status, .resolved_by, .resolution, (.resolved_at != null)] | join(",")' <<<"$BODY")" \
+    "resolved,$(sql "SELECT id FROM app_users WHERE email = 'ceo@northstar.example'"),manual,true"
+  api GET "/api/alerts/$A_ID" "$A_CS1"
+  check_eq "detail: audit trail opened, acknowledged, resolved" "$(jq -r '[.events[].kind] | join(",")' <<<"$BODY")" "opened,acknowledged,resolved"
+  api POST "/api/alerts/$A_ID/resolve" "$A_CEO"
+  check_error "resolve twice is a 409" 409 conflict
+else not_ok "ack/resolve: cs1 has an open customer alert on the demo data"; fi
+api POST /api/alerts/999999999/ack "$A_CEO"
+check_error "ack: an unknown alert is a 404" 404 not_found
+
+# ---- rules
+api GET /api/alerts/rules "$A_SALES"
+check_eq "rules: every role reads the 9 rules" "$STATUS $(jq '.rules | length' <<<"$BODY")" "200 9"
+R_ID=$(sql "SELECT id FROM alert_rules WHERE code = 'mrr_drop'"); R_OLD=$(sql "SELECT threshold FROM alert_rules WHERE id = $R_ID")
+api PUT "/api/alerts/rules/$R_ID" "$A_CS1" -H 'Content-Type: application/json' -d '{"threshold": 6}'
+check_error "rules: cs may not change a rule (403)" 403 forbidden
+api PUT "/api/alerts/rules/$R_ID" "$A_CEO" -H 'Content-Type: application/json' -d '{"threshold": -5}'
+check_error "rules: a negative percentage is a 400" 400 bad_request
+check_error_names "rules: the error names 'threshold'" threshold
+api PUT "/api/alerts/rules/$R_ID" "$A_CEO" -H 'Content-Type: application/json' -d '{"severity": "loud"}'
+check_error_names "rules: a bad severity is a 400 naming 'severity'" severity
+api PUT "/api/alerts/rules/$R_ID" "$A_CEO" -H 'Content-Type: application/json' -d '{"colour": 1}'
+check_error_names "rules: an unknown field is a 400 naming it" colour
+api PUT "/api/alerts/rules/$R_ID" "$A_CEO" -H 'Content-Type: application/json' -d '{"threshold": '
+check_error "rules: broken JSON is a 400" 400 bad_request
+api PUT "/api/alerts/rules/999999" "$A_CEO" -H 'Content-Type: application/json' -d '{"threshold": 6}'
+check_error "rules: unknown rule is a 404" 404 not_found
+api PUT "/api/alerts/rules/$R_ID" "$A_CEO" -H 'Content-Type: application/json' -d '{"threshold": 6.5, "clear_evals": 3}'
+check_eq "rules: the CEO changes threshold and clear_evals" "$STATUS $(sql "SELECT threshold || ',' || clear_evals FROM alert_rules WHERE id = $R_ID")" "200 6.5,3"
+sql "UPDATE alert_rules SET threshold = $R_OLD, clear_evals = 2 WHERE id = $R_ID" >/dev/null
+
+# ---- live feed (SSE)
+A_SSE=$T_TMP/sse; mkdir -p "$A_SSE"
+curl -s -N --max-time 6 -D "$A_SSE/h1" -H "Authorization: Bearer $A_CS1" "http://127.0.0.1:$T_PORT/api/alerts/stream" >"$A_SSE/o1" &
+A_P1=$!
+sleep 1
+A_CUST=$(sql "SELECT c.id FROM customers c WHERE c.cs_owner_id = $A_CS1_ID AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.customer_id = c.id)
+              AND NOT EXISTS (SELECT 1 FROM billing_events b WHERE b.customer_id = c.id AND b.kind = 'payment_failed') ORDER BY c.id LIMIT 1")
+A_NAME=$(sql "SELECT name FROM customers WHERE id = $A_CUST")
+# receivers for the notifications of that same new alert
+node "$ROOT/tests/alerts/webhook-receiver.js" "$A_SSE/wh.port" "$A_SSE/wh.log" 1 120 & A_WH=$!
+mkdir -p "$A_SSE/mail"; node "$ROOT/tests/alerts/smtp-receiver.js" "$A_SSE/smtp.port" "$A_SSE/mail" 120 & A_SM=$!
+for _ in $(seq 1 50); do [ -s "$A_SSE/wh.port" ] && [ -s "$A_SSE/smtp.port" ] && break; sleep 0.1; done
+sql "INSERT INTO alert_settings VALUES ('webhook_url', 'http://127.0.0.1:$(cat "$A_SSE/wh.port")/hook'),
+       ('smtp_url', 'smtp://127.0.0.1:$(cat "$A_SSE/smtp.port")') ON CONFLICT (key) DO UPDATE SET value = excluded.value" >/dev/null
+sql "INSERT INTO billing_events (customer_id, occurred_at, kind, amount_cents) VALUES ($A_CUST, now() - interval '1 minute', 'payment_failed', 4200)" >/dev/null
+A_T0=$(date +%s%N); sql "SELECT alert_evaluate()" >/dev/null
+A_NEW=$(sql "SELECT id FROM alerts WHERE customer_id = $A_CUST AND status = 'open'")
+for _ in $(seq 1 20); do grep -q "\"id\":$A_NEW," "$A_SSE/o1" && break; sleep 0.05; done
+A_MS=$(( ($(date +%s%N) - A_T0) / 1000000 ))
+if grep -q "\"id\":$A_NEW," "$A_SSE/o1"; then ok "stream: the new alert $A_NEW reached the connected client in ${A_MS} ms"
+else not_ok "stream: an alert created after connecting is delivered" "$(head -c 300 "$A_SSE/o1")"; fi
+A_EV=$(grep -B2 "\"id\":$A_NEW," "$A_SSE/o1" | sed -n 's/^id: //p' | head -1)
+wait $A_P1
+check_eq "stream: text/event-stream, no-store" "$(grep -i '^content-type:' "$A_SSE/h1" | tr -d '\r' | cut -d' ' -f2-)|$(grep -i '^cache-control:' "$A_SSE/h1" | tr -d '\r' | cut -d' ' -f2-)" \
+  "text/event-stream; charset=utf-8|no-store"
+curl -s -N --max-time 2 -H "Last-Event-ID: $((A_EV - 1))" -H "Authorization: Bearer $A_CS1" "http://127.0.0.1:$T_PORT/api/alerts/stream" >"$A_SSE/o2"
+check_eq "stream: Last-Event-ID replays the events after it" "$(sed -n 's/^id: //p' "$A_SSE/o2" | head -1)" "$A_EV"
+curl -s -N --max-time 2 -H "Authorization: Bearer $A_CS2" "http://127.0.0.1:$T_PORT/api/alerts/stream" -H "Last-Event-ID: $((A_EV - 1))" >"$A_SSE/o3"
+if grep -q "\"id\":$A_NEW," "$A_SSE/o3"; then not_ok "stream: cs2 does not get cs1's customer alert"; else ok "stream: cs2 does not get cs1's customer alert"; fi
+api GET /api/alerts/stream "$A_CEO" -H "Last-Event-ID: abc"
+check_error "stream: a bad Last-Event-ID is a 400" 400 bad_request
+A_PIDS=()
+for i in 1 2 3; do
+  curl -s -N --max-time 15 -H "Authorization: Bearer $A_CEO" "http://127.0.0.1:$T_PORT/api/alerts/stream" >"$A_SSE/c$i" & A_PIDS+=($!)
+done
+sleep 1.5
+api GET /api/alerts/stream "$A_SALES" --max-time 3
+check_error "stream: beyond workers-1 concurrent streams a 503" 503 too_many_streams
+api GET /api/alerts/summary "$A_SALES"
+check_status "stream: ordinary requests are still served while streams are open" 200
+kill "${A_PIDS[@]}" 2>/dev/null; wait "${A_PIDS[@]}" 2>/dev/null
+sleep 0.5
+curl -s -N --max-time 1 -o "$A_SSE/c4" -w '%{http_code}' -H "Authorization: Bearer $A_SALES" "http://127.0.0.1:$T_PORT/api/alerts/stream" >"$A_SSE/c4.code"
+check_eq "stream: slots are freed when clients go away" "$(cat "$A_SSE/c4.code")" 200
+
+# ---- webhook (first attempt answered 500, retried) and e-mail to the customer's CS manager
+for _ in $(seq 1 80); do
+  [ "$(sql "SELECT count(*) FROM alert_deliveries d JOIN alert_events e ON e.id = d.event_id WHERE e.alert_id = $A_NEW AND d.status = 'pending'")" = 0 ] && break
+  sleep 0.25
+done
+sql "SELECT alert_evaluate()" >/dev/null; sleep 1.5
+check_eq "webhook: one delivery, sent on the 2nd attempt after a 500" \
+  "$(sql "SELECT string_agg(d.status || ':' || d.attempts, ',') FROM alert_deliveries d JOIN alert_events e ON e.id = d.event_id WHERE e.alert_id = $A_NEW AND d.channel = 'webhook'")" "sent:2"
+check_eq "webhook: the receiver got the alert twice (500, then 200) and nothing more after re-evaluating" \
+  "$(jq -r --arg n "$A_NAME" 'select(.body | contains($n)) | .status' "$A_SSE/wh.log" | paste -sd,)" "500,200"
+check_eq "webhook: Slack-compatible JSON (text, attachments) about the new alert" \
+  "$(jq -r --arg n "$A_NAME" 'select(.body | contains($n)) | .body | fromjson | [(.text | contains("Failed payments")), (.attachments | length), .alert.id] | map(tostring) | join(",")' "$A_SSE/wh.log" | tail -1)" "true,1,$A_NEW"
+A_MAIL=$(grep -l "Failed payments: $A_NAME" "$A_SSE"/mail/*.eml 2>/dev/null)
+check_eq "email: one message, to cs1 only" "$(grep -h '^X-Envelope-To' $A_MAIL 2>/dev/null | tr -d '\r' | paste -sd,)" "X-Envelope-To: cs1@northstar.example"
+if [ -n "$A_MAIL" ] && grep -q 'multipart/alternative' $A_MAIL && grep -q 'text/html' $A_MAIL && grep -q 'text/plain' $A_MAIL; then
+  ok "email: multipart/alternative with text and HTML parts"; else not_ok "email: multipart with text and HTML"; fi
+kill "$A_WH" "$A_SM" 2>/dev/null; wait "$A_WH" "$A_SM" 2>/dev/null
+sql "DELETE FROM alert_settings" >/dev/null
+
+# ---- reports
+A_DAY=$(sql "SELECT ns_today() - 1")
+api GET "/api/alerts/report?kind=daily&date=$A_DAY" "$A_CEO"
+check_eq "report: yesterday's order revenue = raw orders of that day" \
+  "$(jq -r '.data.sections[0].rows[] | select(.[0] == "Order revenue") | .[1]' <<<"$BODY")" \
+  "$(sql "SELECT '\$' || to_char(round(coalesce(sum(total_cents), 0) / 100.0, 2), 'FM999,999,999,990.00') FROM orders WHERE ns_day(ordered_at) = '$A_DAY'")"
+check_eq "report: the MRR target progress = raw MRR ÷ targets" \
+  "$(jq -r '.data.sections[2].rows[0][2]' <<<"$BODY")" \
+  "$(sql "SELECT coalesce(to_char(round((SELECT sum(mrr_cents) FROM subscriptions WHERE valid_from <= '$A_DAY' AND (valid_to IS NULL OR valid_to > '$A_DAY'))
+                * 100.0 / value, 2), 'FM999,999,990.00') || ' %', 'n/a') FROM targets WHERE metric = 'mrr_cents' AND '$A_DAY' BETWEEN period_start AND period_end")"
+if grep -q '<table' <<<"$(jq -r .html <<<"$BODY")" && grep -q 'Open alerts' <<<"$(jq -r .text <<<"$BODY")"; then ok "report: HTML and text parts"
+else not_ok "report: HTML and text parts"; fi
+api GET "/api/alerts/report?kind=weekly" "$A_SALES"
+check_error "report: sales may not preview reports (403)" 403 forbidden
+api GET "/api/alerts/report?kind=yearly" "$A_CEO"
+check_error_names "report: an unknown kind is a 400 naming 'kind'" kind
+if [ -x "${NS_BUILD:-$ROOT/build}/alerts-report" ]; then
+  NS_DATABASE_URL="postgresql:///northstar?host=$T_RUN&port=$T_PGPORT&user=postgres" \
+    "${NS_BUILD:-$ROOT/build}/alerts-report" monthly "$A_DAY" text "$T_TMP/monthly.txt" >/dev/null
+  check_eq "report CLI: renders the monthly board metrics to a file" "$(head -1 "$T_TMP/monthly.txt" | cut -d, -f1)" "Monthly board metrics"
+fi
