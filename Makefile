@@ -7,7 +7,7 @@ PKGS      = fcgi libpq libcjson libjwt libcurl
 WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Icommon
+CFLAGS   += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Icommon -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS    = $(PKG_LIBS) -lcrypt -lm -pthread
@@ -29,7 +29,7 @@ deps:
 web:
 	@if [ -x scripts/web-build.sh ]; then scripts/web-build.sh; fi
 
-$(B)/%.o: %.c common/northstar.h common/internal.h
+$(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
@@ -52,8 +52,6 @@ $(B)/forecast-cli: $(patsubst %.c,$(B)/%.o,services/forecast/forecast_cli.c $(FO
 $(B)/alerts-report: $(B)/services/alerts/report_cli.o
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(B)/services/alerts/alerts.o $(B)/services/alerts/stream.o $(B)/services/alerts/notify.o: services/alerts/alerts.h
 
 $(B)/northstar-admin: $(B)/scripts/northstar-admin.o $(B)/libnorthstar.a
 	@echo "  LD      $@"
@@ -104,3 +102,6 @@ cppcheck:
 
 clean:
 	rm -rf $(B)
+
+# Header dependencies written by -MMD.
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

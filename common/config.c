@@ -66,6 +66,8 @@ config_load(const char *service, int need_secret)
 {
 	cfg.service = service;
 	cfg.db_url = env_str("NS_DATABASE_URL", "postgresql:///northstar?host=" "/tmp");
+	cfg.read_url = env_str("NS_DATABASE_READ_URL", NULL);
+	cfg.read_max_lag = env_int("NS_READ_MAX_LAG_S", 10, 0, 86400);
 	cfg.socket = env_str("NS_SOCKET", NULL);
 	cfg.tz = env_str("NS_TZ", "UTC");
 	cfg.workers = env_int("NS_WORKERS", 4, 1, 64);
@@ -73,7 +75,8 @@ config_load(const char *service, int need_secret)
 	cfg.stmt_timeout_ms = env_int("NS_STATEMENT_TIMEOUT_MS", 5000, 100, 600000);
 	/* With several instances of a service only one runs its periodic job. */
 	cfg.jobs = env_int("NS_JOBS", 1, 0, 1);
-	if (cfg.workers < 0 || cfg.token_ttl < 0 || cfg.stmt_timeout_ms < 0 || cfg.jobs < 0)
+	if (cfg.workers < 0 || cfg.token_ttl < 0 || cfg.stmt_timeout_ms < 0 || cfg.jobs < 0 ||
+	    cfg.read_max_lag < 0)
 		return -1;
 	if (!need_secret)
 		return 0;

@@ -1,5 +1,6 @@
 /*
- * db.c — one PostgreSQL connection per worker thread.
+ * db.c — PostgreSQL connections of a worker thread (primary, and an
+ * optional read replica).
  *
  * Statements are prepared lazily, once per connection, under the name
  * the caller gives.  libpq keeps saying CONNECTION_OK after the server
@@ -10,15 +11,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
 #define DB_MAX_STMTS	128
+#define DB_REPLICA_CHECK 5	/* seconds between replica health/lag checks */
 
-struct db {
+/* One connection and the statements prepared on it. */
+struct dbconn {
 	PGconn	*conn;
 	char	 prepared[DB_MAX_STMTS][32];
 	size_t	 nprepared;
+};
+
+/*
+ * A worker's database: the primary, and a read replica when
+ * NS_DATABASE_READ_URL is set.  Dashboard reads go to the replica while
+ * it answers and lags by at most NS_READ_MAX_LAG_S; otherwise, and for
+ * every write and session check, the primary.
+ */
+struct db {
+	struct dbconn	 primary;
+	struct dbconn	 replica;
+	time_t		 replica_checked;	/* last health/lag check */
+	int		 replica_usable;
 };
 
 struct db *
@@ -27,27 +44,35 @@ db_new(void)
 	return calloc(1, sizeof(struct db));
 }
 
+static void
+db_disconnect(struct dbconn *c)
+{
+	PQfinish(c->conn);
+	c->conn = NULL;
+	c->nprepared = 0;
+}
+
 void
 db_free(struct db *db)
 {
 	if (db == NULL)
 		return;
-	if (db->conn != NULL)
-		PQfinish(db->conn);
+	db_disconnect(&db->primary);
+	db_disconnect(&db->replica);
 	free(db);
 }
 
 /*
- * Open a connection with the session settings every query relies on:
- * search_path, the reporting time zone (also as northstar.tz for the SQL
- * functions) and the statement timeout.  Returns NULL on failure (logged).
+ * Open a connection to url with the session settings every query relies
+ * on: search_path, the reporting time zone (also as northstar.tz for the
+ * SQL functions) and the statement timeout.  NULL on failure (logged).
  */
-PGconn *
-db_connect(void)
+static PGconn *
+db_connect_url(const char *url)
 {
 	char		 opts[256];
 	const char	*keys[] = { "dbname", "connect_timeout", "options", "application_name", NULL };
-	const char	*vals[] = { cfg.db_url, "3", opts, cfg.service, NULL };
+	const char	*vals[] = { url, "3", opts, cfg.service, NULL };
 	PGconn		*conn;
 
 	snprintf(opts, sizeof(opts), "-c search_path=public -c TimeZone=%s -c northstar.tz=%s "
@@ -62,63 +87,116 @@ db_connect(void)
 	return conn;
 }
 
-static void
-db_disconnect(struct db *db)
+PGconn *
+db_connect(void)
 {
-	PQfinish(db->conn);
-	db->conn = NULL;
-	db->nprepared = 0;
+	return db_connect_url(cfg.db_url);
 }
 
 static int
-db_is_prepared(const struct db *db, const char *name)
+db_is_prepared(const struct dbconn *c, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < db->nprepared; i++)
-		if (strcmp(db->prepared[i], name) == 0)
+	for (i = 0; i < c->nprepared; i++)
+		if (strcmp(c->prepared[i], name) == 0)
 			return 1;
 	return 0;
 }
 
 /* Prepare name once on this connection.  Returns the error result or NULL. */
 static PGresult *
-db_prepare(struct db *db, const char *name, const char *sql, int n)
+db_prepare(struct dbconn *c, const char *name, const char *sql, int n)
 {
 	PGresult *res;
 
-	if (db_is_prepared(db, name))
+	if (db_is_prepared(c, name))
 		return NULL;
-	res = PQprepare(db->conn, name, sql, n, NULL);
+	res = PQprepare(c->conn, name, sql, n, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return res;
 	PQclear(res);
-	if (db->nprepared < DB_MAX_STMTS && strlen(name) < sizeof(db->prepared[0]))
-		snprintf(db->prepared[db->nprepared++], sizeof(db->prepared[0]), "%s", name);
+	if (c->nprepared < DB_MAX_STMTS && strlen(name) < sizeof(c->prepared[0]))
+		snprintf(c->prepared[c->nprepared++], sizeof(c->prepared[0]), "%s", name);
+	return NULL;
+}
+
+/* Run a prepared statement on c, reconnecting to url once if it was lost. */
+static PGresult *
+db_conn_exec(struct dbconn *c, const char *url, const char *name, const char *sql, int n,
+    const char *const *vals)
+{
+	PGresult	*res;
+	int		 attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (c->conn == NULL && (c->conn = db_connect_url(url)) == NULL)
+			return NULL;
+		if ((res = db_prepare(c, name, sql, n)) == NULL)
+			res = PQexecPrepared(c->conn, name, n, vals, NULL, NULL, 0);
+		if (res != NULL && (PQresultStatus(res) == PGRES_TUPLES_OK ||
+		    PQresultStatus(res) == PGRES_COMMAND_OK))
+			return res;
+		if (PQstatus(c->conn) != CONNECTION_BAD)
+			return res;	/* an SQL error: the caller maps it */
+		PQclear(res);
+		log_msg("warning", "database connection lost; reconnecting");
+		db_disconnect(c);
+	}
 	return NULL;
 }
 
 PGresult *
 db_exec(struct db *db, const char *name, const char *sql, int n, const char *const *vals)
 {
-	PGresult	*res;
-	int		 attempt;
+	return db_conn_exec(&db->primary, cfg.db_url, name, sql, n, vals);
+}
 
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (db->conn == NULL && (db->conn = db_connect()) == NULL)
-			return NULL;
-		if ((res = db_prepare(db, name, sql, n)) == NULL)
-			res = PQexecPrepared(db->conn, name, n, vals, NULL, NULL, 0);
-		if (res != NULL && (PQresultStatus(res) == PGRES_TUPLES_OK ||
-		    PQresultStatus(res) == PGRES_COMMAND_OK))
+/* Caught up with what it received, or its last replayed commit is recent
+ * enough; a replica that has replayed no commit yet counts as lagging. */
+static const char SQL_REPLICA_LAG[] =
+    "SELECT pg_is_in_recovery() AND CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM "
+    "pg_last_wal_replay_lsn() THEN true ELSE coalesce(extract(epoch FROM now() - "
+    "pg_last_xact_replay_timestamp()) <= $1::float8, false) END";
+
+/*
+ * Is the replica fit for reads?  Checked at most every DB_REPLICA_CHECK
+ * seconds: it must answer, be in recovery, and have replayed what it
+ * received or lag by at most cfg.read_max_lag seconds.
+ */
+static int
+db_replica_usable(struct db *db)
+{
+	char		 lag[16];
+	const char	*vals[1] = { lag };
+	PGresult	*res;
+	time_t		 now = time(NULL);
+
+	if (now - db->replica_checked < DB_REPLICA_CHECK)
+		return db->replica_usable;
+	db->replica_checked = now;
+	snprintf(lag, sizeof(lag), "%d", cfg.read_max_lag);
+	res = db_conn_exec(&db->replica, cfg.read_url, "replica_lag", SQL_REPLICA_LAG, 1, vals);
+	db->replica_usable = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!db->replica_usable)
+		log_msg("warning", "read replica unavailable or lagging; reading from the primary");
+	return db->replica_usable;
+}
+
+PGresult *
+db_exec_read(struct db *db, const char *name, const char *sql, int n, const char *const *vals)
+{
+	PGresult *res;
+
+	if (cfg.read_url != NULL && db_replica_usable(db)) {
+		res = db_conn_exec(&db->replica, cfg.read_url, name, sql, n, vals);
+		if (res != NULL)
 			return res;
-		if (PQstatus(db->conn) != CONNECTION_BAD)
-			return res;	/* an SQL error: the caller maps it */
-		PQclear(res);
-		log_msg("warning", "database connection lost; reconnecting");
-		db_disconnect(db);
+		db->replica_usable = 0;	/* gone mid-request: fall back now */
 	}
-	return NULL;
+	return db_exec(db, name, sql, n, vals);
 }
 
 /* 0 when the database answers a trivial query. */
@@ -192,7 +270,9 @@ int
 db_reply_json(struct ns_req *req, const char *name, const char *sql, int n,
     const char *const *vals)
 {
-	PGresult	*res = db_exec(req->db, name, sql, n, vals);
+	/* GET answers are reads: the replica may serve them. */
+	PGresult	*res = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ?
+	    db_exec_read(req->db, name, sql, n, vals) : db_exec(req->db, name, sql, n, vals);
 	int		 rc;
 
 	if (res == NULL)

@@ -13,6 +13,8 @@
 struct config {
 	const char	*service;
 	const char	*db_url;	/* NS_DATABASE_URL */
+	const char	*read_url;	/* NS_DATABASE_READ_URL, or NULL */
+	int		 read_max_lag;	/* NS_READ_MAX_LAG_S */
 	const char	*socket;	/* NS_SOCKET (path or :port) */
 	int		 workers;	/* NS_WORKERS */
 	int		 token_ttl;	/* NS_TOKEN_TTL seconds */

@@ -164,6 +164,9 @@ const char	*param_get(const struct ns_req *, const char *name);
  */
 PGresult	*db_exec(struct db *, const char *name, const char *sql, int n,
 		    const char *const *vals);
+/* Like db_exec, for reads that a replica may answer (NS_DATABASE_READ_URL). */
+PGresult	*db_exec_read(struct db *, const char *name, const char *sql, int n,
+		    const char *const *vals);
 /*
  * Run sql with vals and reply with its single json value: 200 with the
  * JSON (or CSV), or the mapped error (400 for SQLSTATE class 22, NSxyz for

@@ -7,6 +7,7 @@
 #   scripts/stack.sh stop DIR
 #   scripts/stack.sh pg-stop|pg-start DIR   (fault tests: PostgreSQL only)
 #   scripts/stack.sh services-restart DIR   (e.g. with NS_DATABASE_READ_URL set)
+#   scripts/stack.sh replica-start|replica-stop DIR   (a streaming replica)
 #
 # Every process started here is recorded in DIR/run/*.pid and stopped by
 # that PID.  PostgreSQL refuses to run as root, so as root the cluster
@@ -117,7 +118,7 @@ nginx_start() {
   for i in $(seq 2 "$INSTANCES"); do servers="$servers server unix:$RUN/\\1.$i.sock max_fails=1 fail_timeout=2s;"; done
   sed -e "s|@PORT@|$PORT|g" -e "s|@RUN@|$RUN|g" -e "s|@WEB@|$ROOT/web/dist|g" \
       -e "s|@PREFIX@|$prefix|g" -e "s|@CACHE@|$DIR/cache|g" -e "s|@LOGS@|$LOGS|g" \
-      -e "s|@USER@|$user_line|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" -e "s|@UPSTREAM:\([a-z]*\)@[^;]*;|$servers|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
+      -e "s|@USER@|$user_line|g" -e "s|@NGINX@|$ROOT/nginx|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" -e "s|@UPSTREAM:\([a-z]*\)@[^;]*;|$servers|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
   [ "$(id -u)" -eq 0 ] && chown -R nobody "$DIR/cache" "$prefix/temp"
   nginx -t -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >"$LOGS/nginx-test.log" 2>&1 \
     || { cat "$LOGS/nginx-test.log" >&2; die "nginx configuration is invalid"; }
@@ -127,6 +128,28 @@ nginx_start() {
   echo $! >"$RUN/nginx.pid"
   for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/users/health" && return; sleep 0.1; done
   die "nginx did not answer on port $PORT; see $LOGS/nginx-error.log"
+}
+
+# A streaming replica of the stack's cluster (tests of read routing).
+replica_start() {
+  local data=$DIR/replica rrun=$DIR/replica-run rport
+  mkdir -p "$data" "$rrun"; chmod 700 "$data"; chmod 755 "$rrun"
+  touch "$LOGS/replica.log"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$data" "$rrun" "$LOGS/replica.log"
+  PGPORT=$(cat "$RUN/pg.port")
+  say "taking a base backup for the replica"
+  as_pg "$PGBIN/pg_basebackup" -h "$RUN" -p "$PGPORT" -U postgres -D "$data" -R -X stream -c fast \
+    >"$LOGS/basebackup.log" 2>&1 || die "pg_basebackup failed; see $LOGS/basebackup.log"
+  rport=$(free_port); echo "$rport" >"$RUN/replica.port"
+  say "starting the replica on 127.0.0.1:$rport"
+  as_pg "$PGBIN/pg_ctl" -D "$data" -l "$LOGS/replica.log" -w -t 60 \
+    -o "-p $rport -c listen_addresses=127.0.0.1 -c unix_socket_directories=$rrun -c hot_standby=on" start >/dev/null \
+    || die "the replica did not start; see $LOGS/replica.log"
+}
+
+replica_stop() {
+  [ -f "$DIR/replica/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$DIR/replica" -m fast -w -t 30 stop >/dev/null 2>&1
+  return 0
 }
 
 stop_pid() {  # stop_pid FILE — TERM, wait up to 5 s, then KILL
@@ -145,6 +168,7 @@ stack_stop() {
   [ -d "$RUN" ] || return 0
   stop_pid "$RUN/nginx.pid"
   services_stop
+  replica_stop
   if [ -f "$DIR/pg/postmaster.pid" ]; then
     as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w -t 30 stop >/dev/null 2>&1 || stop_pid "$RUN/postgres.pid"
   fi
@@ -165,5 +189,7 @@ case $cmd in
   pg-stop) as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w -t 30 stop >/dev/null ;;
   pg-start) pg_start ;;
   services-restart) services_stop; PGPORT=$(cat "$RUN/pg.port"); services_start ;;
+  replica-start) replica_start ;;
+  replica-stop) replica_stop ;;
   *) die "unknown command $cmd" ;;
 esac

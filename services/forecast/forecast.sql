@@ -266,10 +266,16 @@ END $$;
 --   tenure_months       (p_day - first paid day) / 30.4375
 --   plan_tier           highest plan paid for: starter 0, professional 1, business 2, enterprise 3
 --   nps_detractor       1 when the latest NPS answer of the last 365 days is 0-6, else 0
+--   segment_tier        customers.segment: smb 0, mid_market 1, enterprise 2
+--   paid_social         1 when the customer was acquired through paid social (customers.channel)
+DROP FUNCTION IF EXISTS api.forecast_churn_current(int, text, date);
+DROP FUNCTION IF EXISTS api.forecast_churn_training(date, int);
+DROP FUNCTION IF EXISTS api.forecast_churn_features(date, boolean);
 CREATE OR REPLACE FUNCTION api.forecast_churn_features(p_day date, p_label boolean)
 RETURNS TABLE (customer_id int, usage_trend float8, usage_30d float8, seats float8,
                seat_utilisation float8, tickets_90d float8, failed_payments_60d float8,
-               tenure_months float8, plan_tier float8, nps_detractor float8, churned int)
+               tenure_months float8, plan_tier float8, nps_detractor float8, segment_tier float8,
+               paid_social float8, churned int)
 LANGUAGE sql STABLE AS $$
   WITH paying AS (
     SELECT s.customer_id, sum(s.quantity) AS seats,
@@ -309,6 +315,8 @@ LANGUAGE sql STABLE AS $$
                     WHERE n.customer_id = p.customer_id
                       AND n.answered_at >= ns_day_start(p_day - 364) AND n.answered_at < ns_day_start(p_day + 1)
                     ORDER BY n.answered_at DESC LIMIT 1), 0)::float8,
+         CASE c.segment WHEN 'smb' THEN 0 WHEN 'mid_market' THEN 1 ELSE 2 END::float8,
+         CASE WHEN c.channel = 'paid_social' THEN 1 ELSE 0 END::float8,
          CASE WHEN p_label THEN
            CASE WHEN EXISTS (SELECT 1 FROM subscriptions s
                               WHERE s.customer_id = p.customer_id AND s.mrr_cents > 0
@@ -316,6 +324,7 @@ LANGUAGE sql STABLE AS $$
                 THEN 0 ELSE 1 END
          END
     FROM paying p
+    JOIN customers c ON c.id = p.customer_id
     LEFT JOIN ev ON ev.customer_id = p.customer_id
     LEFT JOIN us ON us.customer_id = p.customer_id
     LEFT JOIN tk ON tk.customer_id = p.customer_id
@@ -329,7 +338,8 @@ $$;
 CREATE OR REPLACE FUNCTION api.forecast_churn_training(p_as_of date, p_snapshots int)
 RETURNS TABLE (snapshot_no int, customer_id int, usage_trend float8, usage_30d float8, seats float8,
                seat_utilisation float8, tickets_90d float8, failed_payments_60d float8,
-               tenure_months float8, plan_tier float8, nps_detractor float8, churned int)
+               tenure_months float8, plan_tier float8, nps_detractor float8, segment_tier float8,
+               paid_social float8, churned int)
 LANGUAGE sql STABLE AS $$
   SELECT k, f.*
     FROM generate_series(1, p_snapshots) k
@@ -342,14 +352,15 @@ $$;
 CREATE OR REPLACE FUNCTION api.forecast_churn_current(p_user int, p_role text, p_as_of date)
 RETURNS TABLE (customer_id int, name text, cs_owner_id int, mrr_cents bigint, usage_trend float8,
                usage_30d float8, seats float8, seat_utilisation float8, tickets_90d float8,
-               failed_payments_60d float8, tenure_months float8, plan_tier float8, nps_detractor float8)
+               failed_payments_60d float8, tenure_months float8, plan_tier float8, nps_detractor float8,
+               segment_tier float8, paid_social float8)
 LANGUAGE sql STABLE AS $$
   SELECT f.customer_id, c.name, c.cs_owner_id,
          (SELECT sum(s.mrr_cents)::bigint FROM subscriptions s
            WHERE s.customer_id = f.customer_id AND s.valid_from <= p_as_of
              AND (s.valid_to IS NULL OR s.valid_to > p_as_of)),
          f.usage_trend, f.usage_30d, f.seats, f.seat_utilisation, f.tickets_90d,
-         f.failed_payments_60d, f.tenure_months, f.plan_tier, f.nps_detractor
+         f.failed_payments_60d, f.tenure_months, f.plan_tier, f.nps_detractor, f.segment_tier, f.paid_social
     FROM api.forecast_churn_features(p_as_of, false) f
     JOIN customers c ON c.id = f.customer_id
    WHERE p_role = 'ceo' OR (p_role = 'cs' AND c.cs_owner_id = p_user)

@@ -62,6 +62,15 @@ static const struct ns_route product_routes[] = {
 	/* Real-time operations monitor: raw events of the last hour. */
 	{ "GET", "/api/product/live", CEO_CS, NULL, NS_F_CSV, 3,
 	    "SELECT api.product_live($1::int, $2::text)", "latest", NULL },
+	/* Composite system-health score, uptime and rate-limit hits per day, top limited customers. */
+	{ "GET", "/api/product/system-health", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 30,
+	    "SELECT api.product_system_health($1::int, $2::text, $3::date, $4::date, $5::int)", "days", NULL },
+	/* Unusual activity against each customer's 28-day baseline. */
+	{ "GET", "/api/product/abuse", CEO_CS, NULL, NS_F_ASOF | NS_F_CSV, 30,
+	    "SELECT api.product_abuse($1::int, $2::text, $3::date)", "findings", NULL },
+	/* Page-load percentiles and client error rate of the dashboard itself (RUM). */
+	{ "GET", "/api/product/frontend", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
+	    "SELECT api.product_frontend($1::int, $2::text, $3::date, $4::date, $5::int)", "views", NULL },
 	/* The dashboard's own page-load timings (navigator.sendBeacon). */
 	{ "POST", "/api/product/rum", NS_ROLES_ALL, NULL, NS_F_BODY, 0, NULL, NULL, product_rum_post },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
@@ -221,7 +230,7 @@ out:
 static int
 product_job(PGconn *conn)
 {
-	PGresult	*res = PQexec(conn, "SELECT product_rollup_refresh()");
+	PGresult	*res = PQexec(conn, "SELECT product_rollup_refresh(), product_ops_refresh()");
 	int		 rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
 
 	PQclear(res);

@@ -323,3 +323,230 @@ $$;
 
 CREATE OR REPLACE FUNCTION api.product_live(p_user int, p_role text) RETURNS json
 LANGUAGE sql STABLE AS $$ SELECT api.product_live_at(p_user, p_role, now()) $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Operations views: system health, abuse, frontend (RUM).  Pre-aggregates of
+-- sql/schema/545_product_ops.sql; formulas in docs/metrics.md "Product operations".
+
+-- Thresholds of the system-health score (docs/metrics.md): an hour is down when it has at least
+-- 3 5xx and they are at least 5 % of its calls; the speed factor is min(1, 300 ms ÷ p95).
+CREATE OR REPLACE FUNCTION api.product_hour_down(p_calls numeric, p_errors numeric) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(p_errors >= 3 AND p_errors * 100 >= 5 * p_calls, false) $$;
+
+CREATE OR REPLACE FUNCTION api.product_speed_factor(p_p95 numeric) RETURNS numeric
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN p_p95 IS NULL OR p_p95 <= 300 THEN 1 ELSE round(300 / p_p95, 4) END
+$$;
+
+-- GET /api/product/system-health: the composite score over the 24 local-hour buckets ending with
+-- the hour of "now" (now, or the end of `to` when `to` is a past day), uptime and rate-limit hits
+-- per day of [from, to], and the customers with the most rate-limited calls in [from, to].
+CREATE OR REPLACE FUNCTION api.product_system_health(p_user int, p_role text, p_from date, p_to date, p_days int)
+RETURNS json LANGUAGE plpgsql STABLE SET jit = off
+AS $$
+DECLARE
+    r       record;
+    p_now   timestamptz;
+    h_end   timestamp;
+    c24 bigint; e24 bigint; down24 int;
+    p95     numeric;
+    up      numeric;
+    err     numeric;
+    speed   numeric;
+BEGIN
+    SELECT * INTO r FROM api.range(p_from, p_to, p_days);
+    p_now := api.product_now(r.d_to);
+    h_end := date_trunc('hour', (p_now - interval '1 microsecond') AT TIME ZONE ns_tz()) + interval '1 hour';
+
+    SELECT coalesce(sum(calls), 0), coalesce(sum(errors), 0),
+           count(*) FILTER (WHERE api.product_hour_down(calls, errors))
+      INTO c24, e24, down24
+      FROM product_api_hourly
+     WHERE endpoint = '*' AND hour >= h_end - interval '24 hours' AND hour < h_end;
+    p95 := product_hist_percentile(h_end - interval '24 hours', h_end, 0.95);
+    up := (24 - down24) / 24.0;
+    err := CASE WHEN c24 = 0 THEN 0 ELSE e24::numeric / c24 END;
+    speed := api.product_speed_factor(p95);
+
+    RETURN json_build_object(
+        'from', r.d_from, 'to', r.d_to, 'now', p_now,
+        'window_24h', json_build_object('from', h_end - interval '24 hours', 'to', h_end),
+        'score', round(100 * up * (1 - err) * speed, 1),
+        'components', json_build_object(
+            'uptime_pct', round(100 * up, 2), 'down_hours', down24,
+            'calls', c24, 'errors', e24, 'error_rate_pct', api.pct(e24, c24),
+            'p95_ms', p95, 'speed_target_ms', 300, 'speed_factor', speed),
+        'days', (SELECT coalesce(json_agg(json_build_object(
+                     'day', x.day, 'hours', x.hours, 'down_hours', x.down,
+                     'uptime_pct', api.pct(x.hours - x.down, x.hours),
+                     'calls', x.calls, 'errors', x.errors, 'rate_limited', x.rate_limited,
+                     'rate_limited_pct', api.pct(x.rate_limited, x.calls)) ORDER BY x.day), '[]')
+                 FROM (SELECT g.d::date AS day,
+                              greatest(0, least(24, extract(epoch FROM h_end - g.d::timestamp) / 3600))::int AS hours,
+                              (SELECT count(*) FROM product_api_hourly h
+                                WHERE h.endpoint = '*' AND h.hour >= g.d::timestamp
+                                  AND h.hour < least(g.d::timestamp + interval '1 day', h_end)
+                                  AND api.product_hour_down(h.calls, h.errors))::int AS down,
+                              coalesce(a.calls, 0) AS calls, coalesce(a.errors, 0) AS errors,
+                              coalesce(a.rate_limited, 0) AS rate_limited
+                       FROM generate_series(r.d_from, r.d_to, interval '1 day') g(d)
+                       LEFT JOIN product_api_daily a ON a.day = g.d::date AND a.endpoint = '*') x),
+        'top_rate_limited', (SELECT coalesce(json_agg(json_build_object(
+                     'customer_id', CASE WHEN t.vis THEN t.customer_id END,
+                     'customer', CASE WHEN t.vis THEN c.name END,
+                     'rate_limited', t.hits, 'calls', t.calls, 'rate_limited_pct', api.pct(t.hits, t.calls),
+                     'days_limited', t.days) ORDER BY t.hits DESC, t.customer_id), '[]')
+                 FROM (SELECT customer_id, sum(rate_limited) AS hits, sum(calls) AS calls, count(*) AS days,
+                              api.product_customer_visible(p_user, p_role, customer_id) AS vis
+                       FROM product_api_customer_daily
+                       WHERE day BETWEEN r.d_from AND r.d_to AND rate_limited > 0
+                       GROUP BY customer_id ORDER BY sum(rate_limited) DESC, customer_id LIMIT 10) t
+                 LEFT JOIN customers c ON c.id = t.customer_id));
+END $$;
+
+-- GET /api/product/abuse: unusual activity on as_of (a reporting day; today is the day so far)
+-- against each customer's baseline of the 28 days before it.  One flat list `findings`; the
+-- rules and thresholds are in docs/metrics.md "Product operations".
+CREATE OR REPLACE FUNCTION api.product_abuse(p_user int, p_role text, p_as_of date) RETURNS json
+LANGUAGE sql STABLE SET jit = off
+AS $$
+    WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
+    -- candidates first (few), then each one's baseline in one grouped pass
+    vc AS (SELECT x.customer_id, x.calls FROM d JOIN product_api_customer_daily x ON x.day = d.d AND x.calls >= 20),
+    vm AS (
+        SELECT vc.customer_id, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(x.calls, 0))::numeric, 2) AS med
+        FROM d CROSS JOIN vc CROSS JOIN generate_series(d.d - 28, d.d - 1, interval '1 day') g(day)
+        LEFT JOIN product_api_customer_daily x ON x.customer_id = vc.customer_id AND x.day = g.day::date
+        GROUP BY vc.customer_id
+    ),
+    vol AS (
+        SELECT 'volume_spike'::text AS kind, vc.customer_id, NULL::text AS client_ip, NULL::timestamp AS hour,
+               'calls'::text AS metric, vm.med AS baseline, vc.calls::numeric AS observed,
+               NULL::numeric AS baseline_total, NULL::numeric AS observed_total
+        FROM vc JOIN vm USING (customer_id)
+        WHERE vc.calls > 3 * vm.med
+    ),
+    uc AS (SELECT u.customer_id, u.units FROM d JOIN usage_records u ON u.day = d.d AND u.units >= 500),
+    um AS (
+        SELECT uc.customer_id, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(x.units, 0))::numeric, 2) AS med
+        FROM d CROSS JOIN uc CROSS JOIN generate_series(d.d - 28, d.d - 1, interval '1 day') g(day)
+        LEFT JOIN usage_records x ON x.customer_id = uc.customer_id AND x.day = g.day::date
+        GROUP BY uc.customer_id
+    ),
+    cost AS (
+        SELECT 'cost_spike', uc.customer_id, NULL, NULL::timestamp, 'usage_units', um.med, uc.units::numeric,
+               NULL::numeric, NULL::numeric
+        FROM uc JOIN um USING (customer_id)
+        WHERE uc.units > 3 * um.med
+    ),
+    hr AS MATERIALIZED (
+        SELECT h.*, sum(h.calls) OVER (PARTITION BY h.customer_id) AS day_calls
+        FROM d JOIN product_api_customer_hourly h ON h.hour >= d.d::timestamp AND h.hour < (d.d + 1)::timestamp
+    ),
+    hc AS MATERIALIZED (
+        SELECT * FROM hr WHERE calls >= 5 OR (failed >= 10 AND failed * 2 >= calls)
+    ),
+    hb AS MATERIALIZED (   -- per candidate customer and hour of day: baseline calls and failed calls
+        SELECT b.customer_id, extract(hour FROM b.hour) AS hod, sum(b.calls) AS calls, sum(b.failed) AS failed
+        FROM d, product_api_customer_hourly b
+        WHERE b.customer_id IN (SELECT customer_id FROM hc)
+          AND b.hour >= (d.d - 28)::timestamp AND b.hour < d.d::timestamp
+        GROUP BY 1, 2
+    ),
+    ht AS (SELECT customer_id, sum(calls) AS calls, sum(failed) AS failed FROM hb GROUP BY 1),
+    odd AS (
+        SELECT 'unusual_hour', h.customer_id, NULL, h.hour, 'calls_at_hour',
+               coalesce(b.calls, 0)::numeric, h.calls::numeric, t.calls::numeric, h.day_calls::numeric
+        FROM hc h
+        JOIN ht t ON t.customer_id = h.customer_id
+        LEFT JOIN hb b ON b.customer_id = h.customer_id AND b.hod = extract(hour FROM h.hour)
+        WHERE h.calls >= 5 AND t.calls >= 50 AND coalesce(b.calls, 0) * 100 < t.calls
+    ),
+    burst AS (
+        SELECT 'failed_burst', h.customer_id, NULL, h.hour, 'failed_calls',
+               CASE WHEN t.calls > 0 THEN round(t.failed::numeric * h.calls / t.calls, 2) END,
+               h.failed::numeric, coalesce(t.calls, 0)::numeric, h.calls::numeric
+        FROM hc h LEFT JOIN ht t ON t.customer_id = h.customer_id
+        WHERE h.failed >= 10 AND h.failed * 2 >= h.calls
+          AND (coalesce(t.calls, 0) = 0 OR h.failed > 3 * (t.failed::numeric * h.calls / t.calls))
+    ),
+    ips AS (
+        SELECT 'shared_ip', p.customer_id, host(p.client_ip), NULL::timestamp, 'customers_on_ip', 1::numeric,
+               s.customers::numeric, NULL::numeric, s.events::numeric
+        FROM d
+        JOIN (SELECT client_ip, count(*) AS customers, sum(events) AS events
+              FROM product_ip_daily, d WHERE day = d.d GROUP BY client_ip HAVING count(*) >= 3) s ON true
+        JOIN product_ip_daily p ON p.day = d.d AND p.client_ip = s.client_ip
+    ),
+    f AS (
+        SELECT * FROM vol UNION ALL SELECT * FROM cost UNION ALL SELECT * FROM odd
+        UNION ALL SELECT * FROM burst UNION ALL SELECT * FROM ips
+    ),
+    fv AS (
+        SELECT f.*, (p_role = 'ceo' OR (p_role = 'cs' AND c.cs_owner_id = p_user)) AS vis,
+               array_position(ARRAY['volume_spike', 'cost_spike', 'unusual_hour', 'failed_burst', 'shared_ip'],
+                              f.kind) AS k
+        FROM f LEFT JOIN customers c ON c.id = f.customer_id
+    )
+    SELECT json_build_object(
+        'as_of', d.d,
+        'baseline_window', json_build_object('from', d.d - 28, 'to', d.d - 1),
+        'counts', json_build_object(
+            'volume_spike', (SELECT count(*) FROM fv WHERE kind = 'volume_spike'),
+            'cost_spike', (SELECT count(*) FROM fv WHERE kind = 'cost_spike'),
+            'unusual_hour', (SELECT count(*) FROM fv WHERE kind = 'unusual_hour'),
+            'failed_burst', (SELECT count(*) FROM fv WHERE kind = 'failed_burst'),
+            'shared_ip', (SELECT count(DISTINCT client_ip) FROM fv WHERE kind = 'shared_ip')),
+        'findings', (SELECT coalesce(json_agg(json_build_object(
+                        'kind', fv.kind,
+                        'customer_id', CASE WHEN fv.vis THEN fv.customer_id END,
+                        'customer', CASE WHEN fv.vis THEN c.name END,
+                        'client_ip', fv.client_ip, 'hour', fv.hour, 'metric', fv.metric,
+                        'baseline', fv.baseline, 'observed', fv.observed,
+                        'baseline_total', fv.baseline_total, 'observed_total', fv.observed_total)
+                        ORDER BY fv.k, fv.client_ip, fv.observed DESC, fv.customer_id, fv.hour), '[]')
+                     FROM fv LEFT JOIN customers c ON c.id = fv.customer_id))
+    FROM d
+$$;
+
+-- GET /api/product/frontend: the dashboard's own page loads (product_rum) received in the
+-- reporting days [from, to]: load-time percentiles (percentile_cont) and the client error rate
+-- (page loads reporting at least one error ÷ page loads), overall, per view and per day.
+CREATE OR REPLACE FUNCTION api.product_frontend(p_user int, p_role text, p_from date, p_to date, p_days int)
+RETURNS json LANGUAGE sql STABLE SET jit = off
+AS $$
+    WITH rg AS (SELECT * FROM api.range(p_from, p_to, p_days)),
+    b AS MATERIALIZED (
+        SELECT ns_day(received_at) AS day, view, load_ms, ttfb_ms, fcp_ms, tti_ms, errors
+        FROM product_rum, rg
+        WHERE received_at >= ns_day_start(rg.d_from) AND received_at < ns_day_start(rg.d_to + 1)
+    )
+    SELECT json_build_object(
+        'from', rg.d_from, 'to', rg.d_to,
+        'loads', (SELECT count(*) FROM b),
+        'error_loads', (SELECT count(*) FILTER (WHERE errors > 0) FROM b),
+        'errors', (SELECT coalesce(sum(errors), 0) FROM b),
+        'client_error_rate_pct', (SELECT api.pct(count(*) FILTER (WHERE errors > 0), count(*)) FROM b),
+        'p50_load_ms', (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY load_ms)::numeric, 2) FROM b),
+        'p95_load_ms', (SELECT round(percentile_cont(0.95) WITHIN GROUP (ORDER BY load_ms)::numeric, 2) FROM b),
+        'views', (SELECT coalesce(json_agg(v ORDER BY v.loads DESC, v.view), '[]') FROM (
+            SELECT view, count(*) AS loads,
+                   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY load_ms)::numeric, 2) AS p50_load_ms,
+                   round(percentile_cont(0.95) WITHIN GROUP (ORDER BY load_ms)::numeric, 2) AS p95_load_ms,
+                   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ttfb_ms)::numeric, 2) AS p50_ttfb_ms,
+                   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY fcp_ms)::numeric, 2) AS p50_fcp_ms,
+                   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY tti_ms)::numeric, 2) AS p50_tti_ms,
+                   count(*) FILTER (WHERE errors > 0) AS error_loads, sum(errors) AS errors,
+                   api.pct(count(*) FILTER (WHERE errors > 0), count(*)) AS client_error_rate_pct
+            FROM b GROUP BY view) v),
+        'days', (SELECT coalesce(json_agg(json_build_object(
+                     'day', g.d::date, 'loads', coalesce(x.loads, 0), 'p50_load_ms', x.p50, 'p95_load_ms', x.p95,
+                     'client_error_rate_pct', x.rate) ORDER BY g.d), '[]')
+                 FROM generate_series(rg.d_from, rg.d_to, interval '1 day') g(d)
+                 LEFT JOIN (SELECT day, count(*) AS loads,
+                                   round(percentile_cont(0.5) WITHIN GROUP (ORDER BY load_ms)::numeric, 2) AS p50,
+                                   round(percentile_cont(0.95) WITHIN GROUP (ORDER BY load_ms)::numeric, 2) AS p95,
+                                   api.pct(count(*) FILTER (WHERE errors > 0), count(*)) AS rate
+                            FROM b GROUP BY day) x ON x.day = g.d::date))
+    FROM rg
+$$;

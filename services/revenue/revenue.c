@@ -50,6 +50,18 @@ static const struct ns_route revenue_routes[] = {
 	{ "GET", "/api/revenue/refunds", REV_TOTALS, trend_params, NS_F_RANGE | NS_F_CSV, 60,
 	    "SELECT api.revenue_refunds($1::int, $2::text, $3::text, $4::date, $5::date, $6::int)",
 	    "buckets", NULL },
+	/* Realised and formula LTV per plan or segment; cs too (customer value, churn). */
+	{ "GET", "/api/revenue/ltv", NS_ROLES_ALL, ltv_params, NS_F_ASOF | NS_F_CSV, 300,
+	    "SELECT api.revenue_ltv($1::int, $2::text, $3::text, $4::date)", "groups", NULL },
+	/* Segmentation grid with churn risk and actions; cs too (customers, health). */
+	{ "GET", "/api/revenue/segments", NS_ROLES_ALL, NULL, NS_F_ASOF | NS_F_CSV, 300,
+	    "SELECT api.revenue_segments($1::int, $2::text, $3::date)", "segments", NULL },
+	/* Margin, opex, burn, cash, runway, break-even: company financials, CEO only. */
+	{ "GET", "/api/revenue/financial", NS_ROLE_CEO, financial_params, NS_F_ASOF | NS_F_CSV, 300,
+	    "SELECT api.revenue_financial($1::int, $2::text, $3::int, $4::date)", "months", NULL },
+	/* Sales pipeline; the deal list is row-scoped to the rep for sales. */
+	{ "GET", "/api/revenue/pipeline", NS_ROLE_CEO | NS_ROLE_SALES, NULL, NS_F_ASOF | NS_F_CSV, 60,
+	    "SELECT api.revenue_pipeline($1::int, $2::text, $3::date)", "deals", NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 

@@ -40,60 +40,41 @@ BEGIN
   END IF;
 END $$;
 
--- MRR movements between consecutive dates of p_points (interval j = p_points[j-1] -> p_points[j],
--- j = 2..n), the rules of mrr_movements() (docs/metrics.md) computed in one pass over subscriptions.
--- start_cents + new + expansion + contraction + churn + reactivation = end_cents exactly
--- (contraction and churn are negative deltas).
+-- MRR movements between consecutive dates: revenue_movement_series() in sql/schema/510_revenue.sql.
 CREATE OR REPLACE FUNCTION api.revenue_movement_series(p_points date[])
 RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
                new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,
                reactivation_cents bigint, end_cents bigint, end_customers int,
                new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int)
-LANGUAGE sql STABLE AS $$
-  WITH pt AS (
-    SELECT u.i::int AS i, u.d FROM unnest(p_points) WITH ORDINALITY u(d, i)
-  ), m AS (
-    SELECT pt.i, s.customer_id, sum(s.mrr_cents)::bigint AS mrr
-      FROM pt JOIN subscriptions s ON s.valid_from <= pt.d AND (s.valid_to IS NULL OR s.valid_to > pt.d)
-     GROUP BY 1, 2 HAVING sum(s.mrr_cents) > 0
-  ), x AS (
-    -- each customer-point is the end of interval i and the start of interval i+1
-    SELECT v.j, m.customer_id,
-           coalesce(sum(m.mrr) FILTER (WHERE m.i = v.j - 1), 0) AS m0,
-           coalesce(sum(m.mrr) FILTER (WHERE m.i = v.j), 0) AS m1
-      FROM m CROSS JOIN LATERAL (VALUES (m.i), (m.i + 1)) v(j)
-     WHERE v.j BETWEEN 2 AND cardinality(p_points)
-     GROUP BY 1, 2
-  ), k AS (
-    SELECT x.j, x.m0, x.m1, x.m1 - x.m0 AS delta,
-           CASE WHEN x.m0 = x.m1 THEN NULL
-                WHEN x.m0 = 0 AND EXISTS (SELECT 1 FROM subscriptions s
-                                           WHERE s.customer_id = x.customer_id AND s.mrr_cents > 0
-                                             AND s.valid_from < p0.d) THEN 'reactivation'
-                WHEN x.m0 = 0 THEN 'new'
-                WHEN x.m1 = 0 THEN 'churn'
-                WHEN x.m1 > x.m0 THEN 'expansion'
-                ELSE 'contraction' END AS kind
-      FROM x JOIN pt p0 ON p0.i = x.j - 1
-  )
-  SELECT p1.i - 1, p0.d, p1.d,
-         coalesce(sum(k.m0), 0)::bigint, (count(*) FILTER (WHERE k.m0 > 0))::int,
-         coalesce(sum(k.delta) FILTER (WHERE k.kind = 'new'), 0)::bigint,
-         coalesce(sum(k.delta) FILTER (WHERE k.kind = 'expansion'), 0)::bigint,
-         coalesce(sum(k.delta) FILTER (WHERE k.kind = 'contraction'), 0)::bigint,
-         coalesce(sum(k.delta) FILTER (WHERE k.kind = 'churn'), 0)::bigint,
-         coalesce(sum(k.delta) FILTER (WHERE k.kind = 'reactivation'), 0)::bigint,
-         coalesce(sum(k.m1), 0)::bigint, (count(*) FILTER (WHERE k.m1 > 0))::int,
-         (count(*) FILTER (WHERE k.kind = 'new'))::int,
-         (count(*) FILTER (WHERE k.kind = 'expansion'))::int,
-         (count(*) FILTER (WHERE k.kind = 'contraction'))::int,
-         (count(*) FILTER (WHERE k.kind = 'churn'))::int,
-         (count(*) FILTER (WHERE k.kind = 'reactivation'))::int
-    FROM pt p1 JOIN pt p0 ON p0.i = p1.i - 1
-    LEFT JOIN k ON k.j = p1.i
-   GROUP BY p1.i, p0.d, p1.d
-   ORDER BY p1.i
-$$;
+LANGUAGE sql STABLE AS $$ SELECT * FROM revenue_movement_series(p_points) $$;
+
+-- Movements of the intervals (d0, d1] given as two arrays: calendar months (d0 and d1 both
+-- month ends) come from revenue_mrr_month when present, anything else is computed.
+CREATE OR REPLACE FUNCTION api.revenue_movement_pairs(p_d0 date[], p_d1 date[])
+RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
+               new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,
+               reactivation_cents bigint, end_cents bigint, end_customers int,
+               new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  i int;
+  mon date;
+BEGIN
+  FOR i IN 1 .. coalesce(cardinality(p_d0), 0) LOOP
+    mon := date_trunc('month', p_d1[i])::date;
+    IF p_d0[i] = mon - 1 AND p_d1[i] = (mon + interval '1 month')::date - 1 THEN
+      RETURN QUERY SELECT i, p_d0[i], p_d1[i], m.start_cents, m.start_customers, m.new_cents, m.expansion_cents,
+                          m.contraction_cents, m.churn_cents, m.reactivation_cents, m.end_cents, m.end_customers,
+                          m.new_n, m.expansion_n, m.contraction_n, m.churn_n, m.reactivation_n
+                     FROM revenue_mrr_month m WHERE m.month = mon;
+      IF FOUND THEN CONTINUE; END IF;
+    END IF;
+    RETURN QUERY SELECT i, s.d0, s.d1, s.start_cents, s.start_customers, s.new_cents, s.expansion_cents,
+                        s.contraction_cents, s.churn_cents, s.reactivation_cents, s.end_cents, s.end_customers,
+                        s.new_n, s.expansion_n, s.contraction_n, s.churn_n, s.reactivation_n
+                   FROM revenue_movement_series(ARRAY[p_d0[i], p_d1[i]]) s;
+  END LOOP;
+END $$;
 
 -- Order rows per day and source in [p_from, p_to]: the pre-aggregate when it is built in the
 -- session's zone, else the raw orders (correct, slower; the service job rebuilds the table).
@@ -235,7 +216,7 @@ BEGIN
         'reactivated_customers', s.reactivation_n,
         'ending_customers', s.end_customers,
         'customer_churn_rate_pct', api.pct(s.churn_n, s.start_customers)) ORDER BY s.j)
-      FROM api.revenue_movement_series(pts) s), '[]'));
+      FROM api.revenue_movement_pairs(pts[1:p_months], pts[2:p_months + 1]) s), '[]'));
 END $$;
 
 -- ---------------------------------------------------------------- trend
@@ -347,4 +328,349 @@ BEGIN
          'chargeback_rate_pct', api.pct(b.cn, b.n), 'chargeback_amount_rate_pct', api.pct(b.ca, b.rev))
          ORDER BY b.bucket))
     FROM b);
+END $$;
+
+-- ---------------------------------------------------------------- financial (CEO only)
+
+-- Monthly finance figures for the months p_first .. p_last (first days), days up to p_day:
+-- order figures and subscription payments from metrics_daily, expenses per category.
+CREATE OR REPLACE FUNCTION api.revenue_fin_months(p_first date, p_last date, p_day date)
+RETURNS TABLE (month date, has_expenses boolean, revenue bigint, net_revenue bigint, cogs bigint,
+               payments bigint, expenses bigint, by_category jsonb, net_burn bigint)
+LANGUAGE sql STABLE AS $$
+  WITH mo AS (
+    SELECT g::date AS month FROM generate_series(p_first, p_last, interval '1 month') g
+  ), md AS (
+    SELECT date_trunc('month', m.day)::date AS month, sum(m.revenue_cents) AS revenue,
+           sum(m.net_revenue_cents) AS net, sum(m.cogs_cents) AS cogs, sum(m.payments_cents) AS payments
+      FROM metrics_daily m
+     WHERE m.day >= p_first AND m.day <= least(p_day, (p_last + interval '1 month')::date - 1)
+     GROUP BY 1
+  ), ex AS (
+    SELECT e.month, sum(e.amount_cents) AS total,
+           jsonb_object_agg(e.category, api.money(e.amount_cents) ORDER BY e.category) AS cats
+      FROM expenses e WHERE e.month BETWEEN p_first AND p_last GROUP BY 1
+  )
+  SELECT mo.month, ex.month IS NOT NULL,
+         coalesce(md.revenue, 0)::bigint, coalesce(md.net, 0)::bigint, coalesce(md.cogs, 0)::bigint,
+         coalesce(md.payments, 0)::bigint, coalesce(ex.total, 0)::bigint, coalesce(ex.cats, '{}'),
+         (coalesce(ex.total, 0) - coalesce(md.net, 0) - coalesce(md.payments, 0))::bigint
+    FROM mo LEFT JOIN md USING (month) LEFT JOIN ex USING (month)
+   ORDER BY mo.month
+$$;
+
+-- GET /api/revenue/financial?months=N: per month (the last N ending with the month of as_of,
+-- which is month-to-date) gross margin on orders, expenses by category, net burn and the
+-- revenue ÷ cost efficiency ratio; cash on as_of, 3-month average burn, runway and a break-even
+-- projection (linear trend of the last 6 full months' net burn, docs/api/revenue.md).
+CREATE OR REPLACE FUNCTION api.revenue_financial(p_user int, p_role text, p_months int, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d      date := api.revenue_as_of(p_as_of);
+  m_last date := date_trunc('month', api.revenue_as_of(p_as_of))::date;
+  m_first date := (date_trunc('month', api.revenue_as_of(p_as_of)) - make_interval(months => p_months - 1))::date;
+  cash   record;
+  burn3  numeric;
+  slope  numeric;
+  icpt   numeric;
+  nfit   int;
+  last_burn bigint;
+  be_status text;
+  be_month date;
+  t      numeric;
+  months json;
+BEGIN
+  SELECT c.day, c.balance_cents INTO cash FROM cash_balances c WHERE c.day <= d ORDER BY c.day DESC LIMIT 1;
+  -- 3 full months before the month of as_of; NULL unless all three have expenses
+  SELECT CASE WHEN count(*) FILTER (WHERE f.has_expenses) = 3 THEN avg(f.net_burn) END INTO burn3
+    FROM api.revenue_fin_months((m_last - interval '3 months')::date, (m_last - interval '1 month')::date, d) f;
+  -- break-even: least-squares line through the last 6 full months' net burn (x = 0..5)
+  SELECT regr_slope(f.net_burn, f.x), regr_intercept(f.net_burn, f.x), count(*)
+    INTO slope, icpt, nfit
+    FROM (SELECT row_number() OVER (ORDER BY month) - 1 AS x, net_burn
+            FROM api.revenue_fin_months((m_last - interval '6 months')::date, (m_last - interval '1 month')::date, d)
+           WHERE has_expenses) f;
+  SELECT f.net_burn INTO last_burn
+    FROM api.revenue_fin_months((m_last - interval '1 month')::date, (m_last - interval '1 month')::date, d) f
+   WHERE f.has_expenses;
+  IF last_burn IS NULL OR nfit < 3 THEN
+    be_status := 'insufficient_data';
+  ELSIF last_burn <= 0 THEN
+    be_status := 'reached';
+  ELSIF slope >= 0 THEN
+    be_status := 'not_converging';
+  ELSE
+    -- first whole month x > 5 with icpt + slope * x <= 0, counted from the first of the 6 months
+    t := greatest(ceil(-icpt / slope), 6);
+    be_month := ((m_last - interval '6 months') + make_interval(months => t::int))::date;
+    be_status := 'projected';
+  END IF;
+
+  SELECT json_agg(json_build_object(
+           'month', to_char(f.month, 'YYYY-MM'),
+           'partial', f.month = m_last AND d <> (m_last + interval '1 month')::date - 1,
+           'revenue', api.money(f.revenue), 'net_revenue', api.money(f.net_revenue),
+           'cogs', api.money(f.cogs), 'gross_margin', api.money(f.net_revenue - f.cogs),
+           'gross_margin_pct', api.pct(f.net_revenue - f.cogs, f.net_revenue),
+           'subscription_payments', api.money(f.payments),
+           'expenses', api.money(f.expenses), 'expenses_by_category', f.by_category,
+           'net_burn', CASE WHEN f.has_expenses THEN api.money(f.net_burn) END,
+           'efficiency_ratio', api.ratio(f.net_revenue + f.payments, f.expenses))
+         ORDER BY f.month) INTO months
+    FROM api.revenue_fin_months(m_first, m_last, d) f;
+
+  RETURN json_build_object(
+    'as_of', d,
+    'cash', api.money(cash.balance_cents), 'cash_as_of', cash.day,
+    'avg_net_burn_3m', api.money(round(burn3)),
+    'runway_months', CASE WHEN burn3 > 0 THEN api.ratio(cash.balance_cents, burn3, 1) END,
+    'break_even', json_build_object('status', be_status, 'month', to_char(be_month, 'YYYY-MM'),
+                                    'burn_trend_per_month', api.money(round(slope))),
+    'months', coalesce(months, '[]'));
+END $$;
+
+-- ---------------------------------------------------------------- pipeline (CEO, sales)
+
+-- GET /api/revenue/pipeline: open pipeline by stage, coverage, win rate, deal size and cycle (closed
+-- in the 90 days to as_of), won month-to-date, rep leaderboard, activities of the last 30 days, and
+-- the open deal list (a sales rep sees only their own deals; aggregates stay company-wide).
+CREATE OR REPLACE FUNCTION api.revenue_pipeline(p_user int, p_role text, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d      date := api.revenue_as_of(p_as_of);
+  d_end  timestamptz := ns_day_start(api.revenue_as_of(p_as_of) + 1);
+  w90    timestamptz := ns_day_start(api.revenue_as_of(p_as_of) - 89);
+  m_beg  timestamptz := ns_day_start(date_trunc('month', api.revenue_as_of(p_as_of))::date);
+  open_c bigint;
+  tgt    numeric;
+  mrr    bigint;
+BEGIN
+  SELECT coalesce(sum(o.amount_cents), 0) INTO open_c
+    FROM opportunities o WHERE o.closed_at IS NULL AND o.created_at < d_end;
+  SELECT t.value INTO tgt FROM targets t
+   WHERE t.metric = 'mrr_cents' AND d BETWEEN t.period_start AND t.period_end ORDER BY t.period_start DESC LIMIT 1;
+  SELECT p.mrr_cents INTO mrr FROM api.revenue_mrr_point(d) p;
+  RETURN (
+    WITH st(stage, ord) AS (
+      VALUES ('prospecting', 1), ('qualification', 2), ('proposal', 3), ('negotiation', 4)
+    ), stages AS (
+      SELECT st.stage, st.ord, count(o.id) AS n, coalesce(sum(o.amount_cents), 0) AS amount
+        FROM st LEFT JOIN opportunities o
+          ON o.stage = st.stage AND o.closed_at IS NULL AND o.created_at < d_end
+       GROUP BY 1, 2
+    ), closed AS (
+      SELECT count(*) FILTER (WHERE o.won) AS won, count(*) FILTER (WHERE NOT o.won) AS lost,
+             coalesce(sum(o.amount_cents) FILTER (WHERE o.won), 0) AS won_amount,
+             avg(extract(epoch FROM o.closed_at - o.created_at) / 86400) FILTER (WHERE o.won) AS cycle
+        FROM opportunities o WHERE o.closed_at >= w90 AND o.closed_at < d_end
+    ), mtd AS (
+      SELECT count(*) AS won, coalesce(sum(o.amount_cents), 0) AS amount
+        FROM opportunities o WHERE o.won AND o.closed_at >= m_beg AND o.closed_at < d_end
+    ), act AS (
+      SELECT r.rep_id, sum(r.calls) AS calls, sum(r.emails) AS emails, sum(r.meetings) AS meetings
+        FROM sales_rep_daily r WHERE r.day BETWEEN d - 29 AND d GROUP BY 1
+    ), reps AS (
+      SELECT u.id, u.name,
+             count(*) FILTER (WHERE o.won AND o.closed_at >= m_beg AND o.closed_at < d_end) AS won_mtd,
+             coalesce(sum(o.amount_cents) FILTER (WHERE o.won AND o.closed_at >= m_beg AND o.closed_at < d_end), 0) AS won_amount_mtd,
+             coalesce(sum(o.amount_cents) FILTER (WHERE o.closed_at IS NULL AND o.created_at < d_end), 0) AS open_amount,
+             count(*) FILTER (WHERE o.won AND o.closed_at >= w90 AND o.closed_at < d_end) AS won90,
+             count(*) FILTER (WHERE NOT o.won AND o.closed_at >= w90 AND o.closed_at < d_end) AS lost90
+        FROM app_users u LEFT JOIN opportunities o ON o.owner_id = u.id
+       WHERE u.role = 'sales' OR EXISTS (SELECT 1 FROM opportunities x WHERE x.owner_id = u.id)
+       GROUP BY u.id, u.name
+    ), deals AS (
+      SELECT o.id, c.name AS customer, u.name AS owner, o.owner_id, o.stage, o.amount_cents, o.created_at,
+             o.expected_close_on
+        FROM opportunities o
+        JOIN app_users u ON u.id = o.owner_id
+        LEFT JOIN customers c ON c.id = o.customer_id
+       WHERE o.closed_at IS NULL AND o.created_at < d_end
+         AND (p_role <> 'sales' OR o.owner_id = p_user)
+    )
+    SELECT json_build_object(
+      'as_of', d,
+      'open_pipeline', api.money(open_c),
+      'stages', (SELECT json_agg(json_build_object('stage', stage, 'deals', n, 'amount', api.money(amount))
+                                 ORDER BY ord) FROM stages),
+      'mrr_target', api.money(tgt), 'mrr', api.money(mrr),
+      'remaining_target_annualised', CASE WHEN tgt IS NOT NULL THEN api.money(greatest(0, 12 * (tgt - mrr))) END,
+      'coverage_ratio', CASE WHEN tgt > mrr THEN api.ratio(open_c, 12 * (tgt - mrr)) END,
+      'win_rate_pct', (SELECT api.pct(won, won + lost) FROM closed),
+      'avg_deal_size', (SELECT api.money(api.ratio(won_amount, won, 6)) FROM closed),
+      'avg_sales_cycle_days', (SELECT round(cycle, 1) FROM closed),
+      'deals_won_mtd', (SELECT won FROM mtd),
+      'revenue_closed_mtd', (SELECT api.money(amount) FROM mtd),
+      'activities_30d', (SELECT json_build_object('calls', coalesce(sum(calls), 0),
+                                                  'emails', coalesce(sum(emails), 0),
+                                                  'meetings', coalesce(sum(meetings), 0)) FROM act),
+      'leaderboard', (SELECT json_agg(json_build_object(
+                         'rep_id', r.id, 'name', r.name, 'deals_won_mtd', r.won_mtd,
+                         'revenue_closed_mtd', api.money(r.won_amount_mtd),
+                         'open_pipeline', api.money(r.open_amount),
+                         'win_rate_pct', api.pct(r.won90, r.won90 + r.lost90),
+                         'calls', coalesce(a.calls, 0), 'emails', coalesce(a.emails, 0),
+                         'meetings', coalesce(a.meetings, 0))
+                       ORDER BY r.won_amount_mtd DESC, r.open_amount DESC, r.id)
+                      FROM reps r LEFT JOIN act a ON a.rep_id = r.id),
+      'deals_scope', CASE WHEN p_role = 'sales' THEN 'own' ELSE 'all' END,
+      'deals', coalesce((SELECT json_agg(json_build_object(
+                   'id', x.id, 'customer', x.customer, 'owner', x.owner, 'owner_id', x.owner_id,
+                   'stage', x.stage, 'amount', api.money(x.amount_cents),
+                   'created_on', ns_day(x.created_at), 'expected_close_on', x.expected_close_on,
+                   'age_days', d - ns_day(x.created_at))
+                 ORDER BY x.amount_cents DESC, x.id) FROM deals x), '[]')));
+END $$;
+
+-- ---------------------------------------------------------------- ltv
+
+-- Monthly customer churn rate, gross revenue churn rate and ARPU of the last full month before the
+-- month of p_day (docs/metrics.md, "Lifetime value").
+CREATE OR REPLACE FUNCTION api.revenue_churn_last_month(p_day date,
+    OUT month date, OUT customer_churn numeric, OUT revenue_churn numeric, OUT arpu_cents numeric)
+LANGUAGE sql STABLE AS $$
+  SELECT (date_trunc('month', p_day) - interval '1 month')::date,
+         s.churn_n::numeric / nullif(s.start_customers, 0),
+         -(s.churn_cents + s.contraction_cents)::numeric / nullif(s.start_cents, 0),
+         s.end_cents::numeric / nullif(s.end_customers, 0)
+    FROM api.revenue_movement_pairs(ARRAY[(date_trunc('month', p_day) - interval '1 month')::date - 1],
+                                    ARRAY[date_trunc('month', p_day)::date - 1]) s
+$$;
+
+-- GET /api/revenue/ltv?by=plan|segment: per group, the average realised lifetime value (payments
+-- − refunds − chargebacks up to as_of), average lifetime in months (conversion to churn or as_of,
+-- 30.4375-day months) and average monthly value (each customer's value ÷ max(1, lifetime months));
+-- and the formula LTV = ARPU ÷ churn rate of the last full month (customer churn, as in
+-- docs/metrics.md, and gross revenue churn).
+CREATE OR REPLACE FUNCTION api.revenue_ltv(p_user int, p_role text, p_by text, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d     date := api.revenue_as_of(p_as_of);
+  d_end timestamptz := ns_day_start(api.revenue_as_of(p_as_of) + 1);
+  ch    record;
+BEGIN
+  SELECT * INTO ch FROM api.revenue_churn_last_month(d);
+  RETURN (
+    WITH cust AS (
+      SELECT c.id, c.converted_at, CASE WHEN c.churned_at < d_end THEN c.churned_at ELSE d_end END AS ended,
+             CASE p_by WHEN 'segment' THEN c.segment ELSE lp.code END AS grp
+        FROM customers c
+        LEFT JOIN (SELECT DISTINCT ON (s.customer_id) s.customer_id, p.code
+                     FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+                    WHERE s.mrr_cents > 0 AND s.valid_from <= d
+                    ORDER BY s.customer_id, s.valid_from DESC, s.mrr_cents DESC) lp ON lp.customer_id = c.id
+       WHERE c.converted_at < d_end
+    ), late AS (
+      -- events after as_of, taken off the all-time totals (none when as_of is today)
+      SELECT b.customer_id,
+             sum(CASE b.kind WHEN 'payment_success' THEN b.amount_cents ELSE -b.amount_cents END) AS cents
+        FROM billing_events b
+       WHERE b.occurred_at >= d_end AND b.kind IN ('payment_success', 'refund', 'chargeback')
+       GROUP BY 1
+    ), paid AS (
+      SELECT r.customer_id, r.net_paid_cents - coalesce(late.cents, 0) AS cents
+        FROM revenue_customer_paid r LEFT JOIN late USING (customer_id)
+    ), v AS (
+      SELECT cust.grp, coalesce(paid.cents, 0) AS value,
+             extract(epoch FROM cust.ended - cust.converted_at) / 86400 / 30.4375 AS months
+        FROM cust LEFT JOIN paid ON paid.customer_id = cust.id
+       WHERE cust.grp IS NOT NULL
+    ), g AS (
+      SELECT grp, count(*) AS n, avg(value) AS ltv, avg(months) AS months,
+             avg(value / greatest(months, 1)) AS monthly
+        FROM v GROUP BY grp
+    )
+    SELECT json_build_object(
+      'as_of', d, 'by', p_by,
+      'groups', coalesce(json_agg(json_build_object(
+          'group', g.grp, 'customers', g.n, 'avg_realised_ltv', api.money(g.ltv),
+          'avg_lifetime_months', round(g.months, 1), 'avg_monthly_value', api.money(g.monthly))
+          ORDER BY g.grp), '[]'),
+      'formula', json_build_object(
+          'month', to_char(ch.month, 'YYYY-MM'),
+          'arpu', api.money(ch.arpu_cents),
+          'customer_churn_rate_pct', round(ch.customer_churn * 100, 2),
+          'revenue_churn_rate_pct', round(ch.revenue_churn * 100, 2),
+          'ltv', api.money(api.ratio(ch.arpu_cents, ch.customer_churn, 6)),
+          'ltv_revenue_churn', api.money(api.ratio(ch.arpu_cents, ch.revenue_churn, 6))))
+    FROM g);
+END $$;
+
+-- ---------------------------------------------------------------- segments
+
+-- GET /api/revenue/segments: the segmentation grid as of as_of.  Each paying customer falls in the
+-- first segment whose rule holds (docs/api/revenue.md): high_value_power_users (MRR >= $500 and
+-- active on >= 15 of the last 30 days), growing_teams (MRR above its level 90 days before),
+-- price_sensitive (Starter plan, or paying below list price), other_paying; trial_users are
+-- customers in their trial on as_of who have not converted.
+CREATE OR REPLACE FUNCTION api.revenue_segments(p_user int, p_role text, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d     date := api.revenue_as_of(p_as_of);
+  d_end timestamptz := ns_day_start(api.revenue_as_of(p_as_of) + 1);
+  ch    record;
+BEGIN
+  SELECT * INTO ch FROM api.revenue_churn_last_month(d);
+  RETURN (
+    WITH pay AS (
+      SELECT s.customer_id, sum(s.mrr_cents) AS mrr,
+             sum(s.quantity * CASE p.billing_interval WHEN 'year' THEN p.price_cents / 12.0 ELSE p.price_cents END) AS list,
+             bool_or(p.code = 'starter') AS starter
+        FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+       WHERE s.valid_from <= d AND (s.valid_to IS NULL OR s.valid_to > d)
+       GROUP BY 1 HAVING sum(s.mrr_cents) > 0
+    ), before AS (
+      SELECT customer_id, mrr_cents FROM mrr_at(d - 90)
+    ), act AS (
+      -- health score and active days (last 30) of every paying customer: today's come from the
+      -- job's snapshot when it has one, any other day is computed (customer_health(), ~1 s at SCALE=1)
+      SELECT customer_id, health_score, active_days_30d AS days FROM revenue_health_snapshot
+       WHERE day = d AND EXISTS (SELECT 1 FROM revenue_health_snapshot_state st WHERE st.day = d)
+      UNION ALL
+      SELECT customer_id, health_score, active_days_30d FROM customer_health(d)
+       WHERE NOT EXISTS (SELECT 1 FROM revenue_health_snapshot_state st WHERE st.day = d)
+    ), seg AS (
+      SELECT pay.customer_id, pay.mrr, act.health_score,
+             CASE WHEN pay.mrr >= 50000 AND coalesce(act.days, 0) >= 15 THEN 'high_value_power_users'
+                  WHEN pay.mrr > coalesce(before.mrr_cents, 0) AND before.mrr_cents > 0 THEN 'growing_teams'
+                  WHEN pay.starter OR pay.mrr < round(pay.list) THEN 'price_sensitive'
+                  ELSE 'other_paying' END AS segment
+        FROM pay LEFT JOIN before USING (customer_id) LEFT JOIN act USING (customer_id)
+    ), trial AS (
+      SELECT c.id, EXISTS (SELECT 1 FROM customer_daily cd WHERE cd.customer_id = c.id
+                              AND cd.day BETWEEN d - 6 AND d AND cd.events > 0) AS active7
+        FROM customers c
+       WHERE c.trial_started_on <= d AND c.trial_ends_on >= d
+         AND (c.converted_at IS NULL OR c.converted_at >= d_end)
+    ), def(segment, label, ord, action) AS (
+      VALUES ('high_value_power_users', 'High-Value Power Users', 1, 'Protect and expand: executive sponsor, annual plan, early access to new features'),
+             ('growing_teams', 'Growing Teams', 2, 'Upsell the next plan or more seats before limits bite; offer volume pricing'),
+             ('price_sensitive', 'Price-Sensitive', 3, 'Show value (usage reports), offer annual billing discount instead of churn'),
+             ('trial_users', 'Trial Users', 4, 'Onboarding nurture and a sales touch before the trial ends'),
+             ('other_paying', 'Other paying customers', 5, 'Regular check-ins; watch health score')
+    ), agg AS (
+      SELECT segment, count(*) AS n, sum(mrr) AS mrr, avg(health_score) AS health, NULL::numeric AS active_share
+        FROM seg GROUP BY 1
+      UNION ALL
+      SELECT 'trial_users', count(*), 0, NULL, avg(CASE WHEN active7 THEN 1 ELSE 0 END) FROM trial
+    )
+    SELECT json_build_object(
+      'as_of', d, 'churn_month', to_char(ch.month, 'YYYY-MM'),
+      'customer_churn_rate_pct', round(ch.customer_churn * 100, 2),
+      'segments', json_agg(json_build_object(
+          'segment', def.segment, 'label', def.label,
+          'customers', coalesce(agg.n, 0),
+          'mrr', api.money(CASE WHEN def.segment = 'trial_users' THEN NULL ELSE coalesce(agg.mrr, 0) END),
+          'arpu', api.money(CASE WHEN def.segment <> 'trial_users' THEN api.ratio(agg.mrr, agg.n, 6) END),
+          'ltv', api.money(CASE WHEN def.segment <> 'trial_users'
+                                THEN api.ratio(api.ratio(agg.mrr, agg.n, 6), ch.customer_churn, 6) END),
+          'avg_health_score', round(agg.health, 1),
+          'churn_risk', CASE WHEN def.segment = 'trial_users' THEN
+                               CASE WHEN coalesce(agg.n, 0) = 0 THEN NULL
+                                    WHEN agg.active_share >= 0.5 THEN 'medium' ELSE 'high' END
+                             WHEN agg.health IS NULL THEN NULL
+                             WHEN agg.health < 30 THEN 'high' WHEN agg.health <= 60 THEN 'medium'
+                             ELSE 'low' END,
+          'suggested_action', def.action) ORDER BY def.ord))
+    FROM def LEFT JOIN agg USING (segment));
 END $$;

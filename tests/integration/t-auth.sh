@@ -48,6 +48,10 @@ api POST /api/auth/logout "" -H "Cookie: ns_session=$tok" -H "Origin: http://evi
 check_error "a cross-site POST with the cookie is refused" 403 forbidden
 api GET /api/auth/me "" -H "Cookie: ns_session=$tok"
 check_status "the refused cross-site POST did not end the session" 200
+api POST /api/auth/logout "" -H "Cookie: ns_session=$tok"
+check_error "a cookie POST without an Origin is refused" 403 forbidden
+api POST /api/auth/logout "" -H "Cookie: ns_session=$tok" -H "Origin: http://127.0.0.1:$T_PORT"
+check_status "a cookie POST from our own origin (host and port) is accepted" 200
 
 # The access matrix: every GET route of every service × every role,
 # read from the services' own routing tables (build/<svc> --routes).

@@ -87,6 +87,9 @@ export async function send(method, path, body) {
   const res = await request(path, {
     method,
     credentials: 'same-origin',
+    // The page's Referrer-Policy is no-referrer, under which browsers send
+    // "Origin: null" on POSTs; the API's CSRF check needs the real origin.
+    referrerPolicy: 'same-origin',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   }, 0);

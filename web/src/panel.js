@@ -33,7 +33,8 @@ export function stateBox(kind, title, detail, action) {
  *   table: { columns: [{key, label, kind, link(row)}], rows(data) → [...], empty },
  *   render(body, data, f) → content for custom panels (return false = empty),
  *   csv: { path, params(f), filename } — adds a "Download CSV" button,
- *   endpoint: the path named in the not-available message.
+ *   endpoint: the path named in the not-available message,
+ *   controls: elements placed in the panel header (selects, toggles).
  * Returns { el, refresh(), activate() }.
  */
 export function createPanel(spec, view) {
@@ -42,7 +43,7 @@ export function createPanel(spec, view) {
   const kind = spec.chart ? 'chart' : spec.table ? 'table' : spec.kind || 'custom';
   const body = h('div', { class: 'panel-body' }, skeleton(kind === 'chart' ? 'chart' : kind === 'table' ? 'table' : 'kpi'));
   const notice = h('p', { class: 'panel-notice', role: 'status', hidden: true });
-  const actions = h('div', { class: 'panel-actions' });
+  const actions = h('div', { class: 'panel-actions' }, spec.controls || null);
   if (spec.csv) {
     actions.append(h('button', {
       type: 'button', class: 'btn btn-small', 'data-csv': id,

@@ -1,0 +1,344 @@
+/*
+ * churn.c — the churn-risk model.  Logistic regression (logreg.c) trained on
+ * snapshots of the company's own customers every 30 days back from as_of:
+ * features on the snapshot day, label "no MRR 30 days later".  AUC and
+ * calibration are measured out of fold: customers are split into 5 folds
+ * by a hash of their id (no customer on both sides) and each fold is
+ * scored by a model fitted on the others; the model that scores is then
+ * refitted on all rows.  Models are cached per as_of and retrained lazily
+ * once older than CHURN_MAX_AGE; a thread that retrains does not block the
+ * others, which keep using their reference to the older model.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "churn.h"
+#include "logreg.h"
+
+#define CHURN_CACHE	4
+#define CHURN_BINS	10
+
+const char *const churn_feature_names[CHURN_NF] = {
+	"usage_trend", "usage_30d", "seats", "seat_utilisation", "tickets_90d",
+	"failed_payments_60d", "tenure_months", "plan_tier", "nps_detractor",
+	"segment_tier", "paid_social",
+};
+
+struct churn_model {
+	int		 refs;
+	char		 as_of[11];
+	time_t		 trained_at;
+	struct logreg	*lr;		/* fitted on all rows: scores */
+	double		 intercept, coef[CHURN_NF], coef_std[CHURN_NF];
+	double		 mean[CHURN_NF];	/* training means: "average customer" */
+	size_t		 rows, positives;
+	int		 auc_ok;
+	double		 auc, ece;
+	struct logreg_bin bins[CHURN_BINS];
+	double		 train_ms;
+};
+
+static pthread_mutex_t	 churn_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct churn_model *churn_cache[CHURN_CACHE];
+
+static void
+churn_model_free(struct churn_model *m)
+{
+	if (m == NULL)
+		return;
+	logreg_free(m->lr);
+	free(m);
+}
+
+void
+churn_model_put(struct churn_model *m)
+{
+	int last;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&churn_lock);
+	last = --m->refs == 0;
+	pthread_mutex_unlock(&churn_lock);
+	if (last)
+		churn_model_free(m);
+}
+
+/* Customer id → cross-validation fold; a multiplicative hash spreads consecutive ids. */
+static int
+churn_fold(long id)
+{
+	return (int)((((unsigned long)id * 2654435761UL) >> 8) % CHURN_FOLDS);
+}
+
+/* Train a model on the rows of res (columns: snapshot_no, customer_id, CHURN_NF features, churned). */
+static struct churn_model *
+churn_train(PGresult *res, const char *as_of, int *status, char *msg, size_t msgsz)
+{
+	struct churn_model *m = NULL;
+	size_t		 n = (size_t)PQntuples(res), i, j, ntr;
+	double		*x = NULL, *xtr = NULL, *xho = NULL, *pho = NULL, *oof = NULL;
+	int		*y = NULL, *ytr = NULL, *fold = NULL, err, f;
+	struct timespec	 t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	*status = 500;
+	if (PQnfields(res) != CHURN_NF + 3) {
+		snprintf(msg, msgsz, "unexpected training columns");
+		return NULL;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (x = calloc(n * CHURN_NF + 1, sizeof(double))) == NULL ||
+	    (xtr = calloc(n * CHURN_NF + 1, sizeof(double))) == NULL ||
+	    (xho = calloc(n * CHURN_NF + 1, sizeof(double))) == NULL ||
+	    (pho = calloc(n + 1, sizeof(double))) == NULL ||
+	    (oof = calloc(n + 1, sizeof(double))) == NULL ||
+	    (y = calloc(n + 1, sizeof(int))) == NULL ||
+	    (ytr = calloc(n + 1, sizeof(int))) == NULL ||
+	    (fold = calloc(n + 1, sizeof(int))) == NULL) {
+		snprintf(msg, msgsz, "out of memory");
+		goto err;
+	}
+	for (i = 0; i < n; i++) {
+		fold[i] = churn_fold(strtol(PQgetvalue(res, (int)i, 1), NULL, 10));
+		for (j = 0; j < CHURN_NF; j++)
+			x[i * CHURN_NF + j] = strtod(PQgetvalue(res, (int)i, (int)j + 2), NULL);
+		y[i] = PQgetvalue(res, (int)i, CHURN_NF + 2)[0] == '1';
+		m->positives += (size_t)y[i];
+	}
+	m->rows = n;
+	if (m->positives < 2 * CHURN_FOLDS || m->positives + 2 * CHURN_FOLDS > n) {
+		*status = 422;
+		snprintf(msg, msgsz, "not enough churn history to train the model: %zu churned of %zu "
+		    "customer-snapshots (need at least %d of each class)", m->positives, n, 2 * CHURN_FOLDS);
+		goto err;
+	}
+	/* Out-of-fold predictions: each fold's customers scored by a model fitted on the others. */
+	for (f = 0; f < CHURN_FOLDS; f++) {
+		struct logreg *lr;
+		size_t nho = 0;
+
+		ntr = 0;
+		for (i = 0; i < n; i++) {
+			if (fold[i] == f) {
+				memcpy(xho + nho++ * CHURN_NF, x + i * CHURN_NF, CHURN_NF * sizeof(double));
+				continue;
+			}
+			memcpy(xtr + ntr * CHURN_NF, x + i * CHURN_NF, CHURN_NF * sizeof(double));
+			ytr[ntr++] = y[i];
+		}
+		if ((lr = logreg_new(xtr, ytr, ntr, CHURN_NF, CHURN_LAMBDA, &err)) == NULL ||
+		    logreg_predict(lr, xho, nho, pho) != LOGREG_OK) {
+			logreg_free(lr);
+			*status = 422;
+			snprintf(msg, msgsz, "the churn model could not be fitted: %s", logreg_strerror(err));
+			goto err;
+		}
+		logreg_free(lr);
+		for (i = 0, nho = 0; i < n; i++)
+			if (fold[i] == f)
+				oof[i] = pho[nho++];
+	}
+	m->auc_ok = logreg_auc(oof, y, n, &m->auc) == LOGREG_OK;
+	if (logreg_calibration(oof, y, n, m->bins, CHURN_BINS, &m->ece) != LOGREG_OK)
+		m->ece = NAN;
+	/* The scoring model uses every row. */
+	if ((m->lr = logreg_new(x, y, n, CHURN_NF, CHURN_LAMBDA, &err)) == NULL) {
+		*status = 422;
+		snprintf(msg, msgsz, "the churn model could not be fitted: %s", logreg_strerror(err));
+		goto err;
+	}
+	logreg_coef(m->lr, &m->intercept, m->coef);
+	{
+		double b0;
+
+		logreg_coef_std(m->lr, &b0, m->coef_std);
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < CHURN_NF; j++)
+			m->mean[j] += x[i * CHURN_NF + j] / (double)n;
+	snprintf(m->as_of, sizeof(m->as_of), "%s", as_of);
+	m->trained_at = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	m->train_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	free(x); free(xtr); free(xho); free(pho); free(oof); free(y); free(ytr); free(fold);
+	return m;
+err:
+	churn_model_free(m);
+	free(x); free(xtr); free(xho); free(pho); free(oof); free(y); free(ytr); free(fold);
+	return NULL;
+}
+
+struct churn_model *
+churn_model_get(struct db *db, const char *as_of, int *status, char *msg, size_t msgsz)
+{
+	static const char sql[] = "SELECT * FROM api.forecast_churn_training($1::date, $2::int)";
+	struct churn_model *m = NULL, *old;
+	char		 snaps[16];
+	const char	*vals[2] = { as_of, snaps };
+	PGresult	*res;
+	time_t		 now = time(NULL);
+	size_t		 i, slot = 0;
+
+	pthread_mutex_lock(&churn_lock);
+	for (i = 0; i < CHURN_CACHE; i++)
+		if (churn_cache[i] != NULL && strcmp(churn_cache[i]->as_of, as_of) == 0 &&
+		    now - churn_cache[i]->trained_at < CHURN_MAX_AGE) {
+			m = churn_cache[i];
+			m->refs++;
+			break;
+		}
+	pthread_mutex_unlock(&churn_lock);
+	if (m != NULL)
+		return m;
+
+	snprintf(snaps, sizeof(snaps), "%d", CHURN_SNAPSHOTS);
+	if ((res = db_exec(db, "fc_churn_training", sql, 2, vals)) == NULL) {
+		*status = 503;
+		snprintf(msg, msgsz, "the database is unavailable; retry shortly");
+		return NULL;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		*status = 500;
+		snprintf(msg, msgsz, "the training query failed");
+		PQclear(res);
+		return NULL;
+	}
+	m = churn_train(res, as_of, status, msg, msgsz);
+	PQclear(res);
+	if (m == NULL)
+		return NULL;
+
+	/* Publish: replace the entry for as_of, else an empty or the oldest one. */
+	m->refs = 2;	/* the cache's and the caller's */
+	pthread_mutex_lock(&churn_lock);
+	for (i = 0; i < CHURN_CACHE; i++) {
+		if (churn_cache[i] == NULL || strcmp(churn_cache[i]->as_of, as_of) == 0) {
+			slot = i;
+			break;
+		}
+		if (churn_cache[i]->trained_at < churn_cache[slot]->trained_at)
+			slot = i;
+	}
+	old = churn_cache[slot];
+	churn_cache[slot] = m;
+	if (old != NULL && --old->refs == 0)
+		churn_model_free(old);
+	pthread_mutex_unlock(&churn_lock);
+	return m;
+}
+
+double
+churn_score(const struct churn_model *m, const double *x)
+{
+	double p = 0;
+
+	if (logreg_predict(m->lr, x, 1, &p) != LOGREG_OK || !isfinite(p))
+		return 0;
+	return p < 0 ? 0 : p > 1 ? 1 : p;
+}
+
+static void
+churn_add(cJSON *o, const char *name, double v, double scale)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(o, name, round(v * scale) / scale);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+void
+churn_json_model(cJSON *obj, const struct churn_model *m)
+{
+	cJSON	*me, *p, *f, *b, *bins, *row;
+	char	 when[32];
+	struct tm tm;
+	size_t	 i;
+
+	me = cJSON_AddObjectToObject(obj, "method");
+	cJSON_AddStringToObject(me, "name", "logistic regression (L2-regularised, Newton/IRLS)");
+	cJSON_AddStringToObject(me, "target", "customer paying on the day has no MRR 30 days later");
+	cJSON_AddStringToObject(me, "training",
+	    "customers paying on each of the snapshot days as_of - 30*k, k = 1..18");
+	cJSON_AddNumberToObject(me, "snapshots", CHURN_SNAPSHOTS);
+	cJSON_AddNumberToObject(me, "lambda", CHURN_LAMBDA);
+	gmtime_r(&m->trained_at, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_AddStringToObject(me, "trained_at", when);
+	cJSON_AddNumberToObject(me, "retrain_after_seconds", CHURN_MAX_AGE);
+	churn_add(me, "train_ms", m->train_ms, 10);
+	cJSON_AddNumberToObject(me, "rows", (double)m->rows);
+	cJSON_AddNumberToObject(me, "churned", (double)m->positives);
+	churn_add(me, "base_rate", m->rows > 0 ? (double)m->positives / (double)m->rows : NAN, 1e4);
+
+	p = cJSON_AddObjectToObject(obj, "params");
+	churn_add(p, "intercept", m->intercept, 1e4);
+	f = cJSON_AddArrayToObject(p, "features");
+	for (i = 0; i < CHURN_NF; i++) {
+		row = cJSON_CreateObject();
+		cJSON_AddStringToObject(row, "name", churn_feature_names[i]);
+		churn_add(row, "coef", m->coef[i], 1e4);
+		churn_add(row, "coef_std", m->coef_std[i], 1e4);
+		churn_add(row, "mean", m->mean[i], 1e4);
+		cJSON_AddItemToArray(f, row);
+	}
+
+	b = cJSON_AddObjectToObject(obj, "backtest");
+	cJSON_AddStringToObject(b, "kind", "5-fold cross-validation grouped by customer: "
+	    "every row scored by a model fitted without that customer (out-of-fold)");
+	cJSON_AddNumberToObject(b, "rows", (double)m->rows);
+	cJSON_AddNumberToObject(b, "churned", (double)m->positives);
+	churn_add(b, "auc", m->auc_ok ? m->auc : NAN, 1e4);
+	cJSON_AddNumberToObject(b, "baseline_auc", 0.5);
+	cJSON_AddStringToObject(b, "baseline", "constant score (every customer the same probability)");
+	if (m->auc_ok)
+		cJSON_AddBoolToObject(b, "beats_baseline", m->auc > 0.5);
+	else
+		cJSON_AddNullToObject(b, "beats_baseline");
+	churn_add(b, "ece", m->auc_ok ? m->ece : NAN, 1e4);
+	bins = cJSON_AddArrayToObject(b, "calibration");
+	for (i = 0; m->auc_ok && i < CHURN_BINS; i++) {
+		if (m->bins[i].count == 0)
+			continue;
+		row = cJSON_CreateObject();
+		churn_add(row, "lo", m->bins[i].lo, 100);
+		churn_add(row, "hi", m->bins[i].hi, 100);
+		cJSON_AddNumberToObject(row, "count", (double)m->bins[i].count);
+		churn_add(row, "mean_predicted", m->bins[i].mean_pred, 1e4);
+		churn_add(row, "observed_rate", m->bins[i].obs_rate, 1e4);
+		cJSON_AddItemToArray(bins, row);
+	}
+}
+
+void
+churn_json_factors(cJSON *row, const struct churn_model *m, const double *x)
+{
+	cJSON	*arr = cJSON_AddArrayToObject(row, "top_factors");
+	double	 c[CHURN_NF];
+	int	 used[CHURN_NF] = { 0 };
+	size_t	 i, k;
+
+	/* Contribution to the log-odds against the average customer. */
+	for (i = 0; i < CHURN_NF; i++)
+		c[i] = m->coef[i] * (x[i] - m->mean[i]);
+	for (k = 0; k < 3; k++) {
+		size_t best = CHURN_NF;
+		cJSON *f;
+
+		for (i = 0; i < CHURN_NF; i++)
+			if (!used[i] && c[i] > 0 && isfinite(c[i]) && (best == CHURN_NF || c[i] > c[best]))
+				best = i;
+		if (best == CHURN_NF)
+			break;
+		used[best] = 1;
+		f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "feature", churn_feature_names[best]);
+		churn_add(f, "value", x[best], 1e4);
+		churn_add(f, "log_odds", c[best], 1e4);
+		cJSON_AddItemToArray(arr, f);
+	}
+}

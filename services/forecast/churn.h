@@ -1,0 +1,41 @@
+/* churn.h — the churn-risk model: training on the company's history, cache, scoring. */
+#ifndef CHURN_H
+#define CHURN_H
+
+#include <stddef.h>
+
+#include <cJSON.h>
+
+#include "northstar.h"
+
+#define CHURN_NF		11	/* features, in the order of api.forecast_churn_features */
+#define CHURN_SNAPSHOTS		18	/* training snapshots, 30 days apart */
+#define CHURN_MAX_AGE		600	/* seconds before a model is retrained */
+#define CHURN_FOLDS		5	/* cross-validation folds (by customer id hash) */
+#define CHURN_LAMBDA		0.1	/* L2 penalty on standardised coefficients */
+
+extern const char *const churn_feature_names[CHURN_NF];
+
+struct churn_model;
+
+/*
+ * The model for reference day as_of (YYYY-MM-DD): from the cache when one
+ * trained for that day is younger than CHURN_MAX_AGE, else trained now on
+ * api.forecast_churn_training(as_of, CHURN_SNAPSHOTS) through db.  Returns
+ * a reference the caller releases with churn_model_put(), or NULL with
+ * *status (422 not enough history, 503 database down, 500) and msg set.
+ */
+struct churn_model *churn_model_get(struct db *db, const char *as_of,
+		    int *status, char *msg, size_t msgsz);
+void		 churn_model_put(struct churn_model *);
+
+/* P(churn in 30 days) of one row of CHURN_NF features, in [0, 1]. */
+double		 churn_score(const struct churn_model *, const double *x);
+
+/* Add "method", "params" (coefficients) and "backtest" (out-of-fold AUC, calibration) to obj. */
+void		 churn_json_model(cJSON *obj, const struct churn_model *);
+
+/* Add "top_factors" to row: up to 3 features raising x's score above the average customer's. */
+void		 churn_json_factors(cJSON *row, const struct churn_model *, const double *x);
+
+#endif /* CHURN_H */

@@ -1,0 +1,328 @@
+/*
+ * series.c — the forecast of one series as the service answers it: ETS fit
+ * (ets.c) with the season decided from the history length, h forecasts
+ * with bands, a rolling-origin backtest against the naive forecast, and a
+ * per-process cache keyed by a hash of the data ("data version"), since
+ * the backtest refits the model at every origin and costs tens of ms.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "series.h"
+
+#define SERIES_CACHE	32	/* entries kept per process */
+#define SERIES_MIN_FIT	6	/* shortest backtest origin */
+
+struct series_slot {
+	int		 used;
+	char		 kind[24];
+	uint64_t	 version;
+	unsigned long	 stamp;		/* last use, for LRU */
+	struct series_fc fc;
+};
+
+static pthread_mutex_t	 series_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct series_slot series_cache[SERIES_CACHE];
+static unsigned long	 series_clock;
+
+double
+series_round2(double v)
+{
+	return round(v * 100.0) / 100.0;
+}
+
+void
+series_add_num(cJSON *obj, const char *name, double v)
+{
+	if (isfinite(v))
+		cJSON_AddNumberToObject(obj, name, series_round2(v));
+	else
+		cJSON_AddNullToObject(obj, name);
+}
+
+/* FNV-1a over bytes, continuing from h. */
+static uint64_t
+series_hash(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void
+series_fc_free(struct series_fc *fc)
+{
+	if (fc == NULL)
+		return;
+	free(fc->mean);
+	free(fc->bt_method);
+	fc->mean = fc->lo80 = fc->hi80 = fc->lo95 = fc->hi95 = NULL;
+	fc->bt_method = fc->bt_naive = NULL;
+}
+
+/* Arrays live in two blocks: 5*h forecast values, 2*bt_h backtest values. */
+static int
+series_fc_alloc(struct series_fc *fc)
+{
+	fc->mean = calloc(5 * fc->h, sizeof(double));
+	fc->bt_method = calloc(2 * (fc->bt_h > 0 ? fc->bt_h : 1), sizeof(double));
+	if (fc->mean == NULL || fc->bt_method == NULL) {
+		series_fc_free(fc);
+		return -1;
+	}
+	fc->lo80 = fc->mean + fc->h;
+	fc->hi80 = fc->mean + 2 * fc->h;
+	fc->lo95 = fc->mean + 3 * fc->h;
+	fc->hi95 = fc->mean + 4 * fc->h;
+	fc->bt_naive = fc->bt_method + (fc->bt_h > 0 ? fc->bt_h : 1);
+	return 0;
+}
+
+static int
+series_fc_copy(struct series_fc *dst, const struct series_fc *src)
+{
+	*dst = *src;
+	dst->mean = dst->bt_method = NULL;
+	if (series_fc_alloc(dst) != 0)
+		return -1;
+	memcpy(dst->mean, src->mean, 5 * src->h * sizeof(double));
+	memcpy(dst->bt_method, src->bt_method, 2 * (src->bt_h > 0 ? src->bt_h : 1) * sizeof(double));
+	return 0;
+}
+
+/* The uncached work: season choice, fit, forecast, backtest. */
+static int
+series_compute(const double *y, size_t n, int season, size_t h,
+    size_t max_origins, struct series_fc *fc)
+{
+	struct ets_fit	*fit;
+	struct timespec	 t0, t1;
+	size_t		 hb, k;
+	int		 err;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(fc, 0, sizeof(*fc));
+	fc->n = n;
+	fc->h = h;
+	fc->season_asked = season;
+	fc->last = y[n - 1];
+	/*
+	 * Backtest: horizons 1..hb from the last k origins; the first
+	 * origin keeps SERIES_MIN_FIT points.  The season is used only if
+	 * that first origin still holds two full seasons, so the backtest
+	 * measures the very method that forecasts.
+	 */
+	hb = n - SERIES_MIN_FIT < h ? n - SERIES_MIN_FIT : h;
+	k = n - hb - SERIES_MIN_FIT + 1;
+	if (k > max_origins)
+		k = max_origins;
+	fc->season = season > 1 && n - hb - k + 1 >= 2 * (size_t)season ? season : 1;
+	fc->bt_h = hb;
+	fc->bt_k = k;
+	if (series_fc_alloc(fc) != 0)
+		return ETS_ENOMEM;
+	if ((fit = ets_fit_new(y, n, fc->season, &err)) == NULL) {
+		series_fc_free(fc);
+		return err;
+	}
+	snprintf(fc->model, sizeof(fc->model), "%s", ets_method_name(fit));
+	ets_params_get(fit, &fc->par);
+	err = ets_forecast(fit, h, fc->mean, fc->lo80, fc->hi80, fc->lo95, fc->hi95);
+	ets_fit_free(fit);
+	if (err != ETS_OK) {
+		series_fc_free(fc);
+		return err;
+	}
+	fc->bt_err = ets_backtest(y, n, fc->season, hb, k, fc->bt_method, fc->bt_naive);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fc->fit_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	return ETS_OK;
+}
+
+int
+series_forecast(const char *kind, const double *y, size_t n, int season,
+    size_t h, size_t max_origins, struct series_fc *out)
+{
+	uint64_t	 v = 14695981039346656037ULL;
+	uint64_t	 opts[3] = { (uint64_t)season, (uint64_t)h, (uint64_t)max_origins };
+	struct series_slot *slot = NULL;
+	size_t		 i;
+	int		 err, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (y == NULL || h == 0 || n < SERIES_MIN_N)
+		return ETS_ESHORT;
+	for (i = 0; i < n; i++)
+		if (!isfinite(y[i]))
+			return ETS_ENONFINITE;
+	v = series_hash(v, kind, strlen(kind));
+	v = series_hash(v, opts, sizeof(opts));
+	v = series_hash(v, y, n * sizeof(double));
+
+	pthread_mutex_lock(&series_lock);
+	for (i = 0; i < SERIES_CACHE; i++) {
+		slot = &series_cache[i];
+		if (slot->used && slot->version == v && strcmp(slot->kind, kind) == 0) {
+			slot->stamp = ++series_clock;
+			rc = series_fc_copy(out, &slot->fc);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&series_lock);
+	if (rc == 0) {
+		out->cached = 1;
+		return ETS_OK;
+	}
+
+	if ((err = series_compute(y, n, season, h, max_origins, out)) != ETS_OK)
+		return err;
+	out->version = v;
+
+	/* Publish: a free slot, else the least recently used one. */
+	pthread_mutex_lock(&series_lock);
+	slot = &series_cache[0];
+	for (i = 0; i < SERIES_CACHE; i++) {
+		if (!series_cache[i].used) {
+			slot = &series_cache[i];
+			break;
+		}
+		if (series_cache[i].stamp < slot->stamp)
+			slot = &series_cache[i];
+	}
+	series_fc_free(&slot->fc);
+	slot->used = 0;
+	if (series_fc_copy(&slot->fc, out) == 0) {
+		slot->used = 1;
+		slot->version = v;
+		slot->stamp = ++series_clock;
+		snprintf(slot->kind, sizeof(slot->kind), "%s", kind);
+	}
+	pthread_mutex_unlock(&series_lock);
+	return ETS_OK;
+}
+
+static const char *
+series_model_text(const char *model)
+{
+	static const struct { const char *m, *text; } t[] = {
+		{ "ANN", "level only (simple exponential smoothing)" },
+		{ "AAN", "level + linear trend (Holt)" },
+		{ "AAdN", "level + damped trend" },
+		{ "ANA", "level + additive season" },
+		{ "AAA", "level + trend + additive season (Holt-Winters)" },
+		{ "AAdA", "level + damped trend + additive season" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].m, model) == 0)
+			return t[i].text;
+	return "?";
+}
+
+int
+series_json_add(cJSON *obj, const struct series_fc *fc)
+{
+	cJSON	*m, *p, *b;
+	char	 ver[17];
+	int	 trend = fc->model[1] == 'A';
+	int	 damped = strstr(fc->model, "Ad") != NULL;
+	int	 seasonal = fc->season > 1 && fc->model[strlen(fc->model) - 1] == 'A';
+	size_t	 i;
+
+	if ((m = cJSON_AddObjectToObject(obj, "method")) == NULL)
+		return -1;
+	cJSON_AddStringToObject(m, "name", "exponential smoothing (ETS, additive errors)");
+	cJSON_AddStringToObject(m, "model", fc->model);
+	cJSON_AddStringToObject(m, "description", series_model_text(fc->model));
+	cJSON_AddStringToObject(m, "selection", fc->season > 1 ?
+	    "lowest AICc of ANN, AAN, AAdN, ANA, AAA, AAdA" : "lowest AICc of ANN, AAN, AAdN");
+	cJSON_AddStringToObject(m, "estimation",
+	    "smoothing parameters by Nelder-Mead on the one-step SSE, initial states by least squares");
+	cJSON_AddStringToObject(m, "intervals",
+	    "analytic (Hyndman et al. 2008, class 1): sigma2 * (1 + sum c_j^2), normal quantiles 1.2816 / 1.96");
+	if (fc->season > 1)
+		cJSON_AddNumberToObject(m, "season_considered", fc->season);
+	else
+		cJSON_AddNullToObject(m, "season_considered");
+	cJSON_AddBoolToObject(m, "seasonal", seasonal);
+	if (fc->season_asked > 1 && fc->season <= 1)
+		cJSON_AddStringToObject(m, "season_note",
+		    "not enough history for seasonality (needs two full seasons before the first backtest origin)");
+	cJSON_AddNumberToObject(m, "points_fitted", (double)fc->n);
+	cJSON_AddNumberToObject(m, "fit_ms", round(fc->fit_ms * 10) / 10);
+	cJSON_AddBoolToObject(m, "cached", fc->cached);
+
+	if ((p = cJSON_AddObjectToObject(obj, "params")) == NULL)
+		return -1;
+	cJSON_AddNumberToObject(p, "alpha", round(fc->par.alpha * 1e4) / 1e4);
+	if (trend)
+		cJSON_AddNumberToObject(p, "beta", round(fc->par.beta * 1e4) / 1e4);
+	if (damped)
+		cJSON_AddNumberToObject(p, "phi", round(fc->par.phi * 1e4) / 1e4);
+	if (seasonal) {
+		cJSON_AddNumberToObject(p, "gamma", round(fc->par.gamma * 1e4) / 1e4);
+		cJSON *s;
+
+		if ((s = cJSON_AddArrayToObject(p, "initial_seasonal")) == NULL)
+			return -1;
+		for (i = 0; i < (size_t)fc->season && i < ETS_MAX_SEASON; i++)
+			cJSON_AddItemToArray(s, cJSON_CreateNumber(series_round2(fc->par.season0[i])));
+	}
+	series_add_num(p, "initial_level", fc->par.level0);
+	if (trend)
+		series_add_num(p, "initial_trend", fc->par.trend0);
+	series_add_num(p, "level", fc->par.level);
+	if (trend)
+		series_add_num(p, "trend", fc->par.trend);
+	series_add_num(p, "sigma", sqrt(fc->par.sigma2));
+	series_add_num(p, "aicc", fc->par.aicc);
+	cJSON_AddNumberToObject(p, "nparams", (double)fc->par.nparams);
+
+	if ((b = cJSON_AddObjectToObject(obj, "backtest")) == NULL)
+		return -1;
+	cJSON_AddStringToObject(b, "kind", "rolling origin: refit (model choice included) at each origin");
+	cJSON_AddStringToObject(b, "naive", "last observed value");
+	cJSON_AddNumberToObject(b, "origins", (double)fc->bt_k);
+	cJSON_AddNumberToObject(b, "horizon", (double)fc->bt_h);
+	if (fc->bt_err != ETS_OK) {
+		cJSON_AddNullToObject(b, "mape_pct");
+		cJSON_AddNullToObject(b, "naive_mape_pct");
+		cJSON_AddNullToObject(b, "beats_naive");
+		cJSON_AddStringToObject(b, "note", ets_strerror(fc->bt_err));
+	} else {
+		cJSON *arr;
+		double sm = 0, sn = 0;
+
+		if ((arr = cJSON_AddArrayToObject(b, "by_horizon")) == NULL)
+			return -1;
+		for (i = 0; i < fc->bt_h; i++) {
+			cJSON *row = cJSON_CreateObject();
+
+			cJSON_AddNumberToObject(row, "h", (double)(i + 1));
+			series_add_num(row, "mape_pct", fc->bt_method[i]);
+			series_add_num(row, "naive_mape_pct", fc->bt_naive[i]);
+			cJSON_AddItemToArray(arr, row);
+			sm += fc->bt_method[i];
+			sn += fc->bt_naive[i];
+		}
+		series_add_num(b, "mape_pct", sm / (double)fc->bt_h);
+		series_add_num(b, "naive_mape_pct", sn / (double)fc->bt_h);
+		cJSON_AddBoolToObject(b, "beats_naive", sm < sn);
+	}
+	if (fc->bt_h < fc->h)
+		cJSON_AddStringToObject(b, "horizon_note",
+		    "history too short to backtest every requested horizon");
+	snprintf(ver, sizeof(ver), "%016llx", (unsigned long long)fc->version);
+	cJSON_AddStringToObject(obj, "data_version", ver);
+	return 0;
+}

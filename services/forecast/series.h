@@ -1,0 +1,60 @@
+/* series.h — fit, forecast and backtest one time series, cached per data version. */
+#ifndef SERIES_H
+#define SERIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "ets.h"
+
+#define SERIES_MIN_N	6	/* shortest history we forecast from */
+
+/*
+ * One forecast: the ETS model chosen by AICc on y[0..n-1], h point
+ * forecasts with 80 % / 95 % bounds, and a rolling-origin backtest of the
+ * same method (model choice included) against the naive last value.
+ */
+struct series_fc {
+	char			 model[8];	/* "AAdN", ... */
+	struct ets_params	 par;
+	int			 season;	/* season the fit used (1 = none) */
+	int			 season_asked;
+	size_t			 n, h;
+	double			*mean, *lo80, *hi80, *lo95, *hi95;	/* h each */
+	double			 last;		/* y[n-1] */
+	size_t			 bt_h, bt_k;	/* backtest horizon, origins */
+	int			 bt_err;	/* ETS_OK, or why there is none */
+	double			*bt_method, *bt_naive;	/* bt_h each, MAPE % */
+	uint64_t		 version;	/* hash of the data and options */
+	double			 fit_ms;	/* time of the (uncached) fit */
+	int			 cached;	/* 1 when served from the cache */
+};
+
+/*
+ * Forecast h steps of y[0..n-1] (kind names the series in the cache key;
+ * season > 1 asks for seasonality, used when the history holds two full
+ * seasons before the first backtest origin; max_origins bounds the
+ * backtest's refits).  Fills *out (caller frees with series_fc_free()).
+ * Returns ETS_OK, ETS_ESHORT when n < SERIES_MIN_N, or another ets_err.
+ * Thread-safe: results are cached per (kind, data, season, h) under a
+ * mutex, the fit itself runs outside the lock.
+ */
+int		 series_forecast(const char *kind, const double *y, size_t n,
+		    int season, size_t h, size_t max_origins, struct series_fc *out);
+void		 series_fc_free(struct series_fc *);
+
+/*
+ * Add "method", "params", "backtest" and "data_version" of fc to obj.
+ * Returns 0, or -1 when out of memory.
+ */
+int		 series_json_add(cJSON *obj, const struct series_fc *fc);
+
+/* Add name: v rounded to 2 decimals, or null when v is not finite. */
+void		 series_add_num(cJSON *obj, const char *name, double v);
+
+/* Round to 2 decimals (half away from zero). */
+double		 series_round2(double v);
+
+#endif /* SERIES_H */

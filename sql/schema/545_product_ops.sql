@@ -1,0 +1,118 @@
+-- 545_product_ops.sql — pre-aggregates of the product service's operations views (system health,
+-- abuse): API traffic per customer and local hour, client IPs per customer and day, with an
+-- incremental refresh (product_ops_refresh(), run by the product service's job after
+-- product_rollup_refresh()).  Definitions: docs/metrics.md "Product operations".
+SET client_min_messages = warning;
+
+-- api_call events per reporting-zone (local wall-clock) hour and customer (only hours with calls).
+CREATE TABLE IF NOT EXISTS product_api_customer_hourly (
+    hour          timestamp NOT NULL,
+    customer_id   integer NOT NULL,
+    calls         integer NOT NULL,
+    errors        integer NOT NULL,      -- status >= 500
+    failed        integer NOT NULL,      -- status >= 400 (includes 429 and 5xx)
+    PRIMARY KEY (hour, customer_id)
+);
+CREATE INDEX IF NOT EXISTS product_api_customer_hourly_cust_idx ON product_api_customer_hourly (customer_id, hour);
+
+-- Events (any type) with a client_ip per reporting day, IP and customer.
+CREATE TABLE IF NOT EXISTS product_ip_daily (
+    day          date NOT NULL,
+    client_ip    inet NOT NULL,
+    customer_id  integer NOT NULL,
+    events       integer NOT NULL,
+    PRIMARY KEY (day, client_ip, customer_id)
+);
+
+-- The customers hitting rate limits: only the few customer-days with a 429 are read.
+CREATE INDEX IF NOT EXISTS product_api_customer_daily_limited_idx
+    ON product_api_customer_daily (day) WHERE rate_limited > 0;
+
+-- Which version of each metrics_daily day the tables above were computed from.
+CREATE TABLE IF NOT EXISTS product_ops_days (
+    day                  date PRIMARY KEY,
+    source_refreshed_at  timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS product_ops_state (
+    id               boolean PRIMARY KEY DEFAULT true CHECK (id),
+    tz               text,
+    source_rebuild   timestamptz,
+    last_refresh_at  timestamptz
+);
+INSERT INTO product_ops_state (id) VALUES (true) ON CONFLICT DO NOTHING;
+
+-- Recompute the tables above for the reporting days p_lo .. p_hi (delete + insert) from events.
+CREATE OR REPLACE FUNCTION product_ops_compute_range(p_lo date, p_hi date) RETURNS void
+LANGUAGE plpgsql
+SET work_mem = '64MB'
+AS $$
+DECLARE
+    tz     text := ns_tz();
+    lo_ts  timestamptz := ns_day_start(p_lo);
+    hi_ts  timestamptz := ns_day_start(p_hi + 1);
+BEGIN
+    DELETE FROM product_api_customer_hourly WHERE hour >= p_lo::timestamp AND hour < (p_hi + 1)::timestamp;
+    DELETE FROM product_ip_daily WHERE day BETWEEN p_lo AND p_hi;
+
+    INSERT INTO product_api_customer_hourly (hour, customer_id, calls, errors, failed)
+    SELECT date_trunc('hour', e.occurred_at AT TIME ZONE tz), e.customer_id, count(*),
+           count(*) FILTER (WHERE e.status >= 500), count(*) FILTER (WHERE e.status >= 400)
+    FROM events e
+    WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts AND e.type = 'api_call'
+      AND e.customer_id IS NOT NULL
+    GROUP BY 1, 2;
+
+    INSERT INTO product_ip_daily (day, client_ip, customer_id, events)
+    SELECT (e.occurred_at AT TIME ZONE tz)::date, e.client_ip, e.customer_id, count(*)
+    FROM events e
+    WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts
+      AND e.client_ip IS NOT NULL AND e.customer_id IS NOT NULL
+    GROUP BY 1, 2, 3;
+END
+$$;
+
+-- Bring the tables above up to date with metrics_daily (same rule as product_rollup_refresh():
+-- every day whose metrics_daily row was recomputed since we last looked; start from scratch after
+-- a data-layer rebuild or a change of northstar.tz).  Concurrent callers wait for each other.
+-- Returns the number of days recomputed.
+CREATE OR REPLACE FUNCTION product_ops_refresh() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    r   record;
+    n   integer := 0;
+    st  product_ops_state%ROWTYPE;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('northstar.product_ops')::bigint);
+    SELECT * INTO st FROM product_ops_state;
+    IF st.tz IS DISTINCT FROM ns_tz()
+       OR st.source_rebuild IS DISTINCT FROM (SELECT last_rebuild_at FROM rollup_state) THEN
+        TRUNCATE product_api_customer_hourly, product_ip_daily, product_ops_days;
+        UPDATE product_ops_state SET tz = ns_tz(), source_rebuild = (SELECT last_rebuild_at FROM rollup_state);
+    END IF;
+    DELETE FROM product_ops_days k WHERE NOT EXISTS (SELECT 1 FROM metrics_daily m WHERE m.day = k.day);
+
+    CREATE TEMP TABLE IF NOT EXISTS product_ops_stale (day date, refreshed_at timestamptz) ON COMMIT DROP;
+    TRUNCATE product_ops_stale;
+    INSERT INTO product_ops_stale
+    SELECT m.day, m.refreshed_at
+    FROM metrics_daily m
+    LEFT JOIN product_ops_days k ON k.day = m.day
+    WHERE k.source_refreshed_at IS DISTINCT FROM m.refreshed_at;
+
+    FOR r IN
+        SELECT min(day) AS lo, max(day) AS hi
+        FROM (SELECT day, day - (row_number() OVER (ORDER BY day))::int AS grp FROM product_ops_stale) s
+        GROUP BY grp ORDER BY 1
+    LOOP
+        PERFORM product_ops_compute_range(r.lo, r.hi);
+        n := n + (r.hi - r.lo + 1);
+    END LOOP;
+
+    INSERT INTO product_ops_days (day, source_refreshed_at)
+    SELECT day, refreshed_at FROM product_ops_stale
+    ON CONFLICT (day) DO UPDATE SET source_refreshed_at = EXCLUDED.source_refreshed_at;
+    UPDATE product_ops_state SET last_refresh_at = now();
+    DROP TABLE product_ops_stale;
+    RETURN n;
+END
+$$;

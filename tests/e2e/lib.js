@@ -1,0 +1,102 @@
+// lib.js — helpers of the browser tests: launch Debian's chromium through
+// playwright-core with a throw-away profile, record console errors and
+// failed requests per page, sign in, wait for panels and charts.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BASE = process.env.NS_URL || 'http://127.0.0.1:8080';
+export const PASSWORD = 'northstar-demo';
+export const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export const ALL_VIEWS = ['executive', 'revenue', 'customers', 'sales', 'marketing', 'product', 'financial', 'forecast', 'alerts', 'operations'];
+
+/** Launch chromium with a temporary profile; returns { context, close }. */
+export async function launch() {
+  const profile = mkdtempSync(path.join(tmpdir(), 'ns-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1366, height: 900 },
+    acceptDownloads: true,
+  });
+  return {
+    context,
+    async close() { await context.close().catch(() => {}); rmSync(profile, { recursive: true, force: true }); },
+  };
+}
+
+/**
+ * Watch a page: console errors, page errors and failed requests.  A 404
+ * answer "no such endpoint" means an API not deployed yet: it is recorded
+ * in notAvailable (the app must then show its "not available" state), not
+ * as a failure.
+ */
+export function watch(page) {
+  const w = { errors: [], failed: [], notAvailable: new Set(), naUrls: new Set() };
+  page.on('pageerror', (e) => w.errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const url = (m.location() && m.location().url) || '';
+    if (/status of 404/.test(m.text()) && w.naUrls.has(url)) return;
+    w.errors.push(`console: ${m.text()} ${url}`);
+  });
+  page.on('requestfailed', (r) => {
+    const f = r.failure();
+    // Navigating away aborts requests in flight; that is not a failure.
+    if (f && /ERR_ABORTED/.test(f.errorText)) return;
+    w.failed.push(`${r.method()} ${r.url()}: ${f ? f.errorText : 'failed'}`);
+  });
+  page.on('response', async (res) => {
+    const url = res.url();
+    if (res.status() < 400) return;
+    if (res.status() === 404 && new URL(url).pathname.startsWith('/api/')) {
+      // Mark it before the body is read: the console message comes at once.
+      w.naUrls.add(url);
+      let body = '';
+      try { body = await res.text(); } catch { /* gone */ }
+      if (/no such endpoint/.test(body)) { w.notAvailable.add(new URL(url).pathname); return; }
+      w.naUrls.delete(url);
+    }
+    w.failed.push(`${res.request().method()} ${url}: HTTP ${res.status()}`);
+  });
+  w.reset = () => { w.errors.length = 0; w.failed.length = 0; };
+  return w;
+}
+
+/** Sign in through the form; resolves when the shell is shown. */
+export async function signIn(page, email) {
+  await page.goto(BASE + '/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForSelector('nav#nav');
+}
+
+/**
+ * Wait until no panel of the view is loading, scrolling each one into view
+ * (charts below the fold load when seen).  Returns the panels' states.
+ */
+export async function settleView(page, { timeout = 20000 } = {}) {
+  const deadline = Date.now() + timeout;
+  const ids = await page.$$eval('main [data-panel]', (els) => els.map((e) => e.dataset.panel));
+  for (const id of ids) {
+    const sel = `main [data-panel="${id}"]`;
+    await page.locator(sel).scrollIntoViewIfNeeded();
+    await page.waitForFunction((s) => {
+      const el = document.querySelector(s);
+      return !el || !['idle', 'loading'].includes(el.dataset.state);
+    }, sel, { timeout: Math.max(1000, deadline - Date.now()) });
+  }
+  return page.$$eval('main [data-panel]', (els) => els.map((e) => ({ id: e.dataset.panel, state: e.dataset.state, title: e.querySelector('h2')?.textContent })));
+}
+
+/** Charts on the page and their series sizes (window.northstar.charts()). */
+export const charts = (page) => page.evaluate(() => window.northstar.charts());
+
+export const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# run.sh — the browser tests: build web/dist, start a throw-away stack on a
+# free port (always stopped on exit), run tests/e2e/*.test.js in Debian's
+# chromium through playwright-core with node's test runner, print TAP.
+#
+#   tests/e2e/run.sh              (env: NS_BUILD for service binaries elsewhere,
+#                                  SCALE, default 0.02; NS_URL=http://… to test a
+#                                  running stack instead of starting one)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+E2E=$ROOT/tests/e2e
+say() { printf '# %s\n' "$*"; }   # TAP comments
+die() { printf 'Bail out! %s\n' "$*"; exit 1; }
+
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || die "$CHROMIUM is missing: apt-get install -y --no-install-recommends chromium (scripts/deps.sh)"
+command -v node >/dev/null 2>&1 || die "node is missing"
+
+# Test dependencies (playwright-core only; it never downloads a browser).
+stamp=$E2E/node_modules/.northstar-lock.sha256
+want=$(sha256sum "$E2E/package-lock.json" | cut -d' ' -f1)
+if [ ! -d "$E2E/node_modules" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "installing test packages (npm ci)"
+  (cd "$E2E" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed in tests/e2e"
+  echo "$want" >"$stamp"
+fi
+
+"$ROOT/scripts/web-build.sh" 2>&1 | sed 's/^/# /' || die "web build failed"
+
+if [ -z "${NS_URL:-}" ]; then
+  STACK=$(mktemp -d /tmp/ns-e2e.XXXXXX)
+  cleanup() {
+    "$ROOT/scripts/stack.sh" stop "$STACK" >/dev/null 2>&1 || true
+    rm -rf "$STACK"
+  }
+  trap cleanup EXIT INT TERM
+  port=""
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+  done
+  [ -n "$port" ] || die "no free port"
+  say "starting a throw-away stack on port $port in $STACK"
+  if ! PORT=$port FAST=1 SCALE=${SCALE:-0.02} "$ROOT/scripts/stack.sh" start "$STACK" >"$STACK/stack.out" 2>&1; then
+    sed 's/^/# /' "$STACK/stack.out"
+    die "the stack did not start"
+  fi
+  export NS_URL=http://127.0.0.1:$port
+fi
+
+mkdir -p "$ROOT/tests/artifacts"
+cd "$E2E"
+rc=0
+node --test --test-reporter=tap --test-concurrency=1 ./*.test.js || rc=$?
+say "screenshots in tests/artifacts/"
+exit $rc
