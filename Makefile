@@ -19,7 +19,7 @@ FORECAST_CORE = services/forecast/ets.c services/forecast/logreg.c
 UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps web run stop test test-asan bench clean cppcheck fuzz
+.PHONY: all deps web run stop test test-asan bench clean cppcheck fuzz soak
 all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin $(B)/alerts-report
 
 deps:
@@ -105,3 +105,9 @@ clean:
 
 # Header dependencies written by -MMD.
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# The long soak (5 minutes) on its own stack; make test runs a 20 s one.
+soak:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all
+	@SOAK_SECONDS=$${SOAK_SECONDS:-300} T_ONLY=t-soak.sh tests/integration/run.sh

@@ -12,7 +12,7 @@ passed=0; failed=0; failed_names=()
 
 suite() {  # suite NAME COMMAND...
   local name=$1; shift
-  local log=$OUT/$name.log t0=$SECONDS rc p f
+  local log=$OUT/${name//\//-}.log t0=$SECONDS rc p f
   printf '==> %-14s ' "$name"
   "$@" >"$log" 2>&1; rc=$?
   p=$(grep -cE '^[[:space:]]*ok [0-9]+' "$log"); f=$(grep -cE '^[[:space:]]*not ok [0-9]+' "$log")
@@ -28,7 +28,7 @@ suite() {  # suite NAME COMMAND...
 
 B=${NS_BUILD:-build}   # make test-asan points this at the sanitizer build
 for t in "$B"/test-*; do
-  [ -x "$t" ] || continue
+  [ -f "$t" ] && [ -x "$t" ] || continue
   suite "unit/${t#"$B"/test-}" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
 done
 if [ -x "$B/forecast-cli" ] && [ -x tests/forecast/check_reference.sh ]; then

@@ -41,7 +41,8 @@ SELECT s.scale, s.anchor_ts, s.today,
        s.today - 7                                         AS cac_from,          -- CAC spike: today-7 .. today-1
        s.today - 1                                         AS cac_to,
        s.today - 40                                        AS incident_day,      -- API incident 14:00-16:00 UTC
-       (date_trunc('month', s.today) - interval '1 month')::date AS dip_month    -- MRR dip month
+       (date_trunc('month', s.today) - interval '1 month')::date AS dip_month,   -- MRR dip month
+       date_trunc('month', s.today)::date                  AS dip_month_end
 FROM (SELECT :scale::numeric AS scale, a.anchor_ts, ns_day(a.anchor_ts) AS today
       FROM (SELECT coalesce(nullif(:'anchor', '')::timestamptz, now()) AS anchor_ts) a) s;
 
@@ -50,6 +51,10 @@ SELECT setseed(0.4242) \gset
 -- Standard normal deviate (Box-Muller; random_normal() only exists from PostgreSQL 16).
 CREATE FUNCTION pg_temp.rnorm() RETURNS float8 LANGUAGE sql VOLATILE AS
 $$ SELECT sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) $$;
+
+-- Uniform [0, 1) from a hash of a key: per-customer draws that do not depend on row order.
+CREATE FUNCTION pg_temp.h01(k text) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+$$ SELECT ('x' || substr(md5(k), 1, 8))::bit(32)::bigint / 4294967296.0 $$;
 
 -- Weekly x yearly seasonality of product traffic, max about 1.12.
 CREATE FUNCTION pg_temp.season(d date) RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
@@ -183,7 +188,10 @@ UPDATE c1 SET converted = conv_ts < gp.anchor_ts
                                        * (CASE channel WHEN 'referral' THEN 1.2 WHEN 'partner' THEN 1.1
                                                        WHEN 'organic' THEN 1.05 WHEN 'outbound' THEN 0.9 ELSE 1 END)
                                        * (CASE platform WHEN 'tiktok' THEN 0.6 WHEN 'meta' THEN 0.85 ELSE 1 END)
-                                       * (CASE WHEN ns_day(conv_ts) BETWEEN gp.cac_from AND gp.cac_to THEN 0.45 ELSE 1 END),
+                                       * (CASE WHEN ns_day(conv_ts) BETWEEN gp.cac_from AND gp.cac_to THEN 0.45
+                                               -- MRR dip month: few new sales (outside the two CAC weeks)
+                                               WHEN ns_day(conv_ts) >= gp.dip_month AND ns_day(conv_ts) < gp.dip_month_end
+                                                    AND ns_day(conv_ts) < gp.cac_from - 7 THEN 0.3 ELSE 1 END),
               plan0 = CASE segment WHEN 'smb' THEN CASE WHEN r_plan < 0.7 THEN 1 ELSE 2 END
                                    WHEN 'mid_market' THEN CASE WHEN r_plan < 0.6 THEN 2 ELSE 3 END
                                    ELSE CASE WHEN r_plan < 0.4 THEN 3 ELSE 4 END END,
@@ -244,25 +252,32 @@ JOIN plans pl ON pl.id = pn.plan_no
 CROSS JOIN LATERAL (SELECT greatest(1, round(w.qty0 * exp(w.qty_log)))::int AS qty) q;
 DELETE FROM s0 WHERE valid_to IS NOT NULL AND valid_to <= valid_from;
 
--- MRR dip: customers worth 13 % of MRR (largest first among a deterministic shuffle) churn during
--- the last full month, so MRR at its end is >5 % below the end of the month before.
+-- MRR dip: after everything else is generated, measure MRR at the end of the month before the
+-- last full month (m0) and at the end of the last full month (m1), then churn enough customers
+-- during the last full month (bigger accounts first, in a deterministic shuffle) that MRR at its
+-- end is about 10 % below m0 whatever new sales and expansion did (at least 3 % of m1 churns).
 CREATE TEMP TABLE dip ON COMMIT DROP AS
-WITH m AS (
+WITH tot AS (
+    SELECT sum(s0.mrr_cents) FILTER (WHERE s0.valid_from <= gp.dip_month - 1
+                                       AND (s0.valid_to IS NULL OR s0.valid_to > gp.dip_month - 1)) AS m0,
+           sum(s0.mrr_cents) FILTER (WHERE s0.valid_from <= gp.dip_month_end - 1
+                                       AND (s0.valid_to IS NULL OR s0.valid_to > gp.dip_month_end - 1)) AS m1
+    FROM s0, gp
+), m AS (
     SELECT s0.customer_id, sum(s0.mrr_cents) AS mrr
     FROM s0, gp
-    WHERE s0.valid_from <= (gp.dip_month + interval '1 month')::date - 1
-      AND (s0.valid_to IS NULL OR s0.valid_to > (gp.dip_month + interval '1 month')::date - 1)
+    WHERE s0.valid_from <= gp.dip_month_end - 1
+      AND (s0.valid_to IS NULL OR s0.valid_to > gp.dip_month_end - 1)
       AND s0.valid_from < gp.dip_month
       AND NOT EXISTS (SELECT 1 FROM spans sp WHERE sp.customer_id = s0.customer_id AND sp.span_no = 2)
     GROUP BY 1
 ), ranked AS (
-    SELECT m.*, sum(mrr) OVER (ORDER BY md5(customer_id::text || 'dip'), customer_id) AS running,
-           sum(mrr) OVER () AS total
-    FROM m WHERE mrr >= 20000
+    SELECT m.*, sum(mrr) OVER (ORDER BY mrr * (0.25 + pg_temp.h01(customer_id || 'dip')) DESC, customer_id) AS running
+    FROM m WHERE mrr >= 5000
 )
 SELECT customer_id, gp.dip_month + (('x' || substr(md5(customer_id::text), 1, 6))::bit(24)::int % 25) AS churn_day
-FROM ranked, gp
-WHERE running - mrr < 0.13 * (SELECT sum(mrr) FROM m);
+FROM ranked, gp, tot
+WHERE running - mrr < greatest(tot.m1 - 0.90 * tot.m0, 0.03 * tot.m1);
 DELETE FROM s0 USING dip WHERE s0.customer_id = dip.customer_id AND s0.valid_from >= dip.churn_day;
 UPDATE s0 SET valid_to = dip.churn_day FROM dip
 WHERE s0.customer_id = dip.customer_id AND (s0.valid_to IS NULL OR s0.valid_to > dip.churn_day);
@@ -320,10 +335,47 @@ SELECT c.id AS customer_id, c.country, c.signup_at AS lo,
 FROM customers c JOIN c1 ON c1.id = c.id, gp;
 DELETE FROM act WHERE hi <= lo;
 
+-- Churn points and their warning signs: a customer's usage tapers off over the 90 days before it
+-- stops paying (to ~8 % of normal), and most churners also open extra tickets with poor CSAT, fail
+-- payments and answer NPS as detractors in the weeks before (each sign with its own probability;
+-- 15 % churn without warning). Reactivated customers are nearly silent between their two spans.
+-- Customers who keep paying grow their usage slowly with tenure. Draws are hashes of the id.
+CREATE TEMP TABLE cpt ON COMMIT DROP AS
+SELECT x.customer_id, x.churn_ts, x.back_ts,
+       CASE WHEN pg_temp.h01(x.customer_id || 'silent') < 0.15 THEN 1.0 ELSE 0.08 END AS floor_u,
+       pg_temp.h01(x.customer_id || 'silent') < 0.15 AS silent
+FROM (
+    SELECT c.id AS customer_id, c.churned_at AS churn_ts, NULL::timestamptz AS back_ts
+    FROM customers c WHERE c.churned_at IS NOT NULL
+    UNION ALL
+    SELECT sp.customer_id, ns_day_start(sp.hi) + interval '10 hours', ns_day_start(s2.lo)
+    FROM spans sp JOIN spans s2 ON s2.customer_id = sp.customer_id AND s2.span_no = 2
+    WHERE sp.span_no = 1
+) x;
+CREATE UNIQUE INDEX ON cpt (customer_id);
+ANALYZE cpt;
+ALTER TABLE act ADD COLUMN churn_ts timestamptz, ADD COLUMN back_ts timestamptz, ADD COLUMN floor_u float8,
+                ADD COLUMN conv_ts timestamptz;
+UPDATE act SET churn_ts = cpt.churn_ts, back_ts = cpt.back_ts, floor_u = cpt.floor_u
+FROM cpt WHERE cpt.customer_id = act.customer_id;
+UPDATE act SET conv_ts = c.converted_at FROM customers c WHERE c.id = act.customer_id;
+
+-- Usage intensity of a customer at ts (<= 1; used to thin the event candidates).
+CREATE FUNCTION pg_temp.usage_mult(ts timestamptz, lo timestamptz, conv_ts timestamptz, churn_ts timestamptz,
+                                   back_ts timestamptz, floor_u float8) RETURNS float8
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN churn_ts IS NOT NULL AND ts >= churn_ts AND ts < coalesce(back_ts, 'infinity') THEN 0.03
+                WHEN churn_ts IS NOT NULL AND ts < churn_ts AND ts >= churn_ts - interval '90 days'
+                THEN floor_u + (1 - floor_u) * power(extract(epoch FROM churn_ts - ts) / 7776000.0, 1.3)
+                ELSE 1 END
+           * (0.8 + 0.2 * least(1, greatest(0, extract(epoch FROM ts - coalesce(conv_ts, lo)) / 31557600.0)))
+$$;
+
 -- 6. Events: per-customer candidates thinned by seasonality (rejection sampling) --------------------
 CREATE TEMP TABLE ev_rate ON COMMIT DROP AS
 SELECT gp.n_events / sum(act.w * extract(epoch FROM act.hi - act.lo) / 86400.0) / 0.82 AS per_weight_day
 FROM act, gp GROUP BY gp.n_events;
+UPDATE ev_rate SET per_weight_day = per_weight_day / 0.9;   -- usage_mult keeps about 90 % on average
 
 INSERT INTO events (occurred_at, customer_id, user_id, session_id, type, feature, endpoint, status, latency_ms,
                     device, browser, os, country, source, client_ip, rate_limited)
@@ -371,12 +423,14 @@ FROM (
                    date_trunc('day', a.lo + (a.hi - a.lo) * random())
                        + mod((14 + 4.5 * pg_temp.rnorm() + 48)::numeric, 24) * interval '1 hour' AS ts,
                    random() AS r_keep, random() AS rt, random() AS ru, random() AS rd,
-                   random() AS r2, random() AS r3, random() AS r4, random() AS r5, a.lo, a.hi, a.risky
+                   random() AS r2, random() AS r3, random() AS r4, random() AS r5, a.lo, a.hi, a.risky,
+                   a.conv_ts, a.churn_ts, a.back_ts, a.floor_u
             FROM act a, ev_rate r,
                  generate_series(1, round(a.w * extract(epoch FROM a.hi - a.lo) / 86400.0 * r.per_weight_day)::int) n
         ) k
         WHERE k.ts >= k.lo AND k.ts < k.hi
           AND k.r_keep < pg_temp.season((k.ts AT TIME ZONE 'UTC')::date) / 1.12
+                         * pg_temp.usage_mult(k.ts, k.lo, k.conv_ts, k.churn_ts, k.back_ts, k.floor_u)
           AND NOT (k.risky AND k.ts > gp.anchor_ts - interval '30 days')
     ) t
 ) e
@@ -475,6 +529,22 @@ ORDER BY 2, 1;
 DELETE FROM billing_events b USING at_risk r, gp
 WHERE b.customer_id = r.customer_id AND b.kind = 'payment_success' AND b.occurred_at > gp.anchor_ts - interval '23 days';
 
+-- churn warning: 55 % of churners fail one or two charges 15-55 days before they stop paying
+INSERT INTO billing_events (customer_id, occurred_at, kind, amount_cents)
+SELECT x.customer_id, x.ts, 'payment_failed', x.amount
+FROM (
+    SELECT p.customer_id, p.churn_ts - (15 + 40 * pg_temp.h01(p.customer_id || 'fp' || k)) * interval '1 day' AS ts,
+           (SELECT s.mrr_cents FROM subscriptions s WHERE s.customer_id = p.customer_id AND s.valid_from < p.churn_ts::date
+            ORDER BY s.valid_from DESC LIMIT 1) AS amount,
+           c.converted_at
+    FROM cpt p
+    JOIN customers c ON c.id = p.customer_id
+    CROSS JOIN LATERAL generate_series(1, 1 + floor(2 * pg_temp.h01(p.customer_id || 'fpn'))::int) k
+    WHERE NOT p.silent AND pg_temp.h01(p.customer_id || 'fp') < 0.55
+) x, gp
+WHERE x.ts > x.converted_at AND x.ts < gp.anchor_ts AND x.amount > 0
+ORDER BY 2, 1;
+
 INSERT INTO billing_events (customer_id, occurred_at, kind, amount_cents)
 SELECT o.customer_id, least(o.ordered_at + (2 + random() * 8) * interval '1 day', gp.anchor_ts - interval '1 minute'),
        'refund', o.refunded_cents
@@ -522,6 +592,24 @@ SELECT r.customer_id, gp.anchor_ts - k * interval '6 days' - interval '5 hours',
 FROM at_risk r, gp, generate_series(1, 3) k
 ORDER BY 2, 1;
 
+-- churn warning: 65 % of churners open 1-3 extra tickets in the 60 days before, mostly rated badly
+INSERT INTO support_tickets (customer_id, opened_at, resolved_at, priority, csat)
+SELECT x.customer_id, x.ts, x.ts + x.ttr,
+       CASE WHEN x.r_pri < 0.25 THEN 'normal' WHEN x.r_pri < 0.8 THEN 'high' ELSE 'urgent' END,
+       CASE WHEN x.r_csat < 0.5 THEN 1 WHEN x.r_csat < 0.75 THEN 2 WHEN x.r_csat < 0.85 THEN 3 END
+FROM (
+    SELECT p.customer_id, p.churn_ts - (3 + 57 * pg_temp.h01(p.customer_id || 'tk' || k)) * interval '1 day' AS ts,
+           (4 + 60 * pg_temp.h01(p.customer_id || 'ttr' || k)) * interval '1 hour' AS ttr,
+           pg_temp.h01(p.customer_id || 'pri' || k) AS r_pri, pg_temp.h01(p.customer_id || 'csat' || k) AS r_csat,
+           c.converted_at
+    FROM cpt p
+    JOIN customers c ON c.id = p.customer_id
+    CROSS JOIN LATERAL generate_series(1, 1 + floor(3 * pg_temp.h01(p.customer_id || 'tkn'))::int) k
+    WHERE NOT p.silent AND pg_temp.h01(p.customer_id || 'tk') < 0.65
+) x, gp
+WHERE x.ts > x.converted_at AND x.ts + x.ttr < gp.anchor_ts
+ORDER BY 2, 1;
+
 INSERT INTO nps_responses (customer_id, answered_at, score)
 SELECT x.customer_id, x.ts,
        CASE WHEN x.r < 0.45 THEN 9 + floor(x.r2 * 2) WHEN x.r < 0.75 THEN 7 + floor(x.r2 * 2) ELSE floor(x.r2 * 7) END
@@ -538,6 +626,18 @@ ORDER BY x.ts, x.customer_id;
 
 INSERT INTO nps_responses (customer_id, answered_at, score)
 SELECT r.customer_id, gp.anchor_ts - interval '12 days', 2 FROM at_risk r, gp ORDER BY 1;
+
+-- churn warning: half of the churners answer NPS as detractors 10-60 days before they leave
+INSERT INTO nps_responses (customer_id, answered_at, score)
+SELECT x.customer_id, x.ts, x.score
+FROM (
+    SELECT p.customer_id, p.churn_ts - (10 + 50 * pg_temp.h01(p.customer_id || 'npsd')) * interval '1 day' AS ts,
+           floor(6 * pg_temp.h01(p.customer_id || 'npss'))::int AS score, c.converted_at
+    FROM cpt p JOIN customers c ON c.id = p.customer_id
+    WHERE NOT p.silent AND pg_temp.h01(p.customer_id || 'nps') < 0.5
+) x, gp
+WHERE x.ts > x.converted_at AND x.ts < gp.anchor_ts
+ORDER BY 2, 1;
 
 -- 11. Leads (every customer came from one, plus twice as many that never signed up) -----------------
 INSERT INTO leads (created_at, channel, campaign_id, mql_at, sql_at, customer_id)

@@ -192,11 +192,16 @@ BEGIN
         DELETE FROM revenue_mrr_month;
         RETURN NULL;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF TG_OP = 'INSERT' THEN
         SELECT min(valid_from) INTO lo FROM new_rows;
-    END IF;
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        SELECT least(lo, min(valid_from)) INTO lo FROM old_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT min(valid_from) INTO lo FROM old_rows;
+    ELSE
+        -- only the end moved (closing a row): MRR changes from the earlier of the two ends on
+        SELECT min(CASE WHEN o.customer_id = n.customer_id AND o.mrr_cents = n.mrr_cents AND o.valid_from = n.valid_from
+                        THEN least(coalesce(o.valid_to, n.valid_to), coalesce(n.valid_to, o.valid_to))
+                        ELSE least(o.valid_from, n.valid_from) END)
+          INTO lo FROM old_rows o JOIN new_rows n ON n.id = o.id;
     END IF;
     IF lo IS NOT NULL THEN
         DELETE FROM revenue_mrr_month WHERE month >= date_trunc('month', lo)::date;

@@ -5,10 +5,13 @@ ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
 not_ok() { T_N=$((T_N + 1)); echo "not ok $T_N - $1"; [ -n "${2:-}" ] && printf '#   %s\n' "$2"; return 0; }
 
 # api METHOD PATH [TOKEN] [extra curl args…] — sets STATUS, BODY, HEADERS.
+# Answers bypass nginx's cache (X-No-Cache), so a figure is always
+# compared fresh with the raw tables; T_CACHE=1 api … goes through it.
 api() {
   local method=$1 path=$2 tok=${3:-}; shift 3 2>/dev/null || shift $#
   local auth=()
   [ -n "$tok" ] && auth=(-H "Authorization: Bearer $tok")
+  [ "${T_CACHE:-0}" = 1 ] || auth+=(-H "X-No-Cache: 1")
   HEADERS=$(mktemp -p "$T_TMP")
   BODY=$(curl -s -X "$method" -D "$HEADERS" -o - -w '\n%{http_code}' "${auth[@]}" "$@" \
          "http://127.0.0.1:$T_PORT$path")

@@ -37,8 +37,12 @@ while IFS=$'\t' read -r svc method path roles cache params csvkey; do
     csv_n=$((csv_n + 1))
     api GET "$path?format=csv" "$CEO"
     ct=$(header Content-Type); cd=$(header Content-Disposition)
-    if [ "$STATUS" != 200 ] || [[ "$ct" != text/csv* ]] || [[ "$cd" != *filename=*.csv* ]] || [ -z "$(head -1 <<<"$BODY")" ]; then
+    csv=$BODY
+    if [ "$STATUS" != 200 ] || [[ "$ct" != text/csv* ]] || [[ "$cd" != *filename=*.csv* ]]; then
       csv_bad+=("$path: $STATUS $ct $cd")
+    elif [ -z "$csv" ]; then   # an empty list exports an empty file, nothing else
+      api GET "$path" "$CEO"
+      [ "$(jq --arg k "$csvkey" '.[$k] | length' <<<"$BODY")" = 0 ] || csv_bad+=("$path: empty CSV for a non-empty list")
     fi
   fi
 done < <(for s in revenue users marketing product alerts forecast; do "${NS_BUILD:-$ROOT/build}/$s" --routes; done)
