@@ -24,7 +24,7 @@
 static const struct ns_service	*app_svc;
 static int			 app_listen_fd = -1;
 static pthread_mutex_t		 app_accept_lock = PTHREAD_MUTEX_INITIALIZER;
-static volatile sig_atomic_t	 app_stopping;
+static _Atomic int		 app_stopping;
 
 static double
 app_ms_since(const struct timespec *t0)
@@ -82,6 +82,17 @@ app_origin_ok(const struct ns_req *req)
 	return strcmp(p + 3, host) == 0;
 }
 
+/* Printable ASCII copy of s for messages (the path arrives decoded). */
+static void
+app_printable(char *dst, size_t dstsz, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < dstsz; i++)
+		dst[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	dst[i] = '\0';
+}
+
 /* Front line: route, method, authentication, role, parameters. */
 static void
 app_dispatch(struct ns_req *req)
@@ -93,11 +104,14 @@ app_dispatch(struct ns_req *req)
 	req->route = route_match(app_svc->routes, req->method, req->path,
 	    &req->path_id, &wrong_method);
 	if (req->route == NULL) {
+		char shown[128];
+
+		app_printable(shown, sizeof(shown), req->path);
 		if (wrong_method)
 			http_error(req, 405, "method_not_allowed",
-			    "%s is not allowed on %s", req->method, req->path);
+			    "%s is not allowed on %s", req->method, shown);
 		else
-			http_error(req, 404, "not_found", "no such endpoint: %s", req->path);
+			http_error(req, 404, "not_found", "no such endpoint: %s", shown);
 		return;
 	}
 	if (req->route->roles != NS_PUBLIC) {
@@ -181,8 +195,14 @@ app_worker(void *arg)
 		pthread_mutex_lock(&app_accept_lock);
 		rc = app_stopping ? -1 : FCGX_Accept_r(&fr);
 		pthread_mutex_unlock(&app_accept_lock);
-		if (rc < 0)
-			break;
+		if (rc < 0) {
+			if (app_stopping)
+				break;
+			/* EMFILE and the like pass: a worker must not die of them. */
+			log_msg("error", "FastCGI accept failed (%d); retrying", rc);
+			usleep(100000);
+			continue;
+		}
 		app_serve(&fr, db);
 		FCGX_Finish_r(&fr);
 	}
@@ -248,6 +268,28 @@ app_print_routes(const struct ns_service *svc)
 	}
 }
 
+/* Refuse a routing table whose routes declare more parameters than fit. */
+static int
+app_routes_check(const struct ns_service *svc)
+{
+	const struct ns_route	*r;
+	size_t			 n;
+
+	for (r = svc->routes; r->method != NULL; r++) {
+		for (n = 0; r->params != NULL && r->params[n].name != NULL; n++)
+			;
+		n += (r->flags & NS_F_RANGE) ? 3 : 0;
+		n += (r->flags & NS_F_ASOF) ? 1 : 0;
+		n += (r->flags & NS_F_CSV) ? 1 : 0;
+		if (n > NS_MAX_PARAMS) {
+			log_msg("error", "route %s declares %zu parameters (at most %d)",
+			    r->pattern, n, NS_MAX_PARAMS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 app_main(const struct ns_service *svc, int argc, char *argv[])
 {
@@ -264,7 +306,7 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 		fprintf(stderr, "usage: %s [--routes]\n(configuration comes from NS_* environment variables; see docs/operations.md)\n", argv[0]);
 		return 2;
 	}
-	if (config_load(svc->name, 1) != 0 || FCGX_Init() != 0)
+	if (config_load(svc->name, 1) != 0 || app_routes_check(svc) != 0 || FCGX_Init() != 0)
 		return 1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -283,10 +325,15 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 	if ((workers = calloc((size_t)cfg.workers, sizeof(*workers))) == NULL)
 		return 1;
 	for (i = 0; i < cfg.workers; i++)
-		pthread_create(&workers[i], NULL, app_worker, NULL);
+		if (pthread_create(&workers[i], NULL, app_worker, NULL) != 0) {
+			log_msg("error", "cannot start worker thread %d", i);
+			return 1;
+		}
 	run_job = svc->job != NULL && cfg.jobs;
-	if (run_job)
-		pthread_create(&job, NULL, app_job, NULL);
+	if (run_job && pthread_create(&job, NULL, app_job, NULL) != 0) {
+		log_msg("error", "cannot start the periodic job");
+		return 1;
+	}
 	log_msg("info", "listening on %s with %d workers", cfg.socket, cfg.workers);
 	sigwait(&set, &sig);
 	app_stopping = 1;

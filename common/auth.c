@@ -190,6 +190,14 @@ auth_token_find(struct ns_req *req, char *buf, size_t bufsz)
 
 	if (h != NULL && strncmp(h, "Bearer ", 7) == 0)
 		return h + 7;
+	/*
+	 * nginx reads cookies case-insensitively and also splits on ',';
+	 * a header it could read differently from us (the name twice in any
+	 * case) names no credential at all, so no cache entry can be shared.
+	 */
+	if (c != NULL && (p = strcasestr(c, AUTH_COOKIE)) != NULL &&
+	    strcasestr(p + 1, AUTH_COOKIE) != NULL)
+		return NULL;
 	for (p = c; p != NULL && (p = strstr(p, AUTH_COOKIE "=")) != NULL; p++) {
 		if (p != c && p[-1] != ' ' && p[-1] != ';')
 			continue;
@@ -229,7 +237,11 @@ auth_request(struct ns_req *req, char *why, size_t whysz)
 	vals[0] = idtxt;
 	if ((res = db_exec(req->db, "auth_user", SQL_AUTH_USER, 1, vals)) == NULL)
 		return -2;	/* database down: the caller answers 503 */
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);	/* a timeout or overload is not a bad session */
+		return -2;
+	}
+	if (PQntuples(res) != 1)
 		snprintf(why, whysz, "unknown user");
 	else if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
 		snprintf(why, whysz, "user is disabled");
@@ -246,7 +258,7 @@ auth_request(struct ns_req *req, char *why, size_t whysz)
 
 static const char SQL_AUTH_LOGIN[] =
     "SELECT id, role, token_version, disabled, password_hash, name, email "
-    "FROM app_users WHERE lower(email) = lower($1)";
+    "FROM app_users WHERE email = lower($1)";	/* e-mails are stored lower-case */
 
 /* Set the session cookie and answer the login body. */
 static int
@@ -298,8 +310,16 @@ auth_login_check(struct ns_req *req, const cJSON *body, PGresult **resp)
 		return -1;
 	}
 	vals[0] = email->valuestring;
-	if ((res = db_exec(req->db, "auth_login", SQL_AUTH_LOGIN, 1, vals)) == NULL) {
-		http_error(req, 503, "db_unavailable", "the database is unavailable; retry shortly");
+	if ((res = db_exec(req->db, "auth_login", SQL_AUTH_LOGIN, 1, vals)) == NULL ||
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+		PQclear(res);
+		/* Bytes that are not UTF-8 cannot name a user. */
+		if (state != NULL && strncmp(state, "22", 2) == 0)
+			http_error(req, 401, "unauthorized", "wrong email or password");
+		else
+			http_error(req, 503, "db_unavailable", "the database is unavailable; retry shortly");
 		return -1;
 	}
 	found = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
@@ -365,7 +385,7 @@ auth_logout(struct ns_req *req)
 	PGresult	*res;
 
 	snprintf(idtxt, sizeof(idtxt), "%ld", req->user.id);
-	if ((res = db_exec(req->db, "auth_logout", SQL_AUTH_LOGOUT, 1, vals)) == NULL)
+	if ((res = db_exec_write(req->db, "auth_logout", SQL_AUTH_LOGOUT, 1, vals)) == NULL)
 		return http_error(req, 503, "db_unavailable", "the database is unavailable; retry shortly");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		PQclear(res);
@@ -373,6 +393,8 @@ auth_logout(struct ns_req *req)
 	}
 	PQclear(res);
 	http_extra_header(req, "Set-Cookie: " AUTH_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+	/* The browser's cache holds this user's private answers: drop them. */
+	http_extra_header(req, "Clear-Site-Data: \"cache\"");
 	return http_json_text(req, 200, "{\"status\":\"signed out\"}", 23);
 }
 

@@ -75,6 +75,12 @@ config_load(const char *service, int need_secret)
 	cfg.stmt_timeout_ms = env_int("NS_STATEMENT_TIMEOUT_MS", 5000, 100, 600000);
 	/* With several instances of a service only one runs its periodic job. */
 	cfg.jobs = env_int("NS_JOBS", 1, 0, 1);
+	/* The zone goes into the connection's options: a name, nothing more. */
+	if (strlen(cfg.tz) > 64 || strspn(cfg.tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/_+-") != strlen(cfg.tz)) {
+		log_msg("error", "NS_TZ=%s is not a time zone name", cfg.tz);
+		return -1;
+	}
 	if (cfg.workers < 0 || cfg.token_ttl < 0 || cfg.stmt_timeout_ms < 0 || cfg.jobs < 0 ||
 	    cfg.read_max_lag < 0)
 		return -1;

@@ -43,7 +43,7 @@ csv_cell_text(struct buf *b, const char *s)
 	const char *p;
 
 	buf_add(b, "\"", 1);
-	if (s[0] != '\0' && strchr("=+-@", s[0]) != NULL)
+	if (s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL)
 		buf_add(b, "'", 1);
 	for (p = s; *p != '\0'; p++) {
 		buf_add(b, p, 1);
@@ -89,6 +89,10 @@ csv_from_json_new(const char *json, size_t len, const char *key, size_t *outlen)
 	}
 	buf_add(&b, "", 0);
 	first = rows->child;
+	if (first != NULL && !cJSON_IsObject(first)) {
+		cJSON_Delete(root);
+		return NULL;	/* rows must be objects: their keys are the header */
+	}
 	if (first != NULL) {
 		for (col = first->child; col != NULL; col = col->next) {
 			if (col != first->child)
@@ -98,6 +102,8 @@ csv_from_json_new(const char *json, size_t len, const char *key, size_t *outlen)
 		buf_add(&b, "\r\n", 2);
 	}
 	cJSON_ArrayForEach(row, rows) {
+		if (!cJSON_IsObject(row))
+			continue;
 		for (col = first->child; col != NULL; col = col->next) {
 			if (col != first->child)
 				buf_add(&b, ",", 1);

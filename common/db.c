@@ -75,8 +75,11 @@ db_connect_url(const char *url)
 	const char	*vals[] = { url, "3", opts, cfg.service, NULL };
 	PGconn		*conn;
 
-	snprintf(opts, sizeof(opts), "-c search_path=public -c TimeZone=%s -c northstar.tz=%s "
-	    "-c statement_timeout=%d", cfg.tz, cfg.tz, cfg.stmt_timeout_ms);
+	if (snprintf(opts, sizeof(opts), "-c search_path=public -c TimeZone=%s -c northstar.tz=%s "
+	    "-c statement_timeout=%d", cfg.tz, cfg.tz, cfg.stmt_timeout_ms) >= (int)sizeof(opts)) {
+		log_msg("error", "NS_TZ is too long");
+		return NULL;
+	}
 	conn = PQconnectdbParams(keys, vals, 1);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 		log_msg("error", "database connection failed: %s",
@@ -112,24 +115,36 @@ db_prepare(struct dbconn *c, const char *name, const char *sql, int n)
 
 	if (db_is_prepared(c, name))
 		return NULL;
+	/* Statements we could not record would fail as duplicates later. */
+	if (c->nprepared >= DB_MAX_STMTS || strlen(name) >= sizeof(c->prepared[0])) {
+		log_msg("error", "statement %s cannot be prepared: table full or name too long", name);
+		return PQmakeEmptyPGresult(c->conn, PGRES_FATAL_ERROR);
+	}
 	res = PQprepare(c->conn, name, sql, n, NULL);
+	if (res == NULL)
+		return PQmakeEmptyPGresult(c->conn, PGRES_FATAL_ERROR);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		return res;
 	PQclear(res);
-	if (c->nprepared < DB_MAX_STMTS && strlen(name) < sizeof(c->prepared[0]))
-		snprintf(c->prepared[c->nprepared++], sizeof(c->prepared[0]), "%s", name);
+	snprintf(c->prepared[c->nprepared++], sizeof(c->prepared[0]), "%s", name);
 	return NULL;
 }
 
-/* Run a prepared statement on c, reconnecting to url once if it was lost. */
+/*
+ * Run a prepared statement on c, reconnecting to url once if it was lost.
+ * A statement that may not run twice (retry 0) is not sent again once it
+ * has been sent: the server may have committed it before the link broke.
+ */
 static PGresult *
 db_conn_exec(struct dbconn *c, const char *url, const char *name, const char *sql, int n,
-    const char *const *vals)
+    const char *const *vals, int retry)
 {
 	PGresult	*res;
 	int		 attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
+		if (attempt > 0 && !retry)
+			return NULL;
 		if (c->conn == NULL && (c->conn = db_connect_url(url)) == NULL)
 			return NULL;
 		if ((res = db_prepare(c, name, sql, n)) == NULL)
@@ -149,7 +164,13 @@ db_conn_exec(struct dbconn *c, const char *url, const char *name, const char *sq
 PGresult *
 db_exec(struct db *db, const char *name, const char *sql, int n, const char *const *vals)
 {
-	return db_conn_exec(&db->primary, cfg.db_url, name, sql, n, vals);
+	return db_conn_exec(&db->primary, cfg.db_url, name, sql, n, vals, 1);
+}
+
+PGresult *
+db_exec_write(struct db *db, const char *name, const char *sql, int n, const char *const *vals)
+{
+	return db_conn_exec(&db->primary, cfg.db_url, name, sql, n, vals, 0);
 }
 
 /* Caught up with what it received, or its last replayed commit is recent
@@ -176,7 +197,7 @@ db_replica_usable(struct db *db)
 		return db->replica_usable;
 	db->replica_checked = now;
 	snprintf(lag, sizeof(lag), "%d", cfg.read_max_lag);
-	res = db_conn_exec(&db->replica, cfg.read_url, "replica_lag", SQL_REPLICA_LAG, 1, vals);
+	res = db_conn_exec(&db->replica, cfg.read_url, "replica_lag", SQL_REPLICA_LAG, 1, vals, 1);
 	db->replica_usable = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
@@ -191,9 +212,13 @@ db_exec_read(struct db *db, const char *name, const char *sql, int n, const char
 	PGresult *res;
 
 	if (cfg.read_url != NULL && db_replica_usable(db)) {
-		res = db_conn_exec(&db->replica, cfg.read_url, name, sql, n, vals);
-		if (res != NULL)
+		res = db_conn_exec(&db->replica, cfg.read_url, name, sql, n, vals, 1);
+		/* A replica may cancel a query that conflicts with recovery (40001). */
+		if (res != NULL && !(PQresultStatus(res) == PGRES_FATAL_ERROR &&
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL &&
+		    strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "40001") == 0))
 			return res;
+		PQclear(res);
 		db->replica_usable = 0;	/* gone mid-request: fall back now */
 	}
 	return db_exec(db, name, sql, n, vals);
@@ -231,13 +256,21 @@ db_reply_error(struct ns_req *req, PGresult *res)
 		    "the query took too long; try a shorter range or retry shortly");
 	if (strncmp(state, "22", 2) == 0)
 		return http_error(req, 400, "bad_request", "%s", msg);
+	if (strcmp(state, "23505") == 0)
+		return http_error(req, 409, "conflict", "%s", msg);
+	if (strncmp(state, "23", 2) == 0)
+		return http_error(req, 422, "unprocessable", "%s", msg);
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strncmp(state, "53", 2) == 0)
+		return http_error(req, 503, "db_busy", "the database is busy; retry shortly");
 	if (strncmp(state, "NS", 2) == 0) {
 		int status = atoi(state + 2);
 
 		if (status >= 400 && status < 500)
 			return http_error(req, status, status == 404 ? "not_found" :
 			    status == 403 ? "forbidden" : status == 409 ? "conflict" :
-			    status == 422 ? "unprocessable" : "bad_request", "%s", msg);
+			    status == 422 ? "unprocessable" : status == 401 ? "unauthorized" :
+			    status == 429 ? "too_many_requests" : "bad_request", "%s", msg);
 	}
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
 		return http_error(req, 503, "db_unavailable",
@@ -270,9 +303,9 @@ int
 db_reply_json(struct ns_req *req, const char *name, const char *sql, int n,
     const char *const *vals)
 {
-	/* GET answers are reads: the replica may serve them. */
+	/* GET answers are reads (a replica may serve them); others write once. */
 	PGresult	*res = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ?
-	    db_exec_read(req->db, name, sql, n, vals) : db_exec(req->db, name, sql, n, vals);
+	    db_exec_read(req->db, name, sql, n, vals) : db_exec_write(req->db, name, sql, n, vals);
 	int		 rc;
 
 	if (res == NULL)

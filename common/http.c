@@ -91,6 +91,24 @@ http_cache_seconds(const struct ns_req *req, int status)
 	return secs;
 }
 
+/* Append to a header buffer; -1 (nothing written) when it would not fit. */
+static int __attribute__((format(printf, 4, 5)))
+http_hdr_add(char *h, size_t sz, size_t *o, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	if (*o >= sz)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(h + *o, sz - *o, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sz - *o)
+		return -1;
+	*o += (size_t)n;
+	return 0;
+}
+
 /*
  * Write a complete response.  Handles If-None-Match (304 with no body)
  * for 200 answers.  filename, when given, adds a Content-Disposition.
@@ -101,7 +119,8 @@ http_send(struct ns_req *req, int status, const char *ctype, const char *body,
 {
 	char		 hdr[1024], tag[24];
 	const char	*inm;
-	int		 secs = http_cache_seconds(req, status), o;
+	int		 secs = http_cache_seconds(req, status), rc;
+	size_t		 o = 0;
 
 	tag[0] = '\0';
 	if (status == 200) {
@@ -114,23 +133,37 @@ http_send(struct ns_req *req, int status, const char *ctype, const char *body,
 		}
 	}
 	req->status = status;
-	o = snprintf(hdr, sizeof(hdr), "Status: %d %s\r\n", status, http_reason(status));
-	/* X-Accel-Expires first: nginx then ignores Cache-Control: private. */
-	if (secs > 0)
-		o += snprintf(hdr + o, sizeof(hdr) - (size_t)o,
-		    "X-Accel-Expires: %d\r\nCache-Control: private, max-age=%d\r\n", secs, secs);
-	else
-		o += snprintf(hdr + o, sizeof(hdr) - (size_t)o, "Cache-Control: no-store\r\n");
-	if (tag[0] != '\0')
-		o += snprintf(hdr + o, sizeof(hdr) - (size_t)o, "ETag: %s\r\n", tag);
-	if (filename != NULL)
-		o += snprintf(hdr + o, sizeof(hdr) - (size_t)o,
+	rc = http_hdr_add(hdr, sizeof(hdr), &o, "Status: %d %s\r\n", status, http_reason(status));
+	/*
+	 * X-Accel-Expires first: nginx then ignores Cache-Control: private.
+	 * Vary keeps a browser shared by two users from answering one with
+	 * the other's cached copy.
+	 */
+	if (rc == 0 && secs > 0)
+		rc = http_hdr_add(hdr, sizeof(hdr), &o, "X-Accel-Expires: %d\r\n"
+		    "Cache-Control: private, max-age=%d\r\nVary: Authorization, Cookie\r\n",
+		    secs, secs);
+	else if (rc == 0)
+		rc = http_hdr_add(hdr, sizeof(hdr), &o, "Cache-Control: no-store\r\n");
+	if (rc == 0 && tag[0] != '\0')
+		rc = http_hdr_add(hdr, sizeof(hdr), &o, "ETag: %s\r\n", tag);
+	if (rc == 0 && filename != NULL)
+		rc = http_hdr_add(hdr, sizeof(hdr), &o,
 		    "Content-Disposition: attachment; filename=\"%s\"\r\n", filename);
-	o += snprintf(hdr + o, sizeof(hdr) - (size_t)o,
-	    "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, len);
-	if (o < 0 || (size_t)o >= sizeof(hdr))
+	if (rc == 0)
+		rc = http_hdr_add(hdr, sizeof(hdr), &o,
+		    "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, len);
+	if (rc != 0) {
+		static const char fail[] = "Status: 500 Internal Server Error\r\n"
+		    "Content-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\n\r\n"
+		    "{\"error\":{\"code\":\"internal\",\"message\":\"response headers too long\"}}";
+
+		log_msg("error", "response headers too long for %s", req->path);
+		req->status = 500;
+		FCGX_PutStr(fail, sizeof(fail) - 1, req->fcgi->out);
 		return -1;
-	FCGX_PutStr(hdr, o, req->fcgi->out);
+	}
+	FCGX_PutStr(hdr, (int)o, req->fcgi->out);
 	if (req->extra_len > 0)
 		FCGX_PutStr(req->extra_headers, (int)req->extra_len, req->fcgi->out);
 	FCGX_PutStr("\r\n", 2, req->fcgi->out);

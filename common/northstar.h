@@ -164,6 +164,12 @@ const char	*param_get(const struct ns_req *, const char *name);
  */
 PGresult	*db_exec(struct db *, const char *name, const char *sql, int n,
 		    const char *const *vals);
+/*
+ * Like db_exec, for a statement that must not run twice (an INSERT, a
+ * counter): not re-sent after a lost connection; NULL then (answer 503).
+ */
+PGresult	*db_exec_write(struct db *, const char *name, const char *sql, int n,
+		    const char *const *vals);
 /* Like db_exec, for reads that a replica may answer (NS_DATABASE_READ_URL). */
 PGresult	*db_exec_read(struct db *, const char *name, const char *sql, int n,
 		    const char *const *vals);

@@ -309,8 +309,11 @@ param_parse(struct ns_req *req, const char *query, char *err, size_t errsz)
 			req->vals[i].text = decl[i]->def;
 	if ((req->route->flags & NS_F_RANGE) && param_range_check(req, err, errsz) != 0)
 		return -1;
-	if (req->route->flags & NS_F_CSV)
-		req->want_csv = strcmp(param_get(req, "format"), "csv") == 0;
+	if (req->route->flags & NS_F_CSV) {
+		const char *f = param_get(req, "format");
+
+		req->want_csv = f != NULL && strcmp(f, "csv") == 0;
+	}
 	return 0;
 }
 

@@ -15,11 +15,12 @@ route_path_match(const char *pattern, const char *path, long *id)
 			long	 v = 0;
 			int	 digits = 0;
 
-			while (*path >= '0' && *path <= '9' && digits < 19) {
+			while (*path >= '0' && *path <= '9') {
+				if (++digits > 18)
+					return 0;	/* before it could overflow */
 				v = v * 10 + (*path++ - '0');
-				digits++;
 			}
-			if (digits == 0 || digits > 18 || v == 0)
+			if (digits == 0 || v == 0)
 				return 0;
 			*id = v;
 			pattern += 4;

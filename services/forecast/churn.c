@@ -25,7 +25,7 @@
 const char *const churn_feature_names[CHURN_NF] = {
 	"usage_trend", "usage_30d", "seats", "seat_utilisation", "tickets_90d",
 	"failed_payments_60d", "tenure_months", "plan_tier", "nps_detractor",
-	"segment_tier", "paid_social",
+	"segment_tier", "paid_social", "tickets_30d", "days_since_active",
 };
 
 struct churn_model {
@@ -173,31 +173,94 @@ err:
 	return NULL;
 }
 
-struct churn_model *
-churn_model_get(struct db *db, const char *as_of, int *status, char *msg, size_t msgsz)
+static const char churn_training_sql[] = "SELECT * FROM api.forecast_churn_training($1::date, $2::int)";
+
+/* A reference to the cached model for as_of younger than max_age seconds, or NULL. */
+static struct churn_model *
+churn_cached(const char *as_of, time_t max_age)
 {
-	static const char sql[] = "SELECT * FROM api.forecast_churn_training($1::date, $2::int)";
-	struct churn_model *m = NULL, *old;
-	char		 snaps[16];
-	const char	*vals[2] = { as_of, snaps };
-	PGresult	*res;
+	struct churn_model *m = NULL;
 	time_t		 now = time(NULL);
-	size_t		 i, slot = 0;
+	size_t		 i;
 
 	pthread_mutex_lock(&churn_lock);
 	for (i = 0; i < CHURN_CACHE; i++)
 		if (churn_cache[i] != NULL && strcmp(churn_cache[i]->as_of, as_of) == 0 &&
-		    now - churn_cache[i]->trained_at < CHURN_MAX_AGE) {
+		    now - churn_cache[i]->trained_at < max_age) {
 			m = churn_cache[i];
 			m->refs++;
 			break;
 		}
 	pthread_mutex_unlock(&churn_lock);
-	if (m != NULL)
+	return m;
+}
+
+/* Put m (refs already counting the cache's and the caller's) in the cache. */
+static void
+churn_publish(struct churn_model *m)
+{
+	struct churn_model *old;
+	size_t		 i, slot = 0;
+
+	/* Replace the entry for as_of, else an empty or the oldest one. */
+	pthread_mutex_lock(&churn_lock);
+	for (i = 0; i < CHURN_CACHE; i++) {
+		if (churn_cache[i] == NULL || strcmp(churn_cache[i]->as_of, m->as_of) == 0) {
+			slot = i;
+			break;
+		}
+		if (churn_cache[i]->trained_at < churn_cache[slot]->trained_at)
+			slot = i;
+	}
+	old = churn_cache[slot];
+	churn_cache[slot] = m;
+	if (old != NULL && --old->refs == 0)
+		churn_model_free(old);
+	pthread_mutex_unlock(&churn_lock);
+}
+
+int
+churn_model_refresh(PGconn *conn, const char *as_of)
+{
+	struct churn_model *m;
+	char		 snaps[16], msg[256];
+	const char	*vals[2] = { as_of, snaps };
+	PGresult	*res;
+	int		 status;
+
+	if ((m = churn_cached(as_of, CHURN_MAX_AGE / 2)) != NULL) {
+		churn_model_put(m);
+		return 0;
+	}
+	snprintf(snaps, sizeof(snaps), "%d", CHURN_SNAPSHOTS);
+	res = PQexecParams(conn, churn_training_sql, 2, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return -1;
+	}
+	/* Training runs without the lock; requests keep the older model meanwhile. */
+	m = churn_train(res, as_of, &status, msg, sizeof(msg));
+	PQclear(res);
+	if (m == NULL)
+		return status == 422 ? 0 : -1;	/* too little history is not a job failure */
+	m->refs = 1;	/* the cache's */
+	churn_publish(m);
+	return 0;
+}
+
+struct churn_model *
+churn_model_get(struct db *db, const char *as_of, int *status, char *msg, size_t msgsz)
+{
+	struct churn_model *m;
+	char		 snaps[16];
+	const char	*vals[2] = { as_of, snaps };
+	PGresult	*res;
+
+	if ((m = churn_cached(as_of, CHURN_MAX_AGE)) != NULL)
 		return m;
 
 	snprintf(snaps, sizeof(snaps), "%d", CHURN_SNAPSHOTS);
-	if ((res = db_exec(db, "fc_churn_training", sql, 2, vals)) == NULL) {
+	if ((res = db_exec(db, "fc_churn_training", churn_training_sql, 2, vals)) == NULL) {
 		*status = 503;
 		snprintf(msg, msgsz, "the database is unavailable; retry shortly");
 		return NULL;
@@ -213,22 +276,8 @@ churn_model_get(struct db *db, const char *as_of, int *status, char *msg, size_t
 	if (m == NULL)
 		return NULL;
 
-	/* Publish: replace the entry for as_of, else an empty or the oldest one. */
 	m->refs = 2;	/* the cache's and the caller's */
-	pthread_mutex_lock(&churn_lock);
-	for (i = 0; i < CHURN_CACHE; i++) {
-		if (churn_cache[i] == NULL || strcmp(churn_cache[i]->as_of, as_of) == 0) {
-			slot = i;
-			break;
-		}
-		if (churn_cache[i]->trained_at < churn_cache[slot]->trained_at)
-			slot = i;
-	}
-	old = churn_cache[slot];
-	churn_cache[slot] = m;
-	if (old != NULL && --old->refs == 0)
-		churn_model_free(old);
-	pthread_mutex_unlock(&churn_lock);
+	churn_publish(m);
 	return m;
 }
 

@@ -8,7 +8,7 @@
 
 #include "northstar.h"
 
-#define CHURN_NF		11	/* features, in the order of api.forecast_churn_features */
+#define CHURN_NF		13	/* features, in the order of api.forecast_churn_features */
 #define CHURN_SNAPSHOTS		18	/* training snapshots, 30 days apart */
 #define CHURN_MAX_AGE		600	/* seconds before a model is retrained */
 #define CHURN_FOLDS		5	/* cross-validation folds (by customer id hash) */
@@ -28,6 +28,15 @@ struct churn_model;
 struct churn_model *churn_model_get(struct db *db, const char *as_of,
 		    int *status, char *msg, size_t msgsz);
 void		 churn_model_put(struct churn_model *);
+
+/*
+ * For the periodic job: (re)train the model for as_of on conn unless the
+ * cache holds one younger than CHURN_MAX_AGE / 2, so that requests, which
+ * retrain at CHURN_MAX_AGE, normally find a trained model.  Training runs
+ * outside the cache lock.  Returns 0 (also when there is too little
+ * history to train), -1 when the training query failed.
+ */
+int		 churn_model_refresh(PGconn *conn, const char *as_of);
 
 /* P(churn in 30 days) of one row of CHURN_NF features, in [0, 1]. */
 double		 churn_score(const struct churn_model *, const double *x);

@@ -15,6 +15,8 @@
 #define NM_MAXEVAL	2000	/* evaluations per Nelder-Mead run */
 #define NM_RESTARTS	6	/* fresh simplexes around the best point */
 #define NM_FTOL		1e-10	/* relative spread of the simplex values */
+#define NM_WARM_STEP	0.5	/* first simplex size around a warm start */
+#define NM_WARM_RESTARTS 2	/* restarts after a warm start */
 
 #define ETS_2PI	6.283185307179586476925
 #define Z80	1.2815515655446004	/* standard normal 0.90 quantile */
@@ -65,6 +67,10 @@ struct ets_fit {
 	struct ets_state	xn;	/* final state, ring as after step n */
 	double			sse, sigma2, aic, aicc;
 	size_t			k;
+	/* Smoothing parameters of every candidate fitted by ets_fit_new(),
+	 * the warm starts of ets_fit_warm_new() and ets_backtest_warm(). */
+	struct ets_smooth	cand[ETS_MODEL__MAX];
+	unsigned char		cand_ok[ETS_MODEL__MAX];
 };
 
 /* Working memory for fitting one model to one series. */
@@ -141,6 +147,32 @@ ets_pack(enum ets_model model, double alpha, double bfrac, double gfrac,
 		u[i++] = ets_logit((gfrac - ETS_PAR_LO) / span);
 	if (ets_models[model].damped)
 		u[i] = ets_logit(pfrac);
+}
+
+/*
+ * p clamped to [0.005, 0.995] for a warm start: a parameter at its bound
+ * sits where the logistic map is flat, and a simplex started there cannot
+ * see an optimum inside; from logit +-5.3 it still reaches the bound by
+ * expansion steps when that is where the optimum is.
+ */
+static double
+ets_clamp01(double p)
+{
+	return p < 0.005 ? 0.005 : p > 0.995 ? 0.995 : p;
+}
+
+/* Optimiser coordinates of fitted smoothing parameters (warm start). */
+static void
+ets_pack_smooth(enum ets_model model, const struct ets_smooth *sm, double *u)
+{
+	double span = ETS_PAR_HI - ETS_PAR_LO;
+	double a = ETS_PAR_LO + span * ets_clamp01((sm->alpha - ETS_PAR_LO) / span);
+	double bfrac = sm->beta / a, gfrac = sm->gamma / (1.0 - a);
+	double pfrac = (sm->phi - ETS_PHI_LO) / (ETS_PHI_HI - ETS_PHI_LO);
+
+	ets_pack(model, a, ETS_PAR_LO + span * ets_clamp01((bfrac - ETS_PAR_LO) / span),
+	    ETS_PAR_LO + span * ets_clamp01((gfrac - ETS_PAR_LO) / span),
+	    ets_clamp01(pfrac), u);
 }
 
 /*
@@ -418,21 +450,38 @@ ets_nelder_mead(struct ets_work *w, double *x, size_t d, double step)
  * Returns the SSE there (HUGE_VAL if no finite point was found).
  */
 static double
-ets_optimise(struct ets_work *w, double *u)
+ets_optimise(struct ets_work *w, const struct ets_smooth *warm, double *u)
 {
 	static const double alphas[] = { 0.1, 0.3, 0.7 };
 	double x[ETS_NSMOOTH], f, best = HUGE_VAL;
-	size_t i;
+	size_t i, restarts = NM_RESTARTS;
 
-	for (i = 0; i < sizeof(alphas) / sizeof(alphas[0]); i++) {
-		ets_pack(w->model, alphas[i], 0.1, 0.1, 0.5, x);
-		f = ets_nelder_mead(w, x, w->d, 1.0);
-		if (f < best) {
+	if (warm != NULL) {
+		/*
+		 * A run from the warm start and one from the first cold
+		 * start (the profile SSE can have two basins, e.g. a tiny
+		 * alpha without trend against a larger one with it), the
+		 * better kept, then a few restarts.
+		 */
+		ets_pack_smooth(w->model, warm, x);
+		best = ets_nelder_mead(w, x, w->d, NM_WARM_STEP);
+		memcpy(u, x, w->d * sizeof(double));
+		ets_pack(w->model, alphas[0], 0.1, 0.1, 0.5, x);
+		if ((f = ets_nelder_mead(w, x, w->d, 1.0)) < best) {
 			best = f;
 			memcpy(u, x, w->d * sizeof(double));
 		}
-	}
-	for (i = 0; i < NM_RESTARTS && isfinite(best); i++) {
+		restarts = NM_WARM_RESTARTS;
+	} else
+		for (i = 0; i < sizeof(alphas) / sizeof(alphas[0]); i++) {
+			ets_pack(w->model, alphas[i], 0.1, 0.1, 0.5, x);
+			f = ets_nelder_mead(w, x, w->d, 1.0);
+			if (f < best) {
+				best = f;
+				memcpy(u, x, w->d * sizeof(double));
+			}
+		}
+	for (i = 0; i < restarts && isfinite(best); i++) {
 		memcpy(x, u, w->d * sizeof(double));
 		f = ets_nelder_mead(w, x, w->d, 0.5);
 		if (!(f < best))
@@ -529,7 +578,7 @@ ets_scale(const double *y, size_t n)
  */
 static int
 ets_fit_one(const double *y, size_t n, int m, enum ets_model model,
-    struct ets_fit *f)
+    const struct ets_smooth *warm, struct ets_fit *f)
 {
 	struct ets_work *w;
 	double u[ETS_NSMOOTH], *yhat = NULL;
@@ -553,7 +602,7 @@ ets_fit_one(const double *y, size_t n, int m, enum ets_model model,
 	    (yhat = calloc(n, sizeof(double))) == NULL)
 		goto err;
 	rc = ETS_EFIT;
-	if (!isfinite(ets_optimise(w, u)))
+	if (!isfinite(ets_optimise(w, warm, u)))
 		goto err;
 	rc = ets_finish(w, u, yhat, f, ets_scale(y, n));
 err:
@@ -636,7 +685,7 @@ ets_fit_model_new(const double *y, size_t n, int season,
 	rc = ETS_ENOMEM;
 	if ((f = malloc(sizeof(*f))) == NULL)
 		goto err;
-	rc = ets_fit_one(y, n, season, model, f);
+	rc = ets_fit_one(y, n, season, model, NULL, f);
 err:
 	if (rc != ETS_OK) {
 		free(f);
@@ -647,10 +696,17 @@ err:
 	return f;
 }
 
-struct ets_fit *
-ets_fit_new(const double *y, size_t n, int season, int *err)
+/*
+ * Fits every candidate (see ets_fit_new()); warm, if not NULL, gives each
+ * candidate it fitted a starting point for the optimiser.
+ */
+static struct ets_fit *
+ets_fit_all(const double *y, size_t n, int season, const struct ets_fit *warm,
+    int *err)
 {
 	struct ets_fit *best = NULL, *cand = NULL;
+	struct ets_smooth sm[ETS_MODEL__MAX];
+	unsigned char ok[ETS_MODEL__MAX] = { 0 };
 	enum ets_model mo, last;
 	int rc;
 
@@ -666,18 +722,28 @@ ets_fit_new(const double *y, size_t n, int season, int *err)
 		goto err;
 	}
 	/* ANN is always fitted; it is the fallback when AICc is undefined. */
-	if ((rc = ets_fit_one(y, n, season, ETS_ANN, best)) != ETS_OK)
+	if ((rc = ets_fit_one(y, n, season, ETS_ANN, warm != NULL &&
+	    warm->cand_ok[ETS_ANN] ? &warm->cand[ETS_ANN] : NULL, best)) != ETS_OK)
 		goto err;
+	sm[ETS_ANN] = best->sm;
+	ok[ETS_ANN] = 1;
 	last = season > 1 ? ETS_AADA : ETS_AADN;
 	for (mo = ETS_AAN; mo <= last; mo++) {
-		rc = ets_fit_one(y, n, season, mo, cand);
+		rc = ets_fit_one(y, n, season, mo, warm != NULL && warm->cand_ok[mo] ?
+		    &warm->cand[mo] : NULL, cand);
 		if (rc == ETS_ENOMEM)
 			goto err;
-		if (rc != ETS_OK || !ets_aicc_ok(cand))
+		if (rc != ETS_OK)
+			continue;
+		sm[mo] = cand->sm;
+		ok[mo] = 1;
+		if (!ets_aicc_ok(cand))
 			continue;
 		if (cand->aicc < best->aicc || !ets_aicc_ok(best))
 			memcpy(best, cand, sizeof(*best));
 	}
+	memcpy(best->cand, sm, sizeof(sm));
+	memcpy(best->cand_ok, ok, sizeof(ok));
 	rc = ETS_OK;
 err:
 	free(cand);
@@ -688,6 +754,19 @@ err:
 	if (err != NULL)
 		*err = rc;
 	return best;
+}
+
+struct ets_fit *
+ets_fit_new(const double *y, size_t n, int season, int *err)
+{
+	return ets_fit_all(y, n, season, NULL, err);
+}
+
+struct ets_fit *
+ets_fit_warm_new(const double *y, size_t n, int season,
+    const struct ets_fit *warm, int *err)
+{
+	return ets_fit_all(y, n, season, warm, err);
 }
 
 void
@@ -785,13 +864,14 @@ ets_method_name(const struct ets_fit *fit)
  */
 static int
 ets_backtest_origin(const double *y, size_t o, int season, size_t h,
-    double *fc, double *sum_method, double *sum_naive)
+    size_t window, const struct ets_fit *warm, double *fc, double *sum_method,
+    double *sum_naive)
 {
 	struct ets_fit *fit;
-	size_t i;
+	size_t i, start = window > 0 && o > window ? o - window : 0;
 	int rc;
 
-	if ((fit = ets_fit_new(y, o, season, &rc)) == NULL)
+	if ((fit = ets_fit_all(y + start, o - start, season, warm, &rc)) == NULL)
 		return rc;
 	rc = ets_forecast(fit, h, fc, NULL, NULL, NULL, NULL);
 	ets_fit_free(fit);
@@ -809,6 +889,15 @@ ets_backtest_origin(const double *y, size_t o, int season, size_t h,
 int
 ets_backtest(const double *y, size_t n, int season, size_t horizon,
     size_t origins, double *mape_method, double *mape_naive)
+{
+	return ets_backtest_warm(y, n, season, horizon, origins, 0, NULL,
+	    mape_method, mape_naive);
+}
+
+int
+ets_backtest_warm(const double *y, size_t n, int season, size_t horizon,
+    size_t origins, size_t window, const struct ets_fit *warm,
+    double *mape_method, double *mape_naive)
 {
 	double *fc = NULL;
 	size_t i, k;
@@ -831,7 +920,7 @@ ets_backtest(const double *y, size_t n, int season, size_t horizon,
 		mape_method[i] = mape_naive[i] = 0.0;
 	for (k = 0; k < origins; k++) {
 		rc = ets_backtest_origin(y, n - horizon - origins + 1 + k,
-		    season, horizon, fc, mape_method, mape_naive);
+		    season, horizon, window, warm, fc, mape_method, mape_naive);
 		if (rc != ETS_OK)
 			goto err;
 	}

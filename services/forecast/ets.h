@@ -84,6 +84,17 @@ struct ets_fit;
 struct ets_fit	*ets_fit_new(const double *y, size_t n, int season, int *err);
 
 /*
+ * As ets_fit_new(), but each candidate model that warm (a fit from
+ * ets_fit_new() or ets_fit_warm_new(), typically of a longer or later
+ * stretch of the same series; may be NULL) also fitted starts its
+ * optimisation from warm's smoothing parameters, with one Nelder-Mead run
+ * and at most two restarts instead of three cold starts and up to six.
+ * The optimum found is this series' own; warm only saves iterations.
+ */
+struct ets_fit	*ets_fit_warm_new(const double *y, size_t n, int season,
+		    const struct ets_fit *warm, int *err);
+
+/*
  * As ets_fit_new() but fits only the given model.  A seasonal model needs
  * season > 1 (else ETS_EINVAL) and n >= 2*season; a non-seasonal model
  * ignores season.  Caller frees with ets_fit_free().
@@ -125,6 +136,19 @@ const char	*ets_model_name(enum ets_model model);
  */
 int		 ets_backtest(const double *y, size_t n, int season,
 		    size_t horizon, size_t origins, double *mape_method,
+		    double *mape_naive);
+
+/*
+ * As ets_backtest(), with two economies for long series: window > 0 fits
+ * each origin o on its last `window` points y[o-window .. o-1] only (a
+ * rolling window, as the forecast that is being measured fits the last
+ * `window` points of the series), and warm (may be NULL) warm-starts the
+ * refit at every origin, see ets_fit_warm_new().  window 0 and warm NULL
+ * is exactly ets_backtest().
+ */
+int		 ets_backtest_warm(const double *y, size_t n, int season,
+		    size_t horizon, size_t origins, size_t window,
+		    const struct ets_fit *warm, double *mape_method,
 		    double *mape_naive);
 
 /* Message for an ets_err code; static string. */

@@ -161,17 +161,12 @@ struct fc_series {
  * scale and dropping leading zeros (before the business had any).
  * Returns 0, or -1 after replying with the error.
  */
-static int
-fc_fetch(struct ns_req *req, const char *name, const char *sql, int n,
-    const char *const *vals, double scale, struct fc_series *s)
+/* The rows of res into s (see fc_fetch); clears res. */
+static void
+fc_load(PGresult *res, double scale, struct fc_series *s)
 {
-	PGresult	*res = db_exec(req->db, name, sql, n, vals);
 	int		 i, rows;
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fc_db_fail(req, res);
-		return -1;
-	}
 	s->n = 0;
 	rows = PQntuples(res);
 	for (i = 0; i < rows && s->n < FC_MAX_POINTS; i++) {
@@ -183,6 +178,19 @@ fc_fetch(struct ns_req *req, const char *name, const char *sql, int n,
 		s->y[s->n++] = v;
 	}
 	PQclear(res);
+}
+
+static int
+fc_fetch(struct ns_req *req, const char *name, const char *sql, int n,
+    const char *const *vals, double scale, struct fc_series *s)
+{
+	PGresult	*res = db_exec(req->db, name, sql, n, vals);
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fc_db_fail(req, res);
+		return -1;
+	}
+	fc_load(res, scale, s);
 	return 0;
 }
 
@@ -254,15 +262,20 @@ fc_head(const char *as_of, const char *series, const char *unit, const char *gra
 /* ---- MRR (shared by mrr, target, runway) ------------------------------ */
 
 /* Monthly MRR snapshots (as_of - k months) and their forecast for h months. */
+static const char fc_mrr_sql[] =
+    "SELECT day::text, value_cents FROM api.forecast_mrr_series($1::date, $2::int)";
+static const char fc_daily_sql[] =
+    "SELECT day::text, value FROM api.forecast_daily_series($1::text, $2::date, $3::int)";
+static const char fc_costs_sql[] =
+    "SELECT month::text, value_cents FROM api.forecast_costs_series($1::date, $2::int)";
+
 static int
 fc_mrr_model(struct ns_req *req, const char *as_of, size_t h, struct fc_series *s,
     struct series_fc *fc)
 {
-	static const char sql[] =
-	    "SELECT day::text, value_cents FROM api.forecast_mrr_series($1::date, $2::int)";
 	const char *v[2] = { as_of, FC_MONTHS };
 
-	if (fc_fetch(req, "fc_mrr", sql, 2, v, 100.0, s) != 0)
+	if (fc_fetch(req, "fc_mrr", fc_mrr_sql, 2, v, 100.0, s) != 0)
 		return -1;
 	if (s->n > 0 && s->day[s->n - 1] != fc_parse_date(as_of)) {
 		http_error(req, 422, "unprocessable", "no MRR snapshot for %s yet (rollups not refreshed)", as_of);
@@ -299,8 +312,6 @@ fc_mrr(struct ns_req *req)
 static int
 fc_daily(struct ns_req *req, const char *metric, const char *unit, double scale)
 {
-	static const char sql[] =
-	    "SELECT day::text, value FROM api.forecast_daily_series($1::text, $2::date, $3::int)";
 	struct fc_series s;
 	struct series_fc fc;
 	char		 as_of[16];
@@ -310,7 +321,7 @@ fc_daily(struct ns_req *req, const char *metric, const char *unit, double scale)
 	cJSON		*o;
 
 	if (fc_as_of(req, as_of, sizeof(as_of)) != 0 ||
-	    fc_fetch(req, "fc_daily", sql, 3, v, scale, &s) != 0)
+	    fc_fetch(req, "fc_daily", fc_daily_sql, 3, v, scale, &s) != 0)
 		return 0;
 	z = fc_parse_date(as_of);
 	if (s.n > 0 && s.day[s.n - 1] != z - 1)
@@ -348,8 +359,6 @@ fc_usage(struct ns_req *req)
 static int
 fc_costs(struct ns_req *req)
 {
-	static const char sql[] =
-	    "SELECT month::text, value_cents FROM api.forecast_costs_series($1::date, $2::int)";
 	struct fc_series s;
 	struct series_fc fc;
 	char		 as_of[16];
@@ -359,7 +368,7 @@ fc_costs(struct ns_req *req)
 	cJSON		*o;
 
 	if (fc_as_of(req, as_of, sizeof(as_of)) != 0 ||
-	    fc_fetch(req, "fc_costs", sql, 2, v, 100.0, &s) != 0 ||
+	    fc_fetch(req, "fc_costs", fc_costs_sql, 2, v, 100.0, &s) != 0 ||
 	    fc_fit(req, "costs", &s, 12, h, FC_ORIGINS_M, "months", &fc) != 0)
 		return 0;
 	for (i = 0; i < h; i++)
@@ -643,8 +652,6 @@ static int
 fc_seasonality(struct ns_req *req)
 {
 	static const char sql[] = "SELECT api.forecast_seasonality($1::int, $2::text, $3::date)";
-	static const char dsql[] =
-	    "SELECT day::text, value FROM api.forecast_daily_series($1::text, $2::date, $3::int)";
 	static const char *const metrics[] = { "revenue", "api_calls" };
 	struct fc_series s;
 	struct series_fc fc;
@@ -669,7 +676,7 @@ fc_seasonality(struct ns_req *req)
 		const char *dv[3] = { metrics[i], as_of, FC_DAILY_DAYS };
 		cJSON *one, *model;
 
-		if (fc_fetch(req, "fc_daily", dsql, 3, dv, strcmp(metrics[i], "revenue") == 0 ? 100.0 : 1.0, &s) != 0) {
+		if (fc_fetch(req, "fc_daily", fc_daily_sql, 3, dv, strcmp(metrics[i], "revenue") == 0 ? 100.0 : 1.0, &s) != 0) {
 			cJSON_Delete(o);
 			return 0;
 		}
@@ -747,7 +754,100 @@ static const struct ns_route forecast_routes[] = {
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
-static const struct ns_service forecast_service = { "forecast", forecast_routes, NULL, 0 };
+/* ---- periodic job: warm the model caches ------------------------------ */
+
+/* Run sql on the job's connection into s; -1 on failure. */
+static int
+fc_job_fetch(PGconn *conn, const char *sql, int n, const char *const *vals, double scale,
+    struct fc_series *s)
+{
+	PGresult *res = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return -1;
+	}
+	fc_load(res, scale, s);
+	return 0;
+}
+
+/* Fit (or find cached) the forecast of s the way a request with horizon h would. */
+static void
+fc_job_fit(const char *kind, const struct fc_series *s, int season, size_t h, size_t origins)
+{
+	struct series_fc fc;
+
+	if (series_forecast(kind, s->y, s->n, season, h, origins, &fc) == ETS_OK)
+		series_fc_free(&fc);
+}
+
+/*
+ * Every FC_JOB_SECONDS (instance 1 only: NS_JOBS): fetch today's series
+ * exactly as the handlers do and fit the forecasts of the default and
+ * common requests (revenue and usage for 7/30/90 days, which include the
+ * seasonality models; MRR for 6 months and for 12, used by target and
+ * runway; costs for 6 months) into the per-process cache, then (re)train
+ * the churn model.  series_forecast() fits outside the cache mutex and
+ * returns at once when the data version is already cached, so a quiet
+ * period costs a few small queries.  Requests then find a fitted model
+ * for the current data version.
+ */
+#define FC_JOB_SECONDS	60
+static int
+fc_job(PGconn *conn)
+{
+	static const char *const daily[] = { "revenue", "api_calls", "usage_units" };
+	static const size_t days[] = { 7, 30, 90 };
+	struct fc_series *s;
+	char		 as_of[16];
+	const char	*v[3];
+	PGresult	*res;
+	size_t		 i, j;
+	int		 rc = 0;
+
+	res = PQexec(conn, "SET statement_timeout = '5min'");
+	PQclear(res);
+	res = PQexec(conn, "SELECT api.forecast_as_of(NULL)::text");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		PQclear(res);
+		return -1;
+	}
+	snprintf(as_of, sizeof(as_of), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if ((s = malloc(sizeof(*s))) == NULL)
+		return -1;
+	for (i = 0; i < sizeof(daily) / sizeof(daily[0]); i++) {
+		v[0] = daily[i];
+		v[1] = as_of;
+		v[2] = FC_DAILY_DAYS;
+		if (fc_job_fetch(conn, fc_daily_sql, 3, v, strcmp(daily[i], "revenue") == 0 ? 100.0 : 1.0, s) != 0) {
+			rc = -1;
+			continue;
+		}
+		if (s->n == 0 || s->day[s->n - 1] != fc_parse_date(as_of) - 1)
+			continue;	/* the handler answers 422 */
+		for (j = 0; j < sizeof(days) / sizeof(days[0]); j++)
+			fc_job_fit(daily[i], s, 7, days[j], FC_ORIGINS_D);
+	}
+	v[0] = as_of;
+	v[1] = FC_MONTHS;
+	if (fc_job_fetch(conn, fc_mrr_sql, 2, v, 100.0, s) != 0)
+		rc = -1;
+	else if (s->n > 0 && s->day[s->n - 1] == fc_parse_date(as_of)) {
+		fc_job_fit("mrr", s, 12, 6, FC_ORIGINS_M);
+		fc_job_fit("mrr", s, 12, 12, FC_ORIGINS_M);
+	}
+	if (fc_job_fetch(conn, fc_costs_sql, 2, v, 100.0, s) != 0)
+		rc = -1;
+	else
+		fc_job_fit("costs", s, 12, 6, FC_ORIGINS_M);
+	free(s);
+	if (churn_model_refresh(conn, as_of) != 0)
+		rc = -1;
+	return rc;
+}
+
+static const struct ns_service forecast_service = { "forecast", forecast_routes, fc_job, FC_JOB_SECONDS };
 
 int
 main(int argc, char *argv[])

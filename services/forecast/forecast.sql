@@ -268,6 +268,9 @@ END $$;
 --   nps_detractor       1 when the latest NPS answer of the last 365 days is 0-6, else 0
 --   segment_tier        customers.segment: smb 0, mid_market 1, enterprise 2
 --   paid_social         1 when the customer was acquired through paid social (customers.channel)
+--   tickets_30d         support tickets opened in the last 30 days
+--   days_since_active   days since the customer's last day with events (customer_daily), looking
+--                       back 90 days: p_day - that day, 90 when there was none
 DROP FUNCTION IF EXISTS api.forecast_churn_current(int, text, date);
 DROP FUNCTION IF EXISTS api.forecast_churn_training(date, int);
 DROP FUNCTION IF EXISTS api.forecast_churn_features(date, boolean);
@@ -275,7 +278,7 @@ CREATE OR REPLACE FUNCTION api.forecast_churn_features(p_day date, p_label boole
 RETURNS TABLE (customer_id int, usage_trend float8, usage_30d float8, seats float8,
                seat_utilisation float8, tickets_90d float8, failed_payments_60d float8,
                tenure_months float8, plan_tier float8, nps_detractor float8, segment_tier float8,
-               paid_social float8, churned int)
+               paid_social float8, tickets_30d float8, days_since_active float8, churned int)
 LANGUAGE sql STABLE AS $$
   WITH paying AS (
     SELECT s.customer_id, sum(s.quantity) AS seats,
@@ -286,15 +289,18 @@ LANGUAGE sql STABLE AS $$
   ), ev AS (
     SELECT cd.customer_id,
            sum(cd.events) FILTER (WHERE cd.day > p_day - 30) AS e30,
-           sum(cd.events) FILTER (WHERE cd.day <= p_day - 30) AS e_prev
+           sum(cd.events) FILTER (WHERE cd.day BETWEEN p_day - 59 AND p_day - 30) AS e_prev,
+           max(cd.day) FILTER (WHERE cd.events > 0) AS last_day
       FROM customer_daily cd
-     WHERE cd.day BETWEEN p_day - 59 AND p_day
+     WHERE cd.day BETWEEN p_day - 89 AND p_day
      GROUP BY 1
   ), us AS (
     SELECT a.customer_id, count(DISTINCT a.user_id) AS users
       FROM active_users_daily a WHERE a.day BETWEEN p_day - 29 AND p_day GROUP BY 1
   ), tk AS (
-    SELECT t.customer_id, count(*) AS n FROM support_tickets t
+    SELECT t.customer_id, count(*) AS n,
+           count(*) FILTER (WHERE t.opened_at >= ns_day_start(p_day - 29)) AS n30
+      FROM support_tickets t
      WHERE t.opened_at >= ns_day_start(p_day - 89) AND t.opened_at < ns_day_start(p_day + 1) GROUP BY 1
   ), fp AS (
     SELECT b.customer_id, count(*) AS n FROM billing_events b
@@ -317,6 +323,8 @@ LANGUAGE sql STABLE AS $$
                     ORDER BY n.answered_at DESC LIMIT 1), 0)::float8,
          CASE c.segment WHEN 'smb' THEN 0 WHEN 'mid_market' THEN 1 ELSE 2 END::float8,
          CASE WHEN c.channel = 'paid_social' THEN 1 ELSE 0 END::float8,
+         coalesce(tk.n30, 0)::float8,
+         coalesce(p_day - ev.last_day, 90)::float8,
          CASE WHEN p_label THEN
            CASE WHEN EXISTS (SELECT 1 FROM subscriptions s
                               WHERE s.customer_id = p.customer_id AND s.mrr_cents > 0
@@ -339,7 +347,7 @@ CREATE OR REPLACE FUNCTION api.forecast_churn_training(p_as_of date, p_snapshots
 RETURNS TABLE (snapshot_no int, customer_id int, usage_trend float8, usage_30d float8, seats float8,
                seat_utilisation float8, tickets_90d float8, failed_payments_60d float8,
                tenure_months float8, plan_tier float8, nps_detractor float8, segment_tier float8,
-               paid_social float8, churned int)
+               paid_social float8, tickets_30d float8, days_since_active float8, churned int)
 LANGUAGE sql STABLE AS $$
   SELECT k, f.*
     FROM generate_series(1, p_snapshots) k
@@ -353,14 +361,15 @@ CREATE OR REPLACE FUNCTION api.forecast_churn_current(p_user int, p_role text, p
 RETURNS TABLE (customer_id int, name text, cs_owner_id int, mrr_cents bigint, usage_trend float8,
                usage_30d float8, seats float8, seat_utilisation float8, tickets_90d float8,
                failed_payments_60d float8, tenure_months float8, plan_tier float8, nps_detractor float8,
-               segment_tier float8, paid_social float8)
+               segment_tier float8, paid_social float8, tickets_30d float8, days_since_active float8)
 LANGUAGE sql STABLE AS $$
   SELECT f.customer_id, c.name, c.cs_owner_id,
          (SELECT sum(s.mrr_cents)::bigint FROM subscriptions s
            WHERE s.customer_id = f.customer_id AND s.valid_from <= p_as_of
              AND (s.valid_to IS NULL OR s.valid_to > p_as_of)),
          f.usage_trend, f.usage_30d, f.seats, f.seat_utilisation, f.tickets_90d,
-         f.failed_payments_60d, f.tenure_months, f.plan_tier, f.nps_detractor, f.segment_tier, f.paid_social
+         f.failed_payments_60d, f.tenure_months, f.plan_tier, f.nps_detractor, f.segment_tier, f.paid_social,
+         f.tickets_30d, f.days_since_active
     FROM api.forecast_churn_features(p_as_of, false) f
     JOIN customers c ON c.id = f.customer_id
    WHERE p_role = 'ceo' OR (p_role = 'cs' AND c.cs_owner_id = p_user)

@@ -21,7 +21,8 @@ struct series_fc {
 	struct ets_params	 par;
 	int			 season;	/* season the fit used (1 = none) */
 	int			 season_asked;
-	size_t			 n, h;
+	size_t			 n, h;		/* points fitted, horizon */
+	size_t			 window;	/* n when the fit used the last n points only, else 0 */
 	double			*mean, *lo80, *hi80, *lo95, *hi95;	/* h each */
 	double			 last;		/* y[n-1] */
 	size_t			 bt_h, bt_k;	/* backtest horizon, origins */

@@ -203,7 +203,7 @@ product_rum_post(struct ns_req *req)
 	vals[6] = errs;
 	vals[7] = cJSON_IsString(msg) ? msg->valuestring : NULL;
 	vals[8] = limit;
-	res = db_exec(req->db, "rum_insert", sql, 9, vals);
+	res = db_exec_write(req->db, "rum_insert", sql, 9, vals);
 	if (res == NULL) {
 		http_error(req, 503, "db_unavailable", "the database is unavailable; retry shortly");
 		goto out;

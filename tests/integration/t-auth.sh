@@ -38,6 +38,8 @@ check_eq "a CS manager may open customers, product, forecast, alerts, operations
 api GET /api/auth/me "$(login sales1@northstar.example)"
 check_eq "a sales rep may open revenue, sales, alerts" "$(jq -c .views <<<"$BODY")" '["revenue","sales","alerts"]'
 
+api GET /api/auth/me "" -H "Cookie: NS_SESSION=forged; ns_session=$tok"
+check_error "a Cookie header naming the session twice (any case) is refused" 401 unauthorized
 api GET /api/auth/me "" -H "Authorization: Bearer garbage.token.here"
 check_error "a garbage token is a 401" 401 unauthorized
 api GET /api/auth/me "" -H "Authorization: Bearer $tok" -H "Cookie: ns_session=garbage"
@@ -87,6 +89,7 @@ done < <(for s in revenue users marketing product alerts forecast; do "${NS_BUIL
 fresh=/api/revenue/summary?as_of=2026-01-10
 T_CACHE=1 api GET $fresh "${TOKEN[ceo]}"; T_CACHE=1 api GET $fresh "${TOKEN[ceo]}"
 check_eq "a repeated CEO request is a cache hit" "$(header X-Cache-Status)" HIT
+check_eq "a cacheable answer varies on the credential for browsers" "$(header Vary | tr -d ' ' | tr ',' '\n' | grep -c -E '^(Authorization|Cookie)$')" 2
 T_CACHE=1 api GET $fresh "${TOKEN[sales]}"
 check_eq "the same URL for sales is not served from the CEO's cache entry" "$(header X-Cache-Status)" MISS
 T_CACHE=1 api GET $fresh "" -H "Cookie: ns_session=${TOKEN[cs]}"

@@ -153,6 +153,20 @@ check_num "failed payments feature matches raw billing events (top customer)" \
   "$(jq '.customers[0].failed_payments_60d' <<<"$BODY")" \
   "$(sql "SELECT count(*) FROM billing_events WHERE customer_id = $(jq '.customers[0].customer_id' <<<"$BODY")
           AND kind = 'payment_failed' AND occurred_at >= ns_day_start(DATE '$TODAY' - 59) AND occurred_at < ns_day_start(DATE '$TODAY' + 1)")"
+top=$(jq '.customers[0].customer_id' <<<"$BODY")
+check_num "tickets_30d feature matches raw support tickets (top customer)" \
+  "$(jq '.customers[0].tickets_30d' <<<"$BODY")" \
+  "$(sql "SELECT count(*) FROM support_tickets WHERE customer_id = $top
+          AND opened_at >= ns_day_start(DATE '$TODAY' - 29) AND opened_at < ns_day_start(DATE '$TODAY' + 1)")"
+check_num "days_since_active feature matches raw events (top customer; 90 when none in 90 days)" \
+  "$(jq '.customers[0].days_since_active' <<<"$BODY")" \
+  "$(sql "SELECT coalesce(DATE '$TODAY' - max(ns_day(occurred_at)), 90) FROM events WHERE customer_id = $top
+          AND occurred_at >= ns_day_start(DATE '$TODAY' - 89) AND occurred_at < ns_day_start(DATE '$TODAY' + 1)")"
+if jq -e '[.params.features[].name] | index("usage_trend") and index("failed_payments_60d")
+          and index("tickets_30d") and index("days_since_active")' <<<"$BODY" >/dev/null
+then ok "churn model uses the warning-sign features"; else not_ok "warning-sign features" "$(jq -c '[.params.features[].name]' <<<"$BODY")"; fi
+api GET "/api/forecast/churn-risk?limit=500" "$CEO"
+check_eq "the out-of-fold AUC is the same on a second request (fixed folds)" "$(jq '.backtest.auc' <<<"$BODY")" "$auc"
 api GET "/api/forecast/churn-risk?limit=3" "$CEO"
 check_eq "limit=3 lists 3 customers" "$(jq '.customers | length' <<<"$BODY")" 3
 api GET "/api/forecast/churn-risk?limit=500" "$CS"

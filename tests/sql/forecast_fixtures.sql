@@ -2,7 +2,7 @@
 -- (far before any demo data), every expected value worked out by hand below.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(16);
+SELECT plan(19);
 
 -- A customer to hang billing events and subscriptions on.
 INSERT INTO customers (id, name, email, signup_at) VALUES (900001, 'Fixture Co', 'f@x.example', '2000-01-01 12:00+00');
@@ -79,5 +79,26 @@ INSERT INTO billing_events (customer_id, occurred_at, kind, amount_cents) VALUES
 -- Label: MRR on 2001-04-14 is 5000 > 0 → not churned (0).
 SELECT is((SELECT failed_payments_60d::text || '/' || churned FROM api.forecast_churn_features('2001-03-15', true)
             WHERE customer_id = 900001), '2/0', 'churn features: failed payments in 60 days, label 0 while paying');
+-- Warning signs before churn (same customer, as_of 2001-03-15):
+-- customer_daily events: 2 on 2001-03-10 (last 30 days = 2001-02-14 .. 03-15), 3 on 2001-02-01 and 2 on
+-- 2001-01-20 (previous 30 days = 2001-01-15 .. 02-13), and a row with 0 events on 2001-03-14 (no activity).
+--   usage_trend = ln((2 + 1) / (5 + 1)) = ln(0.5) = -0.693147 (rounded to 6 places)
+--   days_since_active = 2001-03-15 - 2001-03-10 = 5 (the 0-event row on 03-14 does not count)
+INSERT INTO customer_daily (day, customer_id, events) VALUES
+  ('2001-03-10', 900001, 2), ('2001-02-01', 900001, 3), ('2001-01-20', 900001, 2), ('2001-03-14', 900001, 0);
+-- support tickets opened 2001-03-01 (in the last 30 days, from 2001-02-14), 2001-02-10 (in 90, not 30),
+-- 2000-12-01 (before 2001-03-15 - 89 = 2000-12-16: in neither) → tickets_30d = 1, tickets_90d = 2.
+INSERT INTO support_tickets (customer_id, opened_at) VALUES
+  (900001, '2001-03-01 09:00+00'), (900001, '2001-02-10 09:00+00'), (900001, '2000-12-01 09:00+00');
+SELECT is((SELECT round(usage_trend::numeric, 6) || '/' || days_since_active || '/' || tickets_30d || '/' || tickets_90d
+             FROM api.forecast_churn_features('2001-03-15', true) WHERE customer_id = 900001),
+          '-0.693147/5/1/2', 'churn features: usage trend 30 vs previous 30 days, days since active, tickets 30/90 days');
+-- On 2001-06-20 the last active day (2001-03-10) is 102 days back, beyond the 90-day look-back → 90;
+-- no events in either 30-day window → usage_trend = ln(1/1) = 0.
+SELECT is((SELECT days_since_active || '/' || usage_trend FROM api.forecast_churn_features('2001-06-20', false)
+            WHERE customer_id = 900001), '90/0', 'churn features: no activity within 90 days counts as 90');
+-- The scoring rows carry the same two new features.
+SELECT is((SELECT tickets_30d || '/' || days_since_active FROM api.forecast_churn_current(1, 'ceo', '2001-03-15')
+            WHERE customer_id = 900001), '1/5', 'churn-risk rows carry tickets_30d and days_since_active');
 SELECT * FROM finish();
 ROLLBACK;

@@ -50,6 +50,15 @@ missing_array_gives_null(void **state)
 }
 
 static void
+rows_that_are_not_objects_give_null(void **state)
+{
+	size_t len;
+
+	(void)state;
+	assert_null(csv_from_json_new("{\"rows\":[[1,2],[3]]}", 19, "rows", &len));
+}
+
+static void
 empty_array_gives_empty_csv(void **state)
 {
 	size_t	 len;
@@ -78,6 +87,7 @@ main(void)
 		cmocka_unit_test(rows_become_csv_with_header),
 		cmocka_unit_test(formula_cells_are_neutralised),
 		cmocka_unit_test(missing_array_gives_null),
+		cmocka_unit_test(rows_that_are_not_objects_give_null),
 		cmocka_unit_test(empty_array_gives_empty_csv),
 		cmocka_unit_test(etag_depends_on_every_byte),
 	};

@@ -437,6 +437,102 @@ backtest_naive_mape_matches_hand_computation(void **state)
 	assert_close(mn[0], 37.5, 1e-9, "naive MAPE");
 }
 
+/*
+ * A daily series with a weekly pattern, trend and noise: the warm-started
+ * fit (from a fit of a later, overlapping stretch, as the service's
+ * backtest does) must reach the same optimum as a cold fit of the same
+ * points: same model, SSE within 0.1 %.
+ */
+static void
+warm_start_reaches_the_cold_optimum(void **state)
+{
+	static const double dow[7] = { 1.1, 1.15, 1.1, 1.05, 1.0, 0.8, 0.8 };
+	double y[200];
+	struct rng r;
+	struct ets_fit *full, *cold, *warm;
+	struct ets_params pc, pw;
+	size_t t, o;
+	int err;
+
+	(void)state;
+	for (o = 0; o < 5; o++) {
+		rng_seed(&r, 100 + o);
+		for (t = 0; t < 200; t++)
+			y[t] = (3000.0 + 4.0 * (double)t) * dow[t % 7] +
+			    60.0 * rng_normal(&r);
+		full = ets_fit_new(y + 88, 112, 7, &err);
+		assert_non_null(full);
+		cold = ets_fit_new(y + 60, 112, 7, &err);
+		assert_non_null(cold);
+		warm = ets_fit_warm_new(y + 60, 112, 7, full, &err);
+		assert_non_null(warm);
+		assert_int_equal(ets_model_get(warm), ets_model_get(cold));
+		ets_params_get(cold, &pc);
+		ets_params_get(warm, &pw);
+		if (!(pw.sse <= pc.sse * 1.001))
+			fail_msg("seed %zu: warm SSE %.6g above cold SSE %.6g",
+			    o, pw.sse, pc.sse);
+		ets_fit_free(full);
+		ets_fit_free(cold);
+		ets_fit_free(warm);
+	}
+	/* NULL warm is a cold fit. */
+	cold = ets_fit_warm_new(y, 112, 7, NULL, &err);
+	assert_non_null(cold);
+	ets_fit_free(cold);
+}
+
+/*
+ * ets_backtest_warm() with window 0 and no warm start is ets_backtest();
+ * with a window it is the MAPE of cold fits on the window before each
+ * origin, recomputed here by hand from ets_fit_new() and ets_forecast()
+ * (warm starts may move it only by optimiser tolerance).
+ */
+static void
+windowed_backtest_matches_refits_by_hand(void **state)
+{
+	enum { N = 150, W = 56, H = 7, K = 4 };
+	double y[N], mm[H], mn[H], am[H], an[H], want_m[H] = { 0 }, want_n[H] = { 0 };
+	double fc[H];
+	struct rng r;
+	struct ets_fit *full, *f;
+	size_t t, k, o;
+	int err;
+
+	(void)state;
+	rng_seed(&r, 7);
+	for (t = 0; t < N; t++)
+		y[t] = 200.0 + 0.5 * (double)t + 20.0 * sin(TWO_PI * (double)t / 7.0) +
+		    3.0 * rng_normal(&r);
+	assert_int_equal(ets_backtest(y, N, 7, H, K, mm, mn), ETS_OK);
+	assert_int_equal(ets_backtest_warm(y, N, 7, H, K, 0, NULL, am, an), ETS_OK);
+	for (t = 0; t < H; t++) {
+		assert_close(am[t], mm[t], 1e-12, "window 0 method MAPE");
+		assert_close(an[t], mn[t], 1e-12, "window 0 naive MAPE");
+	}
+	for (k = 0; k < K; k++) {
+		o = N - H - K + 1 + k;
+		f = ets_fit_new(y + o - W, W, 7, &err);
+		assert_non_null(f);
+		assert_int_equal(ets_forecast(f, H, fc, NULL, NULL, NULL, NULL), ETS_OK);
+		ets_fit_free(f);
+		for (t = 0; t < H; t++) {
+			want_m[t] += 100.0 / K * fabs((y[o + t] - fc[t]) / y[o + t]);
+			want_n[t] += 100.0 / K * fabs((y[o + t] - y[o - 1]) / y[o + t]);
+		}
+	}
+	full = ets_fit_new(y + N - W, W, 7, &err);
+	assert_non_null(full);
+	assert_int_equal(ets_backtest_warm(y, N, 7, H, K, W, full, am, an), ETS_OK);
+	assert_int_equal(ets_backtest_warm(y, N, 7, H, K, W, NULL, mm, mn), ETS_OK);
+	ets_fit_free(full);
+	for (t = 0; t < H; t++) {
+		assert_close(mm[t], want_m[t], 1e-9, "cold windowed MAPE");
+		assert_close(an[t], want_n[t], 1e-9, "naive MAPE");
+		assert_close(am[t], want_m[t], 0.02 * want_m[t] + 1e-6, "warm windowed MAPE");
+	}
+}
+
 int
 main(void)
 {
@@ -457,6 +553,8 @@ main(void)
 		cmocka_unit_test(backtest_beats_naive_on_a_seasonal_series),
 		cmocka_unit_test(backtest_with_zero_actual_reports_undefined_mape),
 		cmocka_unit_test(backtest_naive_mape_matches_hand_computation),
+		cmocka_unit_test(warm_start_reaches_the_cold_optimum),
+		cmocka_unit_test(windowed_backtest_matches_refits_by_hand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
