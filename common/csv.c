@@ -87,12 +87,12 @@ csv_from_json_new(const char *json, size_t len, const char *key, size_t *outlen)
 		cJSON_Delete(root);
 		return NULL;
 	}
-	buf_add(&b, "", 0);
 	first = rows->child;
 	if (first != NULL && !cJSON_IsObject(first)) {
 		cJSON_Delete(root);
 		return NULL;	/* rows must be objects: their keys are the header */
 	}
+	buf_add(&b, "", 0);
 	if (first != NULL) {
 		for (col = first->child; col != NULL; col = col->next) {
 			if (col != first->child)

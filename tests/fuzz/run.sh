@@ -14,7 +14,7 @@ for h in params token csv; do
   fi
   work=$OUT/corpus-$h; mkdir -p "$work"; cp tests/fuzz/corpus/$h/* "$work/" 2>/dev/null
   dict=""; [ -f tests/fuzz/$h.dict ] && dict="-dict=tests/fuzz/$h.dict"
-  if "$OUT/fuzz-$h" -max_total_time="$SECS" -max_len=4096 -timeout=5 $dict "$work" >"$OUT/run-$h.log" 2>&1; then
+  if "$OUT/fuzz-$h" -max_total_time="$SECS" -max_len=4096 -timeout=5 -artifact_prefix="$OUT/" $dict "$work" >"$OUT/run-$h.log" 2>&1; then
     runs=$(grep -o 'Done [0-9]* runs' "$OUT/run-$h.log" | tail -1)
     echo "ok $n - fuzz-$h: no crash, leak or sanitizer report in ${SECS}s ($runs)"
   else
