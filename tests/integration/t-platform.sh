@@ -69,3 +69,16 @@ check_status "health is 200 again once PostgreSQL is back" 200
 api GET "/api/revenue/summary?as_of=2025-01-02" "$CEO"
 check_status "figures are served again once PostgreSQL is back" 200
 check_eq "no service was restarted meanwhile" "$(svc_pids)" "$before"
+
+# The services' database role reads everything but cannot change business data.
+app_sql() { psql -X -qtA -h "$T_RUN" -p "$T_PGPORT" -U northstar_app -d northstar -c "$1" 2>&1; }
+check_eq "the services connect as northstar_app" \
+  "$(sql "SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = 'revenue'")" northstar_app
+case "$(app_sql "UPDATE subscriptions SET mrr_cents = 0 WHERE id = 1")" in
+  *"permission denied"*) ok "the services' role cannot modify business data (subscriptions)";;
+  *) not_ok "the services' role cannot modify business data";; esac
+case "$(app_sql "DELETE FROM orders WHERE id = 1")" in
+  *"permission denied"*) ok "the services' role cannot delete orders";; *) not_ok "the services' role cannot delete orders";; esac
+case "$(app_sql "UPDATE app_users SET role = 'ceo' WHERE id = 2")" in
+  *"permission denied"*) ok "the services' role cannot change a user's role";; *) not_ok "the services' role cannot change a user's role";; esac
+check_eq "the services' role reads business data" "$(app_sql "SELECT count(*) > 0 FROM customers")" t

@@ -7,7 +7,7 @@ rsql() { psql -X -qtA -h "$RRUN" -p "$RPORT" -U postgres -d northstar -c "$1"; }
 check_eq "the replica is in recovery (a standby)" "$(rsql 'SELECT pg_is_in_recovery()')" t
 for _ in $(seq 1 50); do [ "$(rsql "SELECT status FROM pg_stat_wal_receiver")" = streaming ] && break; sleep 0.2; done
 check_eq "the replica streams from the primary" "$(rsql "SELECT status FROM pg_stat_wal_receiver")" streaming
-NS_DATABASE_READ_URL="postgresql:///northstar?host=$RRUN&port=$RPORT&user=postgres" NS_READ_MAX_LAG_S=1 \
+NS_DATABASE_READ_URL="postgresql:///northstar?host=$RRUN&port=$RPORT&user=northstar_app" NS_READ_MAX_LAG_S=1 \
   "$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null
 
 # The services check the replica's health every 5 s: within that, reads move there.
@@ -33,7 +33,7 @@ rsql "SELECT pg_wal_replay_resume()" >/dev/null
 
 # Down: the replica stops; reads fall back to the primary at once.
 "$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null   # fresh connections, replica-free
-NS_DATABASE_READ_URL="postgresql:///northstar?host=$RRUN&port=$RPORT&user=postgres" NS_READ_MAX_LAG_S=1 \
+NS_DATABASE_READ_URL="postgresql:///northstar?host=$RRUN&port=$RPORT&user=northstar_app" NS_READ_MAX_LAG_S=1 \
   "$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null
 "$ROOT/scripts/stack.sh" replica-stop "$T_DIR"
 check_eq "no revenue session on the primary before the fallback" "$(on_primary)" 0
