@@ -40,6 +40,8 @@ struct churn_model {
 	double		 auc, ece;
 	struct logreg_bin bins[CHURN_BINS];
 	double		 train_ms;
+	PGresult	*current;	/* scoring rows of as_of (job), or NULL */
+	time_t		 current_at;
 };
 
 static pthread_mutex_t	 churn_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -51,6 +53,7 @@ churn_model_free(struct churn_model *m)
 	if (m == NULL)
 		return;
 	logreg_free(m->lr);
+	PQclear(m->current);
 	free(m);
 }
 
@@ -228,6 +231,8 @@ churn_model_refresh(PGconn *conn, const char *as_of)
 	PGresult	*res;
 	int		 status;
 
+	static const char current_sql[] = "SELECT * FROM api.forecast_churn_current(0, 'ceo', $1::date)";
+
 	if ((m = churn_cached(as_of, CHURN_MAX_AGE / 2)) != NULL) {
 		churn_model_put(m);
 		return 0;
@@ -243,6 +248,13 @@ churn_model_refresh(PGconn *conn, const char *as_of)
 	PQclear(res);
 	if (m == NULL)
 		return status == 422 ? 0 : -1;	/* too little history is not a job failure */
+	/* The rows to score, all customers (requests apply the row scope). */
+	res = PQexecParams(conn, current_sql, 1, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == CHURN_NF + 4) {
+		m->current = res;
+		m->current_at = time(NULL);
+	} else
+		PQclear(res);
 	m->refs = 1;	/* the cache's */
 	churn_publish(m);
 	return 0;
@@ -279,6 +291,36 @@ churn_model_get(struct db *db, const char *as_of, int *status, char *msg, size_t
 	m->refs = 2;	/* the cache's and the caller's */
 	churn_publish(m);
 	return m;
+}
+
+int
+churn_model_attach_rows(struct churn_model *m, PGresult *rows)
+{
+	int taken = 0;
+
+	/* Set once: readers keep using the pointer while they hold m. */
+	pthread_mutex_lock(&churn_lock);
+	if (m->current == NULL) {
+		m->current = rows;
+		m->current_at = time(NULL);
+		taken = 1;
+	}
+	pthread_mutex_unlock(&churn_lock);
+	return taken;
+}
+
+const PGresult *
+churn_model_rows(const struct churn_model *m, time_t *at)
+{
+	const PGresult *rows = NULL;
+
+	pthread_mutex_lock(&churn_lock);
+	if (m->current != NULL && time(NULL) - m->current_at < CHURN_MAX_AGE) {
+		rows = m->current;
+		*at = m->current_at;
+	}
+	pthread_mutex_unlock(&churn_lock);
+	return rows;
 }
 
 double

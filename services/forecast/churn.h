@@ -3,6 +3,7 @@
 #define CHURN_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <cJSON.h>
 
@@ -37,6 +38,21 @@ void		 churn_model_put(struct churn_model *);
  * history to train), -1 when the training query failed.
  */
 int		 churn_model_refresh(PGconn *conn, const char *as_of);
+
+/*
+ * The scoring rows (api.forecast_churn_current of every customer, columns
+ * as that function's) that the job fetched with the model, when younger
+ * than CHURN_MAX_AGE, with their time in *at; else NULL.  Valid while the
+ * caller holds its reference to m; read only.
+ */
+const PGresult	*churn_model_rows(const struct churn_model *m, time_t *at);
+
+/*
+ * Give m the scoring rows a request fetched (same columns, every
+ * customer) when it has none yet, so later requests reuse them.  Returns
+ * 1 when m took rows (then m frees them), 0 when the caller keeps them.
+ */
+int		 churn_model_attach_rows(struct churn_model *m, PGresult *rows);
 
 /* P(churn in 30 days) of one row of CHURN_NF features, in [0, 1]. */
 double		 churn_score(const struct churn_model *, const double *x);

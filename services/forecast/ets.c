@@ -17,6 +17,7 @@
 #define NM_FTOL		1e-10	/* relative spread of the simplex values */
 #define NM_WARM_STEP	0.5	/* first simplex size around a warm start */
 #define NM_WARM_RESTARTS 2	/* restarts after a warm start */
+#define NM_WARM_FTOL	1e-7	/* a warm refit (backtest origin) stops sooner */
 
 #define ETS_2PI	6.283185307179586476925
 #define Z80	1.2815515655446004	/* standard normal 0.90 quantile */
@@ -81,6 +82,7 @@ struct ets_work {
 	int		 m;
 	size_t		 q;		/* initial-state unknowns */
 	size_t		 d;		/* smoothing parameters optimised */
+	double		 ftol;		/* Nelder-Mead stopping spread */
 	double		*z;		/* n: y - predictions from zero state */
 	double		*cols;		/* q*n: predictions from unit states */
 	double		 theta[ETS_MAXSTATE];
@@ -386,7 +388,7 @@ ets_nelder_mead(struct ets_work *w, double *x, size_t d, double step)
 		for (i = 0; i <= d; i++)
 			if (i != hi && fv[i] > fv[nh])
 				nh = i;
-		if (fv[hi] - fv[lo] <= NM_FTOL * fabs(fv[lo]) + 1e-300)
+		if (fv[hi] - fv[lo] <= w->ftol * fabs(fv[lo]) + 1e-300)
 			break;
 		for (j = 0; j < d; j++) {
 			for (c[j] = 0.0, i = 0; i <= d; i++)
@@ -596,6 +598,7 @@ ets_fit_one(const double *y, size_t n, int m, enum ets_model model,
 	w->m = f->m;
 	w->q = ets_nstates(model, f->m);
 	w->d = ets_nsmooth(model);
+	w->ftol = warm != NULL ? NM_WARM_FTOL : NM_FTOL;
 	f->k = w->q + w->d + 1;
 	if ((w->z = calloc(n, sizeof(double))) == NULL ||
 	    (w->cols = calloc(n * w->q, sizeof(double))) == NULL ||

@@ -7,9 +7,11 @@
  * forecast in every response.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 
@@ -110,12 +112,57 @@ fc_db_fail(struct ns_req *req, PGresult *res)
 	return 0;
 }
 
+/*
+ * The model caches are per process, and only the instance with NS_JOBS=1
+ * runs the periodic job (fc_job) that warms them.  Every other instance
+ * starts, on its first forecast request, a thread of its own that runs
+ * the same warm-up every FC_JOB_SECONDS on its own connection.
+ */
+#define FC_JOB_SECONDS	60
+static int	fc_job(PGconn *);
+static pthread_once_t fc_warm_once = PTHREAD_ONCE_INIT;
+
+static void *
+fc_warm_main(void *arg)
+{
+	PGconn *conn = NULL;
+
+	(void)arg;
+	for (;;) {
+		if (conn != NULL && PQstatus(conn) != CONNECTION_OK) {
+			PQfinish(conn);
+			conn = NULL;
+		}
+		if (conn == NULL)
+			conn = db_connect();
+		if (conn != NULL)
+			(void)fc_job(conn);
+		sleep(FC_JOB_SECONDS);
+	}
+	return NULL;
+}
+
+static void
+fc_warm_start(void)
+{
+	const char	*jobs = getenv("NS_JOBS");
+	pthread_t	 t;
+
+	if (jobs == NULL || strcmp(jobs, "0") != 0)
+		return;		/* the periodic job warms this process */
+	if (pthread_create(&t, NULL, fc_warm_main, NULL) == 0)
+		pthread_detach(t);
+}
+
 /* The reference day: as_of or today, checked by api.forecast_as_of (400 if in the future). */
 static int
 fc_as_of(struct ns_req *req, char *buf, size_t sz)
 {
 	const char	*v[1] = { param_get(req, "as_of") };
-	PGresult	*res = db_exec(req->db, "fc_as_of", "SELECT api.forecast_as_of($1::date)::text", 1, v);
+	PGresult	*res;
+
+	pthread_once(&fc_warm_once, fc_warm_start);
+	res = db_exec(req->db, "fc_as_of", "SELECT api.forecast_as_of($1::date)::text", 1, v);
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		fc_db_fail(req, res);
@@ -572,14 +619,16 @@ fc_scored_cmp(const void *a, const void *b)
 static int
 fc_churn(struct ns_req *req)
 {
-	static const char sql[] = "SELECT * FROM api.forecast_churn_current($1::int, $2::text, $3::date)";
+	static const char sql[] = "SELECT * FROM api.forecast_churn_current(0, 'ceo', $1::date)";
 	struct churn_model *m;
 	struct fc_scored *sc = NULL;
 	char		 as_of[16], uid[24], msg[256];
-	const char	*v[3] = { uid, auth_role_name(req->user.role), as_of };
-	PGresult	*res;
+	const PGresult	*res;
+	PGresult	*own = NULL;
+	time_t		 rows_at = 0;
 	double		 x[CHURN_NF], sum = 0;
-	int		 status, n, i, j, limit = (int)strtol(param_get(req, "limit"), NULL, 10);
+	int		 status, n, rows, i, j, limit = (int)strtol(param_get(req, "limit"), NULL, 10);
+	int		 cs = req->user.role == NS_ROLE_CS;
 	cJSON		*o, *arr;
 
 	if (fc_as_of(req, as_of, sizeof(as_of)) != 0)
@@ -588,23 +637,40 @@ fc_churn(struct ns_req *req)
 	if ((m = churn_model_get(req->db, as_of, &status, msg, sizeof(msg))) == NULL)
 		return http_error(req, status, status == 422 ? "unprocessable" :
 		    status == 503 ? "db_unavailable" : "internal", "%s", msg);
-	res = db_exec(req->db, "fc_churn_current", sql, 3, v);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != CHURN_NF + 4) {
-		churn_model_put(m);
-		return fc_db_fail(req, res);
+	/*
+	 * The rows to score, every paying customer: those fetched with the
+	 * model (by the job, or by an earlier request), else fetched now and
+	 * given to the model for the next requests.  The cs row scope
+	 * (customers.cs_owner_id = the user) is applied below, as
+	 * api.forecast_churn_current does it for role cs.
+	 */
+	if ((res = churn_model_rows(m, &rows_at)) == NULL) {
+		const char *v[1] = { as_of };
+
+		own = db_exec(req->db, "fc_churn_current", sql, 1, v);
+		if (own == NULL || PQresultStatus(own) != PGRES_TUPLES_OK || PQnfields(own) != CHURN_NF + 4) {
+			churn_model_put(m);
+			return fc_db_fail(req, own);
+		}
+		res = own;
+		rows_at = time(NULL);
+		if (churn_model_attach_rows(m, own))
+			own = NULL;
 	}
-	n = PQntuples(res);
-	if ((sc = calloc((size_t)n + 1, sizeof(*sc))) == NULL) {
-		PQclear(res);
+	rows = PQntuples(res);
+	if ((sc = calloc((size_t)rows + 1, sizeof(*sc))) == NULL) {
+		PQclear(own);
 		churn_model_put(m);
 		return http_error(req, 500, "internal", "out of memory");
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0, n = 0; i < rows; i++) {
+		if (cs && (PQgetisnull(res, i, 2) || strcmp(PQgetvalue(res, i, 2), uid) != 0))
+			continue;
 		for (j = 0; j < CHURN_NF; j++)
 			x[j] = strtod(PQgetvalue(res, i, j + 4), NULL);
-		sc[i].p = churn_score(m, x);
-		sc[i].row = i;
-		sum += sc[i].p;
+		sc[n].p = churn_score(m, x);
+		sc[n].row = i;
+		sum += sc[n++].p;
 	}
 	qsort(sc, (size_t)n, sizeof(*sc), fc_scored_cmp);
 
@@ -634,8 +700,16 @@ fc_churn(struct ns_req *req)
 		cJSON_AddItemToArray(arr, row);
 	}
 	cJSON_AddNumberToObject(o, "count", cJSON_GetArraySize(arr));
+	{
+		char when[32];
+		struct tm tm;
+
+		gmtime_r(&rows_at, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		cJSON_AddStringToObject(o, "features_at", when);
+	}
 	churn_json_model(o, m);
-	PQclear(res);
+	PQclear(own);
 	free(sc);
 	churn_model_put(m);
 	return fc_send(req, o);
@@ -790,9 +864,9 @@ fc_job_fit(const char *kind, const struct fc_series *s, int season, size_t h, si
  * the churn model.  series_forecast() fits outside the cache mutex and
  * returns at once when the data version is already cached, so a quiet
  * period costs a few small queries.  Requests then find a fitted model
- * for the current data version.
+ * for the current data version.  Instances without the job run it from
+ * a thread of their own (fc_warm_main).
  */
-#define FC_JOB_SECONDS	60
 static int
 fc_job(PGconn *conn)
 {

@@ -340,6 +340,8 @@ LANGUAGE sql STABLE AS $$
    ORDER BY p.customer_id
 $$;
 
+-- JIT is off for the two churn queries: compiling their many expressions costs more (about 1 s at
+-- SCALE=1) than it saves.
 -- Training rows of the churn model: features and label of every customer paying on the
 -- snapshot days p_as_of - 30*k, k = 1 .. p_snapshots (so every label window ends by p_as_of).
 -- snapshot_no = k (1 = most recent), used for the time-ordered holdout.
@@ -348,7 +350,7 @@ RETURNS TABLE (snapshot_no int, customer_id int, usage_trend float8, usage_30d f
                seat_utilisation float8, tickets_90d float8, failed_payments_60d float8,
                tenure_months float8, plan_tier float8, nps_detractor float8, segment_tier float8,
                paid_social float8, tickets_30d float8, days_since_active float8, churned int)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SET jit = off AS $$
   SELECT k, f.*
     FROM generate_series(1, p_snapshots) k
     CROSS JOIN LATERAL api.forecast_churn_features(p_as_of - 30 * k, true) f
@@ -362,7 +364,7 @@ RETURNS TABLE (customer_id int, name text, cs_owner_id int, mrr_cents bigint, us
                usage_30d float8, seats float8, seat_utilisation float8, tickets_90d float8,
                failed_payments_60d float8, tenure_months float8, plan_tier float8, nps_detractor float8,
                segment_tier float8, paid_social float8, tickets_30d float8, days_since_active float8)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SET jit = off AS $$
   SELECT f.customer_id, c.name, c.cs_owner_id,
          (SELECT sum(s.mrr_cents)::bigint FROM subscriptions s
            WHERE s.customer_id = f.customer_id AND s.valid_from <= p_as_of

@@ -798,7 +798,7 @@ SELECT rollup_rebuild() AS rollup_days \gset
 COMMIT;
 
 RESET northstar.rollup_skip_dirty;
-ANALYZE;
+-- (VACUUM ANALYZE at the very end, after the services' pre-aggregates)
 
 -- The services' own pre-aggregates (health snapshots, feature transitions,
 -- API histograms …) are built now so the first request finds them; their
@@ -806,3 +806,4 @@ ANALYZE;
 SELECT users_refresh() AS users_days \gset
 SELECT product_rollup_refresh() AS product_days \gset
 SELECT marketing_refresh() AS marketing_days \gset
+VACUUM ANALYZE;
