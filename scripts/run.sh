@@ -16,7 +16,7 @@ cleanup() {
   echo "==> stopped"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 0' INT TERM   # a requested stop is a clean exit
 
 scripts/stack.sh start "$VAR"
 cat <<EOT

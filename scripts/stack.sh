@@ -103,10 +103,22 @@ services_start() {
   done
 }
 
+# All supervisors get TERM at once (each stops its service and waits for
+# it); whatever still runs after 10 s gets KILL.
 services_stop() {
-  local f
-  for f in "$RUN"/*.supervisor.pid; do [ -f "$f" ] && stop_pid "$f"; done
-  for f in "$RUN"/*.[0-9].pid; do [ -f "$f" ] && stop_pid "$f"; done
+  local f p pids=() alive
+  for f in "$RUN"/*.supervisor.pid; do [ -f "$f" ] && pids+=("$(cat "$f")"); done
+  [ "${#pids[@]}" -gt 0 ] && { kill -TERM "${pids[@]}" 2>/dev/null || true; }
+  for _ in $(seq 1 100); do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for f in "$RUN"/*.supervisor.pid "$RUN"/*.[0-9].pid; do
+    [ -f "$f" ] && { kill -KILL "$(cat "$f")" 2>/dev/null || true; }
+    rm -f "$f"
+  done
   return 0
 }
 

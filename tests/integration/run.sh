@@ -6,7 +6,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 T_DIR=$(mktemp -d /tmp/northstar-test.XXXXXX)
 export T_TMP=$T_DIR/tmp; mkdir -p "$T_TMP"
-cleanup() { "$ROOT/scripts/stack.sh" stop "$T_DIR" >/dev/null 2>&1; rm -rf "$T_DIR"; }
+cleanup() { "$ROOT/scripts/stack.sh" stop "$T_DIR" >/dev/null 2>&1; [ -n "${T_KEEP:-}" ] || rm -rf "$T_DIR"; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
