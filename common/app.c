@@ -240,7 +240,7 @@ static const char *const app_ptype_names[] = { "int", "num", "date", "enum", "wo
 /*
  * Print the routing table, one route a line, tab-separated: service,
  * method, pattern, roles, cache seconds, parameters (name:type, with the
- * common ones the flags add), CSV key.  The access-matrix test, the
+ * common ones the flags add), CSV key, SQL (or "-" for C handlers).  The access-matrix test, the
  * hostile-input test and docs/access.md read it.
  */
 static void
@@ -264,7 +264,8 @@ app_print_routes(const struct ns_service *svc)
 			printf("as_of:date,");
 		if (r->flags & NS_F_CSV)
 			printf("format:enum,");
-		printf("-\t%s\n", r->csv_key != NULL ? r->csv_key : "-");
+		printf("-\t%s\t%s\n", r->csv_key != NULL ? r->csv_key : "-",
+		    r->sql != NULL ? r->sql : "-");
 	}
 }
 

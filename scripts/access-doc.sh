@@ -18,7 +18,7 @@ opportunities (`opportunities.owner_id`); company-wide aggregates stay company-w
 |---|---|:-:|:-:|:-:|--:|
 EOT
 for s in revenue users marketing product alerts forecast; do "$B/$s" --routes; done |
-while IFS=$'\t' read -r svc method path roles cache params csvkey; do
+while IFS=$'\t' read -r svc method path roles cache params csvkey sqltext; do
   mark() { if [ "$roles" = public ]; then echo "public"; elif [[ ",$roles" == *",$1,"* ]]; then echo "✓"; else echo "—"; fi; }
   echo "| $method | \`$path\` | $(mark ceo) | $(mark cs) | $(mark sales) | $cache |"
 done

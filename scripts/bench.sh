@@ -54,7 +54,7 @@ row "3. uncached API $EP, req/s (pgbench same SQL: $pgb tps)" "$uncached" "≥ 0
 # 4: every GET endpoint's uncached latency as the CEO, median and p99 of 30 calls.
 say "4/8 per-endpoint latency"
 worst=0; slow=()
-while IFS=$'\t' read -r svc method path roles cache params csvkey; do
+while IFS=$'\t' read -r svc method path roles cache params csvkey sqltext; do
   [ "$method" = GET ] || continue
   case "$path" in *"{id}"*) path=${path//\{id\}/1};; esac
   case "$path" in */stream|*/health) continue;; esac
@@ -68,6 +68,32 @@ while IFS=$'\t' read -r svc method path roles cache params csvkey; do
   [ "$status" = short ] && slow+=("$path")
   row "4. $path median / p99 ms" "$med / $p99" "< $goal ms" "$status"
 done < <(for s in revenue users marketing product alerts forecast; do build/$s --routes; done)
+
+# 4b: the plan of every statement each generic endpoint runs (auto_explain
+# on nested statements, as the CEO with default parameters): no sequential
+# scan of the big tables (events and its partitions, orders) on a dashboard path.
+say "4b/8 query plans (auto_explain)"
+seq_routes=(); nplans=0
+while IFS=$'\t' read -r svc method path roles cache params csvkey sqltext; do
+  [ "$method" = GET ] && [ "$sqltext" != - ] || continue
+  n=$(grep -o '\$[0-9]*' <<<"$sqltext" | tr -d '$' | sort -n | tail -1)
+  args="1, 'ceo'"; for _ in $(seq 3 "${n:-2}"); do args="$args, NULL"; done
+  case "$path" in *"{id}"*) args="${args%, NULL}, 1";; esac
+  plans=$(psqlq -v ON_ERROR_STOP=0 2>&1 <<SQL
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_level = notice;
+SET client_min_messages = notice;
+PREPARE q AS $sqltext;
+EXECUTE q($args);
+SQL
+)
+  nplans=$((nplans + $(grep -c 'Query Text' <<<"$plans")))
+  if grep -qE 'Seq Scan on (events|events_[0-9_]+|orders) ' <<<"$plans"; then seq_routes+=("$path"); fi
+done < <(for s in revenue users marketing product alerts forecast; do build/$s --routes; done)
+row "4b. plans checked (nested statements) / endpoints scanning events or orders sequentially" \
+  "$nplans / ${#seq_routes[@]}" "0 seq scans" "$([ "${#seq_routes[@]}" = 0 ] && echo met || echo "short: ${seq_routes[*]}")"
 
 # 5: a 90-day daily revenue series from the rollup versus from raw orders.
 say "5/8 rollup versus raw"

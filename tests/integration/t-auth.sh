@@ -60,7 +60,7 @@ rm -f "$T_TMP/token-cs1@northstar.example"   # that logout ended every cs1 sessi
 # read from the services' own routing tables (build/<svc> --routes).
 declare -A TOKEN=([ceo]=$(login ceo@northstar.example) [cs]=$(login cs1@northstar.example) [sales]=$(login sales1@northstar.example))
 matrix_ok=0; matrix_bad=()
-while IFS=$'\t' read -r svc method path roles cache params csvkey; do
+while IFS=$'\t' read -r svc method path roles cache params csvkey sqltext; do
   [ "$method" = GET ] || continue
   case "$path" in *"{id}"*|*/stream) continue;; esac
   [ "$roles" = public ] && continue
@@ -82,7 +82,7 @@ else not_ok "access matrix: every route × role answers as declared" "$(printf '
 
 # The cache never serves one principal's answer to another.
 cache_path=""
-while IFS=$'\t' read -r svc method path roles cache params csvkey; do
+while IFS=$'\t' read -r svc method path roles cache params csvkey sqltext; do
   [ "$method" = GET ] && [ "$cache" -gt 0 ] && [ "$roles" = "ceo," ] \
     && [[ "$path" != *"{id}"* ]] && { cache_path=$path; break; }
 done < <(for s in revenue users marketing product alerts forecast; do "${NS_BUILD:-$ROOT/build}/$s" --routes; done)

@@ -6,7 +6,7 @@ BAD_VALUES=("'" "1;DROP%20TABLE%20customers" "99999999999999999999" "-1" "0" "20
             "%00" "%FF%FE" "%C0%AF" "1e308" "NaN" "%27%20OR%201%3D1--" "2026-02-28%00"
             "$(printf 'x%.0s' $(seq 1 600))")
 hostile_bad=(); hostile_n=0; csv_bad=(); csv_n=0
-while IFS=$'\t' read -r svc method path roles cache params csvkey; do
+while IFS=$'\t' read -r svc method path roles cache params csvkey sqltext; do
   [ "$method" = GET ] && [ "$roles" != public ] || continue
   case "$path" in *"{id}"*) path=${path//\{id\}/1};; esac
   case "$path" in */stream) continue;; esac

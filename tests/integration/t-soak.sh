@@ -9,7 +9,7 @@ lua=$T_TMP/soak.lua
   # Requests are built in init(): wrk.format needs the thread's Host.
   echo "local reqs = {}"
   echo "function build()"
-  while IFS=$'\t' read -r svc method path roles cache params csvkey; do
+  while IFS=$'\t' read -r svc method path roles cache params csvkey sqltext; do
     [ "$method" = GET ] && [ "$roles" != public ] || continue
     case "$path" in *"{id}"*|*/stream) continue;; esac
     for role in ceo cs sales; do
