@@ -87,7 +87,6 @@ $$;
 CREATE OR REPLACE FUNCTION marketing_refresh() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-    r  record;
     n  integer := 0;
 BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtext('northstar.marketing_rollup')::bigint) THEN
@@ -99,27 +98,7 @@ BEGIN
     DELETE FROM marketing_campaign_daily t
      WHERE NOT EXISTS (SELECT 1 FROM marketing_rollup_days k WHERE k.day = t.day);
 
-    CREATE TEMP TABLE IF NOT EXISTS marketing_stale (day date, refreshed_at timestamptz) ON COMMIT DROP;
-    TRUNCATE marketing_stale;
-    INSERT INTO marketing_stale
-    SELECT m.day, m.refreshed_at
-    FROM metrics_daily m
-    LEFT JOIN marketing_rollup_days k ON k.day = m.day
-    WHERE k.source_refreshed_at IS DISTINCT FROM m.refreshed_at;
-
-    FOR r IN
-        SELECT min(day) AS lo, max(day) AS hi
-        FROM (SELECT day, day - (row_number() OVER (ORDER BY day))::int AS grp FROM marketing_stale) s
-        GROUP BY grp ORDER BY 1
-    LOOP
-        PERFORM marketing_compute_range(r.lo, r.hi);
-        n := n + (r.hi - r.lo + 1);
-    END LOOP;
-
-    INSERT INTO marketing_rollup_days (day, source_refreshed_at)
-    SELECT day, refreshed_at FROM marketing_stale
-    ON CONFLICT (day) DO UPDATE SET source_refreshed_at = EXCLUDED.source_refreshed_at;
-    DROP TABLE marketing_stale;
+    n := rollup_follow('marketing_rollup_days', 'marketing_compute_range');
     RETURN n;
 END
 $$;

@@ -348,7 +348,6 @@ $$;
 CREATE OR REPLACE FUNCTION product_rollup_refresh() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-    r   record;
     n   integer := 0;
     st  product_rollup_state%ROWTYPE;
 BEGIN
@@ -365,28 +364,8 @@ BEGIN
     END IF;
     DELETE FROM product_rollup_days k WHERE NOT EXISTS (SELECT 1 FROM metrics_daily m WHERE m.day = k.day);
 
-    CREATE TEMP TABLE IF NOT EXISTS product_stale (day date, refreshed_at timestamptz) ON COMMIT DROP;
-    TRUNCATE product_stale;
-    INSERT INTO product_stale
-    SELECT m.day, m.refreshed_at
-    FROM metrics_daily m
-    LEFT JOIN product_rollup_days k ON k.day = m.day
-    WHERE k.source_refreshed_at IS DISTINCT FROM m.refreshed_at;
-
-    FOR r IN
-        SELECT min(day) AS lo, max(day) AS hi
-        FROM (SELECT day, day - (row_number() OVER (ORDER BY day))::int AS grp FROM product_stale) s
-        GROUP BY grp ORDER BY 1
-    LOOP
-        PERFORM product_compute_range(r.lo, r.hi);
-        n := n + (r.hi - r.lo + 1);
-    END LOOP;
-
-    INSERT INTO product_rollup_days (day, source_refreshed_at)
-    SELECT day, refreshed_at FROM product_stale
-    ON CONFLICT (day) DO UPDATE SET source_refreshed_at = EXCLUDED.source_refreshed_at;
+    n := rollup_follow('product_rollup_days', 'product_compute_range');
     UPDATE product_rollup_state SET last_refresh_at = now();
-    DROP TABLE product_stale;
     RETURN n;
 END
 $$;

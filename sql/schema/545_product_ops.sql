@@ -78,7 +78,6 @@ $$;
 CREATE OR REPLACE FUNCTION product_ops_refresh() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-    r   record;
     n   integer := 0;
     st  product_ops_state%ROWTYPE;
 BEGIN
@@ -91,28 +90,8 @@ BEGIN
     END IF;
     DELETE FROM product_ops_days k WHERE NOT EXISTS (SELECT 1 FROM metrics_daily m WHERE m.day = k.day);
 
-    CREATE TEMP TABLE IF NOT EXISTS product_ops_stale (day date, refreshed_at timestamptz) ON COMMIT DROP;
-    TRUNCATE product_ops_stale;
-    INSERT INTO product_ops_stale
-    SELECT m.day, m.refreshed_at
-    FROM metrics_daily m
-    LEFT JOIN product_ops_days k ON k.day = m.day
-    WHERE k.source_refreshed_at IS DISTINCT FROM m.refreshed_at;
-
-    FOR r IN
-        SELECT min(day) AS lo, max(day) AS hi
-        FROM (SELECT day, day - (row_number() OVER (ORDER BY day))::int AS grp FROM product_ops_stale) s
-        GROUP BY grp ORDER BY 1
-    LOOP
-        PERFORM product_ops_compute_range(r.lo, r.hi);
-        n := n + (r.hi - r.lo + 1);
-    END LOOP;
-
-    INSERT INTO product_ops_days (day, source_refreshed_at)
-    SELECT day, refreshed_at FROM product_ops_stale
-    ON CONFLICT (day) DO UPDATE SET source_refreshed_at = EXCLUDED.source_refreshed_at;
+    n := rollup_follow('product_ops_days', 'product_ops_compute_range');
     UPDATE product_ops_state SET last_refresh_at = now();
-    DROP TABLE product_ops_stale;
     RETURN n;
 END
 $$;

@@ -31,6 +31,11 @@ if [ -z "${T_ONLY:-}" ] || [ "${T_ONLY%.sql}" != "$T_ONLY" ]; then
     psql -X -qtA -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar -f "$f" 2>&1 | sed '/^$/d'
   done
 fi
+# The demo generator is deterministic: two loads, same checksums.
+if [ -z "${T_ONLY:-}" ] || [ "$T_ONLY" = determinism ]; then
+  echo "# determinism.sh"
+  bash "$ROOT/tests/sql/determinism.sh" "$T_RUN" "$T_PGPORT" | grep -v '^1\.\.'
+fi
 # Stop the services now so that sanitizer builds write their reports.
 "$ROOT/scripts/stack.sh" stop "$T_DIR" >/dev/null 2>&1
 if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$T_DIR"/logs/*.log >"$T_TMP/san" 2>/dev/null; then

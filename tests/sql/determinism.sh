@@ -21,7 +21,7 @@ echo "1..1"
 status=0
 for db in "${dbs[@]}"; do
     if ! { psqlc -d postgres -c "CREATE DATABASE $db" &&
-           for f in "$root"/sql/schema/*.sql; do psqlc -d "$db" -f "$f" || exit 1; done &&
+           for f in "$root"/sql/schema/*.sql "$root"/services/*/*.sql; do psqlc -d "$db" -f "$f" || exit 1; done &&
            psqlc -d "$db" -v scale="$scale" -v anchor="$anchor" -f "$root/sql/demo/generate.sql" &&
            psqlc -d "$db" -A -t -f "$root/sql/demo/checksum.sql" > "$tmp/$db.sum"; } >"$tmp/$db.log" 2>&1; then
         echo "# loading $db failed:"; sed 's/^/# /' "$tmp/$db.log"
