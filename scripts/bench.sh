@@ -138,6 +138,9 @@ done
 # 8: the executive view's complete render in headless Chromium.
 say "8/8 executive render"
 # The browser test's own timing (sign-in click → every panel and chart drawn).
+if [ ! -d tests/e2e/node_modules ]; then
+  (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2) || true
+fi
 if [ -d tests/e2e/node_modules ] && [ -x /usr/bin/chromium ]; then
   ms=$(cd tests/e2e && NS_URL=$U node --test --test-reporter=tap \
          --test-name-pattern=executive_view_renders_completely app.test.js 2>/dev/null \
