@@ -7,7 +7,7 @@ PKGS      = fcgi libpq libcjson libjwt libcurl
 WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Werror
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Icommon -MMD -MP
+override CFLAGS += -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Icommon -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS    = $(PKG_LIBS) -lcrypt -lm -pthread
@@ -88,7 +88,7 @@ test-asan:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory B=build/asan CFLAGS="$(ASAN_CFLAGS)" all \
 	  $(UNIT_SRC:tests/unit/%.c=build/asan/%)
-	@NS_BUILD=build/asan FUZZ_SECONDS=5 tests/run.sh
+	@NS_BUILD=build/asan T_SANITIZER=1 FUZZ_SECONDS=5 tests/run.sh
 
 # libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each; make test runs 10 s.
 FUZZ_SECONDS ?= 60

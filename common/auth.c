@@ -312,11 +312,12 @@ auth_login_check(struct ns_req *req, const cJSON *body, PGresult **resp)
 	vals[0] = email->valuestring;
 	if ((res = db_exec(req->db, "auth_login", SQL_AUTH_LOGIN, 1, vals)) == NULL ||
 	    PQresultStatus(res) != PGRES_TUPLES_OK) {
-		const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		const char	*state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		int		 bad_input = state != NULL && strncmp(state, "22", 2) == 0;
 
 		PQclear(res);
 		/* Bytes that are not UTF-8 cannot name a user. */
-		if (state != NULL && strncmp(state, "22", 2) == 0)
+		if (bad_input)
 			http_error(req, 401, "unauthorized", "wrong email or password");
 		else
 			http_error(req, 503, "db_unavailable", "the database is unavailable; retry shortly");
