@@ -29,6 +29,33 @@ BEGIN
   END IF;
 END $$;
 
+-- Activity rows of day p_day (users_activity_daily): the snapshot when one exists, else computed live.
+CREATE OR REPLACE FUNCTION api.users_activity_rows(p_day date)
+RETURNS TABLE (customer_id int, last_active_day date, active_days_90d int, active_days_30d int,
+               active_days_prev_30d int)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM users_health_days WHERE day = p_day) THEN
+    RETURN QUERY SELECT a.customer_id, a.last_active_day, a.active_days_90d, a.active_days_30d,
+                        a.active_days_prev_30d
+                   FROM users_activity_daily a WHERE a.day = p_day;
+  ELSE
+    RETURN QUERY SELECT * FROM users_activity(p_day);
+  END IF;
+END $$;
+
+-- Usage rows of day p_day (users_usage_daily): the snapshot when one exists, else computed live.
+CREATE OR REPLACE FUNCTION api.users_usage_rows(p_day date)
+RETURNS TABLE (customer_id int, units_30d numeric)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM users_health_days WHERE day = p_day) THEN
+    RETURN QUERY SELECT u.customer_id, u.units_30d FROM users_usage_daily u WHERE u.day = p_day;
+  ELSE
+    RETURN QUERY SELECT * FROM users_usage(p_day);
+  END IF;
+END $$;
+
 -- MRR at risk of one customer: all of it when high risk, half when medium, none when healthy.
 CREATE OR REPLACE FUNCTION api.users_mrr_at_risk(p_mrr_cents bigint, p_band text) RETURNS bigint
 LANGUAGE sql IMMUTABLE AS $$
@@ -107,7 +134,7 @@ $$;
 -- previous period (point-in-time and "today" values: the day before; 30-day windows: the 30 days
 -- before; WAU: 7 days before; MAU: 30 days before; churn: the month before; NPS: the 90 days before).
 CREATE OR REPLACE FUNCTION api.users_summary(p_user int, p_role text, p_as_of date)
-RETURNS json LANGUAGE plpgsql STABLE AS $$
+RETURNS json LANGUAGE plpgsql STABLE SET jit = off AS $$
 DECLARE
   d     date := coalesce(p_as_of, api.today());
   m_end date := (date_trunc('month', coalesce(p_as_of, api.today())) - interval '1 day')::date;
@@ -124,11 +151,10 @@ BEGIN
     'as_of', d,
     'total_customers', json_build_object('value', coalesce(t.paying_customers, 0),
                                          'previous', coalesce(y.paying_customers, 0)),
-    'active_customers_30d', json_build_object(
-        'value', (SELECT count(DISTINCT customer_id) FROM customer_daily
-                   WHERE day BETWEEN d - 29 AND d AND events > 0),
-        'previous', (SELECT count(DISTINCT customer_id) FROM customer_daily
-                      WHERE day BETWEEN d - 59 AND d - 30 AND events > 0)),
+    -- customers with events on a day of d-29 .. d (previous: d-59 .. d-30), from the activity snapshot
+    'active_customers_30d', (SELECT json_build_object('value', count(*) FILTER (WHERE a.active_days_30d > 0),
+                                                      'previous', count(*) FILTER (WHERE a.active_days_prev_30d > 0))
+                               FROM api.users_activity_rows(d) a),
     'new_signups_today', json_build_object('value', coalesce(t.new_customers, 0),
                                            'previous', coalesce(y.new_customers, 0)),
     'active_trials', json_build_object('value', api.users_active_trials(d),
@@ -305,7 +331,7 @@ END $$;
 -- p_months months (including the current one).
 CREATE OR REPLACE FUNCTION api.users_cohorts(p_user int, p_role text, p_period text, p_metric text,
                                              p_months text, p_as_of date)
-RETURNS json LANGUAGE plpgsql STABLE AS $$
+RETURNS json LANGUAGE plpgsql STABLE SET jit = off AS $$
 DECLARE
   d     date := coalesce(p_as_of, api.today());
   step  interval := CASE p_period WHEN 'week' THEN interval '1 week' ELSE interval '1 month' END;
@@ -317,7 +343,9 @@ BEGIN
     SELECT (row_number() OVER (ORDER BY g))::int AS i, g::date AS start, least((g + step)::date - 1, d) AS day
       FROM generate_series(first, d, step) g
   ), members AS MATERIALIZED (  -- customer and the index of its cohort period
-    SELECT c.id, (SELECT max(p.i) FROM periods p WHERE p.start <= ns_day(c.converted_at)) AS ci
+    SELECT c.id, CASE WHEN p_period = 'week' THEN (ns_day(c.converted_at) - first) / 7
+                      ELSE ((extract(year FROM ns_day(c.converted_at)) - extract(year FROM first)) * 12
+                            + extract(month FROM ns_day(c.converted_at)) - extract(month FROM first))::int END + 1 AS ci
       FROM customers c
      WHERE c.converted_at >= ns_day_start(first) AND c.converted_at < ns_day_start(d + 1)
   ), mrr AS (  -- MRR per member on the measurement day of every period from its cohort on
@@ -408,11 +436,11 @@ $$;
 -- RFM over the customers paying on p_as_of: recency = days since the last active day (90-day
 -- look-back), frequency = active days in 90 days, monetary = MRR (thresholds in docs/metrics.md).
 CREATE OR REPLACE FUNCTION api.users_segments(p_user int, p_role text, p_as_of date)
-RETURNS json LANGUAGE sql STABLE AS $$
+RETURNS json LANGUAGE sql STABLE SET jit = off AS $$
   WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
   lc AS (SELECT l.* FROM d, api.users_lifecycle(d.d) l),
-  act AS (SELECT x.customer_id, max(x.day) AS last_day, count(*) AS days
-            FROM d, customer_daily x WHERE x.day BETWEEN d.d - 89 AND d.d AND x.events > 0 GROUP BY 1),
+  act AS (SELECT a.customer_id, a.last_active_day AS last_day, a.active_days_90d AS days
+            FROM d, api.users_activity_rows(d.d) a),
   rfm AS (
     SELECT m.customer_id, m.mrr_cents,
            CASE WHEN d.d - a.last_day <= 7 THEN 3 WHEN d.d - a.last_day <= 30 THEN 2 ELSE 1 END AS r,
@@ -428,16 +456,18 @@ RETURNS json LANGUAGE sql STABLE AS $$
       FROM rfm)
   SELECT json_build_object(
     'as_of', (SELECT d FROM d),
-    'lifecycle', (SELECT json_agg(json_build_object('stage', s.stage,
-                                    'customers', (SELECT count(*) FROM lc WHERE lc.stage = s.stage),
-                                    'mrr', api.money((SELECT coalesce(sum(lc.mrr_cents), 0) FROM lc WHERE lc.stage = s.stage)))
+    'lifecycle', (SELECT json_agg(json_build_object('stage', s.stage, 'customers', coalesce(g.n, 0),
+                                                    'mrr', api.money(coalesce(g.mrr, 0)))
                                   ORDER BY s.o)
-                    FROM unnest(ARRAY['activation', 'growth', 'mature', 'at_risk', 'churned']) WITH ORDINALITY s(stage, o)),
-    'rfm', (SELECT json_agg(json_build_object('segment', s.segment,
-                              'customers', (SELECT count(*) FROM seg WHERE seg.segment = s.segment),
-                              'mrr', api.money((SELECT coalesce(sum(seg.mrr_cents), 0) FROM seg WHERE seg.segment = s.segment)))
+                    FROM unnest(ARRAY['activation', 'growth', 'mature', 'at_risk', 'churned']) WITH ORDINALITY s(stage, o)
+                    LEFT JOIN (SELECT lc.stage, count(*) AS n, sum(lc.mrr_cents) AS mrr FROM lc GROUP BY 1) g
+                      ON g.stage = s.stage),
+    'rfm', (SELECT json_agg(json_build_object('segment', s.segment, 'customers', coalesce(g.n, 0),
+                                              'mrr', api.money(coalesce(g.mrr, 0)))
                             ORDER BY s.o)
-              FROM unnest(ARRAY['champions', 'loyal', 'promising', 'at_risk', 'hibernating']) WITH ORDINALITY s(segment, o)),
+              FROM unnest(ARRAY['champions', 'loyal', 'promising', 'at_risk', 'hibernating']) WITH ORDINALITY s(segment, o)
+              LEFT JOIN (SELECT seg.segment, count(*) AS n, sum(seg.mrr_cents) AS mrr FROM seg GROUP BY 1) g
+                ON g.segment = s.segment),
     'rfm_grid', (SELECT coalesce(json_agg(json_build_object('r', r, 'f', f, 'm', m, 'customers', n,
                                                            'mrr', api.money(mrr)) ORDER BY r DESC, f DESC, m DESC), '[]'::json)
                    FROM (SELECT r, f, m, count(*) AS n, sum(mrr_cents) AS mrr FROM seg GROUP BY 1, 2, 3) g))
@@ -447,7 +477,7 @@ $$;
 -- rate (resolved ÷ opened), average resolution hours (tickets resolved that week), CSAT; and the
 -- tickets of the high-risk customers on the range's last day (cs: own customers only).
 CREATE OR REPLACE FUNCTION api.users_support(p_user int, p_role text, p_from date, p_to date, p_days int)
-RETURNS json LANGUAGE plpgsql STABLE AS $$
+RETURNS json LANGUAGE plpgsql STABLE SET jit = off AS $$
 DECLARE
   r   record;
   res json;
@@ -479,7 +509,7 @@ BEGIN
                       ORDER BY h.mrr_cents DESC, c.id)
         FROM api.users_health_rows(r.d_to) h JOIN customers c ON c.id = h.customer_id
        WHERE h.risk_band = 'high_risk'
-         AND api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)), '[]'::json))
+         AND (p_role = 'ceo' OR api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))), '[]'::json))
     INTO res;
   RETURN res;
 END $$;
@@ -605,21 +635,23 @@ END $$;
 -- usage limit, more than one active user on a one-seat subscription, power users on Starter
 -- (≥ 20 active days in 30).  Suggested plan: the next plan up by price (enterprise stays).
 CREATE OR REPLACE FUNCTION api.users_expansion(p_user int, p_role text, p_as_of date)
-RETURNS json LANGUAGE sql STABLE AS $$
+RETURNS json LANGUAGE sql STABLE SET jit = off AS $$
   WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
   sub AS (  -- the main (largest) subscription of every paying customer
     SELECT DISTINCT ON (s.customer_id) s.customer_id, s.plan_id, s.quantity
       FROM d, subscriptions s
      WHERE s.valid_from <= d.d AND (s.valid_to IS NULL OR s.valid_to > d.d) AND s.mrr_cents > 0
      ORDER BY s.customer_id, s.mrr_cents DESC, s.id),
-  u AS (SELECT x.customer_id, sum(x.units) AS units FROM d, usage_records x
-         WHERE x.day BETWEEN d.d - 29 AND d.d GROUP BY 1),
+  u AS (SELECT x.customer_id, x.units_30d AS units FROM d, api.users_usage_rows(d.d) x),
+  nxt AS MATERIALIZED (  -- the next plan up by annual price, per plan (once, not per customer)
+    SELECT p.id, (SELECT q.code FROM plans q WHERE q.price_cents * CASE q.billing_interval WHEN 'year' THEN 1 ELSE 12 END
+                                             > p.price_cents * CASE p.billing_interval WHEN 'year' THEN 1 ELSE 12 END
+                   ORDER BY q.price_cents * CASE q.billing_interval WHEN 'year' THEN 1 ELSE 12 END LIMIT 1) AS next_plan
+      FROM plans p),
   cand AS (
     SELECT h.customer_id, c.name, h.mrr_cents, p.code AS plan, sub.quantity AS seats, p.seat_limit,
            coalesce(u.units, 0) AS units_30d, p.usage_limit, h.active_users_30d, h.active_days_30d,
-           (SELECT q.code FROM plans q WHERE q.price_cents * CASE q.billing_interval WHEN 'year' THEN 1 ELSE 12 END
-                                             > p.price_cents * CASE p.billing_interval WHEN 'year' THEN 1 ELSE 12 END
-             ORDER BY q.price_cents * CASE q.billing_interval WHEN 'year' THEN 1 ELSE 12 END LIMIT 1) AS next_plan,
+           nxt.next_plan,
            array_remove(ARRAY[
              CASE WHEN p.seat_limit IS NOT NULL AND sub.quantity * 10 >= p.seat_limit * 8 THEN 'seat_limit' END,
              CASE WHEN p.usage_limit IS NOT NULL AND coalesce(u.units, 0) * 10 >= p.usage_limit * 8 THEN 'usage_limit' END,
@@ -629,8 +661,9 @@ RETURNS json LANGUAGE sql STABLE AS $$
       JOIN customers c ON c.id = h.customer_id
       JOIN sub ON sub.customer_id = h.customer_id
       JOIN plans p ON p.id = sub.plan_id
+      JOIN nxt ON nxt.id = p.id
       LEFT JOIN u ON u.customer_id = h.customer_id
-     WHERE api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))
+     WHERE (p_role = 'ceo' OR api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)))
   SELECT json_build_object('as_of', (SELECT d FROM d),
     'total', (SELECT count(*) FROM cand WHERE cardinality(reasons) > 0),
     'mrr', api.money((SELECT coalesce(sum(mrr_cents), 0) FROM cand WHERE cardinality(reasons) > 0)),

@@ -26,6 +26,29 @@ CREATE TABLE IF NOT EXISTS users_health_daily (
 );
 CREATE INDEX IF NOT EXISTS users_health_daily_customer_idx ON users_health_daily (customer_id, day);
 
+-- Activity of every customer active (customer_daily.events > 0) in the 90 days ending on day:
+-- last active day and active days in the 90 / last 30 / previous 30 (day-59 .. day-30) days.
+-- Snapshotted with the health scores (same days, same users_health_days bookkeeping); input of the
+-- summary's active customers and the RFM segments.
+CREATE TABLE IF NOT EXISTS users_activity_daily (
+    day               date NOT NULL,
+    customer_id       int NOT NULL,
+    last_active_day   date NOT NULL,
+    active_days_90d   int NOT NULL,
+    active_days_30d   int NOT NULL,
+    active_days_prev_30d int NOT NULL,
+    PRIMARY KEY (day, customer_id)
+);
+
+-- Usage units per customer over the 30 days ending on day (usage_records), snapshotted with the
+-- health scores; input of the expansion view.
+CREATE TABLE IF NOT EXISTS users_usage_daily (
+    day          date NOT NULL,
+    customer_id  int NOT NULL,
+    units_30d    numeric NOT NULL,
+    PRIMARY KEY (day, customer_id)
+);
+
 -- The days that have a complete snapshot (a day without a row here is computed live).
 CREATE TABLE IF NOT EXISTS users_health_days (
     day          date PRIMARY KEY,
@@ -75,7 +98,10 @@ CREATE TABLE IF NOT EXISTS users_refresh_state (
 );
 INSERT INTO users_refresh_state (id) VALUES (true) ON CONFLICT DO NOTHING;
 
--- Supporting indexes for the customer drill-down and the viral view.
+-- Supporting indexes for the customer drill-down, the viral view and the support view's weekly
+-- average resolution time (tickets resolved in a window).
+CREATE INDEX IF NOT EXISTS support_tickets_resolved_idx ON support_tickets (resolved_at) INCLUDE (opened_at)
+    WHERE resolved_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS referrals_resulting_idx ON referrals (resulting_customer_id)
     WHERE resulting_customer_id IS NOT NULL;
 
@@ -147,12 +173,42 @@ BEGIN
 END
 $$;
 
--- Snapshot the health scores of day p_day (delete + insert).
+-- Snapshots taken before users_activity_daily existed have no activity rows: drop their
+-- bookkeeping so they are recomputed (and read live until then).
+DELETE FROM users_health_days WHERE NOT EXISTS (SELECT 1 FROM users_activity_daily)
+                                 OR NOT EXISTS (SELECT 1 FROM users_usage_daily);
+
+-- Activity per customer over the 90 days ending on p_day (the columns of users_activity_daily).
+CREATE OR REPLACE FUNCTION users_activity(p_day date)
+RETURNS TABLE (customer_id int, last_active_day date, active_days_90d int, active_days_30d int,
+               active_days_prev_30d int)
+LANGUAGE sql STABLE AS $$
+    SELECT x.customer_id, max(x.day), count(*)::int,
+           (count(*) FILTER (WHERE x.day >= p_day - 29))::int,
+           (count(*) FILTER (WHERE x.day BETWEEN p_day - 59 AND p_day - 30))::int
+    FROM customer_daily x
+    WHERE x.day BETWEEN p_day - 89 AND p_day AND x.events > 0
+    GROUP BY x.customer_id
+$$;
+
+-- Usage units per customer over the 30 days ending on p_day (the columns of users_usage_daily).
+CREATE OR REPLACE FUNCTION users_usage(p_day date)
+RETURNS TABLE (customer_id int, units_30d numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT x.customer_id, sum(x.units) FROM usage_records x
+    WHERE x.day BETWEEN p_day - 29 AND p_day GROUP BY x.customer_id
+$$;
+
+-- Snapshot the health scores, the activity and the usage of day p_day (delete + insert).
 CREATE OR REPLACE FUNCTION users_health_snapshot(p_day date) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM users_health_daily WHERE day = p_day;
     INSERT INTO users_health_daily SELECT p_day, h.* FROM customer_health(p_day) h;
+    DELETE FROM users_activity_daily WHERE day = p_day;
+    INSERT INTO users_activity_daily SELECT p_day, a.* FROM users_activity(p_day) a;
+    DELETE FROM users_usage_daily WHERE day = p_day;
+    INSERT INTO users_usage_daily SELECT p_day, u.* FROM users_usage(p_day) u;
     INSERT INTO users_health_days (day, computed_at) VALUES (p_day, now())
     ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at;
 END
@@ -180,6 +236,8 @@ BEGIN
         DELETE FROM users_dirty_days;
         DELETE FROM users_health_daily;
         DELETE FROM users_health_days;
+        DELETE FROM users_activity_daily;
+        DELETE FROM users_usage_daily;
         DELETE FROM users_transitions_daily;
         DELETE FROM users_geo_daily;
         DELETE FROM users_device_daily;
