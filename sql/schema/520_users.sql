@@ -249,6 +249,9 @@ BEGIN
         SELECT array_agg(day) INTO v_days FROM del;
         v_days := coalesce(v_days, '{}') || ARRAY(SELECT generate_series(least(st.built_to, today), today,
                                                                           interval '1 day')::date);
+        -- A snapshot looks back 90 days: those on or after a recomputed day are
+        -- out of date (late rows).  Forgotten, they are computed live until retaken.
+        DELETE FROM users_health_days WHERE day >= (SELECT min(x) FROM unnest(v_days) x) AND day < today;
         FOR r IN
             SELECT min(x) AS lo, max(x) AS hi
             FROM (SELECT x, x - (row_number() OVER (ORDER BY x))::int AS grp
