@@ -152,11 +152,17 @@ replica_start() {
   say "taking a base backup for the replica"
   as_pg "$PGBIN/pg_basebackup" -h "$RUN" -p "$PGPORT" -U postgres -D "$data" -R -X stream -c fast \
     >"$LOGS/basebackup.log" 2>&1 || die "pg_basebackup failed; see $LOGS/basebackup.log"
-  rport=$(free_port); echo "$rport" >"$RUN/replica.port"
-  say "starting the replica on 127.0.0.1:$rport"
-  as_pg "$PGBIN/pg_ctl" -D "$data" -l "$LOGS/replica.log" -w -t 60 \
-    -o "-p $rport -c listen_addresses=127.0.0.1 -c unix_socket_directories=$rrun -c hot_standby=on" start >/dev/null \
-    || die "the replica did not start; see $LOGS/replica.log"
+  # Two tries on two ports: a free port can be taken between check and bind.
+  local try
+  for try in 1 2; do
+    rport=$(free_port); echo "$rport" >"$RUN/replica.port"
+    say "starting the replica on 127.0.0.1:$rport"
+    as_pg "$PGBIN/pg_ctl" -D "$data" -l "$LOGS/replica.log" -w -t 60 \
+      -o "-p $rport -c listen_addresses=127.0.0.1 -c unix_socket_directories=$rrun -c hot_standby=on" start >/dev/null \
+      && return 0
+    tail -5 "$LOGS/replica.log" >&2
+  done
+  die "the replica did not start; see $LOGS/replica.log"
 }
 
 replica_stop() {
