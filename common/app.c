@@ -99,7 +99,7 @@ app_dispatch(struct ns_req *req)
 {
 	char		 err[320];
 	const char	*query = http_header(req, "QUERY_STRING");
-	int		 wrong_method, rc;
+	int		 wrong_method;
 
 	req->route = route_match(app_svc->routes, req->method, req->path,
 	    &req->path_id, &wrong_method);
@@ -115,7 +115,8 @@ app_dispatch(struct ns_req *req)
 		return;
 	}
 	if (req->route->roles != NS_PUBLIC) {
-		rc = auth_request(req, err, sizeof(err));
+		int rc = auth_request(req, err, sizeof(err));
+
 		if (rc == -2) {
 			http_error(req, 503, "db_unavailable", "the database is unavailable; retry shortly");
 			return;
@@ -183,7 +184,6 @@ app_worker(void *arg)
 {
 	FCGX_Request	 fr;
 	struct db	*db = db_new();
-	int		 rc;
 
 	(void)arg;
 	if (db == NULL || FCGX_InitRequest(&fr, app_listen_fd, 0) != 0) {
@@ -192,6 +192,8 @@ app_worker(void *arg)
 		return NULL;
 	}
 	for (;;) {
+		int rc;
+
 		pthread_mutex_lock(&app_accept_lock);
 		rc = app_stopping ? -1 : FCGX_Accept_r(&fr);
 		pthread_mutex_unlock(&app_accept_lock);

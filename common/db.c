@@ -139,10 +139,11 @@ static PGresult *
 db_conn_exec(struct dbconn *c, const char *url, const char *name, const char *sql, int n,
     const char *const *vals, int retry)
 {
-	PGresult	*res;
 	int		 attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
+		PGresult	*res;
+
 		if (attempt > 0 && !retry)
 			return NULL;
 		if (c->conn == NULL && (c->conn = db_connect_url(url)) == NULL)
@@ -209,10 +210,8 @@ db_replica_usable(struct db *db)
 PGresult *
 db_exec_read(struct db *db, const char *name, const char *sql, int n, const char *const *vals)
 {
-	PGresult *res;
-
 	if (cfg.read_url != NULL && db_replica_usable(db)) {
-		res = db_conn_exec(&db->replica, cfg.read_url, name, sql, n, vals, 1);
+		PGresult *res = db_conn_exec(&db->replica, cfg.read_url, name, sql, n, vals, 1);
 		/* A replica may cancel a query that conflicts with recovery (40001). */
 		if (res != NULL && !(PQresultStatus(res) == PGRES_FATAL_ERROR &&
 		    PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL &&

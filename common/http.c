@@ -118,15 +118,15 @@ http_send(struct ns_req *req, int status, const char *ctype, const char *body,
     size_t len, const char *filename)
 {
 	char		 hdr[1024], tag[24];
-	const char	*inm;
 	int		 secs = http_cache_seconds(req, status), rc;
 	size_t		 o = 0;
 
 	tag[0] = '\0';
 	if (status == 200) {
+		const char *inm = http_header(req, "HTTP_IF_NONE_MATCH");
+
 		snprintf(tag, sizeof(tag), "\"%016llx\"",
 		    (unsigned long long)http_etag(body, len));
-		inm = http_header(req, "HTTP_IF_NONE_MATCH");
 		if (inm != NULL && strstr(inm, tag) != NULL) {
 			status = 304;
 			len = 0;
