@@ -69,9 +69,11 @@ get() {
   body=$(curl -s -H "Authorization: Bearer ${TOKEN[$1]}" -H 'X-No-Cache: 1' -w '\n%{http_code}' \
          "http://127.0.0.1:$HTTP_PORT$2")
   status=${body##*$'\n'}; body=${body%$'\n'*}
-  # forecast answers carry their own timing (fit_ms, train_ms) and model timestamps: masked
+  # forecast answers carry their own timing (fit_ms, train_ms), model timestamps and whether the
+  # model cache was warm (cached): masked
   [[ $2 == /api/forecast/* ]] && body=$(sed -E -e 's/"(fit_ms|train_ms)":[0-9.]+/"\1":"~"/g' \
-                                              -e 's/"(features_at|trained_at)":"[^"]*"/"\1":"~"/g' <<<"$body")
+                                              -e 's/"(features_at|trained_at)":"[^"]*"/"\1":"~"/g' \
+                                              -e 's/"cached":(true|false)/"cached":"~"/g' <<<"$body")
   mkdir -p "$(dirname "$3")"
   printf '%s\n%s\n' "$status" "$body" >"$3"
   N=$((N + 1))
