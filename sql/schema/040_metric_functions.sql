@@ -1,15 +1,25 @@
 -- SQL functions behind docs/metrics.md: MRR at a date, MRR movements, distinct active users, health score.
 SET client_min_messages = warning;
 
--- MRR per paying customer on day p_day (rows valid on that day, exclusive valid_to).
+-- The one MRR rule (docs/metrics.md, "MRR on a day d"): for each day of p_days, customer and plan,
+-- the sum of mrr_cents of the subscription rows in effect that day, positive sums only (a customer
+-- with a row is paying that day).  Every MRR figure is a sum of these rows: mrr_at() below, the
+-- metrics_daily and mrr_daily rollups, the MRR movements, the endpoints.  Inlined by the planner.
+CREATE OR REPLACE FUNCTION mrr_rows(p_days date[])
+RETURNS TABLE (day date, customer_id int, plan_id int, mrr_cents bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT d.day, s.customer_id, s.plan_id, sum(s.mrr_cents)::bigint
+    FROM (SELECT DISTINCT x AS day FROM unnest(p_days) x) d
+    JOIN subscriptions s ON s.in_effect @> d.day
+    WHERE s.mrr_cents > 0
+    GROUP BY d.day, s.customer_id, s.plan_id
+$$;
+
+-- MRR per paying customer on day p_day.
 CREATE OR REPLACE FUNCTION mrr_at(p_day date)
 RETURNS TABLE (customer_id int, mrr_cents bigint)
 LANGUAGE sql STABLE AS $$
-    SELECT s.customer_id, sum(s.mrr_cents)::bigint
-    FROM subscriptions s
-    WHERE s.valid_from <= p_day AND (s.valid_to IS NULL OR s.valid_to > p_day)
-    GROUP BY s.customer_id
-    HAVING sum(s.mrr_cents) > 0
+    SELECT m.customer_id, sum(m.mrr_cents)::bigint FROM mrr_rows(ARRAY[p_day]) m GROUP BY m.customer_id
 $$;
 
 -- MRR movements between the MRR on p_from and the MRR on p_to, one row per customer that moved:
@@ -59,7 +69,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH paying AS (
         SELECT s.customer_id, sum(s.mrr_cents)::bigint AS mrr_cents, sum(s.quantity)::int AS seats
         FROM subscriptions s
-        WHERE s.valid_from <= p_as_of AND (s.valid_to IS NULL OR s.valid_to > p_as_of)
+        WHERE s.in_effect @> p_as_of
         GROUP BY 1 HAVING sum(s.mrr_cents) > 0
     ), act AS (
         SELECT d.customer_id, count(*) FILTER (WHERE d.events > 0)::int AS active_days
@@ -112,4 +122,97 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
                 ELSE 'healthy' END
     FROM sc
     ORDER BY customer_id
+$$;
+
+-- ---------------------------------------------------------------- health snapshots
+
+-- customer_health(d) is ~1 s at SCALE=1, too slow for a dashboard call: one row per customer paying
+-- on day, exactly the columns of customer_health(day), for the days of rollup_snapshot_days().
+-- Readers use customer_health_rows(d): the snapshot when the day has one, else computed live.
+CREATE TABLE IF NOT EXISTS customer_health_daily (
+    day                   date NOT NULL,
+    customer_id           int NOT NULL,
+    mrr_cents             bigint NOT NULL,
+    seats                 int NOT NULL,
+    active_days_30d       int NOT NULL,
+    active_users_30d      int NOT NULL,
+    tickets_30d           int NOT NULL,
+    open_urgent_tickets   int NOT NULL,
+    low_csat_90d          int NOT NULL,
+    failed_payments_60d   int NOT NULL,
+    chargebacks_90d       int NOT NULL,
+    usage_score           int NOT NULL,
+    adoption_score        int NOT NULL,
+    support_score         int NOT NULL,
+    payment_score         int NOT NULL,
+    health_score          int NOT NULL,
+    risk_band             text NOT NULL,
+    PRIMARY KEY (day, customer_id)
+);
+CREATE INDEX IF NOT EXISTS customer_health_daily_customer_idx ON customer_health_daily (customer_id, day);
+-- The days whose snapshot is complete and current.
+CREATE TABLE IF NOT EXISTS customer_health_days (
+    day          date PRIMARY KEY,
+    computed_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- The days per-day snapshots are kept for: today, yesterday and the last 12 month-ends.
+CREATE OR REPLACE FUNCTION rollup_snapshot_days() RETURNS SETOF date
+LANGUAGE sql STABLE AS $$
+    SELECT ns_today()
+    UNION SELECT ns_today() - 1
+    UNION SELECT (date_trunc('month', ns_today()) - make_interval(months => k) - interval '1 day')::date
+          FROM generate_series(0, 11) k
+    ORDER BY 1 DESC
+$$;
+
+CREATE OR REPLACE FUNCTION customer_health_rows(p_day date) RETURNS SETOF customer_health_daily
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM customer_health_days WHERE day = p_day) THEN
+        RETURN QUERY SELECT * FROM customer_health_daily WHERE day = p_day;
+    ELSE
+        RETURN QUERY SELECT p_day, h.* FROM customer_health(p_day) h;
+    END IF;
+END
+$$;
+
+-- (Re)take the snapshot of day p_day.
+CREATE OR REPLACE FUNCTION customer_health_snapshot(p_day date) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM customer_health_daily WHERE day = p_day;
+    INSERT INTO customer_health_daily SELECT p_day, h.* FROM customer_health(p_day) h;
+    INSERT INTO customer_health_days (day, computed_at) VALUES (p_day, now())
+    ON CONFLICT (day) DO UPDATE SET computed_at = EXCLUDED.computed_at;
+END
+$$;
+
+-- Follower compute (035_rollup_follow.sql): a snapshot looks back 90 days, so every snapshot on or
+-- after a recomputed day is out of date (late rows); forgotten, it is read live until retaken.
+-- Today's is retaken on every refresh anyway.
+CREATE OR REPLACE FUNCTION customer_health_forget(p_lo date, p_hi date) RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM customer_health_days WHERE day >= p_lo AND day < ns_today()
+$$;
+SELECT rollup_follower_register('customer_health', 'customer_health_forget',
+                                'customer_health_daily', 'customer_health_days');
+
+-- Today's snapshot (always), and those of the other rollup_snapshot_days() that are missing.
+-- Run by the users service's job (users_refresh()).  Returns the number of snapshots taken.
+CREATE OR REPLACE FUNCTION customer_health_refresh() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    d  date;
+    n  integer := 0;
+BEGIN
+    PERFORM rollup_follow('customer_health');
+    FOR d IN SELECT x FROM rollup_snapshot_days() x
+             WHERE x = ns_today() OR NOT EXISTS (SELECT 1 FROM customer_health_days h WHERE h.day = x)
+    LOOP
+        PERFORM customer_health_snapshot(d);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
 $$;

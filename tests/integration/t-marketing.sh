@@ -6,11 +6,13 @@ MK_CEO=$(login ceo@northstar.example)
 MK_CS=$(login cs1@northstar.example)
 MK_SALES=$(login sales1@northstar.example)
 # The marketing pre-aggregates follow metrics_daily through the service's job; make sure the job's
-# work is done before comparing (it is idempotent; a call that finds the job holding the lock
-# returns 0 at once, so repeat until no metrics_daily day is newer than its marketing version).
+# work is done before comparing (a call waits for a running one; the alerts job may recompute
+# today meanwhile, so repeat until no metrics_daily day is newer than its marketing version).
+sql "SELECT rollup_refresh()" >/dev/null
 for _ in $(seq 1 50); do
   sql "SELECT marketing_refresh()" >/dev/null
-  [ "$(sql "SELECT count(*) FROM metrics_daily m LEFT JOIN marketing_rollup_days k USING (day)
+  [ "$(sql "SELECT count(*) FROM metrics_daily m
+            LEFT JOIN rollup_follower_days k ON k.follower = 'marketing' AND k.day = m.day
             WHERE k.source_refreshed_at IS DISTINCT FROM m.refreshed_at")" = 0 ] && break
   sleep 0.2
 done
