@@ -18,33 +18,6 @@ LANGUAGE sql STABLE AS $$
            ELSE false END
 $$;
 
--- Activity rows of day p_day (users_activity_daily): the snapshot when one exists, else computed live.
-CREATE OR REPLACE FUNCTION api.users_activity_rows(p_day date)
-RETURNS TABLE (customer_id int, last_active_day date, active_days_90d int, active_days_30d int,
-               active_days_prev_30d int)
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM users_snapshot_days WHERE day = p_day) THEN
-    RETURN QUERY SELECT a.customer_id, a.last_active_day, a.active_days_90d, a.active_days_30d,
-                        a.active_days_prev_30d
-                   FROM users_activity_daily a WHERE a.day = p_day;
-  ELSE
-    RETURN QUERY SELECT * FROM users_activity(p_day);
-  END IF;
-END $$;
-
--- Usage rows of day p_day (users_usage_daily): the snapshot when one exists, else computed live.
-CREATE OR REPLACE FUNCTION api.users_usage_rows(p_day date)
-RETURNS TABLE (customer_id int, units_30d numeric)
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM users_snapshot_days WHERE day = p_day) THEN
-    RETURN QUERY SELECT u.customer_id, u.units_30d FROM users_usage_daily u WHERE u.day = p_day;
-  ELSE
-    RETURN QUERY SELECT * FROM users_usage(p_day);
-  END IF;
-END $$;
-
 -- MRR at risk of one customer: all of it when high risk, half when medium, none when healthy.
 CREATE OR REPLACE FUNCTION api.users_mrr_at_risk(p_mrr_cents bigint, p_band text) RETURNS bigint
 LANGUAGE sql IMMUTABLE AS $$
@@ -143,7 +116,7 @@ BEGIN
     -- customers with events on a day of d-29 .. d (previous: d-59 .. d-30), from the activity snapshot
     'active_customers_30d', (SELECT json_build_object('value', count(*) FILTER (WHERE a.active_days_30d > 0),
                                                       'previous', count(*) FILTER (WHERE a.active_days_prev_30d > 0))
-                               FROM api.users_activity_rows(d) a),
+                               FROM customer_activity_rows(d) a),
     'new_signups_today', json_build_object('value', coalesce(t.new_customers, 0),
                                            'previous', coalesce(y.new_customers, 0)),
     'active_trials', json_build_object('value', api.users_active_trials(d),
@@ -423,7 +396,7 @@ RETURNS json LANGUAGE sql STABLE SET jit = off AS $$
   WITH d AS (SELECT api.as_of(p_as_of) AS d),
   lc AS (SELECT l.* FROM d, api.users_lifecycle(d.d) l),
   act AS (SELECT a.customer_id, a.last_active_day AS last_day, a.active_days_90d AS days
-            FROM d, api.users_activity_rows(d.d) a),
+            FROM d, customer_activity_rows(d.d) a),
   rfm AS (
     SELECT m.customer_id, m.mrr_cents,
            CASE WHEN d.d - a.last_day <= 7 THEN 3 WHEN d.d - a.last_day <= 30 THEN 2 ELSE 1 END AS r,
@@ -619,7 +592,7 @@ RETURNS json LANGUAGE sql STABLE SET jit = off AS $$
       FROM d, subscriptions s
      WHERE s.in_effect @> d.d AND s.mrr_cents > 0
      ORDER BY s.customer_id, s.mrr_cents DESC, s.id),
-  u AS (SELECT x.customer_id, x.units_30d AS units FROM d, api.users_usage_rows(d.d) x),
+  u AS (SELECT x.customer_id, x.units_30d AS units FROM d, customer_usage_rows(d.d) x),
   nxt AS MATERIALIZED (  -- the next plan up by annual price, per plan (once, not per customer)
     SELECT p.id, (SELECT q.code FROM plans q WHERE q.price_cents * CASE q.billing_interval WHEN 'year' THEN 1 ELSE 12 END
                                              > p.price_cents * CASE p.billing_interval WHEN 'year' THEN 1 ELSE 12 END

@@ -124,11 +124,13 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     ORDER BY customer_id
 $$;
 
--- ---------------------------------------------------------------- health snapshots
+-- ---------------------------------------------------------------- per-day customer snapshots
 
--- customer_health(d) is ~1 s at SCALE=1, too slow for a dashboard call: one row per customer paying
--- on day, exactly the columns of customer_health(day), for the days of rollup_snapshot_days().
--- Readers use customer_health_rows(d): the snapshot when the day has one, else computed live.
+-- customer_health(d) is ~1 s at SCALE=1, too slow for a dashboard call: for the days of
+-- rollup_snapshot_days() the health of every paying customer (exactly the columns of
+-- customer_health(day)), the activity and the usage of every customer are kept here.  Readers use
+-- customer_health_rows(d), customer_activity_rows(d), customer_usage_rows(d): the snapshot when the
+-- day has one (customer_snapshot_days), else computed live.
 CREATE TABLE IF NOT EXISTS customer_health_daily (
     day                   date NOT NULL,
     customer_id           int NOT NULL,
@@ -150,13 +152,55 @@ CREATE TABLE IF NOT EXISTS customer_health_daily (
     PRIMARY KEY (day, customer_id)
 );
 CREATE INDEX IF NOT EXISTS customer_health_daily_customer_idx ON customer_health_daily (customer_id, day);
--- The days whose snapshot is complete and current.
-CREATE TABLE IF NOT EXISTS customer_health_days (
+
+-- Activity of every customer active (customer_daily.events > 0) in the 90 days ending on day: last
+-- active day and active days in the 90 / last 30 / previous 30 (day-59 .. day-30) days.
+CREATE TABLE IF NOT EXISTS customer_activity_daily (
+    day                  date NOT NULL,
+    customer_id          int NOT NULL,
+    last_active_day      date NOT NULL,
+    active_days_90d      int NOT NULL,
+    active_days_30d      int NOT NULL,
+    active_days_prev_30d int NOT NULL,
+    PRIMARY KEY (day, customer_id)
+);
+
+-- Usage units per customer over the 30 days ending on day (usage_records).
+CREATE TABLE IF NOT EXISTS customer_usage_daily (
+    day          date NOT NULL,
+    customer_id  int NOT NULL,
+    units_30d    numeric NOT NULL,
+    PRIMARY KEY (day, customer_id)
+);
+
+-- The days whose snapshot (all three tables) is complete and current.
+CREATE TABLE IF NOT EXISTS customer_snapshot_days (
     day          date PRIMARY KEY,
     computed_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- The days per-day snapshots are kept for: today, yesterday and the last 12 month-ends.
+-- Activity per customer over the 90 days ending on p_day (the columns of customer_activity_daily).
+CREATE OR REPLACE FUNCTION customer_activity(p_day date)
+RETURNS TABLE (customer_id int, last_active_day date, active_days_90d int, active_days_30d int,
+               active_days_prev_30d int)
+LANGUAGE sql STABLE AS $$
+    SELECT x.customer_id, max(x.day), count(*)::int,
+           (count(*) FILTER (WHERE x.day >= p_day - 29))::int,
+           (count(*) FILTER (WHERE x.day BETWEEN p_day - 59 AND p_day - 30))::int
+    FROM customer_daily x
+    WHERE x.day BETWEEN p_day - 89 AND p_day AND x.events > 0
+    GROUP BY x.customer_id
+$$;
+
+-- Usage units per customer over the 30 days ending on p_day (the columns of customer_usage_daily).
+CREATE OR REPLACE FUNCTION customer_usage(p_day date)
+RETURNS TABLE (customer_id int, units_30d numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT x.customer_id, sum(x.units) FROM usage_records x
+    WHERE x.day BETWEEN p_day - 29 AND p_day GROUP BY x.customer_id
+$$;
+
+-- The days snapshots are kept for: today, yesterday and the last 12 month-ends.
 CREATE OR REPLACE FUNCTION rollup_snapshot_days() RETURNS SETOF date
 LANGUAGE sql STABLE AS $$
     SELECT ns_today()
@@ -166,24 +210,38 @@ LANGUAGE sql STABLE AS $$
     ORDER BY 1 DESC
 $$;
 
+CREATE OR REPLACE FUNCTION customer_snapshot_taken(p_day date) RETURNS boolean
+LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM customer_snapshot_days WHERE day = p_day) $$;
+
 CREATE OR REPLACE FUNCTION customer_health_rows(p_day date) RETURNS SETOF customer_health_daily
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM customer_health_days WHERE day = p_day) THEN
-        RETURN QUERY SELECT * FROM customer_health_daily WHERE day = p_day;
-    ELSE
-        RETURN QUERY SELECT p_day, h.* FROM customer_health(p_day) h;
-    END IF;
-END
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM customer_health_daily WHERE day = p_day AND customer_snapshot_taken(p_day)
+    UNION ALL SELECT p_day, h.* FROM customer_health(p_day) h WHERE NOT customer_snapshot_taken(p_day)
+$$;
+
+CREATE OR REPLACE FUNCTION customer_activity_rows(p_day date) RETURNS SETOF customer_activity_daily
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM customer_activity_daily WHERE day = p_day AND customer_snapshot_taken(p_day)
+    UNION ALL SELECT p_day, a.* FROM customer_activity(p_day) a WHERE NOT customer_snapshot_taken(p_day)
+$$;
+
+CREATE OR REPLACE FUNCTION customer_usage_rows(p_day date) RETURNS SETOF customer_usage_daily
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM customer_usage_daily WHERE day = p_day AND customer_snapshot_taken(p_day)
+    UNION ALL SELECT p_day, u.* FROM customer_usage(p_day) u WHERE NOT customer_snapshot_taken(p_day)
 $$;
 
 -- (Re)take the snapshot of day p_day.
-CREATE OR REPLACE FUNCTION customer_health_snapshot(p_day date) RETURNS void
+CREATE OR REPLACE FUNCTION customer_snapshot(p_day date) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM customer_health_daily WHERE day = p_day;
     INSERT INTO customer_health_daily SELECT p_day, h.* FROM customer_health(p_day) h;
-    INSERT INTO customer_health_days (day, computed_at) VALUES (p_day, now())
+    DELETE FROM customer_activity_daily WHERE day = p_day;
+    INSERT INTO customer_activity_daily SELECT p_day, a.* FROM customer_activity(p_day) a;
+    DELETE FROM customer_usage_daily WHERE day = p_day;
+    INSERT INTO customer_usage_daily SELECT p_day, u.* FROM customer_usage(p_day) u;
+    INSERT INTO customer_snapshot_days (day, computed_at) VALUES (p_day, now())
     ON CONFLICT (day) DO UPDATE SET computed_at = EXCLUDED.computed_at;
 END
 $$;
@@ -191,26 +249,25 @@ $$;
 -- Follower compute (035_rollup_follow.sql): a snapshot looks back 90 days, so every snapshot on or
 -- after a recomputed day is out of date (late rows); forgotten, it is read live until retaken.
 -- Today's is retaken on every refresh anyway.
-CREATE OR REPLACE FUNCTION customer_health_forget(p_lo date, p_hi date) RETURNS void
+CREATE OR REPLACE FUNCTION customer_snapshot_forget(p_lo date, p_hi date) RETURNS void
 LANGUAGE sql AS $$
-    DELETE FROM customer_health_days WHERE day >= p_lo AND day < ns_today()
+    DELETE FROM customer_snapshot_days WHERE day >= p_lo AND day < ns_today()
 $$;
-SELECT rollup_follower_register('customer_health', 'customer_health_forget',
-                                'customer_health_daily', 'customer_health_days');
+SELECT rollup_follower_register('customer_snapshot', 'customer_snapshot_forget', 'customer_health_daily',
+                                'customer_activity_daily', 'customer_usage_daily', 'customer_snapshot_days');
 
 -- Today's snapshot (always), and those of the other rollup_snapshot_days() that are missing.
 -- Run by the users service's job (users_refresh()).  Returns the number of snapshots taken.
-CREATE OR REPLACE FUNCTION customer_health_refresh() RETURNS integer
+CREATE OR REPLACE FUNCTION customer_snapshot_refresh() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     d  date;
     n  integer := 0;
 BEGIN
-    PERFORM rollup_follow('customer_health');
-    FOR d IN SELECT x FROM rollup_snapshot_days() x
-             WHERE x = ns_today() OR NOT EXISTS (SELECT 1 FROM customer_health_days h WHERE h.day = x)
+    PERFORM rollup_follow('customer_snapshot');
+    FOR d IN SELECT x FROM rollup_snapshot_days() x WHERE x = ns_today() OR NOT customer_snapshot_taken(x)
     LOOP
-        PERFORM customer_health_snapshot(d);
+        PERFORM customer_snapshot(d);
         n := n + 1;
     END LOOP;
     RETURN n;
