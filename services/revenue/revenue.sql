@@ -171,14 +171,15 @@ BEGIN
        'required_daily_growth_pct', req) END);
 END $$;
 
--- GET /api/revenue/summary: the figures as of p_as_of (default today), and the same figures a
--- month before under "previous" (docs/api/revenue.md).
+-- GET /api/revenue/summary: the figures as of p_as_of (default today), and under "previous" the
+-- figures as of a month before, exactly as asked for that day (its own month before is taken from
+-- it: previous of 03-31 is 02-28, measured from 01-28 — not from 01-31).
 CREATE OR REPLACE FUNCTION api.revenue_summary(p_user int, p_role text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
   d    date := api.as_of(p_as_of);
   p    date := (d - interval '1 month')::date;
-  pp   date := (d - interval '2 months')::date;
+  pp   date := (p - interval '1 month')::date;
 BEGIN
   RETURN (api.revenue_summary_block(d, p) || jsonb_build_object('previous', api.revenue_summary_block(p, pp)))::json;
 END $$;
