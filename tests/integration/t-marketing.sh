@@ -102,9 +102,9 @@ IFS='|' read -r r_mqls r_cpm <<<"$(sql "
 check_num "summary MQLs = raw leads.mql_at in window" "$(jq .current.mqls <<<"$MK_S")" "$r_mqls"
 check_num "summary cost per MQL = raw spend / MQLs" "$(jq .current.cost_per_mql <<<"$MK_S")" "${r_cpm:-null}"
 
-# LTV for the last month ended by MK_TO, from subscriptions via mrr_at() (raw, no rollup)
+# LTV for the last month ended by MK_TO (and before today), from subscriptions via mrr_at() (raw, no rollup)
 r=$(sql "
-  WITH b AS (SELECT (date_trunc('month', '$MK_TO'::date + 1) - interval '1 day')::date AS e),
+  WITH b AS (SELECT (date_trunc('month', least('$MK_TO'::date, ns_today() - 1) + 1) - interval '1 day')::date AS e),
        m AS (SELECT e, (date_trunc('month', e) - interval '1 day')::date AS s FROM b),
        p0 AS (SELECT customer_id FROM m, mrr_at(m.s)),
        p1 AS (SELECT customer_id, mrr_cents FROM m, mrr_at(m.e))
@@ -190,7 +190,8 @@ check_eq "cac: change_pct = change of the raw weekly CAC" \
 check_eq "cac: previous_cac is the bucket before" \
   "$(jq -c '[.buckets[1:][].previous_cac]' <<<"$MK_C")" "$(jq -c '[.buckets[:-1][].cac]' <<<"$MK_C")"
 check_eq "cac: the last (current) week is incomplete" "$(jq '.buckets[-1].complete' <<<"$MK_C")" \
-  "$(sql "SELECT (date_trunc('week', '$MK_TO'::date)::date + 6 <= '$MK_TO'::date)::text")"
+  "$(sql "SELECT (date_trunc('week', '$MK_TO'::date)::date + 6 <= '$MK_TO'::date
+                 AND date_trunc('week', '$MK_TO'::date)::date + 6 < ns_today())::text")"
 
 # ---------------------------------------------------------------- funnel vs raw
 api GET "/api/marketing/funnel?$MK_W" "$MK_CEO"; check_status "marketing funnel answers" 200
