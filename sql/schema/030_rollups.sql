@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS metrics_daily (
     api_calls                    integer NOT NULL DEFAULT 0,
     api_errors                   integer NOT NULL DEFAULT 0,   -- api_call with status >= 500
     api_rate_limited             integer NOT NULL DEFAULT 0,
-    api_latency_p95_ms           integer,                      -- NULL when no api_call
+    api_latency_p95_ms           numeric,                      -- 2 decimals like the API; NULL when no api_call
     active_users                 integer NOT NULL DEFAULT 0,   -- DAU
     wau                          integer NOT NULL DEFAULT 0,   -- distinct users, day-6 .. day
     mau                          integer NOT NULL DEFAULT 0,   -- distinct users, day-29 .. day
@@ -63,6 +63,19 @@ CREATE TABLE IF NOT EXISTS metrics_daily (
     usage_units                  bigint NOT NULL DEFAULT 0,
     refreshed_at                 timestamptz NOT NULL DEFAULT now()
 );
+
+-- Built with api_latency_p95_ms rounded to whole milliseconds: make it numeric (the BI views that
+-- read it are dropped here and recreated by 050_bi_views.sql) and rebuild at the next refresh.
+DO $$
+BEGIN
+    IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'metrics_daily'::regclass
+           AND attname = 'api_latency_p95_ms') = 'integer'::regtype THEN
+        DROP VIEW IF EXISTS bi_metrics_long, bi_product, bi_company_overview;
+        ALTER TABLE metrics_daily ALTER COLUMN api_latency_p95_ms TYPE numeric;
+        UPDATE rollup_state SET tz = NULL;
+    END IF;
+END
+$$;
 
 -- MRR snapshot per day and plan (only plans with paying rows that day).
 CREATE TABLE IF NOT EXISTS mrr_daily (
@@ -325,7 +338,7 @@ BEGIN
                count(*) FILTER (WHERE type = 'api_call' AND status >= 500) AS api_errors,
                count(*) FILTER (WHERE type = 'api_call' AND rate_limited) AS rate_limited,
                round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-                     FILTER (WHERE type = 'api_call'))::int AS p95
+                     FILTER (WHERE type = 'api_call')::numeric, 2) AS p95
         FROM events WHERE occurred_at >= lo_ts AND occurred_at < hi_ts GROUP BY 1
     ) e USING (day)
     LEFT JOIN (
