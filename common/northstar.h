@@ -127,6 +127,15 @@ struct ns_val {
 
 struct db;
 
+#define NS_MAX_ARGS	(NS_MAX_PARAMS + 8)	/* named arguments of one SQL call */
+
+/* route.c: one named argument a route passes to its SQL function. */
+struct ns_argdecl {
+	char			 name[40];	/* "p_as_of" */
+	const char *const	*types;		/* SQL types it may be passed as */
+	const char		*value;		/* the request's value, or NULL */
+};
+
 struct ns_req {
 	FCGX_Request		*fcgi;
 	const struct ns_route	*route;
@@ -141,7 +150,9 @@ struct ns_req {
 	int			 status;	/* for the access log */
 	char			 client[64];
 	char			 qbuf[2049];	/* param.c: decoded query */
-	char			 idbuf[24];	/* param.c: path_id as text */
+	char			 idbuf[24];	/* route.c: path_id as text */
+	char			 uidbuf[24];	/* route.c: user id as text */
+	struct ns_argdecl	 argdecls[NS_MAX_ARGS];	/* route.c: the call's arguments */
 	char			*extra_headers;	/* http.c: Set-Cookie etc. */
 	size_t			 extra_len;
 };
@@ -199,8 +210,8 @@ PGresult	*db_call(struct db *, enum ns_db_mode, const char *cols, const char *fn
 		    const struct ns_arg *args, size_t nargs);
 /*
  * The same on a connection of the caller's own (jobs, command-line tools,
- * LISTEN threads): not prepared, never retried.  NULL only when out of
- * memory.  Caller PQclear()s.
+ * LISTEN threads): not prepared, never retried.  Never NULL (a failure is
+ * a PGRES_FATAL_ERROR result).  Caller PQclear()s.
  */
 PGresult	*db_call_conn(PGconn *, const char *cols, const char *fn,
 		    const struct ns_arg *args, size_t nargs);
@@ -263,15 +274,29 @@ void		 log_msg(const char *level, const char *fmt, ...)
 
 /* hash.c */
 /* FNV-1a, 64 bits, over len bytes, continuing from h (start: NS_HASH_INIT). */
-#define NS_HASH_INIT	1469598103934665603ULL
+#define NS_HASH_INIT	14695981039346656037ULL
 uint64_t	 hash_fnv1a(uint64_t h, const void *data, size_t len);
 
 /* param.c — calendar helpers shared with the services. */
 /* Days in month m (1–12) of year y, leap years included. */
 int		 param_days_in_month(int y, int m);
 
+/*
+ * Transitional, for handlers not yet moved to db_call (to be removed):
+ * a prepared statement with $N text parameters, and its json answer.
+ */
+PGresult	*db_exec(struct db *, const char *name, const char *sql, int n,
+		    const char *const *vals);
+PGresult	*db_exec_write(struct db *, const char *name, const char *sql, int n,
+		    const char *const *vals);
+int		 db_reply_json(struct ns_req *, const char *name, const char *sql,
+		    int n, const char *const *vals);
+
+/* role.c */
+/* "ceo", "cs", "sales", or "-" for anything else. */
+const char	*role_name(unsigned role);
+
 /* auth.c */
-const char	*auth_role_name(unsigned role);
 /* Handlers for /api/auth/login, /api/auth/logout and /api/auth/me. */
 int		 auth_login(struct ns_req *);
 int		 auth_logout(struct ns_req *);
