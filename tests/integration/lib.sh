@@ -1,8 +1,38 @@
-# lib.sh — helpers for the integration tests (sourced).  Every check
-# prints one TAP line; a failure says what was expected and what came.
+# lib.sh — helpers for the integration tests.  Each t-*.sh file is its
+# own TAP producer, run by prove from tests/integration/run.sh:
+#
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"      # first line of the file
+#   …checks…
+#   done_testing                                   # last line: the plan
+#
+# Every check prints one TAP line; a failure says what was expected and
+# what came.  A file that stops before done_testing has no plan, which
+# prove counts as a failure.  The stack's environment (T_PORT, T_RUN,
+# T_PGPORT, T_DIR, T_TMP, ROOT) is exported by run.sh; to run one file
+# by hand against a stack kept with T_KEEP=1, point T_ENV at its env file:
+#   T_ENV=/tmp/northstar-test.XXXXXX/env bash tests/integration/t-revenue.sh
+set -u
+if [ -z "${T_PORT:-}" ] && [ -n "${T_ENV:-}" ]; then . "$T_ENV"; fi
+: "${T_PORT:?not set: run through tests/integration/run.sh (or set T_ENV)}"
+: "${T_RUN:?}" "${T_PGPORT:?}" "${T_DIR:?}" "${T_TMP:?}" "${ROOT:?}"
+
 T_N=0
 ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
-not_ok() { T_N=$((T_N + 1)); echo "not ok $T_N - $1"; [ -n "${2:-}" ] && printf '#   %s\n' "$2"; return 0; }
+not_ok() { T_N=$((T_N + 1)); echo "not ok $T_N - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'; return 0; }
+done_testing() { echo "1..$T_N"; }
+
+# defer COMMAND — run COMMAND (a string, for eval) when the file exits,
+# however it exits; background jobs still running are stopped too.
+T_DEFER=()
+defer() { T_DEFER+=("$1"); }
+t_cleanup() {
+  local i
+  for ((i = ${#T_DEFER[@]} - 1; i >= 0; i--)); do eval "${T_DEFER[i]}" >/dev/null 2>&1; done
+  local pids; pids=$(jobs -pr)
+  [ -n "$pids" ] && kill $pids 2>/dev/null
+  return 0
+}
+trap t_cleanup EXIT
 
 # api METHOD PATH [TOKEN] [extra curl args…] — sets STATUS, BODY, HEADERS.
 # Answers bypass nginx's cache (X-No-Cache), so a figure is always
@@ -20,7 +50,8 @@ api() {
 header() { grep -i "^$1:" "$HEADERS" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
 # login EMAIL — echoes a session token for a demo user.  Tokens are
-# cached for the whole run: sign-in is rate-limited per address (10/min).
+# cached in T_TMP for the whole run, across files: sign-in is
+# rate-limited per address (10/min).
 login() {
   local f=$T_TMP/token-$1
   if [ ! -s "$f" ]; then
@@ -42,6 +73,12 @@ check_eq() {  # check_eq DESC GOT EXPECTED
 check_num() {  # check_num DESC GOT EXPECTED — equal as decimal numbers
   if [ -n "$2" ] && [ -n "$3" ] && [ "$(jq -n "($2) == ($3)" 2>/dev/null)" = true ]; then ok "$1"
   else not_ok "$1" "expected $3, got $2"; fi
+}
+# jq_eq DESC GOT_JSON WANT_JSON — equal as JSON (numbers compared as numbers, key order ignored)
+jq_eq() {
+  local a b
+  a=$(jq -S -c . <<<"$2" 2>/dev/null); b=$(jq -S -c . <<<"$3" 2>/dev/null)
+  if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "$1"; else not_ok "$1" "expected ${b:0:600} got ${a:0:600}"; fi
 }
 # check_error DESC STATUS CODE — JSON error shape with this status and code
 check_error() {

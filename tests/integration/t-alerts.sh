@@ -1,6 +1,7 @@
 # t-alerts.sh — the alerts service through nginx: seeded demo conditions as open alerts (values
 # checked against independent SQL over the raw tables), role scoping, ack/resolve audit, rules,
 # the SSE live feed, webhook and e-mail delivery to loopback receivers, and report previews.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 A_CEO=$(login ceo@northstar.example); A_CS1=$(login cs1@northstar.example)
 A_CS2=$(login cs2@northstar.example); A_SALES=$(login sales1@northstar.example)
 A_CS1_ID=$(sql "SELECT id FROM app_users WHERE email = 'cs1@northstar.example'")
@@ -216,3 +217,4 @@ if [ -x "${NS_BUILD:-$ROOT/build}/alerts-report" ]; then
     "${NS_BUILD:-$ROOT/build}/alerts-report" monthly "$A_DAY" text "$T_TMP/monthly.txt" >/dev/null
   check_eq "report CLI: renders the monthly board metrics to a file" "$(head -1 "$T_TMP/monthly.txt" | cut -d, -f1)" "Monthly board metrics"
 fi
+done_testing

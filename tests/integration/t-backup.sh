@@ -1,5 +1,6 @@
 # t-backup.sh — a pg_dump of the demo database restores to identical
 # figures: every table's checksum and the API's summary on the copy.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 dump=$T_TMP/northstar.dump
 pg_dump -h "$T_RUN" -p "$T_PGPORT" -U postgres -Fc -f "$dump" northstar
 check_eq "pg_dump writes a custom-format dump" "$?" 0
@@ -15,3 +16,4 @@ check_eq "the revenue summary computed on the restored copy is identical" \
   "$(psql -X -qtA -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar_restore -c "$q")" \
   "$(sql "$q")"
 psql -X -q -h "$T_RUN" -p "$T_PGPORT" -U postgres -d postgres -c "DROP DATABASE northstar_restore"
+done_testing

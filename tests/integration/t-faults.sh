@@ -1,6 +1,7 @@
 # t-faults.sh — real faults on real processes: a service instance killed
 # under load, a runaway query, an interrupted rollup refresh, and an
 # unwritable nginx cache.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CEO=$(login ceo@northstar.example)
 U=http://127.0.0.1:$T_PORT
 
@@ -56,3 +57,4 @@ chmod 000 "$T_DIR/cache"
 api GET "/api/revenue/summary?as_of=2025-07-07" "$CEO"
 check_status "with an unwritable cache directory the API still answers" 200
 chmod 755 "$T_DIR/cache"
+done_testing

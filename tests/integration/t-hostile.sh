@@ -1,6 +1,7 @@
 # t-hostile.sh — hostile input on every parameter of every GET endpoint,
 # read from the routing tables: never a 5xx, and every refusal is a 4xx
 # JSON error that names the parameter.  Plus CSV export on every list.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CEO=$(login ceo@northstar.example)
 BAD_VALUES=("'" "1;DROP%20TABLE%20customers" "99999999999999999999" "-1" "0" "2026-02-30"
             "%00" "%FF%FE" "%C0%AF" "1e308" "NaN" "%27%20OR%201%3D1--" "2026-02-28%00"
@@ -62,3 +63,4 @@ api POST /api/auth/login "" -H 'Content-Type: application/json' --data-binary "$
 check_error "a body over 64 KB is a 413" 413 payload_too_large
 api GET "/api/revenue/summary/../../auth/me" "$CEO"
 case "$STATUS" in 2??|4??) ok "dot segments in the path do not escape the route table ($STATUS)";; *) not_ok "dot segments" "$STATUS";; esac
+done_testing

@@ -1,5 +1,6 @@
 # t-platform.sh — the platform through nginx: health, the first figures,
 # the JSON error shape, ETags, logging, and PostgreSQL going away and back.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CEO=$(login ceo@northstar.example)
 [ -n "$CEO" ] && ok "the CEO demo user signs in" || not_ok "the CEO demo user signs in"
 
@@ -82,3 +83,4 @@ case "$(app_sql "DELETE FROM orders WHERE id = 1")" in
 case "$(app_sql "UPDATE app_users SET role = 'ceo' WHERE id = 2")" in
   *"permission denied"*) ok "the services' role cannot change a user's role";; *) not_ok "the services' role cannot change a user's role";; esac
 check_eq "the services' role reads business data" "$(app_sql "SELECT count(*) > 0 FROM customers")" t
+done_testing

@@ -1,6 +1,7 @@
 # t-users.sh — the users (customer-success) service through nginx: every figure compared with
 # independent SQL over the raw tables (never the rollups), row scope, roles, bad input, CSV.
 # Sign-in is rate limited (10 a minute per address): wait and retry rather than fail.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 u_login() { local t i; for i in 1 2 3 4 5 6 7 8 9 10; do t=$(login "$1"); [ -n "$t" ] && break; sleep 6; done; echo "$t"; }
 U_CEO=$(u_login ceo@northstar.example); U_CS1=$(u_login cs1@northstar.example)
 U_CS2=$(u_login cs2@northstar.example); U_SALES=$(u_login sales1@northstar.example)
@@ -354,3 +355,4 @@ check_eq "a CS manager's expansion list holds only own customers" \
   "$( [ "$(jq '.opportunities | length' <<<"$BODY")" = 0 ] && echo "" || echo "$U_CS1_ID")"
 api GET /api/users/expansion "$U_SALES"
 check_error "sales may not open expansion" 403 forbidden
+done_testing
