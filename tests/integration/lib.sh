@@ -67,18 +67,29 @@ sql() { psql -X -qtA -v ON_ERROR_STOP=1 -h "$T_RUN" -p "$T_PGPORT" -U postgres -
 check_status() {  # check_status DESC EXPECTED
   if [ "$STATUS" = "$2" ]; then ok "$1"; else not_ok "$1" "expected HTTP $2, got $STATUS: ${BODY:0:300}"; fi
 }
-check_eq() {  # check_eq DESC GOT EXPECTED
-  if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$3', got '$2'"; fi
+# check_eq DESC GOT EXPECTED — equal strings.  Two empty strings are a
+# failure (a failed jq or psql gives nothing on both sides): a test that
+# means "nothing" says so with check_empty.
+check_eq() {
+  if [ -z "$2" ] && [ -z "$3" ]; then not_ok "$1" "both sides are empty (use check_empty to expect nothing)"
+  elif [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected '$3', got '$2'"; fi
 }
-check_num() {  # check_num DESC GOT EXPECTED — equal as decimal numbers
-  if [ -n "$2" ] && [ -n "$3" ] && [ "$(jq -n "($2) == ($3)" 2>/dev/null)" = true ]; then ok "$1"
+check_empty() {  # check_empty DESC GOT — GOT is the empty string
+  if [ -z "$2" ]; then ok "$1"; else not_ok "$1" "expected nothing, got '${2:0:300}'"; fi
+}
+# check_num DESC GOT EXPECTED — equal as decimal numbers; both must be
+# numbers (null = null, true = true or a missing value is a failure).
+check_num() {
+  if [ -n "$2" ] && [ -n "$3" ] &&
+     [ "$(jq -n "(($2) | type) == \"number\" and (($3) | type) == \"number\" and ($2) == ($3)" 2>/dev/null)" = true ]; then ok "$1"
   else not_ok "$1" "expected $3, got $2"; fi
 }
-# jq_eq DESC GOT_JSON WANT_JSON — equal as JSON (numbers compared as numbers, key order ignored)
+# jq_eq DESC GOT_JSON WANT_JSON — equal as JSON (numbers compared as
+# numbers, key order ignored); a null or unparsable side is a failure.
 jq_eq() {
   local a b
   a=$(jq -S -c . <<<"$2" 2>/dev/null); b=$(jq -S -c . <<<"$3" 2>/dev/null)
-  if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "$1"; else not_ok "$1" "expected ${b:0:600} got ${a:0:600}"; fi
+  if [ -n "$a" ] && [ "$a" != null ] && [ "$a" = "$b" ]; then ok "$1"; else not_ok "$1" "expected ${b:0:600} got ${a:0:600}"; fi
 }
 # check_error DESC STATUS CODE — JSON error shape with this status and code
 check_error() {
