@@ -50,11 +50,12 @@ api() {
 header() { grep -i "^$1:" "$HEADERS" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
 # login EMAIL — echoes a session token for a demo user.  Tokens are
-# cached in T_TMP for the whole run, across files: sign-in is
-# rate-limited per address (10/min).
+# cached in T_TMP across files (sign-in is rate-limited per address), but
+# one older than 2 minutes is renewed: a file gets a token with most of
+# its NS_TOKEN_TTL (600 s) ahead, however long the files before it took.
 login() {
   local f=$T_TMP/token-$1
-  if [ ! -s "$f" ]; then
+  if [ ! -s "$f" ] || [ -n "$(find "$f" -mmin +2 2>/dev/null)" ]; then
     curl -s -X POST -H 'Content-Type: application/json' \
       -d "{\"email\":\"$1\",\"password\":\"northstar-demo\"}" \
       "http://127.0.0.1:$T_PORT/api/auth/login" | jq -r '.token // empty' >"$f"
