@@ -144,6 +144,7 @@ A_NAME=$(sql "SELECT name FROM customers WHERE id = $A_CUST")
 node "$ROOT/tests/alerts/webhook-receiver.js" "$A_SSE/wh.port" "$A_SSE/wh.log" 1 120 & A_WH=$!
 mkdir -p "$A_SSE/mail"; node "$ROOT/tests/alerts/smtp-receiver.js" "$A_SSE/smtp.port" "$A_SSE/mail" 120 & A_SM=$!
 for _ in $(seq 1 50); do [ -s "$A_SSE/wh.port" ] && [ -s "$A_SSE/smtp.port" ] && break; sleep 0.1; done
+defer 'sql "DELETE FROM alert_settings"'   # no webhook or SMTP URL left behind, however this file ends
 sql "INSERT INTO alert_settings VALUES ('webhook_url', 'http://127.0.0.1:$(cat "$A_SSE/wh.port")/hook'),
        ('smtp_url', 'smtp://127.0.0.1:$(cat "$A_SSE/smtp.port")') ON CONFLICT (key) DO UPDATE SET value = excluded.value" >/dev/null
 sql "INSERT INTO billing_events (customer_id, occurred_at, kind, amount_cents) VALUES ($A_CUST, now() - interval '1 minute', 'payment_failed', 4200)" >/dev/null
