@@ -36,32 +36,6 @@ app_ms_since(const struct timespec *t0)
 }
 
 /*
- * The generic handler: run the route's SQL with the user, role and the
- * validated parameters, and answer its JSON.
- */
-static int
-app_sql_handler(struct ns_req *req)
-{
-	const char	*vals[NS_MAX_PARAMS + 3];
-	char		 uid[24], name[16];
-	int		 n = 0;
-	size_t		 i;
-
-	snprintf(uid, sizeof(uid), "%ld", req->user.id);
-	vals[n++] = uid;
-	vals[n++] = req->user.id != 0 ? auth_role_name(req->user.role) : NULL;
-	for (i = 0; i < req->nvals; i++)
-		if (strcmp(req->vals[i].name, "format") != 0)
-			vals[n++] = req->vals[i].text;
-	if (req->path_id != 0) {
-		snprintf(req->idbuf, sizeof(req->idbuf), "%ld", req->path_id);
-		vals[n++] = req->idbuf;
-	}
-	snprintf(name, sizeof(name), "r%d", (int)(req->route - app_svc->routes));
-	return db_reply_json(req, name, req->route->sql, n, vals);
-}
-
-/*
  * A cookie-authenticated request that changes state must come from our
  * own pages: its Origin must name the host it was sent to (CSRF).
  * Bearer tokens are never sent by a browser on its own.
@@ -127,7 +101,7 @@ app_dispatch(struct ns_req *req)
 		}
 		if ((req->route->roles & req->user.role) == 0) {
 			http_error(req, 403, "forbidden", "the %s role may not open %s",
-			    auth_role_name(req->user.role), req->route->pattern);
+			    role_name(req->user.role), req->route->pattern);
 			return;
 		}
 		if (!app_origin_ok(req)) {
@@ -143,7 +117,7 @@ app_dispatch(struct ns_req *req)
 	if (req->route->handler != NULL)
 		req->route->handler(req);
 	else
-		app_sql_handler(req);
+		reply_call(req, NULL, 0);
 }
 
 static void
@@ -213,7 +187,11 @@ app_worker(void *arg)
 	return NULL;
 }
 
-/* The optional periodic job, with its own connection. */
+/*
+ * The optional periodic job, with its own connection.  Every new
+ * connection gets the service's job_setup first: a reconnect is a new
+ * session, whatever address libpq's new connection object has.
+ */
 static void *
 app_job(void *arg)
 {
@@ -226,8 +204,12 @@ app_job(void *arg)
 			PQfinish(conn);
 			conn = NULL;
 		}
-		if (conn == NULL)
-			conn = db_connect();
+		if (conn == NULL && (conn = db_connect()) != NULL &&
+		    app_svc->job_setup != NULL && app_svc->job_setup(conn) != 0) {
+			log_msg("warning", "periodic job: session setup failed; retrying next period");
+			PQfinish(conn);
+			conn = NULL;
+		}
 		if (conn != NULL && app_svc->job(conn) != 0)
 			log_msg("warning", "periodic job failed; retrying next period");
 		for (waited = 0; waited < app_svc->job_seconds * 10 && !app_stopping; waited++)
@@ -237,12 +219,36 @@ app_job(void *arg)
 	return NULL;
 }
 
+/* The statement a route's function is called with, or "-". */
+static void
+app_print_call(const struct ns_route *r)
+{
+	struct ns_argdecl	 decl[NS_MAX_ARGS];
+	struct ns_arg		 args[NS_MAX_ARGS];
+	size_t			 n, i;
+	char			*sql;
+
+	if (r->fn == NULL) {
+		printf("-");
+		return;
+	}
+	n = route_arg_decls(r, NULL, decl, NS_MAX_ARGS);
+	for (i = 0; i < n; i++) {
+		args[i].name = decl[i].name;
+		args[i].text = NULL;
+	}
+	sql = db_call_sql_new(NULL, r->fn, args, n);
+	printf("%s", sql != NULL ? sql : "-");
+	free(sql);
+}
+
 static const char *const app_ptype_names[] = { "int", "num", "date", "enum", "word" };
 
 /*
  * Print the routing table, one route a line, tab-separated: service,
  * method, pattern, roles, cache seconds, parameters (name:type, with the
- * common ones the flags add), CSV key, SQL (or "-" for C handlers).  The access-matrix test, the
+ * common ones the flags add), CSV key, and the named call of the route's
+ * SQL function (or "-").  The access-matrix test, the
  * hostile-input test and docs/access.md read it.
  */
 static void
@@ -266,8 +272,9 @@ app_print_routes(const struct ns_service *svc)
 			printf("as_of:date,");
 		if (r->flags & NS_F_CSV)
 			printf("format:enum,");
-		printf("-\t%s\t%s\n", r->csv_key != NULL ? r->csv_key : "-",
-		    r->sql != NULL ? r->sql : "-");
+		printf("-\t%s\t", r->csv_key != NULL ? r->csv_key : "-");
+		app_print_call(r);
+		printf("\n");
 	}
 }
 
@@ -284,12 +291,40 @@ app_routes_check(const struct ns_service *svc)
 		n += (r->flags & NS_F_RANGE) ? 3 : 0;
 		n += (r->flags & NS_F_ASOF) ? 1 : 0;
 		n += (r->flags & NS_F_CSV) ? 1 : 0;
-		if (n > NS_MAX_PARAMS) {
+		if (n > NS_MAX_PARAMS || n + 4 > NS_MAX_ARGS) {
 			log_msg("error", "route %s declares %zu parameters (at most %d)",
 			    r->pattern, n, NS_MAX_PARAMS);
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * The C ↔ SQL seam: every route's function must match its declaration.
+ * A mismatch refuses the start (a route whose arguments would be
+ * misread must never serve); an unreachable database only defers the
+ * check to the first call, which then fails with the database's error.
+ */
+static int
+app_sql_check(const struct ns_service *svc)
+{
+	char	 why[512];
+	PGconn	*conn = db_connect();
+	int	 rc;
+
+	if (conn == NULL) {
+		log_msg("warning", "route check skipped: the database is unreachable");
+		return 0;
+	}
+	rc = route_check(conn, svc->routes, why, sizeof(why));
+	PQfinish(conn);
+	if (rc == -1) {
+		log_msg("error", "%s; refusing to start", why);
+		return -1;
+	}
+	if (rc != 0)
+		log_msg("warning", "route check skipped: %s", why);
 	return 0;
 }
 
@@ -309,7 +344,8 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 		fprintf(stderr, "usage: %s [--routes]\n(configuration comes from NS_* environment variables; see docs/operations.md)\n", argv[0]);
 		return 2;
 	}
-	if (config_load(svc->name, 1) != 0 || app_routes_check(svc) != 0 || FCGX_Init() != 0)
+	if (config_load(svc->name, 1) != 0 || app_routes_check(svc) != 0 ||
+	    app_sql_check(svc) != 0 || FCGX_Init() != 0)
 		return 1;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -332,7 +368,7 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 			log_msg("error", "cannot start worker thread %d", i);
 			return 1;
 		}
-	run_job = svc->job != NULL && cfg.jobs;
+	run_job = svc->job != NULL && config_jobs();
 	if (run_job && pthread_create(&job, NULL, app_job, NULL) != 0) {
 		log_msg("error", "cannot start the periodic job");
 		return 1;

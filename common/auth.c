@@ -27,51 +27,6 @@
 static const char auth_dummy_hash[] =
     "$2b$10$mrKidori7mLRMdk1rbOq6eszZS1FAFebB0fuH.fRNQrLk3gDvskCe";
 
-const char *
-auth_role_name(unsigned role)
-{
-	switch (role) {
-	case NS_ROLE_CEO: return "ceo";
-	case NS_ROLE_CS: return "cs";
-	case NS_ROLE_SALES: return "sales";
-	default: return "-";
-	}
-}
-
-unsigned
-auth_role_parse(const char *s)
-{
-	if (s == NULL)
-		return 0;
-	if (strcmp(s, "ceo") == 0)
-		return NS_ROLE_CEO;
-	if (strcmp(s, "cs") == 0)
-		return NS_ROLE_CS;
-	if (strcmp(s, "sales") == 0)
-		return NS_ROLE_SALES;
-	return 0;
-}
-
-/*
- * The views of the web app each role may open.  The routes themselves
- * are guarded by their own role lists; this only shapes the navigation.
- */
-const char *
-auth_views_json(unsigned role)
-{
-	switch (role) {
-	case NS_ROLE_CEO:
-		return "[\"executive\",\"revenue\",\"customers\",\"sales\",\"marketing\","
-		    "\"product\",\"financial\",\"forecast\",\"alerts\",\"operations\"]";
-	case NS_ROLE_CS:
-		return "[\"customers\",\"product\",\"forecast\",\"alerts\",\"operations\"]";
-	case NS_ROLE_SALES:
-		return "[\"revenue\",\"sales\",\"alerts\"]";
-	default:
-		return "[]";
-	}
-}
-
 static int
 claim_int(jwt_t *jwt, const char *name, long *out)
 {
@@ -118,7 +73,7 @@ auth_token_verify(const char *token, const unsigned char *key, size_t keylen,
 		goto out;
 	}
 	sub = jwt_get_grant(jwt, "sub");
-	role = auth_role_parse(jwt_get_grant(jwt, "role"));
+	role = role_parse(jwt_get_grant(jwt, "role"));
 	if (sub == NULL || param_int_valid(sub, 1, 2147483647L, &id) != 0 || role == 0) {
 		snprintf(why, whysz, "token lacks a valid sub or role");
 		goto out;
@@ -145,7 +100,7 @@ auth_token_new(const unsigned char *key, size_t keylen, long id, unsigned role,
 		return NULL;
 	if (jwt_set_alg(jwt, JWT_ALG_HS256, key, (int)keylen) == 0 &&
 	    jwt_add_grant(jwt, "sub", sub) == 0 &&
-	    jwt_add_grant(jwt, "role", auth_role_name(role)) == 0 &&
+	    jwt_add_grant(jwt, "role", role_name(role)) == 0 &&
 	    jwt_add_grant_int(jwt, "ver", version) == 0 &&
 	    jwt_add_grant_int(jwt, "iat", (long)now) == 0 &&
 	    jwt_add_grant_int(jwt, "nbf", (long)now) == 0 &&
@@ -246,7 +201,7 @@ auth_request(struct ns_req *req, char *why, size_t whysz)
 	else if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
 		snprintf(why, whysz, "user is disabled");
 	else if (atol(PQgetvalue(res, 0, 1)) != req->user.token_version ||
-	    auth_role_parse(PQgetvalue(res, 0, 0)) != req->user.role)
+	    role_parse(PQgetvalue(res, 0, 0)) != req->user.role)
 		snprintf(why, whysz, "session was ended; sign in again");
 	else
 		rc = 0;
@@ -363,7 +318,7 @@ auth_login(struct ns_req *req)
 	}
 	cJSON_Delete(body);
 	tok = auth_token_new(cfg.secret, cfg.secret_len, atol(PQgetvalue(res, 0, 0)),
-	    auth_role_parse(PQgetvalue(res, 0, 1)), atol(PQgetvalue(res, 0, 2)), now,
+	    role_parse(PQgetvalue(res, 0, 1)), atol(PQgetvalue(res, 0, 2)), now,
 	    cfg.token_ttl);
 	if (tok == NULL)
 		http_error(req, 500, "internal", "could not sign the session token");
@@ -407,8 +362,8 @@ int
 auth_me(struct ns_req *req)
 {
 	char		 idtxt[24];
-	const char	*vals[2] = { idtxt, auth_views_json(req->user.role) };
+	const char	*vals[2] = { idtxt, role_views_json(req->user.role) };
 
 	snprintf(idtxt, sizeof(idtxt), "%ld", req->user.id);
-	return db_reply_json(req, "auth_me", SQL_AUTH_ME, 2, vals);
+	return reply_result(req, db_exec(req->db, "auth_me", SQL_AUTH_ME, 2, vals));
 }

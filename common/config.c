@@ -81,6 +81,10 @@ config_load(const char *service, int need_secret)
 		log_msg("error", "NS_TZ=%s is not a time zone name", cfg.tz);
 		return -1;
 	}
+	/* The C library's local time is the reporting zone: param.c's "today". */
+	if (setenv("TZ", cfg.tz, 1) != 0)
+		return -1;
+	tzset();
 	if (cfg.workers < 0 || cfg.token_ttl < 0 || cfg.stmt_timeout_ms < 0 || cfg.jobs < 0 ||
 	    cfg.read_max_lag < 0)
 		return -1;
@@ -92,4 +96,28 @@ config_load(const char *service, int need_secret)
 	}
 	return config_secret_load(env_str("NS_JWT_SECRET_FILE", "var/jwt.secret"),
 	    cfg.secret, sizeof(cfg.secret), &cfg.secret_len);
+}
+
+const char *
+config_tz(void)
+{
+	return cfg.tz != NULL ? cfg.tz : "UTC";
+}
+
+int
+config_jobs(void)
+{
+	return cfg.jobs;
+}
+
+const char *
+config_str(const char *name, const char *def)
+{
+	return env_str(name, def);
+}
+
+int
+config_int(const char *name, int def, int min, int max)
+{
+	return env_int(name, def, min, max);
 }

@@ -235,98 +235,107 @@ db_ping(struct db *db)
 }
 
 /*
- * Map a failed result to an HTTP error.  SQL functions signal caller
- * mistakes with SQLSTATE class 22 (→ 400) or a custom code "NSxyz" (→
- * HTTP xyz); a timeout or lost server is 503; anything else is logged
- * and answered 500 without details.
+ * The statement text of a named call: "SELECT cols FROM fn(a => $1, …)",
+ * or "SELECT fn(…)" without cols.  Returns a buffer the caller frees, or
+ * NULL (out of memory, or a name that is not a plain identifier: names come
+ * from our own route tables, never from a request, but a typo must not
+ * become SQL).
  */
-static int
-db_reply_error(struct ns_req *req, PGresult *res)
+char *
+db_call_sql_new(const char *cols, const char *fn, const struct ns_arg *args, size_t nargs)
 {
-	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	static const char ident[] = "abcdefghijklmnopqrstuvwxyz0123456789_.";
+	size_t	 sz = 32 + strlen(fn) + (cols != NULL ? strlen(cols) : 0), o, i;
+	char	*sql;
 
-	if (state == NULL)
-		state = "";
-	if (msg == NULL)
-		msg = "";
-	if (strcmp(state, "57014") == 0)
-		return http_error(req, 503, "query_timeout",
-		    "the query took too long; try a shorter range or retry shortly");
-	if (strncmp(state, "22", 2) == 0)
-		return http_error(req, 400, "bad_request", "%s", msg);
-	if (strcmp(state, "23505") == 0)
-		return http_error(req, 409, "conflict", "%s", msg);
-	if (strncmp(state, "23", 2) == 0)
-		return http_error(req, 422, "unprocessable", "%s", msg);
-	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-	    strncmp(state, "53", 2) == 0)
-		return http_error(req, 503, "db_busy", "the database is busy; retry shortly");
-	if (strncmp(state, "NS", 2) == 0) {
-		int status = atoi(state + 2);
-
-		if (status >= 400 && status < 500)
-			return http_error(req, status, status == 404 ? "not_found" :
-			    status == 403 ? "forbidden" : status == 409 ? "conflict" :
-			    status == 422 ? "unprocessable" : status == 401 ? "unauthorized" :
-			    status == 429 ? "too_many_requests" : "bad_request", "%s", msg);
+	if (fn[0] == '\0' || strspn(fn, ident) != strlen(fn))
+		return NULL;
+	for (i = 0; i < nargs; i++) {
+		if (args[i].name == NULL || args[i].name[0] == '\0' ||
+		    strspn(args[i].name, ident) != strlen(args[i].name) ||
+		    strchr(args[i].name, '.') != NULL)
+			return NULL;
+		sz += strlen(args[i].name) + 16;
 	}
-	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
-		return http_error(req, 503, "db_unavailable",
-		    "the database is unavailable; retry shortly");
-	log_msg("error", "query %s failed: %s %s", req->route != NULL ? req->route->pattern : "-",
-	    state, msg);
-	return http_error(req, 500, "internal", "internal error; it has been logged");
+	if ((sql = malloc(sz)) == NULL)
+		return NULL;
+	o = (size_t)snprintf(sql, sz, cols != NULL ? "SELECT %s FROM %s(" : "SELECT %s%s(",
+	    cols != NULL ? cols : "", fn);
+	for (i = 0; i < nargs; i++)
+		o += (size_t)snprintf(sql + o, sz - o, "%s%s => $%zu", i > 0 ? ", " : "",
+		    args[i].name, i + 1);
+	snprintf(sql + o, sz - o, ")");
+	return sql;
 }
 
-static int
-db_reply_value(struct ns_req *req, const char *json, size_t len)
+/*
+ * The statement text of a call and its values in vals (at most
+ * NS_MAX_ARGS).  Returns the text (caller frees), or NULL (logged).
+ */
+static char *
+db_call_begin(const char *cols, const char *fn, const struct ns_arg *args, size_t nargs,
+    const char **vals)
 {
-	char	*csv, fname[96];
-	size_t	 clen;
-	const char *base;
+	char	*sql;
+	size_t	 i;
 
-	if (!req->want_csv || req->route->csv_key == NULL)
-		return http_json_text(req, 200, json, len);
-	if ((csv = csv_from_json_new(json, len, req->route->csv_key, &clen)) == NULL)
-		return http_error(req, 500, "internal", "could not build the CSV export");
-	base = strrchr(req->route->pattern, '/');
-	snprintf(fname, sizeof(fname), "northstar-%s-%s.csv", cfg.service,
-	    base != NULL ? base + 1 : "export");
-	http_send(req, 200, "text/csv; charset=utf-8", csv, clen, fname);
-	free(csv);
-	return 0;
+	if (nargs > NS_MAX_ARGS || (sql = db_call_sql_new(cols, fn, args, nargs)) == NULL) {
+		log_msg("error", "cannot build the call of %s (%zu arguments)", fn, nargs);
+		return NULL;
+	}
+	for (i = 0; i < nargs; i++)
+		vals[i] = args[i].text;
+	return sql;
 }
 
-int
-db_reply_json(struct ns_req *req, const char *name, const char *sql, int n,
-    const char *const *vals)
+PGresult *
+db_call(struct db *db, enum ns_db_mode mode, const char *cols, const char *fn,
+    const struct ns_arg *args, size_t nargs)
 {
-	/* GET answers are reads (a replica may serve them); others write once. */
-	PGresult	*res = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 ?
-	    db_exec_read(req->db, name, sql, n, vals) : db_exec_write(req->db, name, sql, n, vals);
-	int		 rc;
+	const char	*vals[NS_MAX_ARGS];
+	char		 name[24], *sql;
+	PGresult	*res;
 
-	if (res == NULL)
-		return http_error(req, 503, "db_unavailable",
-		    "the database is unavailable; retry shortly");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = db_reply_error(req, res);
-	else if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0))
-		rc = http_error(req, 404, "not_found", "nothing found");
-	else
-		rc = db_reply_value(req, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-	PQclear(res);
-	return rc;
+	if ((sql = db_call_begin(cols, fn, args, nargs, vals)) == NULL)
+		return PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+	/* The statement name is the hash of its text: one prepared statement per call shape. */
+	snprintf(name, sizeof(name), "c%016llx",
+	    (unsigned long long)hash_fnv1a(NS_HASH_INIT, sql, strlen(sql)));
+	switch (mode) {
+	case NS_DB_READ:
+		res = db_exec_read(db, name, sql, (int)nargs, vals);
+		break;
+	case NS_DB_WRITE:
+		res = db_exec_write(db, name, sql, (int)nargs, vals);
+		break;
+	default:
+		res = db_exec(db, name, sql, (int)nargs, vals);
+		break;
+	}
+	free(sql);
+	return res;
 }
 
-int
-db_health(struct ns_req *req)
+PGresult *
+db_call_conn(PGconn *conn, const char *cols, const char *fn, const struct ns_arg *args,
+    size_t nargs)
 {
-	static const char up[] = "{\"status\":\"ok\",\"db\":\"ok\"}";
-	static const char down[] = "{\"status\":\"degraded\",\"db\":\"down\"}";
+	const char	*vals[NS_MAX_ARGS];
+	char		*sql;
+	PGresult	*res = NULL;
 
-	if (db_ping(req->db) == 0)
-		return http_json_text(req, 200, up, sizeof(up) - 1);
-	return http_json_text(req, 503, down, sizeof(down) - 1);
+	if ((sql = db_call_begin(cols, fn, args, nargs, vals)) != NULL)
+		res = PQexecParams(conn, sql, (int)nargs, NULL, vals, NULL, NULL, 0);
+	free(sql);
+	return res != NULL ? res : PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+}
+
+const char *
+db_error_message(PGconn *conn, const PGresult *res)
+{
+	const char *m = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	if (m == NULL && conn != NULL)
+		m = PQerrorMessage(conn);
+	return m != NULL && *m != '\0' ? m : "unknown error";
 }

@@ -29,10 +29,8 @@ int		 config_load(const char *service, int need_secret);
 int		 config_secret_load(const char *path, unsigned char *buf,
 		    size_t bufsz, size_t *len);
 
-/* log.c — logfmt lines on stderr. */
+/* log.c — logfmt lines on stderr (log_msg is public). */
 void		 log_request(const struct ns_req *, double ms);
-void		 log_msg(const char *level, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
 void		 log_escape(char *dst, size_t dstsz, const char *src);
 
 /* route.c */
@@ -42,6 +40,21 @@ void		 log_escape(char *dst, size_t dstsz, const char *src);
  */
 const struct ns_route *route_match(const struct ns_route *, const char *method,
 		    const char *path, long *path_id, int *wrong_method);
+/*
+ * The named arguments route r passes to its function (see struct
+ * ns_route), with the request's values when req is given.  Returns how
+ * many were written to out (at most max).
+ */
+size_t		 route_arg_decls(const struct ns_route *r, const struct ns_req *req,
+		    struct ns_argdecl *out, size_t max);
+/* The request's named arguments for its route's function, p_body excepted. */
+size_t		 route_args(struct ns_req *, struct ns_arg *args, size_t max);
+/*
+ * Check every route that names a function against pg_proc on conn.
+ * Returns 0; -1 when a route does not match (why names the route and the
+ * mismatch); -2 when the catalogue could not be read.
+ */
+int		 route_check(PGconn *, const struct ns_route *, char *why, size_t whysz);
 
 /* param.c */
 /*
@@ -54,6 +67,8 @@ int		 param_date_valid(const char *);
 int		 param_int_valid(const char *, long min, long max, long *out);
 int		 param_num_valid(const char *, long min, long max);
 int		 param_percent_decode(char *s);
+/* Today in the reporting zone as YYYY-MM-DD. */
+void		 param_today(char *buf, size_t sz);
 
 /* auth.c */
 /*
@@ -67,14 +82,37 @@ int		 auth_token_verify(const char *token, const unsigned char *key,
 /* A signed token for user; caller frees with free(). */
 char		*auth_token_new(const unsigned char *key, size_t keylen, long id,
 		    unsigned role, long version, time_t now, int ttl);
-unsigned	 auth_role_parse(const char *);
+
 /* Authenticate req (token + user still enabled, version current). */
 int		 auth_request(struct ns_req *, char *why, size_t whysz);
 int		 auth_password_check(const char *hash, const char *password);
+
+
+/* role.c */
+unsigned	 role_parse(const char *);
 /* Views a role may open, as a JSON array text (static). */
-const char	*auth_views_json(unsigned role);
+const char	*role_views_json(unsigned role);
 
 /* db.c */
+/*
+ * Run a statement (prepared once per connection under name, from sql)
+ * with text parameters.  Reconnects and retries once if the connection
+ * was lost.  Returns the result (caller PQclear()s) or NULL when the
+ * database is unreachable.  _write never re-sends; _read may use the
+ * replica.  Only common/ writes SQL text; services call functions by name.
+ */
+PGresult	*db_exec(struct db *, const char *name, const char *sql, int n,
+		    const char *const *vals);
+PGresult	*db_exec_write(struct db *, const char *name, const char *sql, int n,
+		    const char *const *vals);
+PGresult	*db_exec_read(struct db *, const char *name, const char *sql, int n,
+		    const char *const *vals);
+/*
+ * The text of a named call (see db_call); caller frees with free().  NULL
+ * when out of memory or a name is not a plain identifier.
+ */
+char		*db_call_sql_new(const char *cols, const char *fn,
+		    const struct ns_arg *args, size_t nargs);
 struct db	*db_new(void);
 void		 db_free(struct db *);
 int		 db_ping(struct db *);

@@ -53,7 +53,7 @@ log_request(const struct ns_req *req, double ms)
 	fprintf(stderr, "ts=%s svc=%s method=%s path=%s status=%d ms=%.2f user=%ld role=%s client=%s\n",
 	    t, cfg.service, req->method != NULL ? req->method : "-", path,
 	    req->status, ms, req->user.id,
-	    req->user.id != 0 ? auth_role_name(req->user.role) : "-", client);
+	    req->user.id != 0 ? role_name(req->user.role) : "-", client);
 }
 
 void

@@ -49,6 +49,15 @@ struct ns_param {
 };
 
 /*
+ * Declarations every list route shares: a page of at most 500 rows (50 by
+ * default) from an offset, and the end of a parameter table.
+ */
+#define NS_PARAM_LIMIT(max, def)	{ "limit", NS_P_INT, 1, (max), NULL, (def), }
+#define NS_PARAMS_PAGE			NS_PARAM_LIMIT(500, "50"), \
+					{ "offset", NS_P_INT, 0, 1000000, NULL, "0" }
+#define NS_PARAM_END			{ NULL, 0, 0, 0, NULL, NULL }
+
+/*
  * Route flags.  NS_F_RANGE adds the common date parameters from, to and
  * days (either days or from/to; from <= to; span at most NS_MAX_SPAN_DAYS).
  * NS_F_CSV adds format=json|csv; csv_key names the array of the JSON
@@ -56,8 +65,9 @@ struct ns_param {
  */
 #define NS_F_RANGE	0x01
 #define NS_F_CSV	0x02
-#define NS_F_ASOF	0x04	/* adds as_of (a date, default today) */
-#define NS_F_BODY	0x08	/* handler reads a JSON request body */
+#define NS_F_ASOF	0x04	/* adds as_of: a date, not after today in the
+				   reporting zone (the one as_of rule) */
+#define NS_F_BODY	0x08	/* handler reads a JSON request body (p_body) */
 #define NS_MAX_SPAN_DAYS	1096
 #define NS_MAX_PARAMS	16
 #define NS_MAX_BODY	(64 * 1024)
@@ -69,12 +79,20 @@ typedef int (*ns_handler)(struct ns_req *);
  * One route.  pattern is an exact path, where a segment "{id}" matches a
  * positive integer (available as req->path_id).
  *
- * With handler NULL the generic handler runs sql, a statement that returns
- * one row with one json column, with parameters
- *   $1 user id, $2 role name, then each declared parameter in order
- *   (text, SQL NULL when absent without default), then the NS_F_RANGE
- *   triple (from, to, days), then as_of, then path_id when the pattern has
- *   one.
+ * fn names the SQL function behind the route ("api.revenue_trend").  The
+ * route declaration is the one source of truth for its call: the common
+ * library calls fn with named notation, one argument per name,
+ *   p_user => user id, p_role => role name (NULL when not signed in),
+ *   p_<name> => each declared parameter (format excepted),
+ *   p_from, p_to, p_days (NS_F_RANGE), p_as_of (NS_F_ASOF),
+ *   p_id (a pattern with {id}), p_body (NS_F_BODY, passed by the handler),
+ * and at start-up every route is checked against pg_proc (the function
+ * exists once, each argument exists with a compatible type, every argument
+ * without a default is given, it returns json); a service whose routes do
+ * not match its SQL refuses to start, naming the route.
+ *
+ * With handler NULL the generic handler calls fn and answers its json.
+ * A handler may still name fn and answer with reply_call().
  * cache_seconds > 0 lets nginx and browsers keep the answer that long
  * (never past the token's expiry); 0 means no-store.
  */
@@ -85,7 +103,7 @@ struct ns_route {
 	const struct ns_param	*params;	/* NULL-name terminated, or NULL */
 	unsigned		 flags;
 	int			 cache_seconds;
-	const char		*sql;
+	const char		*fn;		/* "api.<service>_<endpoint>", or NULL */
 	const char		*csv_key;
 	ns_handler		 handler;
 };
@@ -97,6 +115,10 @@ struct ns_service {
 	 * with its own connection (rollup refresh, alert evaluation). */
 	int			(*job)(PGconn *);
 	int			 job_seconds;
+	/* Optional: run on every new job connection before the job uses it
+	 * (session settings, LISTEN); non-zero drops the connection and
+	 * retries next period.  Called again after every reconnect. */
+	int			(*job_setup)(PGconn *);
 };
 
 struct ns_user {
@@ -114,6 +136,15 @@ struct ns_val {
 
 struct db;
 
+#define NS_MAX_ARGS	(NS_MAX_PARAMS + 8)	/* named arguments of one SQL call */
+
+/* route.c: one named argument a route passes to its SQL function. */
+struct ns_argdecl {
+	char			 name[40];	/* "p_as_of" */
+	const char *const	*types;		/* SQL types it may be passed as */
+	const char		*value;		/* the request's value, or NULL */
+};
+
 struct ns_req {
 	FCGX_Request		*fcgi;
 	const struct ns_route	*route;
@@ -128,7 +159,9 @@ struct ns_req {
 	int			 status;	/* for the access log */
 	char			 client[64];
 	char			 qbuf[2049];	/* param.c: decoded query */
-	char			 idbuf[24];	/* param.c: path_id as text */
+	char			 idbuf[24];	/* route.c: path_id as text */
+	char			 uidbuf[24];	/* route.c: user id as text */
+	struct ns_argdecl	 argdecls[NS_MAX_ARGS];	/* route.c: the call's arguments */
 	char			*extra_headers;	/* http.c: Set-Cookie etc. */
 	size_t			 extra_len;
 };
@@ -155,43 +188,124 @@ void		 http_extra_header(struct ns_req *, const char *line);
 /* The validated value of a declared parameter, or NULL. */
 const char	*param_get(const struct ns_req *, const char *name);
 
-/* db.c */
 /*
- * Run a statement (prepared once per connection under name, from sql)
- * with text parameters.  Reconnects and retries once if the connection
- * was lost.  Returns the result (caller PQclear()s) or NULL when the
- * database is unreachable.
+ * One named argument of a SQL function call: the function's parameter
+ * name ("p_as_of") and its value as text, or NULL for SQL NULL.
  */
-PGresult	*db_exec(struct db *, const char *name, const char *sql, int n,
-		    const char *const *vals);
-/*
- * Like db_exec, for a statement that must not run twice (an INSERT, a
- * counter): not re-sent after a lost connection; NULL then (answer 503).
- */
-PGresult	*db_exec_write(struct db *, const char *name, const char *sql, int n,
-		    const char *const *vals);
-/* Like db_exec, for reads that a replica may answer (NS_DATABASE_READ_URL). */
-PGresult	*db_exec_read(struct db *, const char *name, const char *sql, int n,
-		    const char *const *vals);
-/*
- * Run sql with vals and reply with its single json value: 200 with the
- * JSON (or CSV), or the mapped error (400 for SQLSTATE class 22, NSxyz for
- * HTTP xyz, 503 when the database is down or the statement timed out).
- */
-int		 db_reply_json(struct ns_req *, const char *name, const char *sql,
-		    int n, const char *const *vals);
+struct ns_arg {
+	const char	*name;
+	const char	*text;
+};
 
+/* Where db_call sends a statement. */
+enum ns_db_mode {
+	NS_DB_READ,	/* a read a replica may answer (NS_DATABASE_READ_URL) */
+	NS_DB_PRIMARY,	/* the primary; re-sent once after a lost connection */
+	NS_DB_WRITE,	/* the primary; never re-sent (an INSERT, a counter) */
+};
+
+/* db.c — database access only: no HTTP here (reply.c answers). */
+/*
+ * Call the SQL function fn by name with named arguments:
+ *   SELECT <cols> FROM fn(a => $1, b => $2, …)    (cols given)
+ *   SELECT fn(a => $1, b => $2, …)                 (cols NULL)
+ * Values are sent as text of unknown type, so PostgreSQL converts each to
+ * the type of the parameter it names; a name fn does not have is an error
+ * result, never a silently shifted argument.  Prepared once per
+ * connection.  Returns the result (caller PQclear()s; check the exact
+ * PGRES_* status), or NULL when the database is unreachable.
+ */
+PGresult	*db_call(struct db *, enum ns_db_mode, const char *cols, const char *fn,
+		    const struct ns_arg *args, size_t nargs);
+/*
+ * The same on a connection of the caller's own (jobs, command-line tools,
+ * LISTEN threads): not prepared, never retried.  Never NULL (a failure is
+ * a PGRES_FATAL_ERROR result).  Caller PQclear()s.
+ */
+PGresult	*db_call_conn(PGconn *, const char *cols, const char *fn,
+		    const struct ns_arg *args, size_t nargs);
 /*
  * A new connection with the service's session settings (search_path,
  * time zone, statement timeout), for long-lived work such as LISTEN.
  * Returns NULL on failure (logged).  Caller closes with PQfinish().
  */
 PGconn		*db_connect(void);
+/*
+ * The primary message of a failed result (or of the connection when res
+ * is NULL), never NULL: for log lines.
+ */
+const char	*db_error_message(PGconn *, const PGresult *);
+
+/* reply.c — answers built from database results. */
+/*
+ * Call the route's function (req->route->fn) with the request's named
+ * arguments (see struct ns_route) plus extra (e.g. p_body), and answer.
+ * Returns 0.
+ */
+int		 reply_call(struct ns_req *, const struct ns_arg *extra, size_t nextra);
+/*
+ * Answer from res: 200 with its single json value (CSV when the request
+ * asked for it and the route has a csv_key), 404 when it holds no value,
+ * the mapped error for a failed result, 503 when res is NULL (database
+ * unreachable).  PQclear()s res.  Returns 0.
+ */
+int		 reply_result(struct ns_req *, PGresult *res);
+/*
+ * Answer json (which the caller owns) as the route's answer: as is, or as
+ * CSV of its csv_key array when the request asked for CSV.  Returns 0.
+ */
+int		 reply_json(struct ns_req *, const char *json, size_t len);
+/*
+ * Answer a failed result with the one SQLSTATE → HTTP mapping: class 22
+ * → 400, NSxyz → HTTP xyz, 23505 → 409, other 23 → 422, timeouts and a
+ * lost or busy server → 503, anything else 500 (logged).  Returns 0.
+ */
+int		 reply_error(struct ns_req *, const PGresult *res);
 /* Handler for GET /api/<service>/health: {"status":"ok","db":"ok"} or 503. */
 int		 db_health(struct ns_req *);
 
+/* config.c — settings a service may read (all from the environment). */
+/* The reporting time zone (NS_TZ, default UTC). */
+const char	*config_tz(void);
+/* Whether this instance runs the periodic jobs (NS_JOBS). */
+int		 config_jobs(void);
+/* A service's own variable: its value, or def when unset or empty. */
+const char	*config_str(const char *name, const char *def);
+/*
+ * A service's own integer variable in [min, max]: def when unset; -1
+ * (logged, naming the variable) when it is not an integer in range.
+ */
+int		 config_int(const char *name, int def, int min, int max);
+
+/* log.c — logfmt lines on stderr: ts, svc, level, msg. */
+void		 log_msg(const char *level, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* hash.c */
+/* FNV-1a, 64 bits, over len bytes, continuing from h (start: NS_HASH_INIT). */
+#define NS_HASH_INIT	14695981039346656037ULL
+uint64_t	 hash_fnv1a(uint64_t h, const void *data, size_t len);
+
+/* param.c — calendar helpers shared with the services. */
+/* Days in month m (1–12) of year y, leap years included. */
+int		 param_days_in_month(int y, int m);
+
+/*
+ * Transitional, for handlers not yet moved to db_call (to be removed):
+ * a prepared statement with $N text parameters, and its json answer.
+ */
+PGresult	*db_exec(struct db *, const char *name, const char *sql, int n,
+		    const char *const *vals);
+PGresult	*db_exec_write(struct db *, const char *name, const char *sql, int n,
+		    const char *const *vals);
+int		 db_reply_json(struct ns_req *, const char *name, const char *sql,
+		    int n, const char *const *vals);
+
+/* role.c */
+/* "ceo", "cs", "sales", or "-" for anything else. */
+const char	*role_name(unsigned role);
+
 /* auth.c */
-const char	*auth_role_name(unsigned role);
 /* Handlers for /api/auth/login, /api/auth/logout and /api/auth/me. */
 int		 auth_login(struct ns_req *);
 int		 auth_logout(struct ns_req *);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -119,12 +120,23 @@ param_num_valid(const char *s, long min, long max)
 	return 0;
 }
 
+int
+param_days_in_month(int y, int m)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m < 1 || m > 12)
+		return 0;
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return mdays[m - 1];
+}
+
 /* YYYY-MM-DD naming a real day between 1900 and 2999. */
 int
 param_date_valid(const char *s)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int	 y, m, d, i, dim;
+	int	 y, m, d, i;
 
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 		return -1;
@@ -136,10 +148,7 @@ param_date_valid(const char *s)
 	d = (s[8] - '0') * 10 + (s[9] - '0');
 	if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1)
 		return -1;
-	dim = mdays[m - 1];
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		dim = 29;
-	return d <= dim ? 0 : -1;
+	return d <= param_days_in_month(y, m) ? 0 : -1;
 }
 
 static int
@@ -252,6 +261,38 @@ param_range_check(struct ns_req *req, char *err, size_t errsz)
 	return 0;
 }
 
+void
+param_today(char *buf, size_t sz)
+{
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	localtime_r(&now, &tm);		/* TZ is the reporting zone (config.c) */
+	snprintf(buf, sz, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/*
+ * The one as_of rule: a point-in-time answer is about a day that has
+ * begun.  A date after today in the reporting zone is refused, with the
+ * same message on every route.  Valid dates compare as text.
+ */
+static int
+param_asof_check(struct ns_req *req, char *err, size_t errsz)
+{
+	const char	*as_of = param_get(req, "as_of");
+	char		 today[16];
+
+	if (as_of == NULL)
+		return 0;
+	param_today(today, sizeof(today));
+	if (strcmp(as_of, today) > 0) {
+		snprintf(err, errsz, "parameter 'as_of' (%s) is after today (%s in %s)",
+		    as_of, today, config_tz());
+		return -1;
+	}
+	return 0;
+}
+
 int
 param_parse(struct ns_req *req, const char *query, char *err, size_t errsz)
 {
@@ -308,6 +349,8 @@ param_parse(struct ns_req *req, const char *query, char *err, size_t errsz)
 		if (req->vals[i].text == NULL)
 			req->vals[i].text = decl[i]->def;
 	if ((req->route->flags & NS_F_RANGE) && param_range_check(req, err, errsz) != 0)
+		return -1;
+	if ((req->route->flags & NS_F_ASOF) && param_asof_check(req, err, errsz) != 0)
 		return -1;
 	if (req->route->flags & NS_F_CSV) {
 		const char *f = param_get(req, "format");

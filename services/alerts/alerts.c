@@ -39,10 +39,9 @@ static const struct ns_param alerts_report_params[] = {
 static int
 alerts_rule_put(struct ns_req *req)
 {
-	const char	*vals[4];
-	char		 uid[24];
 	size_t		 len;
 	char		*body = http_body_new(req, &len);
+	struct ns_arg	 arg = { "p_body", body };
 
 	if (body == NULL)
 		return 0;
@@ -50,14 +49,7 @@ alerts_rule_put(struct ns_req *req)
 		free(body);
 		return http_error(req, 400, "bad_request", "the body contains a NUL byte");
 	}
-	snprintf(uid, sizeof(uid), "%ld", req->user.id);
-	snprintf(req->idbuf, sizeof(req->idbuf), "%ld", req->path_id);
-	vals[0] = uid;
-	vals[1] = auth_role_name(req->user.role);
-	vals[2] = body;
-	vals[3] = req->idbuf;
-	db_reply_json(req, "rule_put",
-	    "SELECT api.alerts_rule_update($1::int, $2::text, $3::text, $4::int)", 4, vals);
+	reply_call(req, &arg, 1);
 	free(body);
 	return 0;
 }
@@ -66,26 +58,26 @@ static const struct ns_route alerts_routes[] = {
 	{ "GET", "/api/alerts/health", NS_PUBLIC, NULL, 0, 0, NULL, NULL, db_health },
 	/* The alerts the caller may see, newest first. */
 	{ "GET", "/api/alerts", NS_ROLES_ALL, alerts_list_params, NS_F_CSV, 0,
-	    "SELECT api.alerts_list($1::int, $2::text, $3::text, $4::text, $5::int, $6::int)",
+	    "api.alerts_list",
 	    "alerts", NULL },
 	/* Active alerts by severity, for the executive header. */
 	{ "GET", "/api/alerts/summary", NS_ROLES_ALL, NULL, 0, 0,
-	    "SELECT api.alerts_summary($1::int, $2::text)", NULL, NULL },
+	    "api.alerts_summary", NULL, NULL },
 	{ "GET", "/api/alerts/rules", NS_ROLES_ALL, NULL, NS_F_CSV, 0,
-	    "SELECT api.alerts_rules($1::int, $2::text)", "rules", NULL },
-	{ "PUT", "/api/alerts/rules/{id}", NS_ROLE_CEO, NULL, NS_F_BODY, 0, NULL, NULL,
-	    alerts_rule_put },
+	    "api.alerts_rules", "rules", NULL },
+	{ "PUT", "/api/alerts/rules/{id}", NS_ROLE_CEO, NULL, NS_F_BODY, 0,
+	    "api.alerts_rule_update", NULL, alerts_rule_put },
 	/* Server-Sent Events: new, acknowledged and resolved alerts. */
 	{ "GET", "/api/alerts/stream", NS_ROLES_ALL, NULL, 0, 0, NULL, NULL, stream_handler },
 	/* Preview of a scheduled report (what the e-mail carries). */
 	{ "GET", "/api/alerts/report", NS_ROLE_CEO, alerts_report_params, 0, 0,
-	    "SELECT api.alerts_report($1::int, $2::text, $3::text, $4::date)", NULL, NULL },
+	    "api.alerts_report", NULL, NULL },
 	{ "GET", "/api/alerts/{id}", NS_ROLES_ALL, NULL, 0, 0,
-	    "SELECT api.alerts_get($1::int, $2::text, $3::bigint)", NULL, NULL },
+	    "api.alerts_get", NULL, NULL },
 	{ "POST", "/api/alerts/{id}/ack", NS_ROLES_ALL, NULL, 0, 0,
-	    "SELECT api.alerts_act($1::int, $2::text, 'ack', $3::bigint)", NULL, NULL },
+	    "api.alerts_ack", NULL, NULL },
 	{ "POST", "/api/alerts/{id}/resolve", NS_ROLES_ALL, NULL, 0, 0,
-	    "SELECT api.alerts_act($1::int, $2::text, 'resolve', $3::bigint)", NULL, NULL },
+	    "api.alerts_resolve", NULL, NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
@@ -132,7 +124,9 @@ alerts_job(PGconn *conn)
 	return rc;
 }
 
-static const struct ns_service alerts_service = { "alerts", alerts_routes, alerts_job, 30 };
+static const struct ns_service alerts_service = {
+	.name = "alerts", .routes = alerts_routes, .job = alerts_job, .job_seconds = 30,
+};
 
 int
 main(int argc, char *argv[])

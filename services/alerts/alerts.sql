@@ -79,6 +79,12 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION api.alerts_ack(p_user int, p_role text, p_id bigint) RETURNS json
+LANGUAGE sql AS $$ SELECT api.alerts_act(p_user, p_role, 'ack', p_id) $$;
+
+CREATE OR REPLACE FUNCTION api.alerts_resolve(p_user int, p_role text, p_id bigint) RETURNS json
+LANGUAGE sql AS $$ SELECT api.alerts_act(p_user, p_role, 'resolve', p_id) $$;
+
 -- GET /api/alerts/summary: active alerts by severity (what the caller may see).
 CREATE OR REPLACE FUNCTION api.alerts_summary(p_user int, p_role text) RETURNS json
 LANGUAGE sql STABLE AS $$

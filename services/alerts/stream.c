@@ -98,7 +98,7 @@ stream_send_since(struct ns_req *req, PGconn *conn, long long *last)
 	snprintf(uid, sizeof(uid), "%ld", req->user.id);
 	snprintf(after, sizeof(after), "%lld", *last);
 	vals[0] = uid;
-	vals[1] = auth_role_name(req->user.role);
+	vals[1] = role_name(req->user.role);
 	vals[2] = *last >= 0 ? after : NULL;
 	res = PQexecParams(conn, "SELECT api.alerts_events_since($1::int, $2::text, $3::bigint)",
 	    3, NULL, vals, NULL, NULL, 0);

@@ -577,7 +577,7 @@ fc_runway(struct ns_req *req)
 	}
 	snprintf(uid, sizeof(uid), "%ld", req->user.id);
 	v[0] = uid;
-	v[1] = auth_role_name(req->user.role);
+	v[1] = role_name(req->user.role);
 	v[2] = growth != NULL ? growth : gbuf;
 	v[3] = param_get(req, "burn_change_pct");
 	v[4] = as_of;
@@ -730,7 +730,7 @@ fc_seasonality(struct ns_req *req)
 	struct fc_series s;
 	struct series_fc fc;
 	char		 as_of[16], uid[24];
-	const char	*v[3] = { uid, auth_role_name(req->user.role), as_of };
+	const char	*v[3] = { uid, role_name(req->user.role), as_of };
 	PGresult	*res;
 	cJSON		*o, *ser;
 	size_t		 i;
@@ -921,7 +921,9 @@ fc_job(PGconn *conn)
 	return rc;
 }
 
-static const struct ns_service forecast_service = { "forecast", forecast_routes, fc_job, FC_JOB_SECONDS };
+static const struct ns_service forecast_service = {
+	.name = "forecast", .routes = forecast_routes, .job = fc_job, .job_seconds = FC_JOB_SECONDS,
+};
 
 int
 main(int argc, char *argv[])

@@ -16,47 +16,45 @@ static const char *const campaign_sort_words[] = { "spend", "roas", "roi", NULL 
 
 static const struct ns_param spend_params[] = {
 	{ "granularity", NS_P_ENUM, 0, 0, spend_gran_words, "day" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 
 static const struct ns_param campaign_params[] = {
 	{ "platform", NS_P_ENUM, 0, 0, platform_words, NULL },
 	{ "tag", NS_P_WORD, 0, 64, NULL, NULL },
 	{ "sort", NS_P_ENUM, 0, 0, campaign_sort_words, "spend" },
-	{ "limit", NS_P_INT, 1, 500, NULL, "50" },
-	{ "offset", NS_P_INT, 0, 1000000, NULL, "0" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAMS_PAGE,
+	NS_PARAM_END
 };
 
 static const struct ns_param cac_params[] = {
 	{ "granularity", NS_P_ENUM, 0, 0, cac_gran_words, "week" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 
 static const struct ns_route marketing_routes[] = {
 	{ "GET", "/api/marketing/health", NS_PUBLIC, NULL, 0, 0, NULL, NULL, db_health },
 	/* Spend, ROAS, CAC, CPC, CPA, CTR, cost per MQL, LTV:CAC, payback; with the previous period. */
 	{ "GET", "/api/marketing/summary", NS_ROLE_CEO, NULL, NS_F_RANGE, 60,
-	    "SELECT api.marketing_summary($1::int, $2::text, $3::date, $4::date, $5::int)", NULL, NULL },
+	    "api.marketing_summary", NULL, NULL },
 	/* Spend, impressions, clicks, conversions per platform and day/week/month. */
 	{ "GET", "/api/marketing/spend", NS_ROLE_CEO, spend_params, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.marketing_spend($1::int, $2::text, $3, $4::date, $5::date, $6::int)", "rows", NULL },
+	    "api.marketing_spend", "rows", NULL },
 	/* Per campaign: spend, attributed revenue, ROAS, ROI, CTR, CPC, CPA, budget used. */
 	{ "GET", "/api/marketing/campaigns", NS_ROLE_CEO, campaign_params, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.marketing_campaigns($1::int, $2::text, $3, $4, $5, $6::int, $7::int, "
-	    "$8::date, $9::date, $10::int)", "campaigns", NULL },
+	    "api.marketing_campaigns", "campaigns", NULL },
 	/* CAC per week/month with the change against the bucket before (the CAC spike alert). */
 	{ "GET", "/api/marketing/cac", NS_ROLE_CEO, cac_params, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.marketing_cac($1::int, $2::text, $3, $4::date, $5::date, $6::int)", "buckets", NULL },
+	    "api.marketing_cac", "buckets", NULL },
 	/* Sessions → add to cart → checkout → order. */
 	{ "GET", "/api/marketing/funnel", NS_ROLE_CEO, NULL, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.marketing_funnel($1::int, $2::text, $3::date, $4::date, $5::int)", "steps", NULL },
+	    "api.marketing_funnel", "steps", NULL },
 	/* Sessions by traffic source, bounce rate, website conversion rate. */
 	{ "GET", "/api/marketing/traffic", NS_ROLE_CEO, NULL, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.marketing_traffic($1::int, $2::text, $3::date, $4::date, $5::int)", "sources", NULL },
+	    "api.marketing_traffic", "sources", NULL },
 	/* Leads, MQLs, SQLs and lead-to-customer conversion by channel and campaign. */
 	{ "GET", "/api/marketing/leads", CEO_SALES, NULL, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.marketing_leads($1::int, $2::text, $3::date, $4::date, $5::int)", "rows", NULL },
+	    "api.marketing_leads", "rows", NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
@@ -76,7 +74,9 @@ marketing_job(PGconn *conn)
 	return ok ? 0 : -1;
 }
 
-static const struct ns_service marketing_service = { "marketing", marketing_routes, marketing_job, 30 };
+static const struct ns_service marketing_service = {
+	.name = "marketing", .routes = marketing_routes, .job = marketing_job, .job_seconds = 30,
+};
 
 int
 main(int argc, char *argv[])

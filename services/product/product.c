@@ -28,12 +28,12 @@ static const char *const period_words[] = { "week", NULL };
 static const struct ns_param api_usage_params[] = {
 	{ "granularity", NS_P_ENUM, 0, 0, granularity_words, "day" },
 	{ "endpoint", NS_P_WORD, 0, 64, NULL, NULL },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 static const struct ns_param retention_params[] = {
 	{ "period", NS_P_ENUM, 0, 0, period_words, "week" },
 	{ "weeks", NS_P_INT, 1, 52, NULL, "12" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 
 static int	product_rum_post(struct ns_req *);
@@ -45,32 +45,32 @@ static const struct ns_route product_routes[] = {
 	{ "GET", "/api/product/health", NS_PUBLIC, NULL, 0, 0, NULL, NULL, db_health },
 	/* DAU/WAU/MAU, stickiness, API volume, errors, latency, sessions, power users, devices. */
 	{ "GET", "/api/product/summary", NS_ROLES_ALL, NULL, NS_F_ASOF, 30,
-	    "SELECT api.product_summary($1::int, $2::text, $3::date)", NULL, NULL },
+	    "api.product_summary", NULL, NULL },
 	/* Calls, errors and latency percentiles per hour or day and endpoint. */
 	{ "GET", "/api/product/api-usage", CEO_CS, api_usage_params, NS_F_RANGE | NS_F_CSV, 30,
-	    "SELECT api.product_api_usage($1::int, $2::text, $3::text, $4::text, $5::date, $6::date, $7::int)",
+	    "api.product_api_usage",
 	    "series", NULL },
 	/* Adoption matrix feature × plan and adoption velocity. */
 	{ "GET", "/api/product/features", NS_ROLES_ALL, NULL, NS_F_ASOF | NS_F_CSV, 60,
-	    "SELECT api.product_features($1::int, $2::text, $3::date)", "matrix", NULL },
+	    "api.product_features", "matrix", NULL },
 	/* Per plan and day: active users, usage, usage per user. */
 	{ "GET", "/api/product/usage-by-plan", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.product_usage_by_plan($1::int, $2::text, $3::date, $4::date, $5::int)", "rows", NULL },
+	    "api.product_usage_by_plan", "rows", NULL },
 	/* Weekly retention cohorts of active users. */
 	{ "GET", "/api/product/retention", CEO_CS, retention_params, NS_F_ASOF | NS_F_CSV, 60,
-	    "SELECT api.product_retention($1::int, $2::text, $3::text, $4::int, $5::date)", "rows", NULL },
+	    "api.product_retention", "rows", NULL },
 	/* Real-time operations monitor: raw events of the last hour. */
 	{ "GET", "/api/product/live", CEO_CS, NULL, NS_F_CSV, 3,
-	    "SELECT api.product_live($1::int, $2::text)", "latest", NULL },
+	    "api.product_live", "latest", NULL },
 	/* Composite system-health score, uptime and rate-limit hits per day, top limited customers. */
 	{ "GET", "/api/product/system-health", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 30,
-	    "SELECT api.product_system_health($1::int, $2::text, $3::date, $4::date, $5::int)", "days", NULL },
+	    "api.product_system_health", "days", NULL },
 	/* Unusual activity against each customer's 28-day baseline. */
 	{ "GET", "/api/product/abuse", CEO_CS, NULL, NS_F_ASOF | NS_F_CSV, 30,
-	    "SELECT api.product_abuse($1::int, $2::text, $3::date)", "findings", NULL },
+	    "api.product_abuse", "findings", NULL },
 	/* Page-load percentiles and client error rate of the dashboard itself (RUM). */
 	{ "GET", "/api/product/frontend", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.product_frontend($1::int, $2::text, $3::date, $4::date, $5::int)", "views", NULL },
+	    "api.product_frontend", "views", NULL },
 	/* The dashboard's own page-load timings (navigator.sendBeacon). */
 	{ "POST", "/api/product/rum", NS_ROLES_ALL, NULL, NS_F_BODY, 0, NULL, NULL, product_rum_post },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
@@ -130,22 +130,14 @@ product_rum_post(struct ns_req *req)
 {
 	static const char *const known[] = { "view", "load_ms", "ttfb_ms", "fcp_ms", "tti_ms",
 	    "errors", "error", NULL };
-	static const char sql[] =
-	    "INSERT INTO product_rum (user_id, view, load_ms, ttfb_ms, fcp_ms, tti_ms, errors, error_message) "
-	    "SELECT $1::int, $2, $3::int, nullif($4, '')::int, nullif($5, '')::int, nullif($6, '')::int, "
-	    "coalesce(nullif($7, '')::int, 0), $8 "
-	    "WHERE (SELECT count(*) FROM product_rum WHERE user_id = $1::int "
-	    "AND received_at > now() - interval '1 minute') < $9::int RETURNING id";
 	const char	*cl = http_header(req, "CONTENT_LENGTH");
-	const char	*vals[9];
 	char		 uid[24], load[16], ttfb[16], fcp[16], tti[16], errs[16], limit[16];
 	char		*body = NULL;
 	size_t		 len = 0;
 	long		 n;
 	cJSON		*root = NULL;
 	const cJSON	*it, *view, *msg;
-	PGresult	*res = NULL;
-	int		 i, ok;
+	int		 i;
 
 	/* Cap far below NS_MAX_BODY before reading anything. */
 	if (cl != NULL && sscanf(cl, "%ld", &n) == 1 && n > PRODUCT_RUM_MAX_BODY) {
@@ -194,33 +186,21 @@ product_rum_post(struct ns_req *req)
 	}
 	snprintf(uid, sizeof(uid), "%ld", req->user.id);
 	snprintf(limit, sizeof(limit), "%d", PRODUCT_RUM_PER_MINUTE);
-	vals[0] = uid;
-	vals[1] = view->valuestring;
-	vals[2] = load;
-	vals[3] = ttfb;
-	vals[4] = fcp;
-	vals[5] = tti;
-	vals[6] = errs;
-	vals[7] = cJSON_IsString(msg) ? msg->valuestring : NULL;
-	vals[8] = limit;
-	res = db_exec_write(req->db, "rum_insert", sql, 9, vals);
-	if (res == NULL) {
-		http_error(req, 503, "db_unavailable", "the database is unavailable; retry shortly");
-		goto out;
+	{
+		const struct ns_arg args[] = {
+			{ "p_user", uid }, { "p_view", view->valuestring }, { "p_load_ms", load },
+			{ "p_ttfb_ms", ttfb[0] != '\0' ? ttfb : NULL },
+			{ "p_fcp_ms", fcp[0] != '\0' ? fcp : NULL },
+			{ "p_tti_ms", tti[0] != '\0' ? tti : NULL },
+			{ "p_errors", errs[0] != '\0' ? errs : NULL },
+			{ "p_error", cJSON_IsString(msg) ? msg->valuestring : NULL },
+			{ "p_limit", limit },
+		};
+
+		reply_result(req, db_call(req->db, NS_DB_WRITE, NULL, "api.product_rum_store",
+		    args, sizeof(args) / sizeof(args[0])));
 	}
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (ok && PQntuples(res) == 0)
-		http_error(req, 429, "too_many_requests",
-		    "at most %d RUM beacons per user and minute", PRODUCT_RUM_PER_MINUTE);
-	else if (ok)
-		http_json_text(req, 200, "{\"stored\":true}", 15);
-	else if (strncmp(PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL ?
-	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : "", "22", 2) == 0)
-		http_error(req, 400, "bad_request", "the beacon has a value the database refuses");
-	else
-		http_error(req, 500, "internal", "internal error");
 out:
-	PQclear(res);
 	cJSON_Delete(root);
 	free(body);
 	return 0;
@@ -237,7 +217,9 @@ product_job(PGconn *conn)
 	return rc;
 }
 
-static const struct ns_service product_service = { "product", product_routes, product_job, 15 };
+static const struct ns_service product_service = {
+	.name = "product", .routes = product_routes, .job = product_job, .job_seconds = 15,
+};
 
 int
 main(int argc, char *argv[])

@@ -550,3 +550,23 @@ AS $$
                             FROM b GROUP BY day) x ON x.day = g.d::date))
     FROM rg
 $$;
+
+-- POST /api/product/rum: store one page load (the C handler has validated the fields) unless the
+-- user sent p_limit beacons in the last minute (NS429).  The per-user advisory lock makes count and
+-- insert one step: concurrent beacons of a user queue here instead of all passing the count.
+CREATE OR REPLACE FUNCTION api.product_rum_store(p_user int, p_view text, p_load_ms int,
+                                                 p_ttfb_ms int, p_fcp_ms int, p_tti_ms int,
+                                                 p_errors int, p_error text, p_limit int)
+RETURNS json LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('product_rum'), p_user);
+  IF (SELECT count(*) FROM product_rum
+       WHERE user_id = p_user AND received_at > clock_timestamp() - interval '1 minute') >= p_limit THEN
+    RAISE EXCEPTION USING ERRCODE = 'NS429',
+      MESSAGE = format('at most %s RUM beacons per user and minute', p_limit);
+  END IF;
+  INSERT INTO product_rum (user_id, view, load_ms, ttfb_ms, fcp_ms, tti_ms, errors, error_message, received_at)
+  VALUES (p_user, p_view, p_load_ms, p_ttfb_ms, p_fcp_ms, p_tti_ms, coalesce(p_errors, 0), p_error,
+          clock_timestamp());
+  RETURN json_build_object('stored', true);
+END $$;

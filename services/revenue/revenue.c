@@ -15,53 +15,53 @@ static const char *const ltv_by_words[] = { "plan", "segment", NULL };
 
 static const struct ns_param mrr_params[] = {
 	{ "months", NS_P_INT, 1, 36, NULL, "12" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 static const struct ns_param trend_params[] = {
 	{ "granularity", NS_P_ENUM, 0, 0, granularity_words, "day" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 static const struct ns_param ltv_params[] = {
 	{ "by", NS_P_ENUM, 0, 0, ltv_by_words, "plan" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 static const struct ns_param financial_params[] = {
 	{ "months", NS_P_INT, 1, 36, NULL, "12" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 
 static const struct ns_route revenue_routes[] = {
 	{ "GET", "/api/revenue/health", NS_PUBLIC, NULL, 0, 0, NULL, NULL, db_health },
 	/* MRR, ARR, growth, ARPU, retention, quick ratio, target progress; and a month before. */
 	{ "GET", "/api/revenue/summary", REV_TOTALS, NULL, NS_F_ASOF, 30,
-	    "SELECT api.revenue_summary($1::int, $2::text, $3::date)", NULL, NULL },
+	    "api.revenue_summary", NULL, NULL },
 	/* MRR movements per month; cs too (MRR movements are customer-level revenue). */
 	{ "GET", "/api/revenue/mrr", NS_ROLES_ALL, mrr_params, NS_F_ASOF | NS_F_CSV, 60,
-	    "SELECT api.revenue_mrr($1::int, $2::text, $3::int, $4::date)", "months", NULL },
+	    "api.revenue_mrr", "months", NULL },
 	/* Order revenue, orders, AOV, refunds, chargebacks per bucket. */
 	{ "GET", "/api/revenue/trend", REV_TOTALS, trend_params, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.revenue_trend($1::int, $2::text, $3::text, $4::date, $5::date, $6::int)",
+	    "api.revenue_trend",
 	    "buckets", NULL },
 	/* Revenue and orders per source with shares. */
 	{ "GET", "/api/revenue/by-source", REV_TOTALS, NULL, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.revenue_by_source($1::int, $2::text, $3::date, $4::date, $5::int)",
+	    "api.revenue_by_source",
 	    "sources", NULL },
 	/* Refund and chargeback counts, amounts and rates per bucket. */
 	{ "GET", "/api/revenue/refunds", REV_TOTALS, trend_params, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.revenue_refunds($1::int, $2::text, $3::text, $4::date, $5::date, $6::int)",
+	    "api.revenue_refunds",
 	    "buckets", NULL },
 	/* Realised and formula LTV per plan or segment; cs too (customer value, churn). */
 	{ "GET", "/api/revenue/ltv", NS_ROLES_ALL, ltv_params, NS_F_ASOF | NS_F_CSV, 300,
-	    "SELECT api.revenue_ltv($1::int, $2::text, $3::text, $4::date)", "groups", NULL },
+	    "api.revenue_ltv", "groups", NULL },
 	/* Segmentation grid with churn risk and actions; cs too (customers, health). */
 	{ "GET", "/api/revenue/segments", NS_ROLES_ALL, NULL, NS_F_ASOF | NS_F_CSV, 300,
-	    "SELECT api.revenue_segments($1::int, $2::text, $3::date)", "segments", NULL },
+	    "api.revenue_segments", "segments", NULL },
 	/* Margin, opex, burn, cash, runway, break-even: company financials, CEO only. */
 	{ "GET", "/api/revenue/financial", NS_ROLE_CEO, financial_params, NS_F_ASOF | NS_F_CSV, 300,
-	    "SELECT api.revenue_financial($1::int, $2::text, $3::int, $4::date)", "months", NULL },
+	    "api.revenue_financial", "months", NULL },
 	/* Sales pipeline; the deal list is row-scoped to the rep for sales. */
 	{ "GET", "/api/revenue/pipeline", NS_ROLE_CEO | NS_ROLE_SALES, NULL, NS_F_ASOF | NS_F_CSV, 60,
-	    "SELECT api.revenue_pipeline($1::int, $2::text, $3::date)", "deals", NULL },
+	    "api.revenue_pipeline", "deals", NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
@@ -79,7 +79,9 @@ revenue_job(PGconn *conn)
 	return ok ? 0 : -1;
 }
 
-static const struct ns_service revenue_service = { "revenue", revenue_routes, revenue_job, 60 };
+static const struct ns_service revenue_service = {
+	.name = "revenue", .routes = revenue_routes, .job = revenue_job, .job_seconds = 60,
+};
 
 int
 main(int argc, char *argv[])

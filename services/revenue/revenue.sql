@@ -224,7 +224,8 @@ END $$;
 -- GET /api/revenue/trend: order revenue, orders, AOV, refunds and chargebacks per day/week/month
 -- bucket of [from, to] (default the last 30 days), from metrics_daily.  Edge buckets are partial
 -- (their from/to say which days they hold); a bucket without orders has AOV null.
-CREATE OR REPLACE FUNCTION api.revenue_trend(p_user int, p_role text, p_gran text,
+DROP FUNCTION IF EXISTS api.revenue_trend(int, text, text, date, date, int);
+CREATE OR REPLACE FUNCTION api.revenue_trend(p_user int, p_role text, p_granularity text,
                                              p_from date, p_to date, p_days int)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -236,12 +237,12 @@ BEGIN
              coalesce(sum(m.revenue_cents), 0) AS rev, coalesce(sum(m.orders), 0) AS n,
              coalesce(sum(m.refunds_cents), 0) AS refunds, coalesce(sum(m.chargebacks_cents), 0) AS cb,
              coalesce(sum(m.net_revenue_cents), 0) AS net
-        FROM api.revenue_buckets(p_gran, r.d_from, r.d_to) x
+        FROM api.revenue_buckets(p_granularity, r.d_from, r.d_to) x
         LEFT JOIN metrics_daily m ON m.day = x.day
        GROUP BY x.bucket
     )
     SELECT json_build_object(
-      'from', r.d_from, 'to', r.d_to, 'granularity', p_gran,
+      'from', r.d_from, 'to', r.d_to, 'granularity', p_granularity,
       'totals', json_build_object(
          'revenue', api.money(coalesce(sum(b.rev), 0)), 'orders', coalesce(sum(b.n), 0),
          'aov', api.money(api.ratio(sum(b.rev), sum(b.n), 6)),
@@ -290,7 +291,8 @@ END $$;
 
 -- GET /api/revenue/refunds: refunds and chargebacks per bucket: counts (orders with a refunded /
 -- charged-back amount), amounts, and rates (count ÷ orders, amount ÷ revenue), by order day.
-CREATE OR REPLACE FUNCTION api.revenue_refunds(p_user int, p_role text, p_gran text,
+DROP FUNCTION IF EXISTS api.revenue_refunds(int, text, text, date, date, int);
+CREATE OR REPLACE FUNCTION api.revenue_refunds(p_user int, p_role text, p_granularity text,
                                                p_from date, p_to date, p_days int)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -306,11 +308,11 @@ BEGIN
              coalesce(sum(d.n), 0) AS n, coalesce(sum(d.rev), 0) AS rev,
              coalesce(sum(d.rn), 0) AS rn, coalesce(sum(d.ra), 0) AS ra,
              coalesce(sum(d.cn), 0) AS cn, coalesce(sum(d.ca), 0) AS ca
-        FROM api.revenue_buckets(p_gran, r.d_from, r.d_to) k LEFT JOIN d ON d.day = k.day
+        FROM api.revenue_buckets(p_granularity, r.d_from, r.d_to) k LEFT JOIN d ON d.day = k.day
        GROUP BY k.bucket
     )
     SELECT json_build_object(
-      'from', r.d_from, 'to', r.d_to, 'granularity', p_gran,
+      'from', r.d_from, 'to', r.d_to, 'granularity', p_granularity,
       'totals', json_build_object(
          'orders', sum(b.n), 'revenue', api.money(sum(b.rev)),
          'refunds', sum(b.rn), 'refunded', api.money(sum(b.ra)),

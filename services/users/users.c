@@ -20,28 +20,26 @@ static const char *const metric_words[] = { "logos", "revenue", NULL };
 static const struct ns_param health_params[] = {
 	{ "risk", NS_P_ENUM, 0, 0, risk_words, NULL },
 	{ "sort", NS_P_ENUM, 0, 0, health_sort_words, "mrr_at_risk" },
-	{ "limit", NS_P_INT, 1, 500, NULL, "50" },
-	{ "offset", NS_P_INT, 0, 1000000, NULL, "0" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAMS_PAGE,
+	NS_PARAM_END
 };
 
 static const struct ns_param customers_params[] = {
 	{ "status", NS_P_ENUM, 0, 0, status_words, "all" },
-	{ "limit", NS_P_INT, 1, 500, NULL, "50" },
-	{ "offset", NS_P_INT, 0, 1000000, NULL, "0" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAMS_PAGE,
+	NS_PARAM_END
 };
 
 static const struct ns_param cohort_params[] = {
 	{ "period", NS_P_ENUM, 0, 0, period_words, "month" },
 	{ "metric", NS_P_ENUM, 0, 0, metric_words, "logos" },
 	{ "months", NS_P_INT, 1, 24, NULL, "12" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 
 static const struct ns_param journey_params[] = {
-	{ "limit", NS_P_INT, 1, 100, NULL, "20" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_LIMIT(100, "20"),
+	NS_PARAM_END
 };
 
 static const struct ns_route users_routes[] = {
@@ -51,39 +49,39 @@ static const struct ns_route users_routes[] = {
 	{ "GET", "/api/auth/me", NS_ROLES_ALL, NULL, 0, 0, NULL, NULL, auth_me },
 	/* Company-wide customer KPIs, each with the previous period's value. */
 	{ "GET", "/api/users/summary", NS_ROLES_ALL, NULL, NS_F_ASOF, 30,
-	    "SELECT api.users_summary($1::int, $2::text, $3::date)", NULL, NULL },
+	    "api.users_summary", NULL, NULL },
 	/* Health score per paying customer; cs sees its own customers. */
 	{ "GET", "/api/users/health-scores", CEO_CS, health_params, NS_F_ASOF | NS_F_CSV, 30,
-	    "SELECT api.users_health($1::int, $2::text, $3, $4, $5, $6, $7::date)", "customers", NULL },
+	    "api.users_health", "customers", NULL },
 	/* Customer list; cs and sales see their own customers. */
 	{ "GET", "/api/users/customers", NS_ROLES_ALL, customers_params, NS_F_ASOF | NS_F_CSV, 30,
-	    "SELECT api.users_customers($1::int, $2::text, $3, $4, $5, $6::date)", "customers", NULL },
+	    "api.users_customers", "customers", NULL },
 	/* One customer's drill-down: 403 for a cs user who does not own it. */
 	{ "GET", "/api/users/customers/{id}", CEO_CS, NULL, NS_F_ASOF, 30,
-	    "SELECT api.users_customer($1::int, $2::text, $3::date, $4::int)", NULL, NULL },
+	    "api.users_customer", NULL, NULL },
 	/* Retention matrix by first-payment cohort. */
 	{ "GET", "/api/users/cohorts", CEO_CS, cohort_params, NS_F_ASOF | NS_F_CSV, 60,
-	    "SELECT api.users_cohorts($1::int, $2::text, $3, $4, $5, $6::date)", "cohorts", NULL },
+	    "api.users_cohorts", "cohorts", NULL },
 	/* Lifecycle stages and RFM segments (company-wide counts and MRR). */
 	{ "GET", "/api/users/segments", CEO_CS, NULL, NS_F_ASOF | NS_F_CSV, 60,
-	    "SELECT api.users_segments($1::int, $2::text, $3::date)", "lifecycle", NULL },
+	    "api.users_segments", "lifecycle", NULL },
 	/* Upsell opportunities; cs sees its own customers. */
 	{ "GET", "/api/users/expansion", CEO_CS, NULL, NS_F_ASOF | NS_F_CSV, 60,
-	    "SELECT api.users_expansion($1::int, $2::text, $3::date)", "opportunities", NULL },
+	    "api.users_expansion", "opportunities", NULL },
 	/* Support per week, and the tickets of high-risk customers (own for cs). */
 	{ "GET", "/api/users/support", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.users_support($1::int, $2::text, $3::date, $4::date, $5::int)", "weeks", NULL },
+	    "api.users_support", "weeks", NULL },
 	/* Active users by country, and by device, browser and OS. */
 	{ "GET", "/api/users/geo", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.users_geo($1::int, $2::text, $3::date, $4::date, $5::int)", "countries", NULL },
+	    "api.users_geo", "countries", NULL },
 	{ "GET", "/api/users/devices", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.users_devices($1::int, $2::text, $3::date, $4::date, $5::int)", "breakdown", NULL },
+	    "api.users_devices", "breakdown", NULL },
 	/* Invitations, acceptance and the viral coefficient per month. */
 	{ "GET", "/api/users/viral", CEO_CS, NULL, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.users_viral($1::int, $2::text, $3::date, $4::date, $5::int)", "months", NULL },
+	    "api.users_viral", "months", NULL },
 	/* Feature-to-feature transitions (Sankey) and the signup → key action → paid funnel. */
 	{ "GET", "/api/users/journeys", CEO_CS, journey_params, NS_F_RANGE | NS_F_CSV, 60,
-	    "SELECT api.users_journeys($1::int, $2::text, $3, $4::date, $5::date, $6::int)", "transitions", NULL },
+	    "api.users_journeys", "transitions", NULL },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
@@ -102,7 +100,9 @@ users_job(PGconn *conn)
 	return ok ? 0 : -1;
 }
 
-static const struct ns_service users_service = { "users", users_routes, users_job, 60 };
+static const struct ns_service users_service = {
+	.name = "users", .routes = users_routes, .job = users_job, .job_seconds = 60,
+};
 
 int
 main(int argc, char *argv[])

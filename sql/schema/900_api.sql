@@ -48,3 +48,8 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('the range from %s to %s is longer than 1096 days', d_from, d_to);
   END IF;
 END $$;
+
+-- The day a point-in-time endpoint reports on: p_as_of, or today when absent.  A day after
+-- today never arrives here from HTTP: common/param.c refuses it (the one as_of rule).
+CREATE OR REPLACE FUNCTION api.as_of(p_as_of date) RETURNS date
+LANGUAGE sql STABLE AS $$ SELECT coalesce(p_as_of, api.today()) $$;

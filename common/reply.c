@@ -1,0 +1,121 @@
+/*
+ * reply.c — answers built from database results: the generic call of a
+ * route's SQL function, the single-json-value answer (JSON or CSV), and
+ * the one mapping from SQLSTATE to HTTP status.  db.c only talks to the
+ * database; http.c only writes HTTP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int
+reply_error(struct ns_req *req, const PGresult *res)
+{
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	if (state == NULL)
+		state = "";
+	if (msg == NULL)
+		msg = "";
+	if (strcmp(state, "57014") == 0)
+		return http_error(req, 503, "query_timeout",
+		    "the query took too long; try a shorter range or retry shortly");
+	if (strncmp(state, "22", 2) == 0)
+		return http_error(req, 400, "bad_request", "%s", msg);
+	if (strcmp(state, "23505") == 0)
+		return http_error(req, 409, "conflict", "%s", msg);
+	if (strncmp(state, "23", 2) == 0)
+		return http_error(req, 422, "unprocessable", "%s", msg);
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strncmp(state, "53", 2) == 0)
+		return http_error(req, 503, "db_busy", "the database is busy; retry shortly");
+	if (strncmp(state, "NS", 2) == 0) {
+		int status = atoi(state + 2);
+
+		if (status >= 400 && status < 500)
+			return http_error(req, status, status == 404 ? "not_found" :
+			    status == 403 ? "forbidden" : status == 409 ? "conflict" :
+			    status == 422 ? "unprocessable" : status == 401 ? "unauthorized" :
+			    status == 429 ? "too_many_requests" : "bad_request", "%s", msg);
+	}
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return http_error(req, 503, "db_unavailable",
+		    "the database is unavailable; retry shortly");
+	log_msg("error", "query %s failed: %s %s", req->route != NULL ? req->route->pattern : "-",
+	    state, msg);
+	return http_error(req, 500, "internal", "internal error; it has been logged");
+}
+
+int
+reply_json(struct ns_req *req, const char *json, size_t len)
+{
+	char		*csv, fname[96];
+	size_t		 clen;
+	const char	*base;
+
+	if (!req->want_csv || req->route == NULL || req->route->csv_key == NULL)
+		return http_json_text(req, 200, json, len);
+	if ((csv = csv_from_json_new(json, len, req->route->csv_key, &clen)) == NULL)
+		return http_error(req, 500, "internal", "could not build the CSV export");
+	base = strrchr(req->route->pattern, '/');
+	snprintf(fname, sizeof(fname), "northstar-%s-%s.csv", cfg.service,
+	    base != NULL ? base + 1 : "export");
+	http_send(req, 200, "text/csv; charset=utf-8", csv, clen, fname);
+	free(csv);
+	return 0;
+}
+
+int
+reply_result(struct ns_req *req, PGresult *res)
+{
+	if (res == NULL)
+		return http_error(req, 503, "db_unavailable",
+		    "the database is unavailable; retry shortly");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		reply_error(req, res);
+	else if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0))
+		http_error(req, 404, "not_found", "nothing found");
+	else
+		reply_json(req, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+int
+reply_call(struct ns_req *req, const struct ns_arg *extra, size_t nextra)
+{
+	struct ns_arg	 args[NS_MAX_ARGS];
+	size_t		 n, i;
+	/* GET answers are reads (a replica may serve them); others write once. */
+	int		 read = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+
+	n = route_args(req, args, NS_MAX_ARGS);
+	for (i = 0; i < nextra && n < NS_MAX_ARGS; i++)
+		args[n++] = extra[i];
+	return reply_result(req, db_call(req->db, read ? NS_DB_READ : NS_DB_WRITE, NULL,
+	    req->route->fn, args, n));
+}
+
+int
+db_health(struct ns_req *req)
+{
+	static const char up[] = "{\"status\":\"ok\",\"db\":\"ok\"}";
+	static const char down[] = "{\"status\":\"degraded\",\"db\":\"down\"}";
+
+	if (db_ping(req->db) == 0)
+		return http_json_text(req, 200, up, sizeof(up) - 1);
+	return http_json_text(req, 503, down, sizeof(down) - 1);
+}
+
+int
+db_reply_json(struct ns_req *req, const char *name, const char *sql, int n,
+    const char *const *vals)
+{
+	int read = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+
+	return reply_result(req, read ? db_exec_read(req->db, name, sql, n, vals) :
+	    db_exec_write(req->db, name, sql, n, vals));
+}
