@@ -1,6 +1,7 @@
 # t-alerts.sh — the alerts service through nginx: seeded demo conditions as open alerts (values
 # checked against independent SQL over the raw tables), role scoping, ack/resolve audit, rules,
 # the SSE live feed, webhook and e-mail delivery to loopback receivers, and report previews.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 A_CEO=$(login ceo@northstar.example); A_CS1=$(login cs1@northstar.example)
 A_CS2=$(login cs2@northstar.example); A_SALES=$(login sales1@northstar.example)
 A_CS1_ID=$(sql "SELECT id FROM app_users WHERE email = 'cs1@northstar.example'")
@@ -143,6 +144,7 @@ A_NAME=$(sql "SELECT name FROM customers WHERE id = $A_CUST")
 node "$ROOT/tests/alerts/webhook-receiver.js" "$A_SSE/wh.port" "$A_SSE/wh.log" 1 120 & A_WH=$!
 mkdir -p "$A_SSE/mail"; node "$ROOT/tests/alerts/smtp-receiver.js" "$A_SSE/smtp.port" "$A_SSE/mail" 120 & A_SM=$!
 for _ in $(seq 1 50); do [ -s "$A_SSE/wh.port" ] && [ -s "$A_SSE/smtp.port" ] && break; sleep 0.1; done
+defer 'sql "DELETE FROM alert_settings"'   # no webhook or SMTP URL left behind, however this file ends
 sql "INSERT INTO alert_settings VALUES ('webhook_url', 'http://127.0.0.1:$(cat "$A_SSE/wh.port")/hook'),
        ('smtp_url', 'smtp://127.0.0.1:$(cat "$A_SSE/smtp.port")') ON CONFLICT (key) DO UPDATE SET value = excluded.value" >/dev/null
 sql "INSERT INTO billing_events (customer_id, occurred_at, kind, amount_cents) VALUES ($A_CUST, now() - interval '1 minute', 'payment_failed', 4200)" >/dev/null
@@ -216,3 +218,4 @@ if [ -x "${NS_BUILD:-$ROOT/build}/alerts-report" ]; then
     "${NS_BUILD:-$ROOT/build}/alerts-report" monthly "$A_DAY" text "$T_TMP/monthly.txt" >/dev/null
   check_eq "report CLI: renders the monthly board metrics to a file" "$(head -1 "$T_TMP/monthly.txt" | cut -d, -f1)" "Monthly board metrics"
 fi
+done_testing

@@ -1,6 +1,7 @@
 # t-forecast.sh — the forecast service through nginx, checked against
 # independent SQL over the raw tables (subscriptions, orders, events,
 # expenses, cash_balances, billing_events, targets, customers).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CEO=$(login ceo@northstar.example)
 CS=$(login cs1@northstar.example)
 SALES=$(login sales1@northstar.example)
@@ -243,3 +244,4 @@ for u in "mrr?months=6" "revenue?days=30" "target?" "runway?" "churn-risk?limit=
         "http://127.0.0.1:$T_PORT/api/forecast/${u%%\?*}?as_of=$TODAY${q:+&$q}" | tr -d '\n')
   echo "# timing ${u%%\?*} ${t}s"
 done
+done_testing
