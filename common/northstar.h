@@ -49,6 +49,15 @@ struct ns_param {
 };
 
 /*
+ * Declarations every list route shares: a page of at most 500 rows (50 by
+ * default) from an offset, and the end of a parameter table.
+ */
+#define NS_PARAM_LIMIT(max, def)	{ "limit", NS_P_INT, 1, (max), NULL, (def), }
+#define NS_PARAMS_PAGE			NS_PARAM_LIMIT(500, "50"), \
+					{ "offset", NS_P_INT, 0, 1000000, NULL, "0" }
+#define NS_PARAM_END			{ NULL, 0, 0, 0, NULL, NULL }
+
+/*
  * Route flags.  NS_F_RANGE adds the common date parameters from, to and
  * days (either days or from/to; from <= to; span at most NS_MAX_SPAN_DAYS).
  * NS_F_CSV adds format=json|csv; csv_key names the array of the JSON

@@ -16,21 +16,20 @@ static const char *const campaign_sort_words[] = { "spend", "roas", "roi", NULL 
 
 static const struct ns_param spend_params[] = {
 	{ "granularity", NS_P_ENUM, 0, 0, spend_gran_words, "day" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 
 static const struct ns_param campaign_params[] = {
 	{ "platform", NS_P_ENUM, 0, 0, platform_words, NULL },
 	{ "tag", NS_P_WORD, 0, 64, NULL, NULL },
 	{ "sort", NS_P_ENUM, 0, 0, campaign_sort_words, "spend" },
-	{ "limit", NS_P_INT, 1, 500, NULL, "50" },
-	{ "offset", NS_P_INT, 0, 1000000, NULL, "0" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAMS_PAGE,
+	NS_PARAM_END
 };
 
 static const struct ns_param cac_params[] = {
 	{ "granularity", NS_P_ENUM, 0, 0, cac_gran_words, "week" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 
 static const struct ns_route marketing_routes[] = {

@@ -28,12 +28,12 @@ static const char *const period_words[] = { "week", NULL };
 static const struct ns_param api_usage_params[] = {
 	{ "granularity", NS_P_ENUM, 0, 0, granularity_words, "day" },
 	{ "endpoint", NS_P_WORD, 0, 64, NULL, NULL },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 static const struct ns_param retention_params[] = {
 	{ "period", NS_P_ENUM, 0, 0, period_words, "week" },
 	{ "weeks", NS_P_INT, 1, 52, NULL, "12" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 
 static int	product_rum_post(struct ns_req *);

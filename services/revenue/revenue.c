@@ -15,19 +15,19 @@ static const char *const ltv_by_words[] = { "plan", "segment", NULL };
 
 static const struct ns_param mrr_params[] = {
 	{ "months", NS_P_INT, 1, 36, NULL, "12" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 static const struct ns_param trend_params[] = {
 	{ "granularity", NS_P_ENUM, 0, 0, granularity_words, "day" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 static const struct ns_param ltv_params[] = {
 	{ "by", NS_P_ENUM, 0, 0, ltv_by_words, "plan" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 static const struct ns_param financial_params[] = {
 	{ "months", NS_P_INT, 1, 36, NULL, "12" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 
 static const struct ns_route revenue_routes[] = {

@@ -20,28 +20,26 @@ static const char *const metric_words[] = { "logos", "revenue", NULL };
 static const struct ns_param health_params[] = {
 	{ "risk", NS_P_ENUM, 0, 0, risk_words, NULL },
 	{ "sort", NS_P_ENUM, 0, 0, health_sort_words, "mrr_at_risk" },
-	{ "limit", NS_P_INT, 1, 500, NULL, "50" },
-	{ "offset", NS_P_INT, 0, 1000000, NULL, "0" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAMS_PAGE,
+	NS_PARAM_END
 };
 
 static const struct ns_param customers_params[] = {
 	{ "status", NS_P_ENUM, 0, 0, status_words, "all" },
-	{ "limit", NS_P_INT, 1, 500, NULL, "50" },
-	{ "offset", NS_P_INT, 0, 1000000, NULL, "0" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAMS_PAGE,
+	NS_PARAM_END
 };
 
 static const struct ns_param cohort_params[] = {
 	{ "period", NS_P_ENUM, 0, 0, period_words, "month" },
 	{ "metric", NS_P_ENUM, 0, 0, metric_words, "logos" },
 	{ "months", NS_P_INT, 1, 24, NULL, "12" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_END
 };
 
 static const struct ns_param journey_params[] = {
-	{ "limit", NS_P_INT, 1, 100, NULL, "20" },
-	{ NULL, 0, 0, 0, NULL, NULL }
+	NS_PARAM_LIMIT(100, "20"),
+	NS_PARAM_END
 };
 
 static const struct ns_route users_routes[] = {

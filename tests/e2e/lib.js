@@ -2,7 +2,7 @@
 // playwright-core with a throw-away profile, record console errors and
 // failed requests per page, sign in, wait for panels and charts.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,21 @@ export const PASSWORD = 'northstar-demo';
 export const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
-export const ALL_VIEWS = ['executive', 'revenue', 'customers', 'sales', 'marketing', 'product', 'financial', 'forecast', 'alerts', 'operations'];
+/**
+ * Every view the app has, read from its own list (web/src/views/index.js:
+ * `export const VIEWS = [executive, revenue, …]`, each module's `key`), so
+ * the tests cannot drift from the app.  Which role sees which is the
+ * access decision the tests state themselves (app.test.js ROLES).
+ */
+const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/src/views');
+export const ALL_VIEWS = (() => {
+  const index = readFileSync(path.join(VIEWS_DIR, 'index.js'), 'utf8');
+  const names = index.match(/export const VIEWS = \[([^\]]*)\]/)[1].split(',').map((s) => s.trim()).filter(Boolean);
+  return names.map((name) => {
+    const file = index.match(new RegExp(`import ${name} from '\\./([\\w-]+\\.js)'`))[1];
+    return readFileSync(path.join(VIEWS_DIR, file), 'utf8').match(/^  key: '([a-z-]+)'/m)[1];
+  });
+})();
 
 /** Launch chromium with a temporary profile; returns { context, close }. */
 export async function launch() {

@@ -14,7 +14,7 @@ static const struct ns_param params[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const struct ns_route route = { "GET", "/x", NS_ROLES_ALL, params,
-	NS_F_RANGE | NS_F_CSV | NS_F_ASOF, 0, "SELECT 1", "rows", NULL };
+	NS_F_RANGE | NS_F_CSV | NS_F_ASOF, 0, "api.x", "rows", NULL };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,10 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "internal.h"
@@ -16,7 +19,7 @@ static const struct ns_param params[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 static const struct ns_route route = { "GET", "/api/x", NS_ROLES_ALL, params,
-	NS_F_RANGE | NS_F_CSV | NS_F_ASOF, 30, "SELECT 1", "rows", NULL };
+	NS_F_RANGE | NS_F_CSV | NS_F_ASOF, 30, "api.x", "rows", NULL };
 
 static struct ns_req req;
 static char err[320];
@@ -175,6 +178,68 @@ hostile_name_is_echoed_safely(void **state)
 	assert_null(strchr(err, '\n'));
 }
 
+/* YYYY-MM-DD of now + days in the process's zone (TZ), worked out with mktime. */
+static void
+day_from_now(int days, char *buf, size_t sz)
+{
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_mday += days;
+	tm.tm_hour = 12;
+	t = mktime(&tm);
+	localtime_r(&t, &tm);
+	strftime(buf, sz, "%Y-%m-%d", &tm);
+}
+
+static void
+as_of_after_today_is_refused_with_the_one_message(void **state)
+{
+	char q[64], today[16], tomorrow[16], want[160];
+
+	(void)state;
+	day_from_now(0, today, sizeof(today));
+	day_from_now(1, tomorrow, sizeof(tomorrow));
+	snprintf(q, sizeof(q), "as_of=%s", tomorrow);
+	assert_int_equal(parse(q), -1);
+	snprintf(want, sizeof(want), "parameter 'as_of' (%s) is after today (%s in UTC)", tomorrow, today);
+	assert_string_equal(err, want);
+	snprintf(q, sizeof(q), "as_of=%s", today);
+	assert_int_equal(parse(q), 0);
+	assert_string_equal(param_get(&req, "as_of"), today);
+	assert_int_equal(parse("as_of=2999-12-31"), -1);
+}
+
+static void
+today_follows_the_reporting_zone(void **state)
+{
+	char q[64], ahead[16];
+
+	(void)state;
+	/* Kiritimati is UTC+14: its today is at least the UTC today, often the next day. */
+	setenv("TZ", "Pacific/Kiritimati", 1);
+	tzset();
+	day_from_now(0, ahead, sizeof(ahead));
+	snprintf(q, sizeof(q), "as_of=%s", ahead);
+	assert_int_equal(parse(q), 0);
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+static void
+days_in_month_knows_leap_years(void **state)
+{
+	(void)state;
+	assert_int_equal(param_days_in_month(2024, 2), 29);
+	assert_int_equal(param_days_in_month(2023, 2), 28);
+	assert_int_equal(param_days_in_month(1900, 2), 28);
+	assert_int_equal(param_days_in_month(2000, 2), 29);
+	assert_int_equal(param_days_in_month(2026, 4), 30);
+	assert_int_equal(param_days_in_month(2026, 12), 31);
+	assert_int_equal(param_days_in_month(2026, 13), 0);
+}
+
 int
 main(void)
 {
@@ -192,6 +257,11 @@ main(void)
 		cmocka_unit_test(numbers_are_bounded_with_decimals),
 		cmocka_unit_test(overlong_query_is_refused),
 		cmocka_unit_test(hostile_name_is_echoed_safely),
+		cmocka_unit_test(as_of_after_today_is_refused_with_the_one_message),
+		cmocka_unit_test(today_follows_the_reporting_zone),
+		cmocka_unit_test(days_in_month_knows_leap_years),
 	};
+	setenv("TZ", "UTC", 1);
+	tzset();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
