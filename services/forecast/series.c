@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "northstar.h"
 #include "series.h"
 
 #define SERIES_CACHE	32	/* entries kept per process */
@@ -50,20 +51,6 @@ series_add_num(cJSON *obj, const char *name, double v)
 		cJSON_AddNumberToObject(obj, name, series_round2(v));
 	else
 		cJSON_AddNullToObject(obj, name);
-}
-
-/* FNV-1a over bytes, continuing from h. */
-static uint64_t
-series_hash(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char *b = p;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
 }
 
 void
@@ -171,7 +158,7 @@ int
 series_forecast(const char *kind, const double *y, size_t n, int season,
     size_t h, size_t max_origins, struct series_fc *out)
 {
-	uint64_t	 v = 14695981039346656037ULL;
+	uint64_t	 v = NS_HASH_INIT;
 	uint64_t	 opts[3] = { (uint64_t)season, (uint64_t)h, (uint64_t)max_origins };
 	struct series_slot *slot = NULL;
 	size_t		 i;
@@ -183,9 +170,9 @@ series_forecast(const char *kind, const double *y, size_t n, int season,
 	for (i = 0; i < n; i++)
 		if (!isfinite(y[i]))
 			return ETS_ENONFINITE;
-	v = series_hash(v, kind, strlen(kind));
-	v = series_hash(v, opts, sizeof(opts));
-	v = series_hash(v, y, n * sizeof(double));
+	v = hash_fnv1a(v, kind, strlen(kind));
+	v = hash_fnv1a(v, opts, sizeof(opts));
+	v = hash_fnv1a(v, y, n * sizeof(double));
 
 	pthread_mutex_lock(&series_lock);
 	for (i = 0; i < SERIES_CACHE; i++) {
