@@ -16,6 +16,8 @@
 #include "series.h"
 
 #define SERIES_CACHE	32	/* entries kept per process */
+#define SERIES_ORIGINS_M 12	/* backtest origins, monthly series */
+#define SERIES_ORIGINS_D 8	/* backtest origins, daily series */
 #define SERIES_MIN_FIT	6	/* shortest backtest origin */
 /*
  * A seasonal series is fitted on its last SERIES_WINDOW_SEASONS seasons
@@ -51,6 +53,55 @@ series_add_num(cJSON *obj, const char *name, double v)
 		cJSON_AddNumberToObject(obj, name, series_round2(v));
 	else
 		cJSON_AddNullToObject(obj, name);
+}
+
+int
+series_in_load(struct series_in *in, const char *json, size_t len)
+{
+	const cJSON	*hist, *p, *v;
+	const char	*gran;
+	size_t		 i = 0;
+
+	memset(in, 0, sizeof(*in));
+	if ((in->answer = cJSON_ParseWithLength(json, len)) == NULL)
+		return -1;
+	in->kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in->answer, "series"));
+	gran = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in->answer, "granularity"));
+	hist = cJSON_GetObjectItemCaseSensitive(in->answer, "history");
+	if (in->kind == NULL || gran == NULL || !cJSON_IsArray(hist))
+		goto err;
+	if (strcmp(gran, "month") == 0) {
+		in->unit_name = "months";
+		in->season = 12;
+		in->origins = SERIES_ORIGINS_M;
+	} else if (strcmp(gran, "day") == 0) {
+		in->unit_name = "days";
+		in->season = 7;
+		in->origins = SERIES_ORIGINS_D;
+	} else
+		goto err;
+	in->n = (size_t)cJSON_GetArraySize(hist);
+	if ((in->y = calloc(in->n + 1, sizeof(double))) == NULL)
+		goto err;
+	cJSON_ArrayForEach(p, hist) {
+		if (!cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(p, "value")))
+			goto err;
+		in->y[i++] = v->valuedouble;
+	}
+	return 0;
+err:
+	series_in_free(in);
+	return -1;
+}
+
+void
+series_in_free(struct series_in *in)
+{
+	if (in == NULL)
+		return;
+	cJSON_Delete(in->answer);
+	free(in->y);
+	memset(in, 0, sizeof(*in));
 }
 
 void
