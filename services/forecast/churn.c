@@ -20,6 +20,7 @@
 
 #include "churn.h"
 #include "logreg.h"
+#include "series.h"
 
 #define CHURN_CACHE	4
 #define CHURN_BINS	10
@@ -452,6 +453,87 @@ churn_score(const struct churn_model *m, const double *x)
 	return p < 0 ? 0 : p > 1 ? 1 : p;
 }
 
+/* A scored row: its probability and its index in the scoring rows. */
+struct churn_scored {
+	double	 p;
+	int	 row;
+};
+
+/* Highest probability first; ties in row order. */
+static int
+churn_scored_cmp(const void *a, const void *b)
+{
+	const struct churn_scored *x = a, *y = b;
+
+	return x->p < y->p ? 1 : x->p > y->p ? -1 : x->row - y->row;
+}
+
+/* The CHURN_NF features of row r of the scoring rows into x. */
+static void
+churn_row_features(const PGresult *rows, int r, double *x)
+{
+	int j;
+
+	for (j = 0; j < CHURN_NF; j++)
+		x[j] = strtod(PQgetvalue(rows, r, CHURN_COL_X + j), NULL);
+}
+
+/* Add name: the UTC time t, ISO 8601. */
+static void
+churn_add_time(cJSON *o, const char *name, time_t t)
+{
+	char		 when[32];
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_AddStringToObject(o, name, when);
+}
+
+int
+churn_json_rows(cJSON *obj, const struct churn_model *m, const PGresult *rows, time_t at, int limit)
+{
+	struct churn_scored *sc;
+	double		 x[CHURN_NF], sum = 0;
+	int		 n = PQntuples(rows), i, j;
+	cJSON		*arr;
+
+	if ((sc = calloc((size_t)n + 1, sizeof(*sc))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		churn_row_features(rows, i, x);
+		sc[i].p = churn_score(m, x);
+		sc[i].row = i;
+		sum += sc[i].p;
+	}
+	qsort(sc, (size_t)n, sizeof(*sc), churn_scored_cmp);
+
+	cJSON_AddNumberToObject(obj, "scored", n);
+	if (n > 0)
+		cJSON_AddNumberToObject(obj, "expected_churners", round(sum * 100) / 100);
+	else
+		cJSON_AddNullToObject(obj, "expected_churners");
+	arr = cJSON_AddArrayToObject(obj, "customers");
+	for (i = 0; i < n && i < limit; i++) {
+		int r = sc[i].row;
+		cJSON *row = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(row, "customer_id", strtol(PQgetvalue(rows, r, CHURN_COL_ID), NULL, 10));
+		cJSON_AddStringToObject(row, "name", PQgetvalue(rows, r, CHURN_COL_NAME));
+		series_add_num(row, "mrr", strtod(PQgetvalue(rows, r, CHURN_COL_MRR), NULL) / 100.0);
+		cJSON_AddNumberToObject(row, "churn_probability", round(sc[i].p * 1e4) / 1e4);
+		churn_row_features(rows, r, x);
+		for (j = 0; j < CHURN_NF; j++)
+			cJSON_AddNumberToObject(row, churn_feature_names[j], round(x[j] * 1e4) / 1e4);
+		churn_json_factors(row, m, x);
+		cJSON_AddItemToArray(arr, row);
+	}
+	cJSON_AddNumberToObject(obj, "count", cJSON_GetArraySize(arr));
+	churn_add_time(obj, "features_at", at);
+	free(sc);
+	return 0;
+}
+
 static void
 churn_add(cJSON *o, const char *name, double v, double scale)
 {
@@ -465,8 +547,6 @@ void
 churn_json_model(cJSON *obj, const struct churn_model *m)
 {
 	cJSON	*me, *p, *f, *b, *bins, *row;
-	char	 when[32];
-	struct tm tm;
 	size_t	 i;
 
 	me = cJSON_AddObjectToObject(obj, "method");
@@ -476,9 +556,7 @@ churn_json_model(cJSON *obj, const struct churn_model *m)
 	    "customers paying on each of the snapshot days as_of - 30*k, k = 1..18");
 	cJSON_AddNumberToObject(me, "snapshots", CHURN_SNAPSHOTS);
 	cJSON_AddNumberToObject(me, "lambda", CHURN_LAMBDA);
-	gmtime_r(&m->trained_at, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cJSON_AddStringToObject(me, "trained_at", when);
+	churn_add_time(me, "trained_at", m->trained_at);
 	cJSON_AddNumberToObject(me, "retrain_after_seconds", CHURN_MAX_AGE);
 	churn_add(me, "train_ms", m->train_ms, 10);
 	cJSON_AddNumberToObject(me, "rows", (double)m->rows);

@@ -71,6 +71,16 @@ const PGresult	*churn_model_rows(struct churn_model *m, struct db *db, const cha
 /* P(churn in 30 days) of one row of CHURN_NF features, in [0, 1]. */
 double		 churn_score(const struct churn_model *, const double *x);
 
+/*
+ * Score the scoring rows with m and add to obj "scored", "expected_churners"
+ * (sum of the probabilities), "customers" (the first limit by probability,
+ * highest first, each with its features and top_factors), "count" and
+ * "features_at" (at, when the rows were read).  Returns 0, or -1 when out
+ * of memory.
+ */
+int		 churn_json_rows(cJSON *obj, const struct churn_model *m, const PGresult *rows,
+		    time_t at, int limit);
+
 /* Add "method", "params" (coefficients) and "backtest" (out-of-fold AUC, calibration) to obj. */
 void		 churn_json_model(cJSON *obj, const struct churn_model *);
 

@@ -270,10 +270,9 @@ fc_date_plus(const char *date, long days, char *buf, size_t sz)
 }
 
 /*
- * GET /api/forecast/target — the MRR target of the period holding as_of.
- * The forecast path runs through (as_of, MRR now) and the monthly
- * forecasts at as_of + k months (api.forecast_target dates them, as days
- * from as_of), linear in between (mean and variance).
+ * GET /api/forecast/target — the MRR target of the period holding as_of:
+ * api.forecast_target dates the path (as_of + k months, as days from
+ * as_of), series_path walks the MRR forecast along it.
  */
 static int
 fc_target(struct ns_req *req)
@@ -281,8 +280,8 @@ fc_target(struct ns_req *req)
 	enum { H = 12 };
 	struct series_in in;
 	struct series_fc fc;
-	long		 step[H + 1], pend, t, reach = -1;
-	double		 target = 0, now = 0, v = 0, mean[H + 1], var[H + 1], pm = 0, pv = 0, prob;
+	long		 step[H + 1], pend, reach;
+	double		 target = 0, now = 0, v = 0, pm, pv, prob;
 	const char	*date[H + 1];
 	int		 k, bad;
 	cJSON		*tg, *steps, *o, *f;
@@ -316,33 +315,7 @@ fc_target(struct ns_req *req)
 		return 0;
 	}
 	series_in_free(&in);
-	mean[0] = now;
-	var[0] = 0;
-	for (k = 1; k <= H; k++) {
-		double sd = (fc.hi95[k - 1] - fc.mean[k - 1]) / 1.96;
-
-		mean[k] = fc.mean[k - 1];
-		var[k] = sd * sd;
-	}
-	/* First day on the path at or above the target (0 when already there). */
-	for (k = 0; k < H && reach < 0; k++)
-		for (t = step[k]; t < step[k + 1] && reach < 0; t++) {
-			double a = (double)(t - step[k]) / (double)(step[k + 1] - step[k]);
-
-			if (mean[k] + a * (mean[k + 1] - mean[k]) >= target)
-				reach = t;
-		}
-	if (reach < 0 && mean[H] >= target)
-		reach = step[H];
-	/* Mean and variance at the period end. */
-	for (k = 0; k < H; k++)
-		if (pend >= step[k] && pend <= step[k + 1]) {
-			double a = (double)(pend - step[k]) / (double)(step[k + 1] - step[k]);
-
-			pm = mean[k] + a * (mean[k + 1] - mean[k]);
-			pv = var[k] + a * (var[k + 1] - var[k]);
-			break;
-		}
+	series_path(&fc, step, H, now, target, pend, &reach, &pm, &pv);
 	if (pv > 0)
 		prob = 1 - fc_phi((target - pm) / sqrt(pv));
 	else
@@ -428,48 +401,22 @@ fc_runway(struct ns_req *req)
 
 /* ---- churn risk ------------------------------------------------------- */
 
-struct fc_scored {
-	double	 p;
-	int	 row;
-};
-
-static int
-fc_scored_cmp(const void *a, const void *b)
-{
-	const struct fc_scored *x = a, *y = b;
-
-	return x->p < y->p ? 1 : x->p > y->p ? -1 : x->row - y->row;
-}
-
-/* The CHURN_NF features of row r of the scoring rows into x. */
-static void
-fc_features(const PGresult *rows, int r, double *x)
-{
-	int j;
-
-	for (j = 0; j < CHURN_NF; j++)
-		x[j] = strtod(PQgetvalue(rows, r, CHURN_COL_X + j), NULL);
-}
-
 /*
  * GET /api/forecast/churn-risk?limit=1..500 — every customer the user may
  * see (api.forecast_churn_current applies the row scope) scored by the
- * churn model, most likely to churn first.
+ * churn model, most likely to churn first, then the model's figures.
  */
 static int
 fc_churn(struct ns_req *req)
 {
 	const struct ns_arg args[] = { { "p_limit", param_get(req, "limit") } };
 	struct churn_model *m;
-	struct fc_scored *sc;
-	char		 uid[24], msg[256], when[32];
+	char		 uid[24], msg[256];
 	const PGresult	*rows;
 	PGresult	*res;
 	time_t		 rows_at = 0;
-	struct tm	 tm;
-	double		 x[CHURN_NF], sum = 0;
-	int		 status, n, i, j, limit = (int)strtol(param_get(req, "limit"), NULL, 10);
-	cJSON		*o, *arr;
+	int		 status;
+	cJSON		*o;
 
 	if ((o = fc_parse(req, fc_call(req, req->route->fn, param_get(req, "as_of"), args, 1))) == NULL)
 		return 0;
@@ -485,48 +432,14 @@ fc_churn(struct ns_req *req)
 		cJSON_Delete(o);
 		return reply_result(req, res);
 	}
-	n = PQntuples(rows);
-	if ((sc = calloc((size_t)n + 1, sizeof(*sc))) == NULL) {
+	if (churn_json_rows(o, m, rows, rows_at, (int)strtol(param_get(req, "limit"), NULL, 10)) != 0) {
 		PQclear(res);
 		churn_model_put(m);
 		cJSON_Delete(o);
 		return http_error(req, 500, "internal", "out of memory");
 	}
-	for (i = 0; i < n; i++) {
-		fc_features(rows, i, x);
-		sc[i].p = churn_score(m, x);
-		sc[i].row = i;
-		sum += sc[i].p;
-	}
-	qsort(sc, (size_t)n, sizeof(*sc), fc_scored_cmp);
-
-	cJSON_AddNumberToObject(o, "scored", n);
-	if (n > 0)
-		cJSON_AddNumberToObject(o, "expected_churners", round(sum * 100) / 100);
-	else
-		cJSON_AddNullToObject(o, "expected_churners");
-	arr = cJSON_AddArrayToObject(o, "customers");
-	for (i = 0; i < n && i < limit; i++) {
-		int r = sc[i].row;
-		cJSON *row = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(row, "customer_id", strtol(PQgetvalue(rows, r, CHURN_COL_ID), NULL, 10));
-		cJSON_AddStringToObject(row, "name", PQgetvalue(rows, r, CHURN_COL_NAME));
-		series_add_num(row, "mrr", strtod(PQgetvalue(rows, r, CHURN_COL_MRR), NULL) / 100.0);
-		cJSON_AddNumberToObject(row, "churn_probability", round(sc[i].p * 1e4) / 1e4);
-		fc_features(rows, r, x);
-		for (j = 0; j < CHURN_NF; j++)
-			cJSON_AddNumberToObject(row, churn_feature_names[j], round(x[j] * 1e4) / 1e4);
-		churn_json_factors(row, m, x);
-		cJSON_AddItemToArray(arr, row);
-	}
-	cJSON_AddNumberToObject(o, "count", cJSON_GetArraySize(arr));
-	gmtime_r(&rows_at, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cJSON_AddStringToObject(o, "features_at", when);
 	churn_json_model(o, m);
 	PQclear(res);
-	free(sc);
 	churn_model_put(m);
 	return fc_send(req, o);
 }

@@ -18,6 +18,7 @@
 #define SERIES_CACHE	32	/* entries kept per process */
 #define SERIES_ORIGINS_M 12	/* backtest origins, monthly series */
 #define SERIES_ORIGINS_D 8	/* backtest origins, daily series */
+#define SERIES_PATH_MAX	24	/* longest target path, in forecast steps */
 #define SERIES_MIN_FIT	6	/* shortest backtest origin */
 /*
  * A seasonal series is fitted on its last SERIES_WINDOW_SEASONS seasons
@@ -265,6 +266,45 @@ series_forecast(const char *kind, const double *y, size_t n, int season,
 	}
 	pthread_mutex_unlock(&series_lock);
 	return ETS_OK;
+}
+
+void
+series_path(const struct series_fc *fc, const long *step, size_t h, double now, double target,
+    long pend, long *reach, double *pm, double *pv)
+{
+	double	 mean[SERIES_PATH_MAX + 1], var[SERIES_PATH_MAX + 1];
+	long	 t;
+	size_t	 k;
+
+	*reach = -1;
+	*pm = *pv = 0;
+	if (h > SERIES_PATH_MAX || h > fc->h)
+		return;
+	mean[0] = now;
+	var[0] = 0;
+	for (k = 1; k <= h; k++) {
+		double sd = (fc->hi95[k - 1] - fc->mean[k - 1]) / 1.96;
+
+		mean[k] = fc->mean[k - 1];
+		var[k] = sd * sd;
+	}
+	for (k = 0; k < h && *reach < 0; k++)
+		for (t = step[k]; t < step[k + 1] && *reach < 0; t++) {
+			double a = (double)(t - step[k]) / (double)(step[k + 1] - step[k]);
+
+			if (mean[k] + a * (mean[k + 1] - mean[k]) >= target)
+				*reach = t;
+		}
+	if (*reach < 0 && mean[h] >= target)
+		*reach = step[h];
+	for (k = 0; k < h; k++)
+		if (pend >= step[k] && pend <= step[k + 1]) {
+			double a = (double)(pend - step[k]) / (double)(step[k + 1] - step[k]);
+
+			*pm = mean[k] + a * (mean[k + 1] - mean[k]);
+			*pv = var[k] + a * (var[k + 1] - var[k]);
+			break;
+		}
 }
 
 static const char *

@@ -77,6 +77,18 @@ void		 series_fc_free(struct series_fc *);
  */
 int		 series_json_add(cJSON *obj, const struct series_fc *fc);
 
+/*
+ * The path of fc (h steps) towards target: through (day 0, now) and
+ * (step[k], fc's k-th forecast) for k = 1..h, linear in between for the
+ * mean and for the variance (sd from the 95 % band / 1.96); step[] holds
+ * h + 1 days counted from the forecast's origin, step[0] = 0.  Sets *reach
+ * to the first day on the path at or above target (0 when now is; -1 when
+ * not by step[h]), *pm and *pv to the mean and variance on day pend (0 when
+ * pend is off the path).
+ */
+void		 series_path(const struct series_fc *fc, const long *step, size_t h, double now,
+		    double target, long pend, long *reach, double *pm, double *pv);
+
 /* Add name: v rounded to 2 decimals, or null when v is not finite. */
 void		 series_add_num(cJSON *obj, const char *name, double v);
 
