@@ -268,6 +268,26 @@ db_call_sql_new(const char *cols, const char *fn, const struct ns_arg *args, siz
 	return sql;
 }
 
+/*
+ * The statement text of a call and its values in vals (at most
+ * NS_MAX_ARGS).  Returns the text (caller frees), or NULL (logged).
+ */
+static char *
+db_call_begin(const char *cols, const char *fn, const struct ns_arg *args, size_t nargs,
+    const char **vals)
+{
+	char	*sql;
+	size_t	 i;
+
+	if (nargs > NS_MAX_ARGS || (sql = db_call_sql_new(cols, fn, args, nargs)) == NULL) {
+		log_msg("error", "cannot build the call of %s (%zu arguments)", fn, nargs);
+		return NULL;
+	}
+	for (i = 0; i < nargs; i++)
+		vals[i] = args[i].text;
+	return sql;
+}
+
 PGresult *
 db_call(struct db *db, enum ns_db_mode mode, const char *cols, const char *fn,
     const struct ns_arg *args, size_t nargs)
@@ -275,14 +295,9 @@ db_call(struct db *db, enum ns_db_mode mode, const char *cols, const char *fn,
 	const char	*vals[NS_MAX_ARGS];
 	char		 name[24], *sql;
 	PGresult	*res;
-	size_t		 i;
 
-	if (nargs > NS_MAX_ARGS || (sql = db_call_sql_new(cols, fn, args, nargs)) == NULL) {
-		log_msg("error", "cannot build the call of %s (%zu arguments)", fn, nargs);
+	if ((sql = db_call_begin(cols, fn, args, nargs, vals)) == NULL)
 		return PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
-	}
-	for (i = 0; i < nargs; i++)
-		vals[i] = args[i].text;
 	/* The statement name is the hash of its text: one prepared statement per call shape. */
 	snprintf(name, sizeof(name), "c%016llx",
 	    (unsigned long long)hash_fnv1a(NS_HASH_INIT, sql, strlen(sql)));
@@ -307,16 +322,10 @@ db_call_conn(PGconn *conn, const char *cols, const char *fn, const struct ns_arg
 {
 	const char	*vals[NS_MAX_ARGS];
 	char		*sql;
-	PGresult	*res;
-	size_t		 i;
+	PGresult	*res = NULL;
 
-	if (nargs > NS_MAX_ARGS || (sql = db_call_sql_new(cols, fn, args, nargs)) == NULL) {
-		log_msg("error", "cannot build the call of %s (%zu arguments)", fn, nargs);
-		return PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
-	}
-	for (i = 0; i < nargs; i++)
-		vals[i] = args[i].text;
-	res = PQexecParams(conn, sql, (int)nargs, NULL, vals, NULL, NULL, 0);
+	if ((sql = db_call_begin(cols, fn, args, nargs, vals)) != NULL)
+		res = PQexecParams(conn, sql, (int)nargs, NULL, vals, NULL, NULL, 0);
 	free(sql);
 	return res != NULL ? res : PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
 }
