@@ -255,8 +255,7 @@ CREATE OR REPLACE FUNCTION api.forecast_target_info(p_as_of date)
 RETURNS TABLE (period_start date, period_end date, target_cents numeric, mrr_cents bigint)
 LANGUAGE sql STABLE AS $$
   SELECT t.period_start, t.period_end, t.value,
-         (SELECT coalesce(sum(s.mrr_cents), 0)::bigint FROM subscriptions s
-           WHERE s.valid_from <= p_as_of AND (s.valid_to IS NULL OR s.valid_to > p_as_of))
+         (SELECT coalesce(sum(m.mrr_cents), 0)::bigint FROM mrr_at(p_as_of) m)
     FROM targets t
    WHERE t.metric = 'mrr_cents' AND p_as_of BETWEEN t.period_start AND t.period_end
    ORDER BY t.period_start DESC
@@ -391,7 +390,7 @@ LANGUAGE sql STABLE AS $$
     SELECT s.customer_id, sum(s.quantity) AS seats,
            max(CASE p.code WHEN 'starter' THEN 0 WHEN 'professional' THEN 1 WHEN 'business' THEN 2 ELSE 3 END) AS tier
       FROM subscriptions s JOIN plans p ON p.id = s.plan_id
-     WHERE s.valid_from <= p_day AND (s.valid_to IS NULL OR s.valid_to > p_day)
+     WHERE s.in_effect @> p_day
      GROUP BY 1 HAVING sum(s.mrr_cents) > 0
   ), ev AS (
     SELECT cd.customer_id,
@@ -435,7 +434,7 @@ LANGUAGE sql STABLE AS $$
          CASE WHEN p_label THEN
            CASE WHEN EXISTS (SELECT 1 FROM subscriptions s
                               WHERE s.customer_id = p.customer_id AND s.mrr_cents > 0
-                                AND s.valid_from <= p_day + 30 AND (s.valid_to IS NULL OR s.valid_to > p_day + 30))
+                                AND s.in_effect @> p_day + 30)
                 THEN 0 ELSE 1 END
          END
     FROM paying p
@@ -474,14 +473,13 @@ RETURNS TABLE (customer_id int, name text, mrr_cents bigint, usage_trend float8,
                segment_tier float8, paid_social float8, tickets_30d float8, days_since_active float8)
 LANGUAGE sql STABLE SET jit = off AS $$
   SELECT f.customer_id, c.name,
-         (SELECT sum(s.mrr_cents)::bigint FROM subscriptions s
-           WHERE s.customer_id = f.customer_id AND s.valid_from <= p_as_of
-             AND (s.valid_to IS NULL OR s.valid_to > p_as_of)),
+         m.mrr_cents,
          f.usage_trend, f.usage_30d, f.seats, f.seat_utilisation, f.tickets_90d,
          f.failed_payments_60d, f.tenure_months, f.plan_tier, f.nps_detractor, f.segment_tier, f.paid_social,
          f.tickets_30d, f.days_since_active
     FROM api.forecast_churn_features(p_as_of, false) f
     JOIN customers c ON c.id = f.customer_id
+    LEFT JOIN mrr_at(p_as_of) m ON m.customer_id = f.customer_id
    WHERE p_role = 'ceo' OR (p_role = 'cs' AND c.cs_owner_id = p_user)
    ORDER BY f.customer_id
 $$;
