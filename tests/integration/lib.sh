@@ -52,7 +52,7 @@ header() { grep -i "^$1:" "$HEADERS" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 # login EMAIL — echoes a session token for a demo user.  Tokens are
 # cached in T_TMP across files (sign-in is rate-limited per address), but
 # one older than 2 minutes is renewed: a file gets a token with most of
-# its NS_TOKEN_TTL (600 s) ahead, however long the files before it took.
+# its NS_TOKEN_TTL (an hour in tests/integration/run.sh) ahead, however long the files before it took.
 login() {
   local f=$T_TMP/token-$1
   if [ ! -s "$f" ] || [ -n "$(find "$f" -mmin +2 2>/dev/null)" ]; then

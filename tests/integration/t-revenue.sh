@@ -45,6 +45,9 @@ api GET "/api/revenue/trend?days=30&format=csv" "$R_CEO"
 check_eq revenue_trend_csv_has_one_row_per_day "$(grep -cE '^"[0-9]{4}-' <<<"$BODY")" 30
 
 # ---- demo data: API against independent SQL over the raw tables (not the rollups)
+# The rollups and the revenue pre-aggregates (which follow them) include what earlier files wrote.
+sql "SELECT rollup_refresh()" >/dev/null
+sql "SELECT revenue_rollup_check()" >/dev/null
 TODAY=$(sql "SELECT ns_today()")
 api GET /api/revenue/summary "$R_CEO"
 check_num revenue_summary_mrr_matches_raw_subscriptions "$(jq .mrr <<<"$BODY")" \

@@ -9,9 +9,10 @@ U_CS1_ID=$(sql "SELECT id FROM app_users WHERE email = 'cs1@northstar.example'")
 U_SALES_ID=$(sql "SELECT id FROM app_users WHERE email = 'sales1@northstar.example'")
 # A complete day in the past, so that live traffic cannot move the answer.
 D=$(sql "SELECT ns_today() - 1")
-# Bring the users pre-aggregates up to date with what earlier test files
-# inserted (the service's job does it every 60 s; 0 means it holds the lock).
-for _ in $(seq 1 30); do [ "$(sql "SELECT users_refresh()")" != 0 ] && break; sleep 1; done
+# Bring the rollups and the users pre-aggregates (which follow them) up to date with what earlier
+# test files inserted (the services' jobs do it every 30 / 60 s; a call waits for a running one).
+sql "SELECT rollup_refresh()" >/dev/null
+sql "SELECT users_refresh()" >/dev/null
 DS="('$D'::date::timestamp AT TIME ZONE ns_tz())"          # start of D
 DE="(('$D'::date + 1)::timestamp AT TIME ZONE ns_tz())"    # end of D (exclusive)
 mrr_on() { echo "(SELECT customer_id, sum(mrr_cents) AS mrr, sum(quantity) AS seats FROM subscriptions
