@@ -10,8 +10,9 @@
 #   4. after the stack is stopped, after-stop.sh (no sanitizer report,
 #      no crashed service in the logs).
 #
-# T_ONLY=t-revenue.sh runs one file (a glob of t-*.sh, or NAME.sql, or
-# "determinism"); after-stop.sh always runs.  T_KEEP=1 keeps the stack's
+# T_ONLY=t-revenue.sh runs one file; T_ONLY="t-p*.sh mrr_movements.sql
+# determinism" several (t-*.sh names or globs, pgTAP files, the
+# determinism check); after-stop.sh always runs.  T_KEEP=1 keeps the stack's
 # directory; its env file lets one file be re-run by hand (see lib.sh).
 # Per-file verdicts and times are prove's (--timer); with NS_TAP_TALLY set
 # (tests/run.sh) every file also appends its tally line there.
@@ -41,25 +42,31 @@ echo "# stack on port $T_PORT, PostgreSQL $T_PGPORT; environment in $T_DIR/env"
 export PERL5LIB=$ROOT/tests/lib${PERL5LIB:+:$PERL5LIB}
 HARNESS=(--formatter TAP::Formatter::Northstar --timer --verbose --merge --nocolor)
 rc=0
-only=${T_ONLY:-}
+# T_ONLY: space-separated names or globs; each one picks t-*.sh files, pgTAP files or determinism.
+read -ra words <<<"${T_ONLY:-t-*.sh *.sql determinism}"
+sh_files=(); sql_files=(); det=0
+for w in "${words[@]}"; do
+  case $w in determinism) det=1; continue;; *.sql) dir=$ROOT/tests/sql;; *) dir=$ROOT/tests/integration;; esac
+  n=0
+  for f in "$dir"/$w; do
+    [ -f "$f" ] || continue
+    n=$((n + 1))
+    case $w in *.sql) sql_files+=("${f#"$dir/"}");; *) sh_files+=("${f#"$dir/"}");; esac
+  done
+  [ "$n" -gt 0 ] || { echo "no file matches T_ONLY=$w" >&2; rc=1; }
+done
 
 # 1. the integration files, in name order (t-zz-login-limit.sh last).
-if [ -z "$only" ] || [[ "$only" == t-* ]]; then
-  files=()
-  for t in "$ROOT"/tests/integration/${only:-t-*.sh}; do [ -f "$t" ] && files+=("$t"); done
-  if [ "${#files[@]}" -eq 0 ]; then echo "no integration file matches T_ONLY=$only" >&2; rc=1
-  else (cd "$ROOT/tests/integration" && prove "${HARNESS[@]}" --exec bash "${files[@]#"$ROOT/tests/integration/"}") || rc=1; fi
+if [ "${#sh_files[@]}" -gt 0 ]; then
+  (cd "$ROOT/tests/integration" && prove "${HARNESS[@]}" --exec bash "${sh_files[@]}") || rc=1
 fi
 # 2. pgTAP fixtures, each in its own psql session that stops at the first error.
-if [ -z "$only" ] || [[ "$only" == *.sql ]]; then
-  files=()
-  for f in "$ROOT"/tests/sql/${only:-*.sql}; do [ -f "$f" ] && files+=("$f"); done
-  if [ "${#files[@]}" -eq 0 ]; then echo "no pgTAP file matches T_ONLY=$only" >&2; rc=1
-  else (cd "$ROOT/tests/sql" && pg_prove "${HARNESS[@]}" --ext .sql --set ON_ERROR_STOP=1 \
-          -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar "${files[@]#"$ROOT/tests/sql/"}") || rc=1; fi
+if [ "${#sql_files[@]}" -gt 0 ]; then
+  (cd "$ROOT/tests/sql" && pg_prove "${HARNESS[@]}" --ext .sql --set ON_ERROR_STOP=1 \
+          -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar "${sql_files[@]}") || rc=1
 fi
 # 3. the demo generator is deterministic: two loads, same checksums.
-if [ -z "$only" ] || [ "$only" = determinism ]; then
+if [ "$det" = 1 ]; then
   (cd "$ROOT/tests/sql" && prove "${HARNESS[@]}" --exec bash determinism.sh :: "$T_RUN" "$T_PGPORT") || rc=1
 fi
 # 4. stop the services now so that sanitizer builds write their reports.

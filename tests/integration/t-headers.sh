@@ -3,7 +3,7 @@
 # nginx's own.  Each header exactly once: the app's Content-Security-Policy for pages, a policy
 # that allows nothing under /api/.
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-[ "$(type -t check_eq)" = function ] || . "$ROOT/tests/integration/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 H_PAGE_CSP="default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 H_API_CSP="default-src 'none'; frame-ancestors 'none'"
@@ -58,4 +58,4 @@ h_check "an API answer while the cache directory is unwritable" "$H_API_CSP"
 check_eq "headers: that answer is whole (the summary of $H_DAY)" "$(jq -r '.as_of' <<<"$BODY" 2>/dev/null)" "$H_DAY"
 check_eq "headers: and says it was not served from the cache" "$(header X-Cache-Status | grep -cE '^(MISS|BYPASS)$')" 1
 
-[ "${BASH_SOURCE[0]}" = "$0" ] && echo "1..$T_N"
+done_testing
