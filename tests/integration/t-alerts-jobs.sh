@@ -5,8 +5,7 @@
 #   - the job's backend is terminated: the job reconnects and sets its session up again (job_setup);
 #   - the delivery thread's setup fails on a fresh connection: it never uses that connection, and
 #     retries with backoff until setup and LISTEN both work.
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-[ "$(type -t check_eq)" = function ] || . "$ROOT/tests/integration/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 AJ=$T_TMP/alerts-jobs; mkdir -p "$AJ/mail"
 AJ_PIDS=(); AJ_CUSTS=(); AJ_BILLING=()
@@ -22,7 +21,7 @@ aj_cleanup() {
   sql "DELETE FROM alert_deliveries WHERE id > $AJ_MAX" >/dev/null
   sql "DELETE FROM alert_report_runs WHERE created_at >= '$AJ_T0'" >/dev/null
 }
-[ "${BASH_SOURCE[0]}" = "$0" ] && trap aj_cleanup EXIT   # run on its own; sourced, it cleans up below
+defer aj_cleanup   # however this file ends
 
 node "$ROOT/tests/alerts/webhook-receiver.js" "$AJ/wh.port" "$AJ/wh.log" 0 300 & AJ_PIDS+=($!)
 node "$ROOT/tests/alerts/smtp-receiver.js" "$AJ/smtp.port" "$AJ/mail" 300 & AJ_PIDS+=($!)
@@ -105,4 +104,4 @@ if [ -n "$AJ_MAIL" ] && grep -q 'text/html' "$AJ_MAIL" && grep -q 'text/plain' "
 else not_ok "delivery thread: the e-mail is multipart/alternative with text and HTML" "$(head -c 600 "${AJ_MAIL:-/dev/null}")"; fi
 
 aj_cleanup
-[ "${BASH_SOURCE[0]}" = "$0" ] && echo "1..$T_N"
+done_testing

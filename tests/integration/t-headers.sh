@@ -2,8 +2,7 @@
 # pages, static assets, API answers (cached, uncached, streamed), the services' errors and
 # nginx's own.  Each header exactly once: the app's Content-Security-Policy for pages, a policy
 # that allows nothing under /api/.
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-[ "$(type -t check_eq)" = function ] || . "$ROOT/tests/integration/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 H_PAGE_CSP="default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 H_API_CSP="default-src 'none'; frame-ancestors 'none'"
@@ -51,6 +50,7 @@ h_check "the live alert stream" "$H_API_CSP"
 # @uncached while the cache is cold)
 H_CACHE=$T_DIR/cache; [ -L "$T_DIR/shared" ] && H_CACHE=$T_DIR/shared/cache   # (see stack.sh shared_dirs)
 H_DAY=2024-0$((RANDOM % 9 + 1))-$((RANDOM % 18 + 10))
+defer "chmod 755 \"$H_CACHE\""   # also if this file dies here: the later files need the cache
 chmod 000 "$H_CACHE"
 T_CACHE=1 api GET "/api/revenue/summary?as_of=$H_DAY" "$H_CEO"
 chmod 755 "$H_CACHE"
@@ -58,4 +58,4 @@ h_check "an API answer while the cache directory is unwritable" "$H_API_CSP"
 check_eq "headers: that answer is whole (the summary of $H_DAY)" "$(jq -r '.as_of' <<<"$BODY" 2>/dev/null)" "$H_DAY"
 check_eq "headers: and says it was not served from the cache" "$(header X-Cache-Status | grep -cE '^(MISS|BYPASS)$')" 1
 
-[ "${BASH_SOURCE[0]}" = "$0" ] && echo "1..$T_N"
+done_testing

@@ -1,8 +1,7 @@
 # t-ops.sh — the operator scripts: `make run` (scripts/run.sh) ends when `make stop` stops its
 # stack from another shell, and scripts/supervise.sh restarts a crashing program with capped
 # exponential backoff, saying why it died.  Everything started here is stopped by its PID.
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-[ "$(type -t check_eq)" = function ] || . "$ROOT/tests/integration/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 OP=$T_TMP/ops; mkdir -p "$OP"
 OP_PIDS=()
@@ -13,7 +12,7 @@ op_cleanup() {
   for p in "${OP_PIDS[@]}"; do wait "$p" 2>/dev/null; done
   [ -d "$OP/stack/run" ] && "$ROOT/scripts/stack.sh" stop "$OP/stack" >/dev/null 2>&1
 }
-[ "${BASH_SOURCE[0]}" = "$0" ] && trap op_cleanup EXIT   # run on its own; sourced, it cleans up below
+defer op_cleanup   # however this file ends
 # op_wait_gone PID TENTHS — 0 once PID has exited (within TENTHS tenths of a second)
 op_wait_gone() { local i; for i in $(seq 1 "$2"); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
 
@@ -79,4 +78,4 @@ check_eq "supervise: the restart count starts again after a healthy run" \
   "$(sed -n 's/.*restart \([0-9]*\) in a row.*/\1/p' <<<"$OP_LOG" | head -4 | paste -sd' ')" "1 2 1 2"
 
 op_cleanup
-[ "${BASH_SOURCE[0]}" = "$0" ] && echo "1..$T_N"
+done_testing
