@@ -5,7 +5,6 @@
 #   - the job's backend is terminated: the job reconnects and sets its session up again (job_setup);
 #   - the delivery thread's setup fails on a fresh connection: it never uses that connection, and
 #     retries with backoff until setup and LISTEN both work.
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 AJ=$T_TMP/alerts-jobs; mkdir -p "$AJ/mail"
@@ -22,7 +21,7 @@ aj_cleanup() {
   sql "DELETE FROM alert_deliveries WHERE id > $AJ_MAX" >/dev/null
   sql "DELETE FROM alert_report_runs WHERE created_at >= '$AJ_T0'" >/dev/null
 }
-defer aj_cleanup   # however the file ends (lib.sh's exit trap); also called below
+defer aj_cleanup   # however this file ends
 
 node "$ROOT/tests/alerts/webhook-receiver.js" "$AJ/wh.port" "$AJ/wh.log" 0 300 & AJ_PIDS+=($!)
 node "$ROOT/tests/alerts/smtp-receiver.js" "$AJ/smtp.port" "$AJ/mail" 300 & AJ_PIDS+=($!)

@@ -2,7 +2,6 @@
 # pages, static assets, API answers (cached, uncached, streamed), the services' errors and
 # nginx's own.  Each header exactly once: the app's Content-Security-Policy for pages, a policy
 # that allows nothing under /api/.
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 H_PAGE_CSP="default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -51,6 +50,7 @@ h_check "the live alert stream" "$H_API_CSP"
 # @uncached while the cache is cold)
 H_CACHE=$T_DIR/cache; [ -L "$T_DIR/shared" ] && H_CACHE=$T_DIR/shared/cache   # (see stack.sh shared_dirs)
 H_DAY=2024-0$((RANDOM % 9 + 1))-$((RANDOM % 18 + 10))
+defer "chmod 755 \"$H_CACHE\""   # also if this file dies here: the later files need the cache
 chmod 000 "$H_CACHE"
 T_CACHE=1 api GET "/api/revenue/summary?as_of=$H_DAY" "$H_CEO"
 chmod 755 "$H_CACHE"

@@ -1,7 +1,6 @@
 # t-ops.sh — the operator scripts: `make run` (scripts/run.sh) ends when `make stop` stops its
 # stack from another shell, and scripts/supervise.sh restarts a crashing program with capped
 # exponential backoff, saying why it died.  Everything started here is stopped by its PID.
-ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 OP=$T_TMP/ops; mkdir -p "$OP"
@@ -13,7 +12,7 @@ op_cleanup() {
   for p in "${OP_PIDS[@]}"; do wait "$p" 2>/dev/null; done
   [ -d "$OP/stack/run" ] && "$ROOT/scripts/stack.sh" stop "$OP/stack" >/dev/null 2>&1
 }
-defer op_cleanup   # however the file ends (lib.sh's exit trap); also called below
+defer op_cleanup   # however this file ends
 # op_wait_gone PID TENTHS — 0 once PID has exited (within TENTHS tenths of a second)
 op_wait_gone() { local i; for i in $(seq 1 "$2"); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
 
