@@ -274,9 +274,9 @@ BEGIN
     ) u
     GROUP BY day, rep_id;
 
-    -- MRR is a state, so only days up to today get a snapshot (mrr_rows: one row per customer and plan).
+    -- MRR is a state, so only days up to today get a snapshot.
     INSERT INTO mrr_daily (day, plan_id, mrr_cents, customers)
-    SELECT m.day, m.plan_id, sum(m.mrr_cents), count(*)
+    SELECT m.day, m.plan_id, sum(m.mrr_cents), count(DISTINCT m.customer_id)
     FROM mrr_rows(mrr_days) m
     GROUP BY 1, 2;
 

@@ -1,18 +1,17 @@
 -- SQL functions behind docs/metrics.md: MRR at a date, MRR movements, distinct active users, health score.
 SET client_min_messages = warning;
 
--- The one MRR rule (docs/metrics.md, "MRR on a day d"): for each day of p_days, customer and plan,
--- the sum of mrr_cents of the subscription rows in effect that day, positive sums only (a customer
--- with a row is paying that day).  Every MRR figure is a sum of these rows: mrr_at() below, the
--- metrics_daily and mrr_daily rollups, the MRR movements, the endpoints.  Inlined by the planner.
+-- The one MRR rule (docs/metrics.md, "MRR on a day d"): the subscription rows that make up MRR on
+-- each day of p_days — in effect that day, with an amount (mrr_cents > 0; a customer with a row is
+-- paying that day).  Every MRR figure is a sum of these rows: mrr_at() below, the metrics_daily and
+-- mrr_daily rollups, the MRR movements, the endpoints.  Inlined by the planner (GiST on in_effect).
 CREATE OR REPLACE FUNCTION mrr_rows(p_days date[])
 RETURNS TABLE (day date, customer_id int, plan_id int, mrr_cents bigint)
 LANGUAGE sql STABLE AS $$
-    SELECT d.day, s.customer_id, s.plan_id, sum(s.mrr_cents)::bigint
+    SELECT d.day, s.customer_id, s.plan_id, s.mrr_cents
     FROM (SELECT DISTINCT x AS day FROM unnest(p_days) x) d
     JOIN subscriptions s ON s.in_effect @> d.day
     WHERE s.mrr_cents > 0
-    GROUP BY d.day, s.customer_id, s.plan_id
 $$;
 
 -- MRR per paying customer on day p_day.
