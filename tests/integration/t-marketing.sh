@@ -1,6 +1,7 @@
 # t-marketing.sh — the marketing service through nginx: roles, bad input, CSV, and every figure
 # compared with independent SQL over the raw tables (ad_spend, customers, orders, leads, events,
 # subscriptions — never the rollups) on the demo data.  Sourced by run.sh (lib.sh helpers).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 MK_CEO=$(login ceo@northstar.example)
 MK_CS=$(login cs1@northstar.example)
@@ -243,3 +244,4 @@ check_num "leads: paid_search leads = raw" "$(jq '.by_channel[] | select(.channe
 check_num "leads: rows add up to the total leads" "$(jq '[.rows[].leads] | add' <<<"$BODY")" "$(jq .totals.leads <<<"$BODY")"
 api GET "/api/marketing/leads?$MK_W&format=csv" "$MK_SALES"
 check_eq "leads csv: header row" "$(head -1 <<<"$BODY" | tr -d '\r')" '"channel","campaign_id","campaign","platform","leads","mqls","sqls","customers","lead_to_customer_pct"'
+done_testing
