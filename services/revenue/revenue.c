@@ -66,8 +66,10 @@ static const struct ns_route revenue_routes[] = {
 };
 
 /*
- * Keep revenue_source_daily in the service's reporting zone: a no-op
- * unless northstar.tz changed since it was built (then a full rebuild).
+ * Bring revenue's followers of metrics_daily (revenue_source_daily: trend,
+ * by-source, refunds) up to date: only the days the rollups recomputed
+ * since, a full rebuild after a zone change.  Every 15 s, so those answers
+ * trail the rollups by at most that.
  */
 static int
 revenue_job(PGconn *conn)
@@ -80,7 +82,7 @@ revenue_job(PGconn *conn)
 }
 
 static const struct ns_service revenue_service = {
-	.name = "revenue", .routes = revenue_routes, .job = revenue_job, .job_seconds = 60,
+	.name = "revenue", .routes = revenue_routes, .job = revenue_job, .job_seconds = 15,
 };
 
 int

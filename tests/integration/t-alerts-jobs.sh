@@ -14,10 +14,12 @@ aj_cleanup() {
   [ -n "${AJ_DONE:-}" ] && return; AJ_DONE=1
   sql "GRANT EXECUTE ON FUNCTION set_config(text, text, boolean) TO PUBLIC" >/dev/null 2>&1
   [ "${#AJ_PIDS[@]}" -gt 0 ] && { kill "${AJ_PIDS[@]}" 2>/dev/null; wait "${AJ_PIDS[@]}" 2>/dev/null; }
+  # The planted failed payments go first: the restarted job evaluates at once, and must not
+  # raise their alerts again after they are deleted (t-alerts counts failed-payments alerts).
+  [ "${#AJ_BILLING[@]}" -gt 0 ] && sql "DELETE FROM billing_events WHERE id IN ($(IFS=,; echo "${AJ_BILLING[*]}"))" >/dev/null
   # the services as the stack started them (no notification settings, the 30 s job)
   "$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null 2>&1
   [ "${#AJ_CUSTS[@]}" -gt 0 ] && sql "DELETE FROM alerts WHERE customer_id IN ($(IFS=,; echo "${AJ_CUSTS[*]}"))" >/dev/null
-  [ "${#AJ_BILLING[@]}" -gt 0 ] && sql "DELETE FROM billing_events WHERE id IN ($(IFS=,; echo "${AJ_BILLING[*]}"))" >/dev/null
   sql "DELETE FROM alert_deliveries WHERE id > $AJ_MAX" >/dev/null
   sql "DELETE FROM alert_report_runs WHERE created_at >= '$AJ_T0'" >/dev/null
 }
