@@ -143,7 +143,8 @@ nginx_start() {
   say "starting nginx on http://127.0.0.1:$PORT"
   nginx -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >>"$LOGS/nginx.out" 2>&1 &
   echo $! >"$RUN/nginx.pid"
-  for _ in $(seq 1 50); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/users/health" && return; sleep 0.1; done
+  # Up to 15 s: on a busy machine the first answer can wait for a service that is still starting.
+  for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/users/health" && return; sleep 0.1; done
   die "nginx did not answer on port $PORT; see $LOGS/nginx-error.log"
 }
 

@@ -14,7 +14,7 @@ else
   defer cd_stop   # whatever happens (lib.sh's exit trap)
   if PORT=$CD_PORT DEMO=0 FAST=1 "$ROOT/scripts/stack.sh" start "$CD_DIR" >"$T_TMP/closed.log" 2>&1; then
     ok "a stack in a 0700 directory starts as root"
-  else not_ok "a stack in a 0700 directory starts as root" "$(tail -3 "$T_TMP/closed.log")"; fi
+  else not_ok "a stack in a 0700 directory starts as root" "$(tail -3 "$T_TMP/closed.log" | tr '\n' ' ') | nginx: $(tail -3 "$CD_DIR/logs/nginx-error.log" 2>/dev/null | tr '\n' ' ') | users: $(tail -3 "$CD_DIR/logs/users.log" 2>/dev/null | tr '\n' ' ')"; fi
   CD_SHARED=$(readlink "$CD_DIR/shared" 2>/dev/null || true)
   case $CD_SHARED in /var/lib/northstar/?*) ok "its cluster and sockets live in $CD_SHARED";;
     *) not_ok "its cluster and sockets live under /var/lib/northstar" "shared -> '$CD_SHARED'";; esac
