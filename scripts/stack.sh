@@ -12,7 +12,11 @@
 #
 # Every process started here is recorded in DIR/run/*.pid and stopped by
 # that PID.  PostgreSQL refuses to run as root, so as root the cluster
-# belongs to the unprivileged "postgres" user.
+# belongs to the unprivileged "postgres" user, and nginx's workers run as
+# "nobody".  They must reach the cluster, the sockets, the cache and the
+# web files: when DIR is closed to them (a checkout in a 0700 home
+# directory), those parts live in /var/lib/northstar/<id of DIR>, linked
+# from DIR (see shared_dirs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,7 +45,7 @@ free_port() {
 psql_ns() { psql -X -q -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U postgres "$@"; }
 
 pg_start() {
-  local data=$DIR/pg
+  local data=$SHARED/pg
   if [ ! -f "$data/PG_VERSION" ]; then
     say "creating PostgreSQL cluster in $data"
     mkdir -p "$data"
@@ -57,8 +61,8 @@ pg_start() {
   # Throw-away test clusters need no durability.
   [ "${FAST:-0}" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   say "starting PostgreSQL on 127.0.0.1:$PGPORT"
-  touch "$LOGS/postgres.log"; [ "$(id -u)" -eq 0 ] && chown postgres "$LOGS/postgres.log"
-  as_pg "$PGBIN/pg_ctl" -D "$data" -l "$LOGS/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
+  touch "$PGLOGS/postgres.log"; [ "$(id -u)" -eq 0 ] && chown postgres "$PGLOGS/postgres.log"
+  as_pg "$PGBIN/pg_ctl" -D "$data" -l "$PGLOGS/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
     || die "PostgreSQL did not start; see $LOGS/postgres.log"
   as_pg head -1 "$data/postmaster.pid" >"$RUN/postgres.pid"
 }
@@ -124,15 +128,15 @@ services_stop() {
 }
 
 nginx_start() {
-  local prefix=$DIR/nginx user_line=""
-  mkdir -p "$prefix/conf" "$prefix/temp" "$DIR/cache"
+  local prefix=$SHARED/nginx user_line=""
+  mkdir -p "$prefix/conf" "$prefix/temp" "$SHARED/cache"
   [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
   local servers="unix:$RUN/\\1.1.sock max_fails=1 fail_timeout=2s;" i
   for i in $(seq 2 "$INSTANCES"); do servers="$servers server unix:$RUN/\\1.$i.sock max_fails=1 fail_timeout=2s;"; done
-  sed -e "s|@PORT@|$PORT|g" -e "s|@RUN@|$RUN|g" -e "s|@WEB@|$ROOT/web/dist|g" \
-      -e "s|@PREFIX@|$prefix|g" -e "s|@CACHE@|$DIR/cache|g" -e "s|@LOGS@|$LOGS|g" \
+  sed -e "s|@PORT@|$PORT|g" -e "s|@RUN@|$RUN|g" -e "s|@WEB@|$WEB|g" \
+      -e "s|@PREFIX@|$prefix|g" -e "s|@CACHE@|$SHARED/cache|g" -e "s|@LOGS@|$LOGS|g" \
       -e "s|@USER@|$user_line|g" -e "s|@NGINX@|$ROOT/nginx|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" -e "s|@INGEST_RATE@|${INGEST_RATE:-50r/s}|g" -e "s|@INGEST_BURST@|${INGEST_BURST:-100}|g" -e "s|@UPSTREAM:\([a-z]*\)@[^;]*;|$servers|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
-  [ "$(id -u)" -eq 0 ] && chown -R nobody "$DIR/cache" "$prefix/temp"
+  [ "$(id -u)" -eq 0 ] && chown -R nobody "$SHARED/cache" "$prefix/temp"
   nginx -t -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >"$LOGS/nginx-test.log" 2>&1 \
     || { cat "$LOGS/nginx-test.log" >&2; die "nginx configuration is invalid"; }
   port_free "$PORT" || die "port $PORT is in use; set PORT= to another"
@@ -145,10 +149,10 @@ nginx_start() {
 
 # A streaming replica of the stack's cluster (tests of read routing).
 replica_start() {
-  local data=$DIR/replica rrun=$DIR/replica-run rport
+  local data=$SHARED/replica rrun=$SHARED/replica-run rport
   mkdir -p "$data" "$rrun"; chmod 700 "$data"; chmod 755 "$rrun"
-  touch "$LOGS/replica.log"
-  [ "$(id -u)" -eq 0 ] && chown postgres "$data" "$rrun" "$LOGS/replica.log"
+  touch "$PGLOGS/replica.log"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$data" "$rrun" "$PGLOGS/replica.log"
   PGPORT=$(cat "$RUN/pg.port")
   say "taking a base backup for the replica"
   as_pg "$PGBIN/pg_basebackup" -h "$RUN" -p "$PGPORT" -U postgres -D "$data" -R -X stream -c fast \
@@ -158,17 +162,49 @@ replica_start() {
   for try in 1 2; do
     rport=$(free_port); echo "$rport" >"$RUN/replica.port"
     say "starting the replica on 127.0.0.1:$rport"
-    as_pg "$PGBIN/pg_ctl" -D "$data" -l "$LOGS/replica.log" -w -t 60 \
+    as_pg "$PGBIN/pg_ctl" -D "$data" -l "$PGLOGS/replica.log" -w -t 60 \
       -o "-p $rport -c listen_addresses=127.0.0.1 -c unix_socket_directories=$rrun -c hot_standby=on" start >/dev/null \
       && return 0
-    tail -5 "$LOGS/replica.log" >&2
+    tail -5 "$PGLOGS/replica.log" >&2
   done
   die "the replica did not start; see $LOGS/replica.log"
 }
 
 replica_stop() {
-  [ -f "$DIR/replica/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$DIR/replica" -m fast -w -t 30 stop >/dev/null 2>&1
+  [ -f "$SHARED/replica/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$SHARED/replica" -m fast -w -t 30 stop >/dev/null 2>&1
   return 0
+}
+
+# Can user $1 open path $2 (test -x for a directory, -r for a file)?
+reachable() { runuser -u "$1" -- test "$3" "$2" 2>/dev/null; }
+
+# SHARED: where the parts live that postgres and nginx's workers must
+# reach (cluster, sockets, cache); RUN its run/; PGLOGS the logs that
+# PostgreSQL writes itself; WEB the web files nginx serves.  Not root: all
+# of it runs as the caller, DIR is fine.  Root, with DIR closed to the
+# postgres user: /var/lib/northstar/<id>, and DIR/run, DIR/shared and the
+# PostgreSQL logs in DIR/logs are links to it.  Web files closed to
+# "nobody" are copied there on every start.
+shared_dirs() {
+  SHARED=$DIR; WEB=$ROOT/web/dist
+  if [ "$(id -u)" -eq 0 ] && ! reachable postgres "$DIR" -x; then
+    SHARED=/var/lib/northstar/$(printf '%s' "$DIR" | sha1sum | cut -c1-16)
+    mkdir -p "$SHARED"; chmod 755 /var/lib/northstar "$SHARED"
+    ln -sfn "$SHARED" "$DIR/shared"
+    [ -L "$DIR/run" ] || [ ! -e "$DIR/run" ] || die "$DIR/run is a directory of an older layout; remove it (make stop first)"
+    ln -sfn "$SHARED/run" "$DIR/run"
+  fi
+  RUN=$SHARED/run; PGLOGS=$SHARED/logs
+  if [ "$(id -u)" -eq 0 ] && [ -f "$WEB/index.html" ] && ! reachable nobody "$WEB/index.html" -r; then
+    WEB=$SHARED/web
+  fi
+}
+
+# Copy the web files where nginx's workers can read them (see shared_dirs).
+web_publish() {
+  [ "$WEB" = "$ROOT/web/dist" ] && return 0
+  rm -rf "$WEB.new"; cp -a "$ROOT/web/dist" "$WEB.new"; chmod -R a+rX "$WEB.new"
+  rm -rf "$WEB"; mv "$WEB.new" "$WEB"
 }
 
 stop_pid() {  # stop_pid FILE — TERM, wait up to 5 s, then KILL
@@ -188,8 +224,8 @@ stack_stop() {
   stop_pid "$RUN/nginx.pid"
   services_stop
   replica_stop
-  if [ -f "$DIR/pg/postmaster.pid" ]; then
-    as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w -t 30 stop >/dev/null 2>&1 || stop_pid "$RUN/postgres.pid"
+  if [ -f "$SHARED/pg/postmaster.pid" ]; then
+    as_pg "$PGBIN/pg_ctl" -D "$SHARED/pg" -m fast -w -t 30 stop >/dev/null 2>&1 || stop_pid "$RUN/postgres.pid"
   fi
   rm -f "$RUN/postgres.pid"
 }
@@ -197,15 +233,21 @@ stack_stop() {
 cmd=${1:-}; DIR=${2:-}
 [ -n "$cmd" ] && [ -n "$DIR" ] || die "usage: $0 start|stop DIR"
 mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
-RUN=$DIR/run; LOGS=$DIR/logs; PORT=${PORT:-8080}; INSTANCES=${NS_INSTANCES:-2}
+LOGS=$DIR/logs; PORT=${PORT:-8080}; INSTANCES=${NS_INSTANCES:-2}
+[ "$cmd" = start ] && chmod 755 "$DIR"   # ours to open (mktemp makes it 0700)
+shared_dirs
 case $cmd in
   start)
-    mkdir -p "$RUN" "$LOGS"; chmod 755 "$DIR" "$RUN"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$RUN"
+    mkdir -p "$RUN" "$LOGS" "$PGLOGS"; chmod 755 "$RUN"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$RUN" "$PGLOGS"
+    if [ "$PGLOGS" != "$LOGS" ]; then
+      for f in postgres.log replica.log; do ln -sfn "$PGLOGS/$f" "$LOGS/$f"; done
+    fi
+    web_publish
     pg_start; db_load; services_start; nginx_start
     echo "$PORT" >"$RUN/http.port" ;;
   stop) stack_stop ;;
-  pg-stop) as_pg "$PGBIN/pg_ctl" -D "$DIR/pg" -m fast -w -t 30 stop >/dev/null ;;
+  pg-stop) as_pg "$PGBIN/pg_ctl" -D "$SHARED/pg" -m fast -w -t 30 stop >/dev/null ;;
   pg-start) pg_start ;;
   services-restart) services_stop; PGPORT=$(cat "$RUN/pg.port"); services_start ;;
   replica-start) replica_start ;;
