@@ -30,8 +30,8 @@ ingest_blank(const char *s, size_t n)
 char *
 ingest_ndjson_array_new(const char *body, size_t len, size_t *outlen)
 {
-	/* Worst case: every line "x\n" (2 bytes) becomes "null," (5 bytes). */
-	char	*out = malloc(len * 3 + 3);
+	/* Worst case: each byte a line of its own that becomes "null,". */
+	char	*out = malloc(len * 5 + 3);
 	size_t	 o = 0, at = 0, lines = 0;
 
 	if (out == NULL)
