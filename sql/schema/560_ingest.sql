@@ -35,20 +35,59 @@ CREATE INDEX IF NOT EXISTS events_custom_name_idx ON events_custom (name, occurr
 CREATE INDEX IF NOT EXISTS events_custom_occurred_idx ON events_custom (occurred_at);
 
 -- An ISO-8601 date-time with a zone (Z or ±hh[:mm]), or NULL when p is anything else (a bad
--- value must reject its message, not fail the batch's statement: each CASE arm guards the next).
+-- value must reject its message, not fail the batch's statement).  Checked by its shape (digits
+-- as '9') and fixed positions: PostgreSQL's regular expressions cost several microseconds a
+-- match, and this runs once per message.
 CREATE OR REPLACE FUNCTION ingest_ts(p text) RETURNS timestamptz
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN m IS NULL THEN NULL
-        WHEN m[1]::int < 1 OR m[2]::int NOT BETWEEN 1 AND 12 THEN NULL
-        WHEN m[3]::int NOT BETWEEN 1 AND CASE WHEN m[2]::int IN (4, 6, 9, 11) THEN 30
-                                             WHEN m[2]::int <> 2 THEN 31
-                                             WHEN (m[1]::int % 4 = 0 AND m[1]::int % 100 <> 0) OR m[1]::int % 400 = 0 THEN 29
-                                             ELSE 28 END THEN NULL
-        WHEN m[4]::int > 23 OR m[5]::int > 59 OR coalesce(m[6]::int, 0) > 59 THEN NULL
-        ELSE p::timestamptz END
-    FROM (SELECT regexp_match(p, '^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.\d{1,9})?)?'
-                                 '(?:Z|z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)$') AS m) s
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    shape  text;
+    rest   text;
+    y      int;
+    mo     int;
+    dim    int;    -- days in the month
+BEGIN
+    IF p IS NULL OR length(p) NOT BETWEEN 17 AND 40 THEN
+        RETURN NULL;
+    END IF;
+    shape := translate(p, '0123456789', '9999999999');
+    IF substr(shape, 1, 16) NOT IN ('9999-99-99T99:99', '9999-99-99 99:99') THEN
+        RETURN NULL;
+    END IF;
+    rest := substr(shape, 17);
+    IF rest LIKE ':99%' THEN
+        IF substr(p, 18, 2)::int > 59 THEN
+            RETURN NULL;
+        END IF;
+        rest := substr(rest, 4);
+        IF rest LIKE '.9%' THEN
+            IF length(rest) - length(ltrim(substr(rest, 2), '9')) - 1 > 9 THEN
+                RETURN NULL;
+            END IF;
+            rest := ltrim(substr(rest, 2), '9');
+        END IF;
+    END IF;
+    IF rest NOT IN ('Z', 'z', '+99', '-99', '+99:99', '-99:99', '+9999', '-9999')
+       OR (length(rest) > 1 AND (substr(p, length(p) - length(rest) + 2, 2)::int > 14
+                                 OR (length(rest) > 3 AND right(p, 2)::int > 59))) THEN
+        RETURN NULL;
+    END IF;
+    y := substr(p, 1, 4)::int;
+    mo := substr(p, 6, 2)::int;
+    dim := CASE WHEN mo IN (4, 6, 9, 11) THEN 30 WHEN mo <> 2 THEN 31
+                WHEN (y % 4 = 0 AND y % 100 <> 0) OR y % 400 = 0 THEN 29 ELSE 28 END;
+    IF y < 1 OR mo NOT BETWEEN 1 AND 12 OR substr(p, 9, 2)::int NOT BETWEEN 1 AND dim
+       OR substr(p, 12, 2)::int > 23 OR substr(p, 15, 2)::int > 59 THEN
+        RETURN NULL;
+    END IF;
+    RETURN p::timestamptz;
+END
+$$;
+
+-- Whether p is 1 to n decimal digits (no regular expression: see ingest_ts).
+CREATE OR REPLACE FUNCTION ingest_digits(p text, n int) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT length(p) BETWEEN 1 AND n AND translate(p, '0123456789', '') = ''
 $$;
 
 -- An IP address (context.ip), or NULL when p is not one.  IPv4 is checked by pattern; the rare
@@ -56,7 +95,13 @@ $$;
 CREATE OR REPLACE FUNCTION ingest_inet(p text) RETURNS inet
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 BEGIN
-    IF p ~ '^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$' THEN
+    IF length(p) BETWEEN 7 AND 15 AND translate(p, '0123456789', '') = '...'
+       AND ingest_digits(split_part(p, '.', 1), 3) AND ingest_digits(split_part(p, '.', 2), 3)
+       AND ingest_digits(split_part(p, '.', 3), 3) AND ingest_digits(split_part(p, '.', 4), 3) THEN
+        IF split_part(p, '.', 1)::int > 255 OR split_part(p, '.', 2)::int > 255
+           OR split_part(p, '.', 3)::int > 255 OR split_part(p, '.', 4)::int > 255 THEN
+            RETURN NULL;
+        END IF;
         RETURN p::inet;
     END IF;
     IF length(p) BETWEEN 2 AND 45 AND p ~ '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$' THEN
@@ -75,7 +120,7 @@ $$;
 CREATE OR REPLACE FUNCTION ingest_id(p text) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p IS NULL THEN NULL
-                WHEN p ~ '^\d{1,18}$' THEN p::bigint
+                WHEN ingest_digits(p, 18) THEN p::bigint
                 ELSE (hashtextextended(p, 0) & 4611686018427387903) | 4611686018427387904 END
 $$;
 
@@ -97,10 +142,11 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     END
 $$;
 
--- The text of a json string or number, NULL for anything else (objects, arrays, booleans, null).
-CREATE OR REPLACE FUNCTION ingest_scalar(p json) RETURNS text
+-- The text of a JSON string or number, NULL for anything else (objects, arrays, booleans, null).
+DROP FUNCTION IF EXISTS ingest_scalar(json);
+CREATE OR REPLACE FUNCTION ingest_scalar(p jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE json_typeof(p) WHEN 'string' THEN p #>> '{}' WHEN 'number' THEN p #>> '{}' END
+    SELECT CASE jsonb_typeof(p) WHEN 'string' THEN p #>> '{}' WHEN 'number' THEN p #>> '{}' END
 $$;
 
 -- POST /api/product/events.  p_body is a message, {"batch": [message, …]} or an array of messages
@@ -108,17 +154,21 @@ $$;
 -- statement, and answers {"accepted": n, "stored": n, "duplicates": n, "rejected": [{"index",
 -- "field", "message"}, …]}: accepted = valid messages (new or already stored), stored = rows
 -- written now.  More than p_max_records messages is NS413; an empty batch or a body of another
--- shape 22023.  p_key names the API key (logged with each message id); p_user and p_role are the
--- seam's standard arguments (a key request has no user).
-CREATE OR REPLACE FUNCTION api.product_events(p_user int, p_role text, p_body json,
+-- shape 22023.  p_key names the API key (recorded with each message id); p_user and p_role are
+-- the seam's standard arguments (a key request has no user).
+DROP FUNCTION IF EXISTS api.product_events(int, text, json, text, int);
+CREATE OR REPLACE FUNCTION api.product_events(p_user int, p_role text, p_body jsonb,
                                               p_key text DEFAULT NULL, p_max_records int DEFAULT 2500)
 RETURNS json
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = public, pg_temp
 SET jit = off
+-- the stages' row counts are unknown to the planner (estimated 1): hash the joins of the batch's
+-- rows with each other instead of nesting loops over them
+SET enable_nestloop = off
 AS $$
 DECLARE
-    batch   json;
+    batch   jsonb;
     n       int;
     skew    constant interval := interval '5 minutes';
     -- the oldest month events keeps (events_drop_partitions_older_than(24): this month + 24)
@@ -128,14 +178,14 @@ BEGIN
     IF p_key IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'NS403', MESSAGE = 'events are sent with an API key (scope ingest:events)';
     END IF;
-    batch := CASE json_typeof(p_body)
+    batch := CASE jsonb_typeof(p_body)
                  WHEN 'array' THEN p_body
-                 WHEN 'object' THEN coalesce(p_body -> 'batch', json_build_array(p_body)) END;
-    IF batch IS NULL OR json_typeof(batch) <> 'array' THEN
+                 WHEN 'object' THEN coalesce(p_body -> 'batch', jsonb_build_array(p_body)) END;
+    IF batch IS NULL OR jsonb_typeof(batch) <> 'array' THEN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = 'send one message, {"batch": [message, …]}, or NDJSON (Content-Type: application/x-ndjson)';
     END IF;
-    n := json_array_length(batch);
+    n := jsonb_array_length(batch);
     IF n = 0 THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the batch is empty';
     END IF;
@@ -144,25 +194,32 @@ BEGIN
             MESSAGE = format('a batch holds at most %s messages; this one has %s: split it', p_max_records, n);
     END IF;
 
-    WITH raw AS (
-        SELECT (e.i - 1)::int AS idx, e.m, json_typeof(e.m) = 'object' AS is_obj
-        FROM json_array_elements(batch) WITH ORDINALITY AS e(m, i)
-    ), f AS (
-        SELECT raw.idx, raw.m, raw.is_obj, r.*,
+    -- Each stage is MATERIALIZED so that every expression runs once per message: inlined, the
+    -- validation below would re-evaluate each extraction in every CASE arm that names it.  What
+    -- repeats within a batch (event names, user agents) is mapped once per distinct value.
+    WITH f AS MATERIALIZED (
+        SELECT (e.i - 1)::int AS idx, e.m, jsonb_typeof(e.m) = 'object' AS is_obj,
+               -- the binary size bounds the text's from below: serialise only the big ones
+               CASE WHEN pg_column_size(e.m) > 16384 THEN octet_length(e.m::text) ELSE 0 END AS size,
+               r.*,
                ingest_scalar(r.type) AS v_type, ingest_scalar(r."userId") AS v_uid,
                ingest_scalar(r."anonymousId") AS v_anon, ingest_scalar(r."messageId") AS v_mid,
                ingest_scalar(r.event) AS v_event,
                coalesce(r."timestamp", r."originalTimestamp") AS v_ts_json,
-               CASE WHEN json_typeof(r.properties) = 'object' THEN r.properties END AS props,
-               CASE WHEN json_typeof(r.context) = 'object' THEN r.context END AS ctx
-        FROM raw CROSS JOIN LATERAL json_to_record(CASE WHEN raw.is_obj THEN raw.m ELSE '{}' END) AS r(
-            type json, "messageId" json, event json, name json, "userId" json, "anonymousId" json,
-            "timestamp" json, "originalTimestamp" json, properties json, traits json, context json)
-    ), g AS (
+               CASE WHEN jsonb_typeof(r.properties) = 'object' THEN r.properties END AS props,
+               CASE WHEN jsonb_typeof(r.context) = 'object' THEN r.context END AS ctx
+        FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(m, i)
+        CROSS JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(e.m) = 'object' THEN e.m ELSE '{}' END) AS r(
+            type jsonb, "messageId" jsonb, event jsonb, name jsonb, "userId" jsonb, "anonymousId" jsonb,
+            "timestamp" jsonb, "originalTimestamp" jsonb, properties jsonb, traits jsonb, context jsonb)
+    ), names AS MATERIALIZED (
+        SELECT d.v_event, ingest_event_type(d.v_event) AS t
+        FROM (SELECT DISTINCT f.v_event FROM f WHERE f.v_type = 'track' AND f.v_event IS NOT NULL) d
+    ), g AS MATERIALIZED (
         SELECT f.*,
-               CASE WHEN f.v_ts_json IS NULL OR json_typeof(f.v_ts_json) = 'null' THEN now()
+               CASE WHEN f.v_ts_json IS NULL OR jsonb_typeof(f.v_ts_json) = 'null' THEN now()
                     ELSE ingest_ts(ingest_scalar(f.v_ts_json)) END AS ts,
-               CASE f.v_type WHEN 'track' THEN ingest_event_type(f.v_event)
+               CASE f.v_type WHEN 'track' THEN nm.t
                              WHEN 'page' THEN 'page_view' WHEN 'screen' THEN 'page_view' END AS ev_type,
                ingest_scalar(f.ctx -> 'groupId') AS v_group,
                ingest_scalar(f.props -> 'status') AS v_status,
@@ -172,23 +229,23 @@ BEGIN
                ingest_scalar(f.props -> 'session_id') AS v_session,
                ingest_scalar(f.ctx -> 'ip') AS v_ip,
                ingest_scalar(f.ctx -> 'userAgent') AS v_ua
-        FROM f
-    ), c AS (
+        FROM f LEFT JOIN names nm ON nm.v_event = f.v_event AND f.v_type = 'track'
+    ), c AS MATERIALIZED (
         SELECT g.*, cust.id AS cust_id,
                CASE WHEN NOT g.is_obj THEN ARRAY[NULL,
                         'not a JSON object (in NDJSON: the line is not valid JSON)']
-                    WHEN octet_length(g.m::text) > 32768 THEN ARRAY[NULL, 'the message is larger than 32 KB']
+                    WHEN g.size > 32768 THEN ARRAY[NULL, 'the message is larger than 32 KB']
                     WHEN g.v_type IS NULL OR g.v_type NOT IN ('track', 'page', 'screen', 'identify', 'group', 'alias')
                         THEN ARRAY['type', 'must be one of track, page, screen, identify, group, alias']
-                    WHEN g."userId" IS NOT NULL AND json_typeof(g."userId") <> 'null'
+                    WHEN g."userId" IS NOT NULL AND jsonb_typeof(g."userId") <> 'null'
                          AND (g.v_uid IS NULL OR length(g.v_uid) NOT BETWEEN 1 AND 200)
                         THEN ARRAY['userId', 'must be a string or number of 1 to 200 characters']
-                    WHEN g."anonymousId" IS NOT NULL AND json_typeof(g."anonymousId") <> 'null'
+                    WHEN g."anonymousId" IS NOT NULL AND jsonb_typeof(g."anonymousId") <> 'null'
                          AND (g.v_anon IS NULL OR length(g.v_anon) NOT BETWEEN 1 AND 200)
                         THEN ARRAY['anonymousId', 'must be a string or number of 1 to 200 characters']
                     WHEN g.v_uid IS NULL AND g.v_anon IS NULL
                         THEN ARRAY['userId', 'a message needs a userId or an anonymousId']
-                    WHEN g."messageId" IS NOT NULL AND json_typeof(g."messageId") <> 'null'
+                    WHEN g."messageId" IS NOT NULL AND jsonb_typeof(g."messageId") <> 'null'
                          AND (g.v_mid IS NULL OR length(g.v_mid) NOT BETWEEN 1 AND 200)
                         THEN ARRAY['messageId', 'must be a string of 1 to 200 characters']
                     WHEN g.v_type = 'track' AND (g.v_event IS NULL OR length(g.v_event) NOT BETWEEN 1 AND 200)
@@ -201,17 +258,18 @@ BEGIN
                     WHEN g.ts < oldest
                         THEN ARRAY['timestamp', format('is older than the retention: events before %s are not kept',
                                                        to_char(oldest AT TIME ZONE 'UTC', 'YYYY-MM-DD'))]
-                    WHEN g.properties IS NOT NULL AND json_typeof(g.properties) NOT IN ('object', 'null')
+                    WHEN g.properties IS NOT NULL AND jsonb_typeof(g.properties) NOT IN ('object', 'null')
                         THEN ARRAY['properties', 'must be an object']
-                    WHEN g.context IS NOT NULL AND json_typeof(g.context) NOT IN ('object', 'null')
+                    WHEN g.context IS NOT NULL AND jsonb_typeof(g.context) NOT IN ('object', 'null')
                         THEN ARRAY['context', 'must be an object']
-                    WHEN g.v_group IS NOT NULL AND g.v_group !~ '^[1-9]\d{0,8}$'
+                    WHEN g.v_group IS NOT NULL AND (NOT ingest_digits(g.v_group, 9) OR g.v_group LIKE '0%')
                         THEN ARRAY['context.groupId', 'must be a Northstar customer id (a positive integer)']
                     WHEN g.v_group IS NOT NULL AND cust.id IS NULL
                         THEN ARRAY['context.groupId', format('no customer %s', g.v_group)]
-                    WHEN g.ev_type = 'api_call' AND g.v_status IS NOT NULL AND g.v_status !~ '^[1-5]\d\d$'
+                    WHEN g.ev_type = 'api_call' AND g.v_status IS NOT NULL
+                         AND (NOT ingest_digits(g.v_status, 3) OR g.v_status NOT BETWEEN '100' AND '599')
                         THEN ARRAY['properties.status', 'must be an HTTP status from 100 to 599']
-                    WHEN g.ev_type = 'api_call' AND g.v_latency IS NOT NULL AND g.v_latency !~ '^\d{1,9}$'
+                    WHEN g.ev_type = 'api_call' AND g.v_latency IS NOT NULL AND NOT ingest_digits(g.v_latency, 9)
                         THEN ARRAY['properties.latency_ms', 'must be a whole number of milliseconds from 0 to 999999999']
                     WHEN g.ev_type = 'api_call' AND g.v_endpoint IS NOT NULL AND length(g.v_endpoint) > 200
                         THEN ARRAY['properties.endpoint', 'must be at most 200 characters']
@@ -223,8 +281,8 @@ BEGIN
                         THEN ARRAY['context.ip', 'is not an IPv4 or IPv6 address']
                END AS err
         FROM g LEFT JOIN customers cust
-          ON cust.id = CASE WHEN g.v_group ~ '^[1-9]\d{0,8}$' THEN g.v_group::int END
-    ), ok AS (
+          ON cust.id = CASE WHEN ingest_digits(g.v_group, 9) THEN g.v_group::int END
+    ), ok AS MATERIALIZED (
         SELECT DISTINCT ON (mid) c.*, coalesce(c.v_mid, md5(c.m::text)) AS mid
         FROM c WHERE c.err IS NULL
         ORDER BY mid, c.idx
@@ -233,6 +291,18 @@ BEGIN
         SELECT ok.mid, p_key FROM ok
         ON CONFLICT (message_id) DO NOTHING
         RETURNING message_id
+    ), uas AS MATERIALIZED (
+        SELECT d.v_ua,
+               CASE WHEN strpos(d.l, 'mobi') > 0 OR strpos(d.l, 'android') > 0 OR strpos(d.l, 'iphone') > 0
+                         OR strpos(d.l, 'ipad') > 0 THEN 'mobile' ELSE 'desktop' END AS device,
+               CASE WHEN strpos(d.v_ua, 'Edg/') > 0 THEN 'Edge' WHEN strpos(d.v_ua, 'Firefox/') > 0 THEN 'Firefox'
+                    WHEN strpos(d.v_ua, 'Chrome/') > 0 THEN 'Chrome' WHEN strpos(d.v_ua, 'Safari/') > 0 THEN 'Safari'
+               END AS browser,
+               CASE WHEN strpos(d.v_ua, 'iPhone') > 0 OR strpos(d.v_ua, 'iPad') > 0 THEN 'iOS'
+                    WHEN strpos(d.v_ua, 'Android') > 0 THEN 'Android' WHEN strpos(d.v_ua, 'Windows') > 0 THEN 'Windows'
+                    WHEN strpos(d.v_ua, 'Mac OS X') > 0 THEN 'macOS' WHEN strpos(d.v_ua, 'Linux') > 0 THEN 'Linux'
+               END AS os
+        FROM (SELECT u.v_ua, lower(u.v_ua) AS l FROM (SELECT DISTINCT ok.v_ua FROM ok WHERE ok.v_ua IS NOT NULL) u) d
     ), ev AS (
         INSERT INTO events (occurred_at, customer_id, user_id, session_id, type, feature, endpoint, status,
                             latency_ms, device, browser, os, country, source, client_ip, rate_limited)
@@ -241,26 +311,25 @@ BEGIN
                CASE WHEN ok.ev_type = 'api_call' THEN ok.v_endpoint END,
                CASE WHEN ok.ev_type = 'api_call' THEN ok.v_status::smallint END,
                CASE WHEN ok.ev_type = 'api_call' THEN ok.v_latency::int END,
-               CASE WHEN ok.v_ua ~* '(mobi|android|iphone|ipad)' THEN 'mobile'
-                    WHEN ok.v_ua IS NOT NULL THEN 'desktop' END,
-               CASE WHEN ok.v_ua ~ 'Edg/' THEN 'Edge' WHEN ok.v_ua ~ 'Firefox/' THEN 'Firefox'
-                    WHEN ok.v_ua ~ 'Chrome/' THEN 'Chrome' WHEN ok.v_ua ~ 'Safari/' THEN 'Safari' END,
-               CASE WHEN ok.v_ua ~ '(iPhone|iPad)' THEN 'iOS' WHEN ok.v_ua ~ 'Android' THEN 'Android'
-                    WHEN ok.v_ua ~ 'Windows' THEN 'Windows' WHEN ok.v_ua ~ 'Mac OS X' THEN 'macOS'
-                    WHEN ok.v_ua ~ 'Linux' THEN 'Linux' END,
-               substring(ingest_scalar(ok.ctx -> 'location' -> 'country') FROM '^[A-Z]{2}$'),
-               lower(left(ingest_scalar(ok.ctx -> 'campaign' -> 'source'), 40)),
-               ingest_inet(ok.v_ip),
+               uas.device, uas.browser, uas.os,
+               CASE WHEN ok.ctx ? 'location' THEN
+                   CASE WHEN length(ingest_scalar(ok.ctx -> 'location' -> 'country')) = 2
+                         AND upper(ingest_scalar(ok.ctx -> 'location' -> 'country')) = ingest_scalar(ok.ctx -> 'location' -> 'country')
+                         AND translate(ingest_scalar(ok.ctx -> 'location' -> 'country'), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = ''
+                        THEN ingest_scalar(ok.ctx -> 'location' -> 'country') END END,
+               CASE WHEN ok.ctx ? 'campaign' THEN lower(left(ingest_scalar(ok.ctx -> 'campaign' -> 'source'), 40)) END,
+               CASE WHEN ok.v_ip IS NOT NULL THEN ingest_inet(ok.v_ip) END,
                ok.ev_type = 'api_call' AND ok.v_status = '429'
         FROM ok JOIN fresh ON fresh.message_id = ok.mid
+        LEFT JOIN uas ON uas.v_ua = ok.v_ua
         WHERE ok.ev_type IS NOT NULL
         RETURNING 1
     ), cust_ev AS (
         INSERT INTO events_custom (occurred_at, message_id, kind, name, customer_id, user_id, anonymous_id, properties)
         SELECT ok.ts, ok.mid, ok.v_type, CASE WHEN ok.v_type = 'track' THEN ok.v_event END,
                ok.cust_id, ingest_id(ok.v_uid), ok.v_anon,
-               CASE WHEN ok.v_type IN ('identify', 'group') AND json_typeof(ok.traits) = 'object'
-                    THEN ok.traits ELSE ok.props END::jsonb
+               CASE WHEN ok.v_type IN ('identify', 'group') AND jsonb_typeof(ok.traits) = 'object'
+                    THEN ok.traits ELSE ok.props END
         FROM ok JOIN fresh ON fresh.message_id = ok.mid
         WHERE ok.ev_type IS NULL
         RETURNING 1

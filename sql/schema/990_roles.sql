@@ -77,7 +77,7 @@ BEGIN
 END $$;
 GRANT SELECT, UPDATE (last_used_at) ON api_keys TO northstar_ingest;
 REVOKE ALL ON api_keys FROM northstar_app;
-ALTER FUNCTION api.product_events(int, text, json, text, int) OWNER TO northstar_ingest;
+ALTER FUNCTION api.product_events(int, text, jsonb, text, int) OWNER TO northstar_ingest;
 ALTER FUNCTION key_verify(text) OWNER TO northstar_ingest;
-REVOKE EXECUTE ON FUNCTION api.product_events(int, text, json, text, int), key_verify(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.product_events(int, text, json, text, int), key_verify(text) TO northstar_app;
+REVOKE EXECUTE ON FUNCTION api.product_events(int, text, jsonb, text, int), key_verify(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.product_events(int, text, jsonb, text, int), key_verify(text) TO northstar_app;

@@ -213,7 +213,7 @@ check_eq "northstar_app cannot insert into events" \
   "$(app_sql "INSERT INTO events (occurred_at, type) VALUES (now(), 'login')" | grep -c 'permission denied')" 1
 check_eq "northstar_app cannot read api_keys" "$(app_sql "SELECT count(*) FROM api_keys" | grep -c 'permission denied')" 1
 check_eq "PUBLIC may not execute the ingest function" \
-  "$(sql "SELECT has_function_privilege('public', 'api.product_events(int, text, json, text, int)', 'EXECUTE')")" f
+  "$(sql "SELECT has_function_privilege('public', 'api.product_events(int, text, jsonb, text, int)', 'EXECUTE')")" f
 check_eq "the ingest function runs as northstar_ingest" \
   "$(sql "SELECT pg_get_userbyid(proowner) || '/' || prosecdef FROM pg_proc WHERE oid = 'api.product_events'::regproc")" \
   "northstar_ingest/true"
