@@ -202,15 +202,16 @@ key_scope_parse(const char *s, size_t len)
 unsigned
 key_scopes_parse(const char *list)
 {
-	unsigned	 bits = 0, b;
+	unsigned	 bits = 0;
 	const char	*p = list;
 
 	if (list == NULL || *list == '\0')
 		return 0;
 	for (;;) {
-		size_t n = strcspn(p, ",");
+		size_t		 n = strcspn(p, ",");
+		unsigned	 b = key_scope_parse(p, n);
 
-		if ((b = key_scope_parse(p, n)) == 0)
+		if (b == 0)
 			return 0;
 		bits |= b;
 		if (p[n] == '\0')
