@@ -34,77 +34,47 @@ CREATE TABLE IF NOT EXISTS events_custom (
 CREATE INDEX IF NOT EXISTS events_custom_name_idx ON events_custom (name, occurred_at);
 CREATE INDEX IF NOT EXISTS events_custom_occurred_idx ON events_custom (occurred_at);
 
--- An ISO-8601 date-time with a zone (Z or ±hh[:mm]), or NULL when p is anything else (a bad
--- value must reject its message, not fail the batch's statement).  Checked by its shape (digits
--- as '9') and fixed positions: PostgreSQL's regular expressions cost several microseconds a
--- match, and this runs once per message.
-CREATE OR REPLACE FUNCTION ingest_ts(p text) RETURNS timestamptz
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
-DECLARE
-    shape  text;
-    rest   text;
-    y      int;
-    mo     int;
-    dim    int;    -- days in the month
-BEGIN
-    IF p IS NULL OR length(p) NOT BETWEEN 17 AND 40 THEN
-        RETURN NULL;
-    END IF;
-    shape := translate(p, '0123456789', '9999999999');
-    IF substr(shape, 1, 16) NOT IN ('9999-99-99T99:99', '9999-99-99 99:99') THEN
-        RETURN NULL;
-    END IF;
-    rest := substr(shape, 17);
-    IF rest LIKE ':99%' THEN
-        IF substr(p, 18, 2)::int > 59 THEN
-            RETURN NULL;
-        END IF;
-        rest := substr(rest, 4);
-        IF rest LIKE '.9%' THEN
-            IF length(rest) - length(ltrim(substr(rest, 2), '9')) - 1 > 9 THEN
-                RETURN NULL;
-            END IF;
-            rest := ltrim(substr(rest, 2), '9');
-        END IF;
-    END IF;
-    IF rest NOT IN ('Z', 'z', '+99', '-99', '+99:99', '-99:99', '+9999', '-9999')
-       OR (length(rest) > 1 AND (substr(p, length(p) - length(rest) + 2, 2)::int > 14
-                                 OR (length(rest) > 3 AND right(p, 2)::int > 59))) THEN
-        RETURN NULL;
-    END IF;
-    y := substr(p, 1, 4)::int;
-    mo := substr(p, 6, 2)::int;
-    dim := CASE WHEN mo IN (4, 6, 9, 11) THEN 30 WHEN mo <> 2 THEN 31
-                WHEN (y % 4 = 0 AND y % 100 <> 0) OR y % 400 = 0 THEN 29 ELSE 28 END;
-    IF y < 1 OR mo NOT BETWEEN 1 AND 12 OR substr(p, 9, 2)::int NOT BETWEEN 1 AND dim
-       OR substr(p, 12, 2)::int > 23 OR substr(p, 15, 2)::int > 59 THEN
-        RETURN NULL;
-    END IF;
-    RETURN p::timestamptz;
-END
-$$;
-
 -- Whether p is 1 to n decimal digits (no regular expression: see ingest_ts).
 CREATE OR REPLACE FUNCTION ingest_digits(p text, n int) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT length(p) BETWEEN 1 AND n AND translate(p, '0123456789', '') = ''
 $$;
 
--- An IP address (context.ip), or NULL when p is not one.  IPv4 is checked by pattern; the rare
--- IPv6 value is tried by the inet parser itself.
-CREATE OR REPLACE FUNCTION ingest_inet(p text) RETURNS inet
+-- An ISO-8601 date-time with seconds and a zone (Z or ±hh[:mm]), or NULL when p is anything else
+-- (a bad value must reject its message, not fail the batch's statement: each CASE arm guards
+-- the casts of the next).  Checked by its shape (digits as '9') at fixed positions, in SQL that
+-- inlines: PostgreSQL's regular expressions and a PL/pgSQL call each cost several microseconds,
+-- and this runs once per message.
+CREATE OR REPLACE FUNCTION ingest_ts(p text) RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN p IS NULL OR length(p) NOT BETWEEN 20 AND 35 THEN NULL
+        WHEN translate(left(p, 19), '0123456789', '9999999999') NOT IN ('9999-99-99T99:99:99', '9999-99-99 99:99:99')
+            THEN NULL
+        -- what follows the seconds: an optional fraction of 1-9 digits, then the zone
+        WHEN translate(CASE WHEN substr(p, 20, 1) = '.' THEN ltrim(substr(p, 21), '0123456789') ELSE substr(p, 20) END,
+                       '0123456789', '9999999999') NOT IN ('Z', 'z', '+99', '-99', '+99:99', '-99:99', '+9999', '-9999')
+          OR (substr(p, 20, 1) = '.' AND length(substr(p, 21)) - length(ltrim(substr(p, 21), '0123456789')) NOT BETWEEN 1 AND 9)
+            THEN NULL
+        WHEN substr(p, 6, 2)::int NOT BETWEEN 1 AND 12 OR substr(p, 1, 4)::int < 1
+          OR substr(p, 12, 2)::int > 23 OR substr(p, 15, 2)::int > 59 OR substr(p, 18, 2)::int > 59
+          OR (right(p, 1) NOT IN ('Z', 'z') AND (substr(ltrim(substr(p, 20), '.0123456789'), 2, 2)::int > 14
+                                               OR (length(ltrim(substr(p, 20), '.0123456789')) > 3 AND right(p, 2)::int > 59)))
+            THEN NULL
+        WHEN substr(p, 9, 2)::int NOT BETWEEN 1 AND
+             CASE WHEN substr(p, 6, 2)::int IN (4, 6, 9, 11) THEN 30 WHEN substr(p, 6, 2)::int <> 2 THEN 31
+                  WHEN (substr(p, 1, 4)::int % 4 = 0 AND substr(p, 1, 4)::int % 100 <> 0)
+                       OR substr(p, 1, 4)::int % 400 = 0 THEN 29 ELSE 28 END
+            THEN NULL
+        ELSE p::timestamptz END
+$$;
+
+-- An IP address (context.ip), or NULL when p is not one.  IPv4 is checked by its shape in SQL
+-- that inlines; the rare IPv6 value is tried by the inet parser itself (ingest_inet6).
+CREATE OR REPLACE FUNCTION ingest_inet6(p text) RETURNS inet
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 BEGIN
-    IF length(p) BETWEEN 7 AND 15 AND translate(p, '0123456789', '') = '...'
-       AND ingest_digits(split_part(p, '.', 1), 3) AND ingest_digits(split_part(p, '.', 2), 3)
-       AND ingest_digits(split_part(p, '.', 3), 3) AND ingest_digits(split_part(p, '.', 4), 3) THEN
-        IF split_part(p, '.', 1)::int > 255 OR split_part(p, '.', 2)::int > 255
-           OR split_part(p, '.', 3)::int > 255 OR split_part(p, '.', 4)::int > 255 THEN
-            RETURN NULL;
-        END IF;
-        RETURN p::inet;
-    END IF;
-    IF length(p) BETWEEN 2 AND 45 AND p ~ '^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$' THEN
+    IF length(p) BETWEEN 2 AND 45 AND translate(lower(p), '0123456789abcdef:.', '') = '' AND strpos(p, ':') > 0 THEN
         BEGIN
             RETURN host(p::inet)::inet;
         EXCEPTION WHEN invalid_text_representation THEN
@@ -113,6 +83,19 @@ BEGIN
     END IF;
     RETURN NULL;
 END
+$$;
+CREATE OR REPLACE FUNCTION ingest_inet(p text) RETURNS inet
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN p IS NULL THEN NULL
+        WHEN strpos(p, ':') > 0 THEN ingest_inet6(p)
+        WHEN length(p) NOT BETWEEN 7 AND 15 OR translate(p, '0123456789', '') <> '...'
+          OR length(split_part(p, '.', 1)) NOT BETWEEN 1 AND 3 OR length(split_part(p, '.', 2)) NOT BETWEEN 1 AND 3
+          OR length(split_part(p, '.', 3)) NOT BETWEEN 1 AND 3 OR length(split_part(p, '.', 4)) NOT BETWEEN 1 AND 3
+            THEN NULL
+        WHEN split_part(p, '.', 1)::int > 255 OR split_part(p, '.', 2)::int > 255
+          OR split_part(p, '.', 3)::int > 255 OR split_part(p, '.', 4)::int > 255 THEN NULL
+        ELSE p::inet END
 $$;
 
 -- A user or session id as events stores it (bigint): a decimal integer below 10^18 as itself,
@@ -228,6 +211,7 @@ BEGIN
                ingest_scalar(f.props -> 'feature') AS v_feature,
                ingest_scalar(f.props -> 'session_id') AS v_session,
                ingest_scalar(f.ctx -> 'ip') AS v_ip,
+               ingest_inet(ingest_scalar(f.ctx -> 'ip')) AS ip,
                ingest_scalar(f.ctx -> 'userAgent') AS v_ua
         FROM f LEFT JOIN names nm ON nm.v_event = f.v_event AND f.v_type = 'track'
     ), c AS MATERIALIZED (
@@ -277,7 +261,7 @@ BEGIN
                         THEN ARRAY['properties.feature', 'a feature_used event names its feature (1 to 100 characters)']
                     WHEN g.v_session IS NOT NULL AND length(g.v_session) > 200
                         THEN ARRAY['properties.session_id', 'must be a string or number of at most 200 characters']
-                    WHEN g.v_ip IS NOT NULL AND ingest_inet(g.v_ip) IS NULL
+                    WHEN g.v_ip IS NOT NULL AND g.ip IS NULL
                         THEN ARRAY['context.ip', 'is not an IPv4 or IPv6 address']
                END AS err
         FROM g LEFT JOIN customers cust
@@ -318,7 +302,7 @@ BEGIN
                          AND translate(ingest_scalar(ok.ctx -> 'location' -> 'country'), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = ''
                         THEN ingest_scalar(ok.ctx -> 'location' -> 'country') END END,
                CASE WHEN ok.ctx ? 'campaign' THEN lower(left(ingest_scalar(ok.ctx -> 'campaign' -> 'source'), 40)) END,
-               CASE WHEN ok.v_ip IS NOT NULL THEN ingest_inet(ok.v_ip) END,
+               ok.ip,
                ok.ev_type = 'api_call' AND ok.v_status = '429'
         FROM ok JOIN fresh ON fresh.message_id = ok.mid
         LEFT JOIN uas ON uas.v_ua = ok.v_ua
