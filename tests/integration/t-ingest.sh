@@ -14,6 +14,9 @@ ingest() {
   api POST /api/product/events "${3-$I_KEY}" -H "Content-Type: ${2:-application/json}" --data-binary "@$1"
 }
 jqb() { jq -c "$1" <<<"$BODY" 2>/dev/null; }
+# A fresh CEO session (lib.sh's login caches tokens for the run, which may outlive their TTL).
+I_CEO() { curl -s -X POST -H 'Content-Type: application/json' \
+  -d '{"email":"ceo@northstar.example","password":"northstar-demo"}' "http://127.0.0.1:$T_PORT/api/auth/login" | jq -r '.token // empty'; }
 
 # ---- keys: made once, stored as a hash, listed without the key
 I_KEY=$(I_ADMIN key add "t-ingest-$I_RUN" ingest:events 2>"$T_TMP/ingest-add.err")
@@ -163,7 +166,7 @@ check_eq "a message over 32 KB is rejected on its own" "$STATUS $(jqb '.rejected
 ingest "$T_TMP/ingest-one.json" application/json "$I_BILL"
 check_error "a key without ingest:events is a 403" 403 forbidden
 check_error_names "... naming the scope it lacks" "ingest:events"
-ingest "$T_TMP/ingest-one.json" application/json "$(login ceo@northstar.example)"
+ingest "$T_TMP/ingest-one.json" application/json "$(I_CEO)"
 check_error "a session token cannot ingest (403)" 403 forbidden
 api GET /api/product/summary "$I_KEY"
 check_error "a key cannot read a dashboard endpoint (403)" 403 forbidden
@@ -228,7 +231,7 @@ jq -nc --arg ep "$I_EP" --arg now "$I_NOW" --arg y "$I_Y" --arg r "$I_RUN" --arg
               context: {groupId: $c}, properties: {endpoint: $ep, status: 200, latency_ms: 5}}])}' >"$T_TMP/ingest-dash.json"
 ingest "$T_TMP/ingest-dash.json"
 check_eq "42 API calls accepted" "$STATUS $(jqb .stored)" "200 42"
-CEO=$(login ceo@northstar.example)
+CEO=$(I_CEO)
 I_YD=$(sql "SELECT ns_today() - 1")
 want=$(sql "SELECT count(*) || ',' || count(*) FILTER (WHERE status >= 500) FROM events
             WHERE type = 'api_call' AND endpoint = '$I_EP' AND ns_day(occurred_at) = ns_today()")
