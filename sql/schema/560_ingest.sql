@@ -235,7 +235,7 @@ BEGIN
                     WHEN g.v_type = 'track' AND (g.v_event IS NULL OR length(g.v_event) NOT BETWEEN 1 AND 200)
                         THEN ARRAY['event', 'a track message needs an event name of 1 to 200 characters']
                     WHEN g.ts IS NULL
-                        THEN ARRAY['timestamp', 'must be an ISO-8601 date-time with a zone, e.g. 2026-03-01T12:00:00Z']
+                        THEN ARRAY['timestamp', 'must be an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
                     WHEN g.ts > now() + skew
                         THEN ARRAY['timestamp', format('is more than 5 minutes in the future (the server''s time is %s)',
                                                        to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))]
