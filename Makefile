@@ -49,7 +49,7 @@ $(B)/forecast-cli: $(patsubst %.c,$(B)/%.o,services/forecast/forecast_cli.c $(FO
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/alerts-report: $(B)/services/alerts/report_cli.o
+$(B)/alerts-report: $(B)/services/alerts/report_cli.o $(B)/libnorthstar.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -315,17 +315,6 @@ uint64_t	 hash_fnv1a(uint64_t h, const void *data, size_t len);
 /* Days in month m (1–12) of year y, leap years included. */
 int		 param_days_in_month(int y, int m);
 
-/*
- * Transitional, for handlers not yet moved to db_call (to be removed):
- * a prepared statement with $N text parameters, and its json answer.
- */
-PGresult	*db_exec(struct db *, const char *name, const char *sql, int n,
-		    const char *const *vals);
-PGresult	*db_exec_write(struct db *, const char *name, const char *sql, int n,
-		    const char *const *vals);
-int		 db_reply_json(struct ns_req *, const char *name, const char *sql,
-		    int n, const char *const *vals);
-
 /* role.c */
 /* "ceo", "cs", "sales", or "-" for anything else. */
 const char	*role_name(unsigned role);

@@ -110,13 +110,3 @@ db_health(struct ns_req *req)
 		return http_json_text(req, 200, up, sizeof(up) - 1);
 	return http_json_text(req, 503, down, sizeof(down) - 1);
 }
-
-int
-db_reply_json(struct ns_req *req, const char *name, const char *sql, int n,
-    const char *const *vals)
-{
-	int read = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
-
-	return reply_result(req, read ? db_exec_read(req->db, name, sql, n, vals) :
-	    db_exec_write(req->db, name, sql, n, vals));
-}

@@ -2,11 +2,13 @@
 # run.sh — `make run`: start the whole stack on the demo data in var/,
 # print the URL and the demo logins, and stay in the foreground until
 # Ctrl-C (or `make stop`), then stop everything that was started.
+# NS_RUN_DIR=DIR keeps the stack in DIR instead of var/ (tests; stop it
+# with scripts/stack.sh stop DIR).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export PORT=${PORT:-8080} SCALE=${SCALE:-0.1}
-VAR=$ROOT/var
+VAR=${NS_RUN_DIR:-$ROOT/var}
 
 stopping=0
 cleanup() {
@@ -32,5 +34,13 @@ cat <<EOT
   Logs: var/logs/   Stop: Ctrl-C here, or make stop in another shell.
 
 EOT
-# Wait while nginx runs; make stop (or a crash) ends it and this script.
-while kill -0 "$(cat "$VAR/run/nginx.pid" 2>/dev/null || echo 0)" 2>/dev/null; do sleep 1; done
+# Wait while nginx runs.  nginx dying ends this script, which stops the
+# rest.  make stop from another shell stops nginx and then removes
+# nginx.pid: in that case let that stop finish (postgres.pid goes last)
+# before our own, by then empty, stop.
+nginx_pid=$(cat "$VAR/run/nginx.pid")
+while [ -f "$VAR/run/nginx.pid" ] && kill -0 "$nginx_pid" 2>/dev/null; do sleep 0.5; done
+for _ in $(seq 1 10); do [ -f "$VAR/run/nginx.pid" ] || break; sleep 0.1; done
+if [ ! -f "$VAR/run/nginx.pid" ]; then
+  for _ in $(seq 1 600); do [ -f "$VAR/run/postgres.pid" ] || break; sleep 0.1; done
+fi

@@ -4,6 +4,7 @@
 # the tests a temporary directory with free ports.
 #
 #   scripts/stack.sh start DIR     (env: PORT, SCALE, DEMO=1|0, NS_TZ, FAST=1,
+#                                   ANCHOR='2026-03-31 12:00+00': the demo data's "now",
 #                                   INGEST_RATE, INGEST_BURST)
 #   scripts/stack.sh stop DIR
 #   scripts/stack.sh pg-stop|pg-start DIR   (fault tests: PostgreSQL only)
@@ -78,7 +79,7 @@ db_load() {
   if [ "${DEMO:-1}" = 1 ] && [ "$(psql_ns -d northstar -tAc 'SELECT count(*) FROM customers')" = 0 ]; then
     say "generating demo data at SCALE=${SCALE:-0.1} (deterministic; takes a little while)"
     local t0=$SECONDS
-    psql_ns -d northstar -v scale="${SCALE:-0.1}" -f "$ROOT/sql/demo/generate.sql" >"$LOGS/demo.log" 2>&1 \
+    psql_ns -d northstar -v scale="${SCALE:-0.1}" ${ANCHOR:+-v anchor="$ANCHOR"} -f "$ROOT/sql/demo/generate.sql" >"$LOGS/demo.log" 2>&1 \
       || { tail -20 "$LOGS/demo.log" >&2; die "demo data generation failed; see $LOGS/demo.log"; }
     say "demo data ready in $((SECONDS - t0)) s"
   fi

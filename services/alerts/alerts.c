@@ -7,7 +7,6 @@
  * an advisory lock, so several instances are harmless), then
  * alert_evaluate() and the report schedule; notify.c delivers.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,55 +80,52 @@ static const struct ns_route alerts_routes[] = {
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
-/* Run one statement of the job; 0 when it succeeded. */
+/* Call one function of the job (no arguments); 0 when it succeeded. */
 static int
-alerts_job_exec(PGconn *conn, const char *sql)
+alerts_job_call(PGconn *conn, const char *fn)
 {
-	PGresult	*res = PQexec(conn, sql);
+	PGresult	*res = db_call_conn(conn, NULL, fn, NULL, 0);
 	int		 ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 
 	if (!ok)
-		fprintf(stderr, "level=warning service=alerts msg=\"%s failed: %s\"\n", sql,
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) != NULL ?
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : PQerrorMessage(conn));
+		log_msg("warning", "%s failed: %s", fn, db_error_message(conn, res));
 	PQclear(res);
 	return ok ? 0 : -1;
 }
 
 /*
  * The periodic job: refresh the rollups, then evaluate the alert rules
- * on the fresh figures and queue the scheduled reports.  Each statement
+ * on the fresh figures and queue the scheduled reports.  Each call
  * commits on its own, so a failing rule evaluation never holds back the
  * rollups; deliveries happen in notify.c's thread, so a slow receiver
- * never holds back evaluation.
+ * never holds back evaluation.  The connection has had
+ * notify_session_setup (job_setup, after every reconnect).
  */
 static int
 alerts_job(PGconn *conn)
 {
-	static PGconn	*prepared;
-	int		 rc = 0;
+	int	 rc = 0;
 
 	notify_start();
-	if (conn != prepared) {
-		if (notify_session_setup(conn) != 0)
-			return -1;
-		prepared = conn;
-	}
-	if (alerts_job_exec(conn, "SELECT rollup_refresh()") != 0)
+	if (alerts_job_call(conn, "rollup_refresh") != 0)
 		rc = -1;
-	if (alerts_job_exec(conn, "SELECT alert_evaluate(now())") != 0)
+	if (alerts_job_call(conn, "alert_evaluate") != 0)
 		rc = -1;
-	if (alerts_job_exec(conn, "SELECT alert_schedule_reports(now())") != 0)
+	if (alerts_job_call(conn, "alert_schedule_reports") != 0)
 		rc = -1;
 	return rc;
 }
 
-static const struct ns_service alerts_service = {
+static struct ns_service alerts_service = {
 	.name = "alerts", .routes = alerts_routes, .job = alerts_job, .job_seconds = 30,
+	.job_setup = notify_session_setup,
 };
 
 int
 main(int argc, char *argv[])
 {
+	/* NS_ALERTS_JOB_SECONDS: how often the job runs (tests shorten it). */
+	if ((alerts_service.job_seconds = config_int("NS_ALERTS_JOB_SECONDS", 30, 1, 3600)) < 0)
+		return 1;
 	return app_main(&alerts_service, argc, argv);
 }

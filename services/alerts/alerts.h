@@ -11,7 +11,9 @@ int	 stream_handler(struct ns_req *);
 /*
  * Pass the notification settings of the environment (NS_ALERTS_WEBHOOK_URL,
  * NS_SMTP_URL, NS_SMTP_FROM, NS_SMTP_USER, NS_ALERTS_REPORT_HOUR) to the
- * SQL as northstar.alerts_* session settings.  Returns 0 or -1.
+ * SQL as northstar.alerts_* session settings (alert_session_setup).  Run
+ * on every new connection of the job (the service's job_setup) and of the
+ * delivery thread.  Returns 0, or -1 (logged).
  */
 int	 notify_session_setup(PGconn *);
 /* Start the delivery thread once (webhooks and e-mail, retried with backoff). */

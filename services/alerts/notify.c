@@ -2,12 +2,13 @@
  * notify.c — delivering notifications: Slack-compatible webhooks and
  * e-mail over SMTP, both with libcurl, from the alert_deliveries table
  * that the evaluation fills (one row per event, channel and target, so a
- * re-run never sends twice).  A thread of its own takes due rows, sends
- * them with short timeouts and retries failures with exponential backoff
- * (5 s, 10 s, 20 s, 40 s; failed after 5 attempts), so a dead receiver
+ * re-run never sends twice).  A thread of its own takes due rows
+ * (alert_deliveries_take), sends them with short timeouts and records
+ * each outcome (alert_delivery_done: retried with exponential backoff,
+ * 5 s, 10 s, 20 s, 40 s; failed after 5 attempts), so a dead receiver
  * never holds back the evaluation.  It wakes on NOTIFY ns_deliveries.
+ * The SQL is in sql/schema/550_alerts.sql.
  */
-#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -20,9 +21,9 @@
 
 #include "alerts.h"
 
-#define NOTIFY_MAX_ATTEMPTS_S	"5"
 #define NOTIFY_BATCH		20
 #define NOTIFY_BATCH_S		"20"
+#define NOTIFY_RETRY_MAX_S	30	/* longest wait between two connection attempts */
 
 static pthread_once_t	 notify_once = PTHREAD_ONCE_INIT;
 
@@ -30,156 +31,89 @@ int
 notify_session_setup(PGconn *conn)
 {
 	static const char *const map[][2] = {
-		{ "NS_ALERTS_WEBHOOK_URL", "northstar.alerts_webhook_url" },
-		{ "NS_SMTP_URL", "northstar.alerts_smtp_url" },
-		{ "NS_SMTP_FROM", "northstar.alerts_smtp_from" },
-		{ "NS_SMTP_USER", "northstar.alerts_smtp_user" },
-		{ "NS_ALERTS_REPORT_HOUR", "northstar.alerts_report_hour" },
+		{ "NS_ALERTS_WEBHOOK_URL", "p_webhook_url" },
+		{ "NS_SMTP_URL", "p_smtp_url" },
+		{ "NS_SMTP_FROM", "p_smtp_from" },
+		{ "NS_SMTP_USER", "p_smtp_user" },
+		{ "NS_ALERTS_REPORT_HOUR", "p_report_hour" },
 	};
-	const char	*vals[2];
+	struct ns_arg	 args[sizeof(map) / sizeof(map[0])];
 	PGresult	*res;
 	size_t		 i;
-	int		 ok = 1;
+	int		 ok;
 
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if ((vals[1] = getenv(map[i][0])) == NULL)
-			continue;
-		vals[0] = map[i][1];
-		res = PQexecParams(conn, "SELECT set_config($1, $2, false)", 2, NULL, vals,
-		    NULL, NULL, 0);
-		ok = ok && PQresultStatus(res) == PGRES_TUPLES_OK;
-		PQclear(res);
+		args[i].name = map[i][1];
+		args[i].text = config_str(map[i][0], NULL);
 	}
+	res = db_call_conn(conn, NULL, "alert_session_setup", args, sizeof(args) / sizeof(args[0]));
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		log_msg("warning", "alerts session setup failed: %s", db_error_message(conn, res));
+	PQclear(res);
 	return ok ? 0 : -1;
 }
 
-/* A growing buffer: the e-mail being composed. */
-struct buf {
-	char	*p;
-	size_t	 len, cap, off;
-};
-
+/* Base64 of n bytes of s into dst (NUL-terminated); -1 when it does not fit. */
 static int
-buf_add(struct buf *b, const char *s, size_t n)
+notify_base64(char *dst, size_t dstsz, const unsigned char *s, size_t n)
 {
-	char	*np;
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t		 i, o = 0;
 
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
+	if ((n + 2) / 3 * 4 >= dstsz)
+		return -1;
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)s[i] << 16;
 
-		if ((np = realloc(b->p, cap)) == NULL)
-			return -1;
-		b->p = np;
-		b->cap = cap;
+		if (i + 1 < n)
+			v |= (unsigned)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= s[i + 2];
+		dst[o++] = tab[(v >> 18) & 63];
+		dst[o++] = tab[(v >> 12) & 63];
+		dst[o++] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		dst[o++] = i + 2 < n ? tab[v & 63] : '=';
 	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	dst[o] = '\0';
 	return 0;
 }
 
+/*
+ * The header line "name: value" into dst: printable ASCII as is,
+ * anything else (UTF-8, control characters: no header injection) as
+ * RFC 2047 encoded-words "=?UTF-8?B?…?=" of at most 45 bytes each (75
+ * characters), never splitting a UTF-8 sequence.  -1 when it does not fit.
+ */
 static int
-buf_str(struct buf *b, const char *s)
+notify_header(char *dst, size_t dstsz, const char *name, const char *value)
 {
-	return buf_add(b, s, strlen(s));
-}
+	const unsigned char	*v = (const unsigned char *)value;
+	size_t			 len = strlen(value), i, o, n;
+	int			 plain = 1;
 
-/* Base64 in lines of 76 characters (SMTP lines must stay short). */
-static int
-buf_base64(struct buf *b, const char *s, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *u = (const unsigned char *)s;
-	char		 q[4];
-	size_t		 i, col = 0;
-
-	for (i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)u[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)u[i + 1] << 8;
-		if (i + 2 < n)
-			v |= u[i + 2];
-		q[0] = tab[(v >> 18) & 63];
-		q[1] = tab[(v >> 12) & 63];
-		q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < n ? tab[v & 63] : '=';
-		if (buf_add(b, q, 4) != 0)
+	for (i = 0; i < len; i++)
+		if (v[i] < 0x20 || v[i] >= 0x7f)
+			plain = 0;
+	o = (size_t)snprintf(dst, dstsz, "%s: %s", name, plain ? value : "");
+	if (o >= dstsz)
+		return -1;
+	for (i = 0; !plain && i < len; i += n) {
+		n = len - i < 45 ? len - i : 45;
+		while (n < len - i && n > 1 && (v[i + n] & 0xc0) == 0x80)
+			n--;	/* do not cut a character */
+		if (o + 20 >= dstsz)
 			return -1;
-		if ((col += 4) >= 76) {
-			if (buf_str(b, "\r\n") != 0)
-				return -1;
-			col = 0;
-		}
+		o += (size_t)snprintf(dst + o, dstsz - o, "%s=?UTF-8?B?", i > 0 ? " " : "");
+		if (notify_base64(dst + o, dstsz - o, v + i, n) != 0)
+			return -1;
+		o += strlen(dst + o);
+		if (o + 3 >= dstsz)
+			return -1;
+		memcpy(dst + o, "?=", 3);
+		o += 2;
 	}
-	return col > 0 ? buf_str(b, "\r\n") : 0;
-}
-
-/* A header value: ASCII as is, otherwise RFC 2047 "=?UTF-8?B?...?=". */
-static int
-buf_header(struct buf *b, const char *name, const char *value)
-{
-	const unsigned char *p;
-	struct buf	 enc = { NULL, 0, 0, 0 };
-	int		 ascii = 1, rc;
-
-	for (p = (const unsigned char *)value; *p != '\0'; p++)
-		if (*p >= 0x80 || *p < 0x20)
-			ascii = 0;
-	if (buf_str(b, name) != 0 || buf_str(b, ": ") != 0)
-		return -1;
-	if (ascii)
-		return buf_str(b, value) != 0 || buf_str(b, "\r\n") != 0 ? -1 : 0;
-	rc = buf_base64(&enc, value, strlen(value));
-	if (rc == 0 && enc.len >= 2)
-		enc.p[enc.len - 2] = '\0';	/* one line: short subjects only */
-	rc = rc != 0 || buf_str(b, "=?UTF-8?B?") != 0 || buf_str(b, enc.p) != 0 ||
-	    buf_str(b, "?=\r\n") != 0 ? -1 : 0;
-	free(enc.p);
-	return rc;
-}
-
-/* multipart/alternative with a plain-text and an HTML part. */
-static int
-notify_compose(struct buf *b, const char *from, const char *to, const char *subject,
-    const char *text, const char *html, long id)
-{
-	char		 line[256], date[64];
-	time_t		 now = time(NULL);
-	struct tm	 tm;
-
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	snprintf(line, sizeof(line), "Date: %s\r\nMessage-ID: <delivery-%ld.%ld@northstar>\r\n"
-	    "MIME-Version: 1.0\r\n", date, id, (long)now);
-	if (buf_str(b, line) != 0 || buf_header(b, "From", from) != 0 ||
-	    buf_header(b, "To", to) != 0 || buf_header(b, "Subject", subject) != 0)
-		return -1;
-	snprintf(line, sizeof(line), "ns-%ld-%ld", id, (long)now);
-	if (buf_str(b, "Content-Type: multipart/alternative; boundary=\"") != 0 ||
-	    buf_str(b, line) != 0 || buf_str(b, "\"\r\n\r\n--") != 0 || buf_str(b, line) != 0 ||
-	    buf_str(b, "\r\nContent-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: base64\r\n\r\n") != 0 ||
-	    buf_base64(b, text, strlen(text)) != 0)
-		return -1;
-	if (html != NULL && (buf_str(b, "--") != 0 || buf_str(b, line) != 0 ||
-	    buf_str(b, "\r\nContent-Type: text/html; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: base64\r\n\r\n") != 0 ||
-	    buf_base64(b, html, strlen(html)) != 0))
-		return -1;
-	return buf_str(b, "--") != 0 || buf_str(b, line) != 0 || buf_str(b, "--\r\n") != 0 ? -1 : 0;
-}
-
-static size_t
-notify_read(char *dst, size_t size, size_t n, void *arg)
-{
-	struct buf	*b = arg;
-	size_t		 left = b->len - b->off, want = size * n;
-
-	if (want > left)
-		want = left;
-	memcpy(dst, b->p + b->off, want);
-	b->off += want;
-	return want;
+	return 0;
 }
 
 static size_t
@@ -228,45 +162,131 @@ notify_webhook(const char *url, const char *json, char *err, size_t errsz)
 	return 0;
 }
 
-/* Send one e-mail; 0 when the server accepted it, else -1 with err. */
+/* Append line to *list; -1 when out of memory (*list is kept). */
+static int
+notify_slist_add(struct curl_slist **list, const char *line)
+{
+	struct curl_slist	*l = curl_slist_append(*list, line);
+
+	if (l == NULL)
+		return -1;
+	*list = l;
+	return 0;
+}
+
+/*
+ * The headers of an e-mail, or NULL with the reason in err.  Caller
+ * frees with curl_slist_free_all().
+ */
+static struct curl_slist *
+notify_mail_headers(long id, const char *from, const char *to, const char *subject,
+    char *err, size_t errsz)
+{
+	static const char *const names[] = { "From", "To", "Subject" };
+	const char	*vals[] = { from, to, subject };
+	struct curl_slist *h = NULL;
+	char		 line[1024];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+	size_t		 i;
+
+	gmtime_r(&now, &tm);
+	strftime(line, sizeof(line), "Date: %a, %d %b %Y %H:%M:%S +0000", &tm);
+	if (notify_slist_add(&h, line) != 0)
+		goto oom;
+	snprintf(line, sizeof(line), "Message-ID: <delivery-%ld.%lld@northstar>", id, (long long)now);
+	if (notify_slist_add(&h, line) != 0)
+		goto oom;
+	/* libcurl adds its boundary to the Content-Type of the whole message. */
+	if (notify_slist_add(&h, "Content-Type: multipart/alternative") != 0)
+		goto oom;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (notify_header(line, sizeof(line), names[i], vals[i]) != 0) {
+			snprintf(err, errsz, "the %s header is too long", names[i]);
+			curl_slist_free_all(h);
+			return NULL;
+		}
+		if (notify_slist_add(&h, line) != 0)
+			goto oom;
+	}
+	return h;
+oom:
+	snprintf(err, errsz, "out of memory");
+	curl_slist_free_all(h);
+	return NULL;
+}
+
+/* Add a part of type ctype holding text (base64 on the wire) to mime. */
+static CURLcode
+notify_mail_part(curl_mime *mime, const char *text, const char *ctype)
+{
+	curl_mimepart	*part = curl_mime_addpart(mime);
+	CURLcode	 rc;
+
+	rc = part == NULL ? CURLE_OUT_OF_MEMORY : curl_mime_data(part, text, CURL_ZERO_TERMINATED);
+	if (rc == CURLE_OK)
+		rc = curl_mime_type(part, ctype);
+	if (rc == CURLE_OK)
+		rc = curl_mime_encoder(part, "base64");
+	return rc;
+}
+
+/*
+ * Send one e-mail: multipart/alternative with the text and, when given,
+ * the HTML.  0 when the server accepted it, else -1 with the reason in err.
+ */
 static int
 notify_email(PGconn *conn, long id, const char *to, const char *subject, const char *text,
     const char *html, char *err, size_t errsz)
 {
-	PGresult		*res = PQexec(conn, "SELECT alert_setting('smtp_url'), "
-	    "coalesce(alert_setting('smtp_from'), 'northstar@localhost'), alert_setting('smtp_user')");
-	const char		*pass = getenv("NS_SMTP_PASSWORD");
-	struct buf		 msg = { NULL, 0, 0, 0 };
-	struct curl_slist	*rcpt = NULL;
+	PGresult		*res = db_call_conn(conn, "url, sender, username", "alert_smtp_settings",
+	    NULL, 0);
+	const char		*pass = config_str("NS_SMTP_PASSWORD", NULL), *sender;
+	struct curl_slist	*rcpt = NULL, *hdrs = NULL;
+	curl_mime		*mime = NULL;
 	CURL			*c = NULL;
 	char			 from[320];
 	CURLcode		 rc;
-	int			 ret = -1;
+	int			 ret = -1, f_url, f_user;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0)) {
+	f_url = PQfnumber(res, "url");
+	f_user = PQfnumber(res, "username");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+	    PQgetisnull(res, 0, f_url)) {
 		snprintf(err, errsz, "SMTP is not configured (smtp_url)");
 		goto out;
 	}
-	snprintf(from, sizeof(from), "<%s>", PQgetvalue(res, 0, 1));
-	if (notify_compose(&msg, PQgetvalue(res, 0, 1), to, subject, text, html, id) != 0 ||
-	    (c = curl_easy_init()) == NULL) {
+	sender = PQgetvalue(res, 0, PQfnumber(res, "sender"));
+	if (snprintf(from, sizeof(from), "<%s>", sender) >= (int)sizeof(from)) {
+		snprintf(err, errsz, "the sender address is too long");
+		goto out;
+	}
+	if ((hdrs = notify_mail_headers(id, sender, to, subject, err, errsz)) == NULL)
+		goto out;
+	if ((c = curl_easy_init()) == NULL || (mime = curl_mime_init(c)) == NULL ||
+	    (rcpt = curl_slist_append(NULL, to)) == NULL) {
 		snprintf(err, errsz, "out of memory");
 		goto out;
 	}
-	rcpt = curl_slist_append(rcpt, to);
-	curl_easy_setopt(c, CURLOPT_URL, PQgetvalue(res, 0, 0));
+	rc = notify_mail_part(mime, text, "text/plain; charset=utf-8");
+	if (rc == CURLE_OK && html != NULL)
+		rc = notify_mail_part(mime, html, "text/html; charset=utf-8");
+	if (rc != CURLE_OK) {
+		snprintf(err, errsz, "%s", curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, PQgetvalue(res, 0, f_url));
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(c, CURLOPT_READFUNCTION, notify_read);
-	curl_easy_setopt(c, CURLOPT_READDATA, &msg);
-	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
 	curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if (!PQgetisnull(res, 0, 2)) {
-		curl_easy_setopt(c, CURLOPT_USERNAME, PQgetvalue(res, 0, 2));
+	if (!PQgetisnull(res, 0, f_user)) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, PQgetvalue(res, 0, f_user));
 		if (pass != NULL)
 			curl_easy_setopt(c, CURLOPT_PASSWORD, pass);
 	}
@@ -275,81 +295,114 @@ notify_email(PGconn *conn, long id, const char *to, const char *subject, const c
 	else
 		ret = 0;
 out:
-	curl_slist_free_all(rcpt);
 	if (c != NULL)
 		curl_easy_cleanup(c);
-	free(msg.p);
+	curl_mime_free(mime);
+	curl_slist_free_all(rcpt);
+	curl_slist_free_all(hdrs);
 	PQclear(res);
 	return ret;
 }
 
-/* Record the outcome of one attempt. */
+/* Record the outcome of one attempt (err NULL: sent). */
 static void
-notify_record(PGconn *conn, const char *id, int ok, const char *err)
+notify_record(PGconn *conn, const char *id, const char *channel, const char *err)
 {
-	const char	*vals[2] = { id, err };
-	PGresult	*res;
+	struct ns_arg	 args[2] = { { "p_id", id }, { "p_error", err } };
+	PGresult	*res = db_call_conn(conn, NULL, "alert_delivery_done", args, 2);
+	const char	*status;
 
-	if (ok)
-		res = PQexecParams(conn, "UPDATE alert_deliveries SET status = 'sent', sent_at = now(), "
-		    "last_error = NULL WHERE id = $1::bigint", 1, NULL, vals, NULL, NULL, 0);
-	else
-		res = PQexecParams(conn, "UPDATE alert_deliveries SET last_error = $2, "
-		    "status = CASE WHEN attempts >= " NOTIFY_MAX_ATTEMPTS_S " THEN 'failed' ELSE 'pending' END "
-		    "WHERE id = $1::bigint", 2, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		log_msg("warning", "recording delivery %s failed: %s", id, db_error_message(conn, res));
+	} else if (err != NULL) {
+		status = PQgetvalue(res, 0, 0);
+		log_msg("warning", "delivery %s (%s) failed: %s; %s", id, channel, err,
+		    strcmp(status, "failed") == 0 ? "giving up" : "will retry");
+	}
 	PQclear(res);
 }
 
 /*
- * Take the due deliveries (their next attempt is pushed back first, so
- * a crash mid-send only delays a retry) and send them.  Returns how many
- * were taken, or -1 when the database failed.
+ * Take the due deliveries and send them.  Returns how many were taken,
+ * or -1 when the database failed.
  */
 static int
 notify_batch(PGconn *conn)
 {
-	PGresult	*res;
+	struct ns_arg	 arg = { "p_limit", NOTIFY_BATCH_S };
+	PGresult	*res = db_call_conn(conn, "id, channel, target, subject, body, html",
+	    "alert_deliveries_take", &arg, 1);
 	char		 err[256];
-	int		 i, n, ok;
+	int		 i, n, ok, f_id, f_channel, f_target, f_subject, f_body, f_html;
 
-	res = PQexec(conn, "UPDATE alert_deliveries SET attempts = attempts + 1, "
-	    "next_attempt_at = now() + interval '5 seconds' * power(2, attempts) "
-	    "WHERE id IN (SELECT id FROM alert_deliveries WHERE status = 'pending' "
-	    "AND next_attempt_at <= now() ORDER BY id LIMIT " NOTIFY_BATCH_S " FOR UPDATE SKIP LOCKED) "
-	    "RETURNING id, channel, target, subject, body, html");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "level=warning service=alerts msg=\"delivery query failed: %s\"\n",
-		    PQerrorMessage(conn));
+		log_msg("warning", "taking due deliveries failed: %s", db_error_message(conn, res));
 		PQclear(res);
 		return -1;
 	}
+	f_id = PQfnumber(res, "id");
+	f_channel = PQfnumber(res, "channel");
+	f_target = PQfnumber(res, "target");
+	f_subject = PQfnumber(res, "subject");
+	f_body = PQfnumber(res, "body");
+	f_html = PQfnumber(res, "html");
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
 		err[0] = '\0';
-		if (strcmp(PQgetvalue(res, i, 1), "webhook") == 0)
-			ok = notify_webhook(PQgetvalue(res, i, 2), PQgetvalue(res, i, 4),
+		if (strcmp(PQgetvalue(res, i, f_channel), "webhook") == 0)
+			ok = notify_webhook(PQgetvalue(res, i, f_target), PQgetvalue(res, i, f_body),
 			    err, sizeof(err)) == 0;
 		else
-			ok = notify_email(conn, atol(PQgetvalue(res, i, 0)), PQgetvalue(res, i, 2),
-			    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-			    PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
+			ok = notify_email(conn, strtol(PQgetvalue(res, i, f_id), NULL, 10),
+			    PQgetvalue(res, i, f_target), PQgetvalue(res, i, f_subject),
+			    PQgetvalue(res, i, f_body),
+			    PQgetisnull(res, i, f_html) ? NULL : PQgetvalue(res, i, f_html),
 			    err, sizeof(err)) == 0;
-		notify_record(conn, PQgetvalue(res, i, 0), ok, err);
-		if (!ok)
-			fprintf(stderr, "level=warning service=alerts msg=\"delivery %s to %s failed: %s\"\n",
-			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), err);
+		notify_record(conn, PQgetvalue(res, i, f_id), PQgetvalue(res, i, f_channel),
+		    ok ? NULL : err);
 	}
 	PQclear(res);
 	return n;
+}
+
+/*
+ * A connection the delivery thread may use: connected, with the session
+ * settings (notify_session_setup) and LISTEN ns_deliveries both done.
+ * Anything less is closed, never used half-prepared.  Returns the
+ * connection, or NULL (logged).
+ */
+static PGconn *
+notify_connect(void)
+{
+	PGconn		*conn = db_connect();
+	PGresult	*res;
+	int		 ok;
+
+	if (conn == NULL)
+		return NULL;
+	if (notify_session_setup(conn) != 0) {
+		PQfinish(conn);
+		return NULL;
+	}
+	res = PQexec(conn, "LISTEN ns_deliveries");
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		log_msg("warning", "LISTEN ns_deliveries failed: %s", db_error_message(conn, res));
+	PQclear(res);
+	if (!ok) {
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
 }
 
 static void *
 notify_thread(void *arg)
 {
 	PGconn		*conn = NULL;
-	PGresult	*res;
 	PGnotify	*note;
 	struct pollfd	 pfd;
+	unsigned	 delay = 1;
 	int		 n;
 
 	(void)arg;
@@ -359,12 +412,14 @@ notify_thread(void *arg)
 			conn = NULL;
 		}
 		if (conn == NULL) {
-			if ((conn = db_connect()) == NULL || notify_session_setup(conn) != 0) {
-				sleep(5);
+			if ((conn = notify_connect()) == NULL) {
+				log_msg("warning", "delivery thread: no usable connection; next try in %u s",
+				    delay);
+				sleep(delay);
+				delay = delay * 2 < NOTIFY_RETRY_MAX_S ? delay * 2 : NOTIFY_RETRY_MAX_S;
 				continue;
 			}
-			res = PQexec(conn, "LISTEN ns_deliveries");
-			PQclear(res);
+			delay = 1;
 		}
 		n = notify_batch(conn);
 		if (n == NOTIFY_BATCH)

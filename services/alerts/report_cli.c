@@ -5,14 +5,15 @@
  *   alerts-report daily|weekly|monthly YYYY-MM-DD text|html|json OUTFILE
  *
  * The database comes from NS_DATABASE_URL, the reporting zone from NS_TZ
- * (default UTC).  The figures come from alert_report() in
- * sql/schema/550_alerts.sql, the same function the e-mails use.
+ * (default UTC): the session runs in that zone, as the services' do.  The
+ * figures come from alert_report() in sql/schema/550_alerts.sql, the same
+ * function the e-mails use.  Exit status 0, 1 on any error (said on
+ * stderr; no file is written), 2 on bad usage.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
+#include "northstar.h"
 
 static int
 usage(void)
@@ -22,52 +23,67 @@ usage(void)
 	return 2;
 }
 
+/* Call fn with args; the result when it is PGRES_TUPLES_OK with one row, else NULL (said). */
+static PGresult *
+report_call(PGconn *conn, const char *cols, const char *fn, const struct ns_arg *args, size_t n)
+{
+	PGresult	*res = db_call_conn(conn, cols, fn, args, n);
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		return res;
+	fprintf(stderr, "alerts-report: %s\n", PQresultStatus(res) == PGRES_TUPLES_OK ?
+	    "no report" : db_error_message(conn, res));
+	PQclear(res);
+	return NULL;
+}
+
 int
 main(int argc, char *argv[])
 {
-	const char	*url = getenv("NS_DATABASE_URL"), *tz = getenv("NS_TZ");
-	const char	*vals[3];
+	static const char *const cols[] = { "text", "html", "json" };
+	const char	*tz = config_str("NS_TZ", "UTC");
+	struct ns_arg	 zone = { "p_tz", tz }, args[2];
 	PGconn		*conn;
-	PGresult	*res;
+	PGresult	*res = NULL;
 	FILE		*f;
-	int		 col, rc = 1;
+	size_t		 col;
+	int		 rc = 1;
 
 	if (argc != 5)
 		return usage();
-	if (strcmp(argv[3], "text") == 0)
-		col = 1;
-	else if (strcmp(argv[3], "html") == 0)
-		col = 2;
-	else if (strcmp(argv[3], "json") == 0)
-		col = 3;
-	else
+	for (col = 0; col < sizeof(cols) / sizeof(cols[0]); col++)
+		if (strcmp(argv[3], cols[col]) == 0)
+			break;
+	if (col == sizeof(cols) / sizeof(cols[0]))
 		return usage();
-	conn = PQconnectdb(url != NULL ? url : "dbname=northstar");
+	conn = PQconnectdb(config_str("NS_DATABASE_URL", "dbname=northstar"));
 	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "alerts-report: %s", PQerrorMessage(conn));
-		PQfinish(conn);
-		return 1;
+		fprintf(stderr, "alerts-report: %s\n", db_error_message(conn, NULL));
+		goto out;
 	}
-	vals[0] = argv[1];
-	vals[1] = argv[2];
-	vals[2] = tz != NULL && *tz != '\0' ? tz : "UTC";
-	res = PQexecParams(conn, "SELECT set_config('TimeZone', $3, false), "
-	    "set_config('northstar.tz', $3, false)", 3, NULL, vals, NULL, NULL, 0);
+	/* The session's zone first: "today", day boundaries and times follow it. */
+	if ((res = report_call(conn, NULL, "alert_session_zone", &zone, 1)) == NULL)
+		goto out;
 	PQclear(res);
-	res = PQexecParams(conn, "SELECT subject, text, html, data::text FROM alert_report($1, $2::date)",
-	    2, NULL, vals, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		fprintf(stderr, "alerts-report: %s", PQerrorMessage(conn));
-	} else if ((f = fopen(argv[4], "w")) == NULL) {
+	args[0] = (struct ns_arg){ "p_kind", argv[1] };
+	args[1] = (struct ns_arg){ "p_period", argv[2] };
+	if ((res = report_call(conn, "subject, text, html, data::text AS json", "alert_report",
+	    args, 2)) == NULL)
+		goto out;
+	if ((f = fopen(argv[4], "w")) == NULL) {
 		perror(argv[4]);
-	} else {
-		fputs(PQgetvalue(res, 0, col), f);
-		if (col != 2)
-			fputc('\n', f);
-		rc = fclose(f) == 0 ? 0 : 1;
-		if (rc == 0)
-			printf("%s → %s\n", PQgetvalue(res, 0, 0), argv[4]);
+		goto out;
 	}
+	fputs(PQgetvalue(res, 0, PQfnumber(res, cols[col])), f);
+	if (strcmp(cols[col], "html") != 0)
+		fputc('\n', f);
+	if (fclose(f) != 0) {
+		perror(argv[4]);
+		goto out;
+	}
+	printf("%s → %s\n", PQgetvalue(res, 0, PQfnumber(res, "subject")), argv[4]);
+	rc = 0;
+out:
 	PQclear(res);
 	PQfinish(conn);
 	return rc;

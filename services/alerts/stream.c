@@ -28,35 +28,33 @@
 static pthread_mutex_t	 stream_lock = PTHREAD_MUTEX_INITIALIZER;
 static int		 stream_active;
 
-/* A non-negative integer from the environment, or def. */
-static long
-stream_env_long(const char *name, long def, long min, long max)
-{
-	const char	*v = getenv(name);
-	char		*end;
-	long		 n;
+static pthread_once_t	 stream_once = PTHREAD_ONCE_INIT;
+static int		 stream_max = 3;		/* concurrent streams */
+static int		 stream_seconds = 300;	/* lifetime of one stream */
 
-	if (v == NULL || *v == '\0')
-		return def;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		return def;
-	return n;
+/* Read the limits once: workers - 1, or NS_ALERTS_MAX_STREAMS when lower. */
+static void
+stream_config(void)
+{
+	int	 workers = config_int("NS_WORKERS", 4, 1, 64);
+	int	 cap, secs;
+
+	stream_max = (workers > 0 ? workers : 4) - 1;
+	if ((cap = config_int("NS_ALERTS_MAX_STREAMS", stream_max, 0, 64)) >= 0 && cap < stream_max)
+		stream_max = cap;
+	if ((secs = config_int("NS_ALERTS_STREAM_SECONDS", 300, 1, 86400)) > 0)
+		stream_seconds = secs;
 }
 
 /* Take a stream slot; 0 when all are in use. */
 static int
 stream_slot_take(void)
 {
-	long	 max = stream_env_long("NS_WORKERS", 4, 1, 64) - 1;
-	long	 cap = stream_env_long("NS_ALERTS_MAX_STREAMS", max, 0, 64);
 	int	 ok;
 
-	if (cap < max)
-		max = cap;
+	pthread_once(&stream_once, stream_config);
 	pthread_mutex_lock(&stream_lock);
-	ok = stream_active < max;
+	ok = stream_active < stream_max;
 	if (ok)
 		stream_active++;
 	pthread_mutex_unlock(&stream_lock);
@@ -89,7 +87,7 @@ static int
 stream_send_since(struct ns_req *req, PGconn *conn, long long *last)
 {
 	char		 uid[24], after[24], head[64];
-	const char	*vals[3];
+	struct ns_arg	 args[3];
 	PGresult	*res;
 	cJSON		*root = NULL, *ev, *id, *lid;
 	char		*text;
@@ -97,11 +95,10 @@ stream_send_since(struct ns_req *req, PGconn *conn, long long *last)
 
 	snprintf(uid, sizeof(uid), "%ld", req->user.id);
 	snprintf(after, sizeof(after), "%lld", *last);
-	vals[0] = uid;
-	vals[1] = role_name(req->user.role);
-	vals[2] = *last >= 0 ? after : NULL;
-	res = PQexecParams(conn, "SELECT api.alerts_events_since($1::int, $2::text, $3::bigint)",
-	    3, NULL, vals, NULL, NULL, 0);
+	args[0] = (struct ns_arg){ "p_user", uid };
+	args[1] = (struct ns_arg){ "p_role", role_name(req->user.role) };
+	args[2] = (struct ns_arg){ "p_after", *last >= 0 ? after : NULL };
+	res = db_call_conn(conn, NULL, "api.alerts_events_since", args, 3);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		goto out;
 	if ((root = cJSON_Parse(PQgetvalue(res, 0, 0))) == NULL)
@@ -174,7 +171,7 @@ static void
 stream_loop(struct ns_req *req, PGconn *conn, long long last)
 {
 	static const char beat[] = ": heartbeat\n\n";
-	double		 end = stream_now() + (double)stream_env_long("NS_ALERTS_STREAM_SECONDS", 300, 1, 86400);
+	double		 end = stream_now() + (double)stream_seconds;
 	double		 next_beat = stream_now() + STREAM_HEARTBEAT_S;
 	struct pollfd	 pfd[2];
 	PGnotify	*note;

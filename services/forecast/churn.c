@@ -7,7 +7,9 @@
  * scored by a model fitted on the others; the model that scores is then
  * refitted on all rows.  Models are cached per as_of and retrained lazily
  * once older than CHURN_MAX_AGE; a thread that retrains does not block the
- * others, which keep using their reference to the older model.
+ * others, which keep using their reference to the older model.  With each
+ * model go the scoring rows of the row scopes it was asked for (SQL applies
+ * the scope; a scope is the (user, role) the rows were fetched for).
  */
 #include <math.h>
 #include <pthread.h>
@@ -18,6 +20,7 @@
 
 #include "churn.h"
 #include "logreg.h"
+#include "series.h"
 
 #define CHURN_CACHE	4
 #define CHURN_BINS	10
@@ -26,6 +29,19 @@ const char *const churn_feature_names[CHURN_NF] = {
 	"usage_trend", "usage_30d", "seats", "seat_utilisation", "tickets_90d",
 	"failed_payments_60d", "tenure_months", "plan_tier", "nps_detractor",
 	"segment_tier", "paid_social", "tickets_30d", "days_since_active",
+};
+
+/* A row scope: the arguments api.forecast_churn_current applies it by. */
+struct churn_scope {
+	char		 user[24];	/* p_user */
+	char		 role[16];	/* p_role */
+	time_t		 at;		/* rows: when read; churn_recent: last asked for */
+};
+
+/* The scoring rows of one row scope, for the model's day. */
+struct churn_rows {
+	struct churn_scope scope;
+	PGresult	*res;
 };
 
 struct churn_model {
@@ -40,12 +56,13 @@ struct churn_model {
 	double		 auc, ece;
 	struct logreg_bin bins[CHURN_BINS];
 	double		 train_ms;
-	PGresult	*current;	/* scoring rows of as_of (job), or NULL */
-	time_t		 current_at;
+	struct churn_rows scopes[CHURN_SCOPES];	/* set once each, under churn_lock */
+	size_t		 nscopes;
 };
 
 static pthread_mutex_t	 churn_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct churn_model *churn_cache[CHURN_CACHE];
+static struct churn_scope churn_recent[CHURN_SCOPES];	/* scopes asked for, for the job */
 
 static void
 churn_model_free(struct churn_model *m)
@@ -53,7 +70,8 @@ churn_model_free(struct churn_model *m)
 	if (m == NULL)
 		return;
 	logreg_free(m->lr);
-	PQclear(m->current);
+	for (size_t i = 0; i < m->nscopes; i++)
+		PQclear(m->scopes[i].res);
 	free(m);
 }
 
@@ -176,8 +194,6 @@ err:
 	return NULL;
 }
 
-static const char churn_training_sql[] = "SELECT * FROM api.forecast_churn_training($1::date, $2::int)";
-
 /* A reference to the cached model for as_of younger than max_age seconds, or NULL. */
 static struct churn_model *
 churn_cached(const char *as_of, time_t max_age)
@@ -222,23 +238,116 @@ churn_publish(struct churn_model *m)
 	pthread_mutex_unlock(&churn_lock);
 }
 
+/* The training rows for as_of: CHURN_SNAPSHOTS snapshots (api.forecast_churn_training). */
+static void
+churn_training_args(struct ns_arg *args, const char *as_of, char *snaps, size_t snapsz)
+{
+	snprintf(snaps, snapsz, "%d", CHURN_SNAPSHOTS);
+	args[0] = (struct ns_arg){ "p_as_of", as_of };
+	args[1] = (struct ns_arg){ "p_snapshots", snaps };
+}
+
+/* Is res scoring rows (the columns of api.forecast_churn_current)? */
+static int
+churn_rows_ok(const PGresult *res)
+{
+	return PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == CHURN_COL_X + CHURN_NF;
+}
+
+static int
+churn_scope_is(const struct churn_scope *s, const char *user, const char *role)
+{
+	return strcmp(s->user, user) == 0 && strcmp(s->role, role) == 0;
+}
+
+static void
+churn_scope_set(struct churn_scope *s, const char *user, const char *role, time_t at)
+{
+	snprintf(s->user, sizeof(s->user), "%s", user);
+	snprintf(s->role, sizeof(s->role), "%s", role);
+	s->at = at;
+}
+
+/* Keep rows for (user, role) with m unless it has them or is full: 1 when m took them. */
+static int
+churn_rows_attach(struct churn_model *m, const char *user, const char *role, PGresult *rows,
+    time_t at)
+{
+	struct churn_rows *r;
+	size_t		 i;
+	int		 taken = 0;
+
+	pthread_mutex_lock(&churn_lock);
+	for (i = 0; i < m->nscopes; i++)
+		if (churn_scope_is(&m->scopes[i].scope, user, role))
+			break;
+	if (i == m->nscopes && i < CHURN_SCOPES && strlen(user) < sizeof(r->scope.user) &&
+	    strlen(role) < sizeof(r->scope.role)) {
+		r = &m->scopes[m->nscopes];
+		churn_scope_set(&r->scope, user, role, at);
+		r->res = rows;
+		m->nscopes++;	/* published last: readers see a complete entry */
+		taken = 1;
+	}
+	pthread_mutex_unlock(&churn_lock);
+	return taken;
+}
+
+/*
+ * Note that rows of scope (user, role) were asked for now, so that the job
+ * fetches them with its next model: the scope replaces an unused or the
+ * least recently asked one of churn_recent.
+ */
+static void
+churn_scope_asked(const char *user, const char *role)
+{
+	size_t i, slot = 0;
+
+	pthread_mutex_lock(&churn_lock);
+	for (i = 0; i < CHURN_SCOPES; i++) {
+		if (churn_scope_is(&churn_recent[i], user, role)) {
+			slot = i;
+			break;
+		}
+		if (churn_recent[i].at < churn_recent[slot].at)
+			slot = i;
+	}
+	churn_scope_set(&churn_recent[slot], user, role, time(NULL));
+	pthread_mutex_unlock(&churn_lock);
+}
+
+/* The scopes asked for within CHURN_SCOPE_IDLE seconds into out (CHURN_SCOPES). How many. */
+static size_t
+churn_scopes(struct churn_scope *out)
+{
+	time_t	 now = time(NULL);
+	size_t	 i, n = 0;
+
+	pthread_mutex_lock(&churn_lock);
+	for (i = 0; i < CHURN_SCOPES; i++)
+		if (churn_recent[i].role[0] != '\0' && now - churn_recent[i].at < CHURN_SCOPE_IDLE)
+			out[n++] = churn_recent[i];
+	pthread_mutex_unlock(&churn_lock);
+	return n;
+}
+
 int
 churn_model_refresh(PGconn *conn, const char *as_of)
 {
 	struct churn_model *m;
+	struct churn_scope scopes[CHURN_SCOPES];
+	struct ns_arg	 args[3];
 	char		 snaps[16], msg[256];
-	const char	*vals[2] = { as_of, snaps };
 	PGresult	*res;
-	int		 status;
-
-	static const char current_sql[] = "SELECT * FROM api.forecast_churn_current(0, 'ceo', $1::date)";
+	size_t		 i, n;
+	int		 status, rc = 0;
 
 	if ((m = churn_cached(as_of, CHURN_MAX_AGE / 2)) != NULL) {
 		churn_model_put(m);
 		return 0;
 	}
-	snprintf(snaps, sizeof(snaps), "%d", CHURN_SNAPSHOTS);
-	res = PQexecParams(conn, churn_training_sql, 2, NULL, vals, NULL, NULL, 0);
+	churn_training_args(args, as_of, snaps, sizeof(snaps));
+	res = db_call_conn(conn, "*", "api.forecast_churn_training", args, 2);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
 		return -1;
@@ -248,39 +357,42 @@ churn_model_refresh(PGconn *conn, const char *as_of)
 	PQclear(res);
 	if (m == NULL)
 		return status == 422 ? 0 : -1;	/* too little history is not a job failure */
-	/* The rows to score, all customers (requests apply the row scope). */
-	res = PQexecParams(conn, current_sql, 1, NULL, vals, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == CHURN_NF + 4) {
-		m->current = res;
-		m->current_at = time(NULL);
-	} else
+	/* The scoring rows of the scopes asked for so far, for the new model's requests. */
+	n = churn_scopes(scopes);
+	for (i = 0; i < n; i++) {
+		args[0] = (struct ns_arg){ "p_user", scopes[i].user };
+		args[1] = (struct ns_arg){ "p_role", scopes[i].role };
+		args[2] = (struct ns_arg){ "p_as_of", as_of };
+		res = db_call_conn(conn, "*", "api.forecast_churn_current", args, 3);
+		if (churn_rows_ok(res) && churn_rows_attach(m, scopes[i].user, scopes[i].role, res,
+		    time(NULL)))
+			continue;
+		if (!churn_rows_ok(res))
+			rc = -1;
 		PQclear(res);
+	}
 	m->refs = 1;	/* the cache's */
 	churn_publish(m);
-	return 0;
+	return rc;
 }
 
 struct churn_model *
-churn_model_get(struct db *db, const char *as_of, int *status, char *msg, size_t msgsz)
+churn_model_get(struct db *db, const char *as_of, PGresult **failed, int *status, char *msg,
+    size_t msgsz)
 {
 	struct churn_model *m;
+	struct ns_arg	 args[2];
 	char		 snaps[16];
-	const char	*vals[2] = { as_of, snaps };
 	PGresult	*res;
 
+	*failed = NULL;
+	*status = 0;
 	if ((m = churn_cached(as_of, CHURN_MAX_AGE)) != NULL)
 		return m;
-
-	snprintf(snaps, sizeof(snaps), "%d", CHURN_SNAPSHOTS);
-	if ((res = db_exec(db, "fc_churn_training", churn_training_sql, 2, vals)) == NULL) {
-		*status = 503;
-		snprintf(msg, msgsz, "the database is unavailable; retry shortly");
-		return NULL;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		*status = 500;
-		snprintf(msg, msgsz, "the training query failed");
-		PQclear(res);
+	churn_training_args(args, as_of, snaps, sizeof(snaps));
+	res = db_call(db, NS_DB_READ, "*", "api.forecast_churn_training", args, 2);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		*failed = res;
 		return NULL;
 	}
 	m = churn_train(res, as_of, status, msg, msgsz);
@@ -293,33 +405,41 @@ churn_model_get(struct db *db, const char *as_of, int *status, char *msg, size_t
 	return m;
 }
 
-int
-churn_model_attach_rows(struct churn_model *m, PGresult *rows)
-{
-	int taken = 0;
-
-	/* Set once: readers keep using the pointer while they hold m. */
-	pthread_mutex_lock(&churn_lock);
-	if (m->current == NULL) {
-		m->current = rows;
-		m->current_at = time(NULL);
-		taken = 1;
-	}
-	pthread_mutex_unlock(&churn_lock);
-	return taken;
-}
-
 const PGresult *
-churn_model_rows(const struct churn_model *m, time_t *at)
+churn_model_rows(struct churn_model *m, struct db *db, const char *user, const char *role,
+    time_t *at, PGresult **res)
 {
-	const PGresult *rows = NULL;
+	const struct ns_arg args[] = { { "p_user", user }, { "p_role", role }, { "p_as_of", m->as_of } };
+	const PGresult	*rows = NULL;
+	size_t		 i, n;
 
+	*res = NULL;
+	churn_scope_asked(user, role);
 	pthread_mutex_lock(&churn_lock);
-	if (m->current != NULL && time(NULL) - m->current_at < CHURN_MAX_AGE) {
-		rows = m->current;
-		*at = m->current_at;
-	}
+	n = m->nscopes;
 	pthread_mutex_unlock(&churn_lock);
+	/* Entries below n are complete and never change while m lives. */
+	for (i = 0; i < n && rows == NULL; i++)
+		if (churn_scope_is(&m->scopes[i].scope, user, role)) {
+			rows = m->scopes[i].res;
+			*at = m->scopes[i].scope.at;
+		}
+	if (rows != NULL)
+		return rows;
+	*res = db_call(db, NS_DB_READ, "*", "api.forecast_churn_current", args, sizeof(args) / sizeof(args[0]));
+	if (*res == NULL || PQresultStatus(*res) != PGRES_TUPLES_OK)
+		return NULL;
+	if (!churn_rows_ok(*res)) {
+		log_msg("error", "api.forecast_churn_current answered %d columns, expected %d",
+		    PQnfields(*res), CHURN_COL_X + CHURN_NF);
+		PQclear(*res);
+		*res = PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+		return NULL;
+	}
+	rows = *res;
+	*at = time(NULL);
+	if (churn_rows_attach(m, user, role, *res, *at))
+		*res = NULL;
 	return rows;
 }
 
@@ -331,6 +451,87 @@ churn_score(const struct churn_model *m, const double *x)
 	if (logreg_predict(m->lr, x, 1, &p) != LOGREG_OK || !isfinite(p))
 		return 0;
 	return p < 0 ? 0 : p > 1 ? 1 : p;
+}
+
+/* A scored row: its probability and its index in the scoring rows. */
+struct churn_scored {
+	double	 p;
+	int	 row;
+};
+
+/* Highest probability first; ties in row order. */
+static int
+churn_scored_cmp(const void *a, const void *b)
+{
+	const struct churn_scored *x = a, *y = b;
+
+	return x->p < y->p ? 1 : x->p > y->p ? -1 : x->row - y->row;
+}
+
+/* The CHURN_NF features of row r of the scoring rows into x. */
+static void
+churn_row_features(const PGresult *rows, int r, double *x)
+{
+	int j;
+
+	for (j = 0; j < CHURN_NF; j++)
+		x[j] = strtod(PQgetvalue(rows, r, CHURN_COL_X + j), NULL);
+}
+
+/* Add name: the UTC time t, ISO 8601. */
+static void
+churn_add_time(cJSON *o, const char *name, time_t t)
+{
+	char		 when[32];
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cJSON_AddStringToObject(o, name, when);
+}
+
+int
+churn_json_rows(cJSON *obj, const struct churn_model *m, const PGresult *rows, time_t at, int limit)
+{
+	struct churn_scored *sc;
+	double		 x[CHURN_NF], sum = 0;
+	int		 n = PQntuples(rows), i, j;
+	cJSON		*arr;
+
+	if ((sc = calloc((size_t)n + 1, sizeof(*sc))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		churn_row_features(rows, i, x);
+		sc[i].p = churn_score(m, x);
+		sc[i].row = i;
+		sum += sc[i].p;
+	}
+	qsort(sc, (size_t)n, sizeof(*sc), churn_scored_cmp);
+
+	cJSON_AddNumberToObject(obj, "scored", n);
+	if (n > 0)
+		cJSON_AddNumberToObject(obj, "expected_churners", round(sum * 100) / 100);
+	else
+		cJSON_AddNullToObject(obj, "expected_churners");
+	arr = cJSON_AddArrayToObject(obj, "customers");
+	for (i = 0; i < n && i < limit; i++) {
+		int r = sc[i].row;
+		cJSON *row = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(row, "customer_id", strtol(PQgetvalue(rows, r, CHURN_COL_ID), NULL, 10));
+		cJSON_AddStringToObject(row, "name", PQgetvalue(rows, r, CHURN_COL_NAME));
+		series_add_num(row, "mrr", strtod(PQgetvalue(rows, r, CHURN_COL_MRR), NULL) / 100.0);
+		cJSON_AddNumberToObject(row, "churn_probability", round(sc[i].p * 1e4) / 1e4);
+		churn_row_features(rows, r, x);
+		for (j = 0; j < CHURN_NF; j++)
+			cJSON_AddNumberToObject(row, churn_feature_names[j], round(x[j] * 1e4) / 1e4);
+		churn_json_factors(row, m, x);
+		cJSON_AddItemToArray(arr, row);
+	}
+	cJSON_AddNumberToObject(obj, "count", cJSON_GetArraySize(arr));
+	churn_add_time(obj, "features_at", at);
+	free(sc);
+	return 0;
 }
 
 static void
@@ -346,8 +547,6 @@ void
 churn_json_model(cJSON *obj, const struct churn_model *m)
 {
 	cJSON	*me, *p, *f, *b, *bins, *row;
-	char	 when[32];
-	struct tm tm;
 	size_t	 i;
 
 	me = cJSON_AddObjectToObject(obj, "method");
@@ -357,9 +556,7 @@ churn_json_model(cJSON *obj, const struct churn_model *m)
 	    "customers paying on each of the snapshot days as_of - 30*k, k = 1..18");
 	cJSON_AddNumberToObject(me, "snapshots", CHURN_SNAPSHOTS);
 	cJSON_AddNumberToObject(me, "lambda", CHURN_LAMBDA);
-	gmtime_r(&m->trained_at, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	cJSON_AddStringToObject(me, "trained_at", when);
+	churn_add_time(me, "trained_at", m->trained_at);
 	cJSON_AddNumberToObject(me, "retrain_after_seconds", CHURN_MAX_AGE);
 	churn_add(me, "train_ms", m->train_ms, 10);
 	cJSON_AddNumberToObject(me, "rows", (double)m->rows);

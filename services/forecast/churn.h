@@ -14,6 +14,16 @@
 #define CHURN_MAX_AGE		600	/* seconds before a model is retrained */
 #define CHURN_FOLDS		5	/* cross-validation folds (by customer id hash) */
 #define CHURN_LAMBDA		0.1	/* L2 penalty on standardised coefficients */
+#define CHURN_SCOPES		8	/* row scopes whose scoring rows a model keeps */
+#define CHURN_SCOPE_IDLE	3600	/* seconds a scope is warmed after it was last asked */
+
+/* Columns of the scoring rows (api.forecast_churn_current). */
+enum churn_col {
+	CHURN_COL_ID,		/* customer_id */
+	CHURN_COL_NAME,		/* name */
+	CHURN_COL_MRR,		/* mrr_cents */
+	CHURN_COL_X,		/* the first of the CHURN_NF features */
+};
 
 extern const char *const churn_feature_names[CHURN_NF];
 
@@ -23,39 +33,53 @@ struct churn_model;
  * The model for reference day as_of (YYYY-MM-DD): from the cache when one
  * trained for that day is younger than CHURN_MAX_AGE, else trained now on
  * api.forecast_churn_training(as_of, CHURN_SNAPSHOTS) through db.  Returns
- * a reference the caller releases with churn_model_put(), or NULL with
- * *status (422 not enough history, 503 database down, 500) and msg set.
+ * a reference the caller releases with churn_model_put(), or NULL: with
+ * *status 0 and *failed the failed training query, for reply_result()
+ * (NULL when the database is unreachable), or with *status 422 (not
+ * enough history) or 500 and a message in msg.
  */
-struct churn_model *churn_model_get(struct db *db, const char *as_of,
+struct churn_model *churn_model_get(struct db *db, const char *as_of, PGresult **failed,
 		    int *status, char *msg, size_t msgsz);
-void		 churn_model_put(struct churn_model *);
+/* Release a reference; m may be NULL. */
+void		 churn_model_put(struct churn_model *m);
 
 /*
  * For the periodic job: (re)train the model for as_of on conn unless the
  * cache holds one younger than CHURN_MAX_AGE / 2, so that requests, which
- * retrain at CHURN_MAX_AGE, normally find a trained model.  Training runs
- * outside the cache lock.  Returns 0 (also when there is too little
- * history to train), -1 when the training query failed.
+ * retrain at CHURN_MAX_AGE, normally find a trained model; then fetch with
+ * it the scoring rows of every row scope asked for (churn_model_rows) in
+ * the last CHURN_SCOPE_IDLE seconds, up to CHURN_SCOPES of them.
+ * Training runs outside the cache lock.  Returns 0 (also when there is
+ * too little history to train), -1 when a query failed.
  */
 int		 churn_model_refresh(PGconn *conn, const char *as_of);
 
 /*
- * The scoring rows (api.forecast_churn_current of every customer, columns
- * as that function's) that the job fetched with the model, when younger
- * than CHURN_MAX_AGE, with their time in *at; else NULL.  Valid while the
- * caller holds its reference to m; read only.
+ * The scoring rows of api.forecast_churn_current(p_user => user, p_role =>
+ * role, p_as_of => m's day), which applies the row scope: the rows m keeps
+ * for exactly these arguments (fetched by the job or an earlier request),
+ * else fetched now through db and kept with m (up to CHURN_SCOPES scopes).
+ * Columns as that function's.  Returns them, read only and valid while the
+ * caller holds m, with their time in *at; *res is then NULL, or rows m
+ * could not keep, which the caller PQclear()s after use.  On failure
+ * returns NULL with *res the failed result, for reply_result() (NULL when
+ * the database is unreachable).
  */
-const PGresult	*churn_model_rows(const struct churn_model *m, time_t *at);
-
-/*
- * Give m the scoring rows a request fetched (same columns, every
- * customer) when it has none yet, so later requests reuse them.  Returns
- * 1 when m took rows (then m frees them), 0 when the caller keeps them.
- */
-int		 churn_model_attach_rows(struct churn_model *m, PGresult *rows);
+const PGresult	*churn_model_rows(struct churn_model *m, struct db *db, const char *user,
+		    const char *role, time_t *at, PGresult **res);
 
 /* P(churn in 30 days) of one row of CHURN_NF features, in [0, 1]. */
 double		 churn_score(const struct churn_model *, const double *x);
+
+/*
+ * Score the scoring rows with m and add to obj "scored", "expected_churners"
+ * (sum of the probabilities), "customers" (the first limit by probability,
+ * highest first, each with its features and top_factors), "count" and
+ * "features_at" (at, when the rows were read).  Returns 0, or -1 when out
+ * of memory.
+ */
+int		 churn_json_rows(cJSON *obj, const struct churn_model *m, const PGresult *rows,
+		    time_t at, int limit);
 
 /* Add "method", "params" (coefficients) and "backtest" (out-of-fold AUC, calibration) to obj. */
 void		 churn_json_model(cJSON *obj, const struct churn_model *);

@@ -1,20 +1,13 @@
--- forecast.sql — the SQL behind services/forecast: the series the C handlers fit
--- (read from the rollups), the runway scenario model, the MRR target, the
--- seasonal indices and the churn-model features.  Every function takes an
--- explicit as_of so fixture tests are deterministic.  Formulas: docs/metrics.md
--- ("Forecasts") and docs/api/forecast.md.
+-- forecast.sql — the SQL behind services/forecast.  SQL decides the dates and the scope, C
+-- fits the numbers: the history of every series (its window, its days, its units), the dates
+-- a forecast is made for, the MRR target's calendar, the runway scenario model, the seasonal
+-- indices, the churn-model features and which customers a user may see scored.  Every
+-- function takes an explicit as_of (NULL: today, api.as_of) so fixture tests are
+-- deterministic.  Formulas: docs/metrics.md ("Forecasts") and docs/api/forecast.md.
 CREATE SCHEMA IF NOT EXISTS api;
 
--- The reference day of a forecast: p_as_of or today; a day after today is a 400.
-CREATE OR REPLACE FUNCTION api.forecast_as_of(p_as_of date) RETURNS date
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  IF p_as_of > api.today() THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
-      MESSAGE = format('parameter ''as_of'' (%s) is in the future (today is %s)', p_as_of, api.today());
-  END IF;
-  RETURN coalesce(p_as_of, api.today());
-END $$;
+-- as_of is checked by the common parameter layer (the one as_of rule) and defaulted by api.as_of.
+DROP FUNCTION IF EXISTS api.forecast_as_of(date);
 
 -- Monthly MRR snapshots on the days as_of - k months (k = p_points-1 .. 0), in cents, oldest
 -- first.  "as_of - k months" clamps to the month's last day (Jan 31 - 1 month = Dec 31, Mar 31 -
@@ -60,6 +53,98 @@ LANGUAGE sql STABLE AS $$
    ORDER BY e.month
 $$;
 
+-- The history a series is forecast from, oldest first, in display units (USD for money, calls,
+-- units), without the leading zeros (the days or months before the business had any):
+--   mrr                             MRR on as_of - k months, k = 35 .. 0 (api.forecast_mrr_series)
+--   revenue, api_calls, usage_units the 364 complete days before as_of (api.forecast_daily_series)
+--   costs                           expenses of the 36 full months before as_of's month
+CREATE OR REPLACE FUNCTION api.forecast_history(p_series text, p_as_of date)
+RETURNS TABLE (day date, value numeric)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  days date[];
+  vals numeric[];
+BEGIN
+  IF p_series = 'mrr' THEN
+    SELECT array_agg(m.day ORDER BY m.day), array_agg(api.money(m.value_cents) ORDER BY m.day)
+      INTO days, vals FROM api.forecast_mrr_series(p_as_of, 36) m;
+  ELSIF p_series = 'costs' THEN
+    SELECT array_agg(c.month ORDER BY c.month), array_agg(api.money(c.value_cents) ORDER BY c.month)
+      INTO days, vals FROM api.forecast_costs_series(p_as_of, 36) c;
+  ELSIF p_series IN ('revenue', 'api_calls', 'usage_units') THEN
+    SELECT array_agg(d.day ORDER BY d.day),
+           array_agg(CASE WHEN p_series = 'revenue' THEN api.money(d.value) ELSE d.value END ORDER BY d.day)
+      INTO days, vals FROM api.forecast_daily_series(p_series, p_as_of, 364) d;
+  ELSE
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('unknown series %L', p_series);
+  END IF;
+  RETURN QUERY
+    SELECT u.day, u.value FROM unnest(days, vals) u(day, value)
+     WHERE u.day >= (SELECT min(z.day) FROM unnest(days, vals) z(day, value) WHERE z.value <> 0)
+     ORDER BY u.day;
+END $$;
+
+-- A series answer before the fit (services/forecast adds the forecast values, method, params,
+-- backtest and data_version): as_of, series, unit, granularity, history[{date, value}] and
+-- forecast[{date}], the p_horizon dates forecast:
+--   mrr          as_of + h months, h = 1 .. p_horizon (the day clamps to the month's end)
+--   costs        the months after the last month of the history
+--   daily series as_of + h - 1 days (as_of is the first day not yet complete)
+-- With p_complete, a history that stops short of its last point is an NS422 (HTTP 422): no MRR
+-- snapshot on as_of, or no data for the day before as_of (rollups not refreshed yet).  An empty
+-- history is not: the service answers that there is too little of it.
+CREATE OR REPLACE FUNCTION api.forecast_series(p_series text, p_horizon int, p_as_of date,
+                                               p_complete boolean DEFAULT true)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d       date := api.as_of(p_as_of);
+  monthly boolean := p_series IN ('mrr', 'costs');
+  hist    json;
+  last    date;
+BEGIN
+  SELECT json_agg(json_build_object('date', h.day, 'value', h.value) ORDER BY h.day), max(h.day)
+    INTO hist, last
+    FROM api.forecast_history(p_series, d) h;
+  IF p_complete AND p_series = 'mrr' AND last <> d THEN
+    RAISE EXCEPTION USING ERRCODE = 'NS422',
+      MESSAGE = format('no MRR snapshot for %s yet (rollups not refreshed)', d);
+  END IF;
+  IF p_complete AND NOT monthly AND last <> d - 1 THEN
+    RAISE EXCEPTION USING ERRCODE = 'NS422', MESSAGE = format('no %s data for the day before %s', p_series, d);
+  END IF;
+  RETURN json_build_object(
+    'as_of', d,
+    'series', p_series,
+    'unit', CASE p_series WHEN 'api_calls' THEN 'calls' WHEN 'usage_units' THEN 'units' ELSE 'USD' END,
+    'granularity', CASE WHEN monthly THEN 'month' ELSE 'day' END,
+    'history', coalesce(hist, '[]'),
+    'forecast', coalesce((SELECT json_agg(json_build_object('date',
+                                   CASE p_series WHEN 'mrr' THEN (d + make_interval(months => h))::date
+                                                 WHEN 'costs' THEN (last + make_interval(months => h))::date
+                                                 ELSE d + (h - 1) END) ORDER BY h)
+                            FROM generate_series(1, p_horizon) h), '[]'));
+END $$;
+
+-- GET /api/forecast/mrr, /revenue, /usage and /costs: the series answer before the fit.
+CREATE OR REPLACE FUNCTION api.forecast_mrr(p_user int, p_role text, p_months int, p_as_of date)
+RETURNS json LANGUAGE sql STABLE AS $$ SELECT api.forecast_series('mrr', p_months, p_as_of) $$;
+
+CREATE OR REPLACE FUNCTION api.forecast_revenue(p_user int, p_role text, p_days text, p_as_of date)
+RETURNS json LANGUAGE sql STABLE AS $$ SELECT api.forecast_series('revenue', p_days::int, p_as_of) $$;
+
+CREATE OR REPLACE FUNCTION api.forecast_costs(p_user int, p_role text, p_months int, p_as_of date)
+RETURNS json LANGUAGE sql STABLE AS $$ SELECT api.forecast_series('costs', p_months, p_as_of) $$;
+
+CREATE OR REPLACE FUNCTION api.forecast_usage(p_user int, p_role text, p_days text, p_metric text,
+                                              p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF p_metric IS NULL OR p_metric NOT IN ('api_calls', 'usage_units') THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('unknown usage metric %L', p_metric);
+  END IF;
+  RETURN api.forecast_series(p_metric, p_days::int, p_as_of);
+END $$;
+
 -- Income of the calendar month starting p_month (cents): net order revenue (total - refunded -
 -- chargeback of orders placed in the month) + subscription payment_success amounts of the month.
 CREATE OR REPLACE FUNCTION api.forecast_month_income(p_month date) RETURNS bigint
@@ -74,7 +159,8 @@ $$;
 
 -- GET /api/forecast/runway: cash now, 3-month average net burn, runway and a month-by-month
 -- scenario (see docs/api/forecast.md).  p_growth_pct: monthly growth of income (default 0),
--- p_burn_change_pct: one-off change of monthly costs (default 0).  Net burn of a month =
+-- p_burn_change_pct: one-off change of monthly costs (default 0); without growth_pct in the
+-- request the service passes the MRR forecast's mean monthly growth.  Net burn of a month =
 -- expenses - income; the average is over the last 3 full months before as_of's month and is
 -- NULL unless all three have expense rows.  Scenario month t = 1..60 after as_of:
 --   income_t = I0 * (1 + g)^t,  costs_t = C0 * (1 + c),  cash_t = cash_{t-1} - (costs_t - income_t)
@@ -84,7 +170,7 @@ CREATE OR REPLACE FUNCTION api.forecast_runway(p_user int, p_role text, p_growth
                                                p_burn_change_pct numeric, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d        date := api.forecast_as_of(p_as_of);
+  d        date := api.as_of(p_as_of);
   m0       date := date_trunc('month', d)::date;
   g        numeric := coalesce(p_growth_pct, 0) / 100.0;
   c        numeric := coalesce(p_burn_change_pct, 0) / 100.0;
@@ -169,13 +255,33 @@ CREATE OR REPLACE FUNCTION api.forecast_target_info(p_as_of date)
 RETURNS TABLE (period_start date, period_end date, target_cents numeric, mrr_cents bigint)
 LANGUAGE sql STABLE AS $$
   SELECT t.period_start, t.period_end, t.value,
-         (SELECT coalesce(sum(s.mrr_cents), 0)::bigint FROM subscriptions s
-           WHERE s.valid_from <= p_as_of AND (s.valid_to IS NULL OR s.valid_to > p_as_of))
+         (SELECT coalesce(sum(m.mrr_cents), 0)::bigint FROM mrr_at(p_as_of) m)
     FROM targets t
    WHERE t.metric = 'mrr_cents' AND p_as_of BETWEEN t.period_start AND t.period_end
    ORDER BY t.period_start DESC
    LIMIT 1
 $$;
+
+-- GET /api/forecast/target (SQL part: the calendar; the service fits MRR and walks the path):
+-- the target whose period contains as_of and MRR on as_of, both in cents; days_left = period
+-- end - as_of; steps[] the days the path runs through, as_of + k months (k = 0 .. 12, clamped
+-- to month ends), with day = their distance from as_of in days.  No such target is an NS404.
+CREATE OR REPLACE FUNCTION api.forecast_target(p_user int, p_role text, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d date := api.as_of(p_as_of);
+  t record;
+BEGIN
+  SELECT * INTO t FROM api.forecast_target_info(d);
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'NS404', MESSAGE = format('no MRR target covers %s', d);
+  END IF;
+  RETURN json_build_object(
+    'as_of', d, 'period_start', t.period_start, 'period_end', t.period_end,
+    'target_cents', t.target_cents, 'mrr_cents', t.mrr_cents, 'days_left', t.period_end - d,
+    'steps', (SELECT json_agg(json_build_object('date', s.day, 'day', s.day - d) ORDER BY k)
+                FROM generate_series(0, 12) k, LATERAL (SELECT (d + make_interval(months => k))::date AS day) s));
+END $$;
 
 -- Day-of-week index of a daily series over the p_weeks*7 complete days before p_as_of:
 -- ratio-to-moving-average.  Each day's value is divided by the centred 7-day mean around it
@@ -230,7 +336,7 @@ $$;
 CREATE OR REPLACE FUNCTION api.forecast_seasonality(p_user int, p_role text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d   date := api.forecast_as_of(p_as_of);
+  d   date := api.as_of(p_as_of);
   out json;
 BEGIN
   SELECT json_object_agg(x.metric, json_build_object(
@@ -284,7 +390,7 @@ LANGUAGE sql STABLE AS $$
     SELECT s.customer_id, sum(s.quantity) AS seats,
            max(CASE p.code WHEN 'starter' THEN 0 WHEN 'professional' THEN 1 WHEN 'business' THEN 2 ELSE 3 END) AS tier
       FROM subscriptions s JOIN plans p ON p.id = s.plan_id
-     WHERE s.valid_from <= p_day AND (s.valid_to IS NULL OR s.valid_to > p_day)
+     WHERE s.in_effect @> p_day
      GROUP BY 1 HAVING sum(s.mrr_cents) > 0
   ), ev AS (
     SELECT cd.customer_id,
@@ -328,7 +434,7 @@ LANGUAGE sql STABLE AS $$
          CASE WHEN p_label THEN
            CASE WHEN EXISTS (SELECT 1 FROM subscriptions s
                               WHERE s.customer_id = p.customer_id AND s.mrr_cents > 0
-                                AND s.valid_from <= p_day + 30 AND (s.valid_to IS NULL OR s.valid_to > p_day + 30))
+                                AND s.in_effect @> p_day + 30)
                 THEN 0 ELSE 1 END
          END
     FROM paying p
@@ -357,23 +463,32 @@ LANGUAGE sql STABLE SET jit = off AS $$
    ORDER BY k, f.customer_id
 $$;
 
--- Customers to score on p_as_of: features plus name, MRR and CS owner.  A cs user gets only
--- the customers they own (row scope); ceo gets all.
+-- Customers to score on p_as_of (a day: the service passes its model's): features plus name
+-- and MRR of the paying customers p_user may see (row scope): a cs user the customers they own
+-- (customers.cs_owner_id), ceo all of them, anyone else none.
 CREATE OR REPLACE FUNCTION api.forecast_churn_current(p_user int, p_role text, p_as_of date)
-RETURNS TABLE (customer_id int, name text, cs_owner_id int, mrr_cents bigint, usage_trend float8,
+RETURNS TABLE (customer_id int, name text, mrr_cents bigint, usage_trend float8,
                usage_30d float8, seats float8, seat_utilisation float8, tickets_90d float8,
                failed_payments_60d float8, tenure_months float8, plan_tier float8, nps_detractor float8,
                segment_tier float8, paid_social float8, tickets_30d float8, days_since_active float8)
 LANGUAGE sql STABLE SET jit = off AS $$
-  SELECT f.customer_id, c.name, c.cs_owner_id,
-         (SELECT sum(s.mrr_cents)::bigint FROM subscriptions s
-           WHERE s.customer_id = f.customer_id AND s.valid_from <= p_as_of
-             AND (s.valid_to IS NULL OR s.valid_to > p_as_of)),
+  SELECT f.customer_id, c.name,
+         m.mrr_cents,
          f.usage_trend, f.usage_30d, f.seats, f.seat_utilisation, f.tickets_90d,
          f.failed_payments_60d, f.tenure_months, f.plan_tier, f.nps_detractor, f.segment_tier, f.paid_social,
          f.tickets_30d, f.days_since_active
     FROM api.forecast_churn_features(p_as_of, false) f
     JOIN customers c ON c.id = f.customer_id
+    LEFT JOIN mrr_at(p_as_of) m ON m.customer_id = f.customer_id
    WHERE p_role = 'ceo' OR (p_role = 'cs' AND c.cs_owner_id = p_user)
    ORDER BY f.customer_id
+$$;
+
+-- GET /api/forecast/churn-risk (SQL part: the head of the answer; the service scores the rows
+-- of api.forecast_churn_current, sorts them by probability and lists the first p_limit):
+-- as_of, the label's horizon in days (api.forecast_churn_features) and the row scope in words.
+CREATE OR REPLACE FUNCTION api.forecast_churn_risk(p_user int, p_role text, p_limit int, p_as_of date)
+RETURNS json LANGUAGE sql STABLE AS $$
+  SELECT json_build_object('as_of', api.as_of(p_as_of), 'horizon_days', 30,
+                           'scope', CASE WHEN p_role = 'cs' THEN 'customers you own' ELSE 'all paying customers' END)
 $$;

@@ -12,9 +12,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "northstar.h"
 #include "series.h"
 
 #define SERIES_CACHE	32	/* entries kept per process */
+#define SERIES_ORIGINS_M 12	/* backtest origins, monthly series */
+#define SERIES_ORIGINS_D 8	/* backtest origins, daily series */
+#define SERIES_PATH_MAX	24	/* longest target path, in forecast steps */
 #define SERIES_MIN_FIT	6	/* shortest backtest origin */
 /*
  * A seasonal series is fitted on its last SERIES_WINDOW_SEASONS seasons
@@ -52,18 +56,53 @@ series_add_num(cJSON *obj, const char *name, double v)
 		cJSON_AddNullToObject(obj, name);
 }
 
-/* FNV-1a over bytes, continuing from h. */
-static uint64_t
-series_hash(uint64_t h, const void *p, size_t len)
+int
+series_in_load(struct series_in *in, const char *json, size_t len)
 {
-	const unsigned char *b = p;
-	size_t i;
+	const cJSON	*hist, *p, *v;
+	const char	*gran;
+	size_t		 i = 0;
 
-	for (i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
+	memset(in, 0, sizeof(*in));
+	if ((in->answer = cJSON_ParseWithLength(json, len)) == NULL)
+		return -1;
+	in->kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in->answer, "series"));
+	gran = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(in->answer, "granularity"));
+	hist = cJSON_GetObjectItemCaseSensitive(in->answer, "history");
+	if (in->kind == NULL || gran == NULL || !cJSON_IsArray(hist))
+		goto err;
+	if (strcmp(gran, "month") == 0) {
+		in->unit_name = "months";
+		in->season = 12;
+		in->origins = SERIES_ORIGINS_M;
+	} else if (strcmp(gran, "day") == 0) {
+		in->unit_name = "days";
+		in->season = 7;
+		in->origins = SERIES_ORIGINS_D;
+	} else
+		goto err;
+	in->n = (size_t)cJSON_GetArraySize(hist);
+	if ((in->y = calloc(in->n + 1, sizeof(double))) == NULL)
+		goto err;
+	cJSON_ArrayForEach(p, hist) {
+		if (!cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(p, "value")))
+			goto err;
+		in->y[i++] = v->valuedouble;
 	}
-	return h;
+	return 0;
+err:
+	series_in_free(in);
+	return -1;
+}
+
+void
+series_in_free(struct series_in *in)
+{
+	if (in == NULL)
+		return;
+	cJSON_Delete(in->answer);
+	free(in->y);
+	memset(in, 0, sizeof(*in));
 }
 
 void
@@ -171,7 +210,7 @@ int
 series_forecast(const char *kind, const double *y, size_t n, int season,
     size_t h, size_t max_origins, struct series_fc *out)
 {
-	uint64_t	 v = 14695981039346656037ULL;
+	uint64_t	 v = NS_HASH_INIT;
 	uint64_t	 opts[3] = { (uint64_t)season, (uint64_t)h, (uint64_t)max_origins };
 	struct series_slot *slot = NULL;
 	size_t		 i;
@@ -183,9 +222,9 @@ series_forecast(const char *kind, const double *y, size_t n, int season,
 	for (i = 0; i < n; i++)
 		if (!isfinite(y[i]))
 			return ETS_ENONFINITE;
-	v = series_hash(v, kind, strlen(kind));
-	v = series_hash(v, opts, sizeof(opts));
-	v = series_hash(v, y, n * sizeof(double));
+	v = hash_fnv1a(v, kind, strlen(kind));
+	v = hash_fnv1a(v, opts, sizeof(opts));
+	v = hash_fnv1a(v, y, n * sizeof(double));
 
 	pthread_mutex_lock(&series_lock);
 	for (i = 0; i < SERIES_CACHE; i++) {
@@ -227,6 +266,45 @@ series_forecast(const char *kind, const double *y, size_t n, int season,
 	}
 	pthread_mutex_unlock(&series_lock);
 	return ETS_OK;
+}
+
+void
+series_path(const struct series_fc *fc, const long *step, size_t h, double now, double target,
+    long pend, long *reach, double *pm, double *pv)
+{
+	double	 mean[SERIES_PATH_MAX + 1], var[SERIES_PATH_MAX + 1];
+	long	 t;
+	size_t	 k;
+
+	*reach = -1;
+	*pm = *pv = 0;
+	if (h > SERIES_PATH_MAX || h > fc->h)
+		return;
+	mean[0] = now;
+	var[0] = 0;
+	for (k = 1; k <= h; k++) {
+		double sd = (fc->hi95[k - 1] - fc->mean[k - 1]) / 1.96;
+
+		mean[k] = fc->mean[k - 1];
+		var[k] = sd * sd;
+	}
+	for (k = 0; k < h && *reach < 0; k++)
+		for (t = step[k]; t < step[k + 1] && *reach < 0; t++) {
+			double a = (double)(t - step[k]) / (double)(step[k + 1] - step[k]);
+
+			if (mean[k] + a * (mean[k + 1] - mean[k]) >= target)
+				*reach = t;
+		}
+	if (*reach < 0 && mean[h] >= target)
+		*reach = step[h];
+	for (k = 0; k < h; k++)
+		if (pend >= step[k] && pend <= step[k + 1]) {
+			double a = (double)(pend - step[k]) / (double)(step[k + 1] - step[k]);
+
+			*pm = mean[k] + a * (mean[k + 1] - mean[k]);
+			*pv = var[k] + a * (var[k + 1] - var[k]);
+			break;
+		}
 }
 
 static const char *

@@ -34,6 +34,31 @@ struct series_fc {
 };
 
 /*
+ * A series as forecast.sql answers it before the fit (api.forecast_series):
+ * the parsed answer, whose history values are the points to fit, and the
+ * fit's options for its granularity.  SQL has chosen the window, the days
+ * and the units; nothing here knows a date.
+ */
+struct series_in {
+	cJSON		*answer;	/* owned: series_in_free() */
+	const char	*kind;		/* the answer's "series": "mrr", "revenue", ... */
+	const char	*unit_name;	/* "months" or "days", for messages */
+	int		 season;	/* season asked for: 12 monthly, 7 daily */
+	size_t		 origins;	/* backtest origins: 12 monthly, 8 daily */
+	size_t		 n;		/* history points */
+	double		*y;		/* their values, oldest first (owned) */
+};
+
+/*
+ * Parse the series answer json (len bytes) into *in.  Returns 0 (caller
+ * frees with series_in_free()), or -1 when json is not a series answer
+ * or memory ran out (nothing to free).
+ */
+int		 series_in_load(struct series_in *in, const char *json, size_t len);
+/* Free what series_in_load() allocated; in may be NULL. */
+void		 series_in_free(struct series_in *in);
+
+/*
  * Forecast h steps of y[0..n-1] (kind names the series in the cache key;
  * season > 1 asks for seasonality, used when the history holds two full
  * seasons before the first backtest origin; max_origins bounds the
@@ -51,6 +76,18 @@ void		 series_fc_free(struct series_fc *);
  * Returns 0, or -1 when out of memory.
  */
 int		 series_json_add(cJSON *obj, const struct series_fc *fc);
+
+/*
+ * The path of fc (h steps) towards target: through (day 0, now) and
+ * (step[k], fc's k-th forecast) for k = 1..h, linear in between for the
+ * mean and for the variance (sd from the 95 % band / 1.96); step[] holds
+ * h + 1 days counted from the forecast's origin, step[0] = 0.  Sets *reach
+ * to the first day on the path at or above target (0 when now is; -1 when
+ * not by step[h]), *pm and *pv to the mean and variance on day pend (0 when
+ * pend is off the path).
+ */
+void		 series_path(const struct series_fc *fc, const long *step, size_t h, double now,
+		    double target, long pend, long *reach, double *pm, double *pv);
 
 /* Add name: v rounded to 2 decimals, or null when v is not finite. */
 void		 series_add_num(cJSON *obj, const char *name, double v);

@@ -11,16 +11,17 @@ CREATE SCHEMA IF NOT EXISTS api;
 CREATE OR REPLACE FUNCTION api.marketing_per(p_cents numeric, p_units numeric) RETURNS numeric
 LANGUAGE sql IMMUTABLE AS $$ SELECT api.money(p_cents / nullif(p_units, 0)) $$;
 
--- LTV inputs for the last calendar month that ended on or before p_to (month M): ARPU = MRR ÷
+-- LTV inputs for the last calendar month that ended on or before p_to, and before today (month M:
+-- a month is over only once its last day has passed in the reporting zone): ARPU = MRR ÷
 -- paying customers on the last day of M; logo churn = customers paying on the day before M
 -- starts who pay nothing on its last day ÷ customers paying on that day before; LTV = ARPU ÷ churn.
--- One pass over the subscription rows that overlap M.
+-- One pass over the MRR rows of the two days (mrr_rows()).
 CREATE OR REPLACE FUNCTION api.marketing_ltv(p_to date, OUT month date, OUT arpu_cents numeric,
                                              OUT churn_rate numeric, OUT ltv_cents numeric)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  m_end   date := (date_trunc('month', p_to + 1))::date - 1;
-  m_base  date := (date_trunc('month', (date_trunc('month', p_to + 1))::date - 1))::date - 1;
+  m_end   date := (date_trunc('month', least(p_to, api.today() - 1) + 1))::date - 1;
+  m_base  date := (date_trunc('month', m_end))::date - 1;
   x       record;
 BEGIN
   month := m_base + 1;
@@ -29,14 +30,11 @@ BEGIN
          count(*) FILTER (WHERE m1 > 0) AS payers1,
          coalesce(sum(m1) FILTER (WHERE m1 > 0), 0) AS mrr1
     INTO x
-    FROM (SELECT s.customer_id,
-                 coalesce(sum(s.mrr_cents) FILTER (WHERE s.valid_from <= m_base
-                                                    AND (s.valid_to IS NULL OR s.valid_to > m_base)), 0) AS m0,
-                 coalesce(sum(s.mrr_cents) FILTER (WHERE s.valid_from <= m_end
-                                                    AND (s.valid_to IS NULL OR s.valid_to > m_end)), 0) AS m1
-            FROM subscriptions s
-           WHERE s.valid_from <= m_end AND (s.valid_to IS NULL OR s.valid_to > m_base)
-           GROUP BY s.customer_id) c;
+    FROM (SELECT r.customer_id,
+                 coalesce(sum(r.mrr_cents) FILTER (WHERE r.day = m_base), 0) AS m0,
+                 coalesce(sum(r.mrr_cents) FILTER (WHERE r.day = m_end), 0) AS m1
+            FROM mrr_rows(ARRAY[m_base, m_end]) r
+           GROUP BY r.customer_id) c;
   arpu_cents := x.mrr1::numeric / nullif(x.payers1, 0);
   churn_rate := x.churned::numeric / nullif(x.payers0, 0);
   ltv_cents := arpu_cents / nullif(churn_rate, 0);
@@ -90,11 +88,11 @@ BEGIN
     INTO t FROM j;
 
   -- new payers of the window and their MRR on p_to (for the CAC payback)
-  SELECT count(DISTINCT cu.id) AS n, coalesce(sum(s.mrr_cents), 0) AS mrr
+  SELECT count(*) AS n, coalesce(sum(m.mrr_cents), 0) AS mrr
     INTO nw
     FROM customers cu
-    LEFT JOIN subscriptions s ON s.customer_id = cu.id AND s.valid_from <= p_to
-                             AND (s.valid_to IS NULL OR s.valid_to > p_to)
+    LEFT JOIN LATERAL (SELECT sum(r.mrr_cents) AS mrr_cents FROM mrr_rows(ARRAY[p_to]) r
+                        WHERE r.customer_id = cu.id) m ON true
    WHERE cu.converted_at >= lo_ts AND cu.converted_at < hi_ts;
 
   ltv := api.marketing_ltv(p_to);
@@ -248,7 +246,8 @@ END $$;
 
 -- GET /api/marketing/cac: CAC (ad spend ÷ new paying customers) per ISO week (Monday) or
 -- calendar month.  Buckets are whole weeks/months that overlap the window (the first starts on or
--- before `from`); a bucket not yet over by `to` is cut at `to` and has complete = false.
+-- before `from`); a bucket not yet over by `to` is cut at `to`; complete = false unless the bucket
+-- lies within the window and has ended (its last day is before today in the reporting zone).
 -- change_pct compares with the bucket before, also for the first bucket.
 CREATE OR REPLACE FUNCTION api.marketing_cac(p_user int, p_role text, p_granularity text,
                                              p_from date, p_to date, p_days int)
@@ -261,7 +260,7 @@ DECLARE
   res   json;
 BEGIN
   WITH b AS (SELECT s::date AS bucket, least((s + step)::date - 1, r.d_to) AS last_day,
-                    (s + step)::date - 1 <= r.d_to AS complete
+                    (s + step)::date - 1 <= r.d_to AND (s + step)::date - 1 < api.today() AS complete
                FROM generate_series((first - step)::date, r.d_to, step) s),
   v AS (SELECT b.*, coalesce(sum(m.ad_spend_cents), 0) AS spend,
                coalesce(sum(m.new_paying_customers), 0) AS payers

@@ -4,10 +4,11 @@
 -- last hour only, through an index.  Formulas: docs/metrics.md "Product"; answers: docs/api/product.md.
 CREATE SCHEMA IF NOT EXISTS api;
 
--- The instant an endpoint reports at: now, or the end of as_of when as_of is a past day.
+-- The instant an endpoint reports at: the end of the day when it is a past day, else now (a
+-- future as_of never arrives from HTTP; system-health's `to` may lie ahead and means now).
 CREATE OR REPLACE FUNCTION api.product_now(p_as_of date) RETURNS timestamptz
 LANGUAGE sql STABLE AS $$
-    SELECT CASE WHEN p_as_of IS NULL OR p_as_of >= ns_today() THEN now() ELSE ns_day_start(p_as_of + 1) END
+    SELECT CASE WHEN api.as_of(p_as_of) < api.today() THEN ns_day_start(p_as_of + 1) ELSE now() END
 $$;
 
 -- {"value": v, "previous": p}
@@ -188,7 +189,7 @@ END $$;
 CREATE OR REPLACE FUNCTION api.product_features(p_user int, p_role text, p_as_of date) RETURNS json
 LANGUAGE sql STABLE SET jit = off
 AS $$
-    WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
+    WITH d AS (SELECT api.as_of(p_as_of) AS d),
     pc AS (
         SELECT pl.id AS plan_id, pl.code, coalesce(m.customers, 0) AS customers
         FROM plans pl CROSS JOIN d LEFT JOIN mrr_daily m ON m.day = d.d AND m.plan_id = pl.id
@@ -254,7 +255,7 @@ $$;
 CREATE OR REPLACE FUNCTION api.product_retention(p_user int, p_role text, p_period text, p_weeks int, p_as_of date)
 RETURNS json LANGUAGE sql STABLE SET jit = off
 AS $$
-    WITH w AS (SELECT date_trunc('week', coalesce(p_as_of, api.today()))::date AS w0, coalesce(p_weeks, 12) AS n),
+    WITH w AS (SELECT date_trunc('week', api.as_of(p_as_of))::date AS w0, coalesce(p_weeks, 12) AS n),
     c AS (
         SELECT (w.w0 - 7 * k)::date AS cohort FROM w, generate_series(0, w.n - 1) k
     ),
@@ -270,7 +271,7 @@ AS $$
         LEFT JOIN ret a ON a.cohort_week = c.cohort AND a.week = c.cohort + 7 * o
     )
     SELECT json_build_object(
-        'period', coalesce(p_period, 'week'), 'as_of', coalesce(p_as_of, api.today()),
+        'period', coalesce(p_period, 'week'), 'as_of', api.as_of(p_as_of),
         'cohorts', (SELECT coalesce(json_agg(json_build_object(
                         'cohort_week', cohort, 'users', cohort_users,
                         'retention_pct', pcts) ORDER BY cohort), '[]')
@@ -410,7 +411,7 @@ END $$;
 CREATE OR REPLACE FUNCTION api.product_abuse(p_user int, p_role text, p_as_of date) RETURNS json
 LANGUAGE sql STABLE SET jit = off
 AS $$
-    WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
+    WITH d AS (SELECT api.as_of(p_as_of) AS d),
     -- candidates first (few), then each one's baseline in one grouped pass
     vc AS (SELECT x.customer_id, x.calls FROM d JOIN product_api_customer_daily x ON x.day = d.d AND x.calls >= 20),
     vm AS (

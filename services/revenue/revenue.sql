@@ -10,24 +10,10 @@ CREATE SCHEMA IF NOT EXISTS api;
 
 -- ---------------------------------------------------------------- helpers
 
--- MRR in cents on one day: the sum over subscription rows in effect that day (raw; kept for callers).
-CREATE OR REPLACE FUNCTION api.mrr_cents_on(p_day date) RETURNS bigint
-LANGUAGE sql STABLE AS $$
-  SELECT coalesce(sum(mrr_cents), 0)::bigint
-    FROM subscriptions
-   WHERE valid_from <= p_day AND (valid_to IS NULL OR valid_to > p_day)
-$$;
-
--- A point-in-time date: default today, never after today (MRR snapshots exist up to today only).
-CREATE OR REPLACE FUNCTION api.revenue_as_of(p_as_of date) RETURNS date
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  IF p_as_of > api.today() THEN
-    RAISE EXCEPTION USING ERRCODE = '22023',
-      MESSAGE = format('parameter ''as_of'' (%s) is after today (%s)', p_as_of, api.today());
-  END IF;
-  RETURN coalesce(p_as_of, api.today());
-END $$;
+-- Gone: the dead api.mrr_cents_on (MRR lives in mrr_rows(), 040_metric_functions.sql) and
+-- api.revenue_as_of (as_of defaults through api.as_of; a future day is refused by common/param.c).
+DROP FUNCTION IF EXISTS api.mrr_cents_on(date);
+DROP FUNCTION IF EXISTS api.revenue_as_of(date);
 
 -- MRR (cents) and paying customers on a day, from metrics_daily; a day the rollup does not hold
 -- (before the first data day) is computed from subscriptions (then it is 0 or tiny).
@@ -81,7 +67,7 @@ END $$;
 CREATE OR REPLACE FUNCTION api.revenue_source_rows(p_from date, p_to date)
 RETURNS SETOF revenue_source_daily LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  IF (SELECT tz FROM revenue_rollup_state) IS NOT DISTINCT FROM ns_tz() THEN
+  IF (SELECT tz FROM rollup_followers WHERE name = 'revenue') IS NOT DISTINCT FROM ns_tz() THEN
     RETURN QUERY SELECT * FROM revenue_source_daily WHERE day BETWEEN p_from AND p_to;
   ELSE
     RETURN QUERY
@@ -94,10 +80,25 @@ BEGIN
   END IF;
 END $$;
 
--- Reporting days of [p_from, p_to] with the start of their bucket (day, ISO week from Monday, month).
-CREATE OR REPLACE FUNCTION api.revenue_buckets(p_gran text, p_from date, p_to date)
-RETURNS TABLE (bucket date, day date) LANGUAGE sql IMMUTABLE AS $$
-  SELECT date_trunc(p_gran, g)::date, g::date FROM generate_series(p_from, p_to, interval '1 day') g
+-- Order figures per day/week/month bucket of [p_from, p_to] (ISO weeks from Monday), from the
+-- per-day-and-source rows: the bucket's first and last day of the range, its number of days and
+-- the sums (0 for a bucket without orders).  Shared by trend and refunds.
+DROP FUNCTION IF EXISTS api.revenue_buckets(text, date, date);
+CREATE FUNCTION api.revenue_buckets(p_gran text, p_from date, p_to date)
+RETURNS TABLE (bucket date, d_from date, d_to date, days bigint, orders bigint, revenue bigint,
+               refunds bigint, refunded bigint, chargebacks bigint, charged_back bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT k.bucket, min(k.day), max(k.day), count(*),
+         coalesce(sum(x.orders), 0)::bigint, coalesce(sum(x.revenue_cents), 0)::bigint,
+         coalesce(sum(x.refunds), 0)::bigint, coalesce(sum(x.refunded_cents), 0)::bigint,
+         coalesce(sum(x.chargebacks), 0)::bigint, coalesce(sum(x.chargeback_cents), 0)::bigint
+    FROM (SELECT date_trunc(p_gran, g)::date AS bucket, g::date AS day
+            FROM generate_series(p_from, p_to, interval '1 day') g) k
+    LEFT JOIN (SELECT r.day, sum(r.orders) AS orders, sum(r.revenue_cents) AS revenue_cents,
+                      sum(r.refunds) AS refunds, sum(r.refunded_cents) AS refunded_cents,
+                      sum(r.chargebacks) AS chargebacks, sum(r.chargeback_cents) AS chargeback_cents
+                 FROM api.revenue_source_rows(p_from, p_to) r GROUP BY r.day) x ON x.day = k.day
+   GROUP BY k.bucket
 $$;
 
 -- ---------------------------------------------------------------- summary
@@ -170,14 +171,15 @@ BEGIN
        'required_daily_growth_pct', req) END);
 END $$;
 
--- GET /api/revenue/summary: the figures as of p_as_of (default today), and the same figures a
--- month before under "previous" (docs/api/revenue.md).
+-- GET /api/revenue/summary: the figures as of p_as_of (default today), and under "previous" the
+-- figures as of a month before, exactly as asked for that day (its own month before is taken from
+-- it: previous of 03-31 is 02-28, measured from 01-28 — not from 01-31).
 CREATE OR REPLACE FUNCTION api.revenue_summary(p_user int, p_role text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d    date := api.revenue_as_of(p_as_of);
+  d    date := api.as_of(p_as_of);
   p    date := (d - interval '1 month')::date;
-  pp   date := (d - interval '2 months')::date;
+  pp   date := (p - interval '1 month')::date;
 BEGIN
   RETURN (api.revenue_summary_block(d, p) || jsonb_build_object('previous', api.revenue_summary_block(p, pp)))::json;
 END $$;
@@ -189,8 +191,8 @@ END $$;
 CREATE OR REPLACE FUNCTION api.revenue_mrr(p_user int, p_role text, p_months int, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d      date := api.revenue_as_of(p_as_of);
-  m0     date := date_trunc('month', api.revenue_as_of(p_as_of))::date;
+  d      date := api.as_of(p_as_of);
+  m0     date := date_trunc('month', api.as_of(p_as_of))::date;
   pts    date[];
 BEGIN
   -- last day of each month before the first reported month .. last full month, then as_of
@@ -233,13 +235,9 @@ DECLARE
 BEGIN
   RETURN (
     WITH b AS (
-      SELECT x.bucket, min(x.day) AS d_from, max(x.day) AS d_to, count(*) AS days,
-             coalesce(sum(m.revenue_cents), 0) AS rev, coalesce(sum(m.orders), 0) AS n,
-             coalesce(sum(m.refunds_cents), 0) AS refunds, coalesce(sum(m.chargebacks_cents), 0) AS cb,
-             coalesce(sum(m.net_revenue_cents), 0) AS net
+      SELECT x.bucket, x.d_from, x.d_to, x.days, x.revenue AS rev, x.orders AS n, x.refunded AS refunds,
+             x.charged_back AS cb, x.revenue - x.refunded - x.charged_back AS net
         FROM api.revenue_buckets(p_granularity, r.d_from, r.d_to) x
-        LEFT JOIN metrics_daily m ON m.day = x.day
-       GROUP BY x.bucket
     )
     SELECT json_build_object(
       'from', r.d_from, 'to', r.d_to, 'granularity', p_granularity,
@@ -299,17 +297,10 @@ DECLARE
   r record := api.range(p_from, p_to, p_days, 90);
 BEGIN
   RETURN (
-    WITH d AS (
-      SELECT x.day, sum(x.orders) AS n, sum(x.revenue_cents) AS rev, sum(x.refunds) AS rn,
-             sum(x.refunded_cents) AS ra, sum(x.chargebacks) AS cn, sum(x.chargeback_cents) AS ca
-        FROM api.revenue_source_rows(r.d_from, r.d_to) x GROUP BY 1
-    ), b AS (
-      SELECT k.bucket, min(k.day) AS d_from, max(k.day) AS d_to,
-             coalesce(sum(d.n), 0) AS n, coalesce(sum(d.rev), 0) AS rev,
-             coalesce(sum(d.rn), 0) AS rn, coalesce(sum(d.ra), 0) AS ra,
-             coalesce(sum(d.cn), 0) AS cn, coalesce(sum(d.ca), 0) AS ca
-        FROM api.revenue_buckets(p_granularity, r.d_from, r.d_to) k LEFT JOIN d ON d.day = k.day
-       GROUP BY k.bucket
+    WITH b AS (
+      SELECT x.bucket, x.d_from, x.d_to, x.orders AS n, x.revenue AS rev, x.refunds AS rn, x.refunded AS ra,
+             x.chargebacks AS cn, x.charged_back AS ca
+        FROM api.revenue_buckets(p_granularity, r.d_from, r.d_to) x
     )
     SELECT json_build_object(
       'from', r.d_from, 'to', r.d_to, 'granularity', p_granularity,
@@ -368,9 +359,9 @@ $$;
 CREATE OR REPLACE FUNCTION api.revenue_financial(p_user int, p_role text, p_months int, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d      date := api.revenue_as_of(p_as_of);
-  m_last date := date_trunc('month', api.revenue_as_of(p_as_of))::date;
-  m_first date := (date_trunc('month', api.revenue_as_of(p_as_of)) - make_interval(months => p_months - 1))::date;
+  d      date := api.as_of(p_as_of);
+  m_last date := date_trunc('month', api.as_of(p_as_of))::date;
+  m_first date := (date_trunc('month', api.as_of(p_as_of)) - make_interval(months => p_months - 1))::date;
   cash   record;
   burn3  numeric;
   slope  numeric;
@@ -439,10 +430,10 @@ END $$;
 CREATE OR REPLACE FUNCTION api.revenue_pipeline(p_user int, p_role text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d      date := api.revenue_as_of(p_as_of);
-  d_end  timestamptz := ns_day_start(api.revenue_as_of(p_as_of) + 1);
-  w90    timestamptz := ns_day_start(api.revenue_as_of(p_as_of) - 89);
-  m_beg  timestamptz := ns_day_start(date_trunc('month', api.revenue_as_of(p_as_of))::date);
+  d      date := api.as_of(p_as_of);
+  d_end  timestamptz := ns_day_start(api.as_of(p_as_of) + 1);
+  w90    timestamptz := ns_day_start(api.as_of(p_as_of) - 89);
+  m_beg  timestamptz := ns_day_start(date_trunc('month', api.as_of(p_as_of))::date);
   open_c bigint;
   tgt    numeric;
   mrr    bigint;
@@ -547,8 +538,8 @@ $$;
 CREATE OR REPLACE FUNCTION api.revenue_ltv(p_user int, p_role text, p_by text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d     date := api.revenue_as_of(p_as_of);
-  d_end timestamptz := ns_day_start(api.revenue_as_of(p_as_of) + 1);
+  d     date := api.as_of(p_as_of);
+  d_end timestamptz := ns_day_start(api.as_of(p_as_of) + 1);
   ch    record;
 BEGIN
   SELECT * INTO ch FROM api.revenue_churn_last_month(d);
@@ -608,8 +599,8 @@ END $$;
 CREATE OR REPLACE FUNCTION api.revenue_segments(p_user int, p_role text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d     date := api.revenue_as_of(p_as_of);
-  d_end timestamptz := ns_day_start(api.revenue_as_of(p_as_of) + 1);
+  d     date := api.as_of(p_as_of);
+  d_end timestamptz := ns_day_start(api.as_of(p_as_of) + 1);
   ch    record;
 BEGIN
   SELECT * INTO ch FROM api.revenue_churn_last_month(d);
@@ -619,18 +610,14 @@ BEGIN
              sum(s.quantity * CASE p.billing_interval WHEN 'year' THEN p.price_cents / 12.0 ELSE p.price_cents END) AS list,
              bool_or(p.code = 'starter') AS starter
         FROM subscriptions s JOIN plans p ON p.id = s.plan_id
-       WHERE s.valid_from <= d AND (s.valid_to IS NULL OR s.valid_to > d)
+       WHERE s.in_effect @> d
        GROUP BY 1 HAVING sum(s.mrr_cents) > 0
     ), before AS (
       SELECT customer_id, mrr_cents FROM mrr_at(d - 90)
     ), act AS (
-      -- health score and active days (last 30) of every paying customer: today's come from the
-      -- job's snapshot when it has one, any other day is computed (customer_health(), ~1 s at SCALE=1)
-      SELECT customer_id, health_score, active_days_30d AS days FROM revenue_health_snapshot
-       WHERE day = d AND EXISTS (SELECT 1 FROM revenue_health_snapshot_state st WHERE st.day = d)
-      UNION ALL
-      SELECT customer_id, health_score, active_days_30d FROM customer_health(d)
-       WHERE NOT EXISTS (SELECT 1 FROM revenue_health_snapshot_state st WHERE st.day = d)
+      -- health score and active days (last 30) of every paying customer: the data layer's snapshot
+      -- when the day has one, else computed (customer_health(), ~1 s at SCALE=1)
+      SELECT customer_id, health_score, active_days_30d AS days FROM customer_health_rows(d)
     ), seg AS (
       SELECT pay.customer_id, pay.mrr, act.health_score,
              CASE WHEN pay.mrr >= 50000 AND coalesce(act.days, 0) >= 15 THEN 'high_value_power_users'

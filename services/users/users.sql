@@ -18,44 +18,6 @@ LANGUAGE sql STABLE AS $$
            ELSE false END
 $$;
 
--- Health rows of day p_day: the snapshot when one exists (users_refresh), else computed live.
-CREATE OR REPLACE FUNCTION api.users_health_rows(p_day date) RETURNS SETOF users_health_daily
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM users_health_days WHERE day = p_day) THEN
-    RETURN QUERY SELECT * FROM users_health_daily WHERE day = p_day;
-  ELSE
-    RETURN QUERY SELECT p_day, h.* FROM customer_health(p_day) h;
-  END IF;
-END $$;
-
--- Activity rows of day p_day (users_activity_daily): the snapshot when one exists, else computed live.
-CREATE OR REPLACE FUNCTION api.users_activity_rows(p_day date)
-RETURNS TABLE (customer_id int, last_active_day date, active_days_90d int, active_days_30d int,
-               active_days_prev_30d int)
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM users_health_days WHERE day = p_day) THEN
-    RETURN QUERY SELECT a.customer_id, a.last_active_day, a.active_days_90d, a.active_days_30d,
-                        a.active_days_prev_30d
-                   FROM users_activity_daily a WHERE a.day = p_day;
-  ELSE
-    RETURN QUERY SELECT * FROM users_activity(p_day);
-  END IF;
-END $$;
-
--- Usage rows of day p_day (users_usage_daily): the snapshot when one exists, else computed live.
-CREATE OR REPLACE FUNCTION api.users_usage_rows(p_day date)
-RETURNS TABLE (customer_id int, units_30d numeric)
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM users_health_days WHERE day = p_day) THEN
-    RETURN QUERY SELECT u.customer_id, u.units_30d FROM users_usage_daily u WHERE u.day = p_day;
-  ELSE
-    RETURN QUERY SELECT * FROM users_usage(p_day);
-  END IF;
-END $$;
-
 -- MRR at risk of one customer: all of it when high risk, half when medium, none when healthy.
 CREATE OR REPLACE FUNCTION api.users_mrr_at_risk(p_mrr_cents bigint, p_band text) RETURNS bigint
 LANGUAGE sql IMMUTABLE AS $$
@@ -136,8 +98,8 @@ $$;
 CREATE OR REPLACE FUNCTION api.users_summary(p_user int, p_role text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE SET jit = off AS $$
 DECLARE
-  d     date := coalesce(p_as_of, api.today());
-  m_end date := (date_trunc('month', coalesce(p_as_of, api.today())) - interval '1 day')::date;
+  d     date := api.as_of(p_as_of);
+  m_end date := (date_trunc('month', api.as_of(p_as_of)) - interval '1 day')::date;
   t     metrics_daily;
   y     metrics_daily;
   w     metrics_daily;
@@ -154,7 +116,7 @@ BEGIN
     -- customers with events on a day of d-29 .. d (previous: d-59 .. d-30), from the activity snapshot
     'active_customers_30d', (SELECT json_build_object('value', count(*) FILTER (WHERE a.active_days_30d > 0),
                                                       'previous', count(*) FILTER (WHERE a.active_days_prev_30d > 0))
-                               FROM api.users_activity_rows(d) a),
+                               FROM customer_activity_rows(d) a),
     'new_signups_today', json_build_object('value', coalesce(t.new_customers, 0),
                                            'previous', coalesce(y.new_customers, 0)),
     'active_trials', json_build_object('value', api.users_active_trials(d),
@@ -179,12 +141,12 @@ CREATE OR REPLACE FUNCTION api.users_health(p_user int, p_role text, p_risk text
                                             p_limit text, p_offset text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d    date := coalesce(p_as_of, api.today());
+  d    date := api.as_of(p_as_of);
   band text := CASE p_risk WHEN 'high' THEN 'high_risk' WHEN 'medium' THEN 'medium_risk'
                            WHEN 'healthy' THEN 'healthy' END;
   res  json;
 BEGIN
-  WITH h AS (SELECT * FROM api.users_health_rows(d)),
+  WITH h AS (SELECT * FROM customer_health_rows(d)),
   company AS (
     SELECT json_build_object(
              'customers', count(*),
@@ -235,8 +197,7 @@ END $$;
 -- MRR of one customer on day p_day.
 CREATE OR REPLACE FUNCTION api.users_customer_mrr(p_customer int, p_day date) RETURNS bigint
 LANGUAGE sql STABLE AS $$
-  SELECT coalesce(sum(mrr_cents), 0)::bigint FROM subscriptions
-   WHERE customer_id = p_customer AND valid_from <= p_day AND (valid_to IS NULL OR valid_to > p_day)
+  SELECT coalesce(sum(m.mrr_cents), 0)::bigint FROM mrr_rows(ARRAY[p_day]) m WHERE m.customer_id = p_customer
 $$;
 
 -- GET /api/users/customers/{id} — one customer's drill-down as of p_as_of.  404 when there is no
@@ -244,10 +205,10 @@ $$;
 CREATE OR REPLACE FUNCTION api.users_customer(p_user int, p_role text, p_as_of date, p_id int)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d    date := coalesce(p_as_of, api.today());
+  d    date := api.as_of(p_as_of);
   c    customers;
-  eod  timestamptz := ns_day_start(coalesce(p_as_of, api.today()) + 1);
-  h    users_health_daily;
+  eod  timestamptz := ns_day_start(api.as_of(p_as_of) + 1);
+  h    customer_health_daily;
 BEGIN
   SELECT * INTO c FROM customers WHERE id = p_id;
   IF NOT FOUND THEN
@@ -256,11 +217,7 @@ BEGIN
   IF NOT api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id) THEN
     RAISE EXCEPTION USING ERRCODE = 'NS403', MESSAGE = format('customer %s is not one of yours', p_id);
   END IF;
-  IF EXISTS (SELECT 1 FROM users_health_days WHERE day = d) THEN
-    SELECT * INTO h FROM users_health_daily WHERE day = d AND customer_id = p_id;
-  ELSE
-    SELECT d, x.* INTO h FROM customer_health(d) x WHERE x.customer_id = p_id;
-  END IF;
+  SELECT * INTO h FROM customer_health_rows(d) x WHERE x.customer_id = p_id;
   RETURN json_build_object(
     'as_of', d,
     'profile', json_build_object(
@@ -273,8 +230,7 @@ BEGIN
                                                        'mrr', api.money(s.mrr_cents), 'since', s.valid_from,
                                                        'until', s.valid_to) ORDER BY s.valid_from, s.id)
                         FROM subscriptions s JOIN plans p ON p.id = s.plan_id
-                       WHERE s.customer_id = c.id AND s.valid_from <= d
-                         AND (s.valid_to IS NULL OR s.valid_to > d)), '[]'::json),
+                       WHERE s.customer_id = c.id AND s.in_effect @> d), '[]'::json),
     'mrr', api.money(api.users_customer_mrr(c.id, d)),
     -- MRR on the last day of each of the 12 months before d's month, then on d
     'mrr_history', (SELECT json_agg(json_build_object('day', x.day, 'mrr', api.money(api.users_customer_mrr(c.id, x.day)))
@@ -288,7 +244,7 @@ BEGIN
        'payment', h.payment_score, 'mrr_at_risk', api.money(api.users_mrr_at_risk(h.mrr_cents, h.risk_band))) END,
     'health_history', coalesce((SELECT json_agg(json_build_object('day', x.day, 'health_score', x.health_score,
                                                                  'risk_band', x.risk_band) ORDER BY x.day)
-                                  FROM users_health_daily x
+                                  FROM customer_health_daily x
                                  WHERE x.customer_id = c.id AND x.day BETWEEN d - 365 AND d), '[]'::json),
     -- weekly usage over the 12 weeks ending on d (week i = days d-7i-6 .. d-7i)
     'usage_trend', (SELECT json_agg(json_build_object('week_end', d - 7 * k,
@@ -333,10 +289,10 @@ CREATE OR REPLACE FUNCTION api.users_cohorts(p_user int, p_role text, p_period t
                                              p_months text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE SET jit = off AS $$
 DECLARE
-  d     date := coalesce(p_as_of, api.today());
+  d     date := api.as_of(p_as_of);
   step  interval := CASE p_period WHEN 'week' THEN interval '1 week' ELSE interval '1 month' END;
   first date := date_trunc(CASE p_period WHEN 'week' THEN 'week' ELSE 'month' END,
-                           date_trunc('month', coalesce(p_as_of, api.today())) - make_interval(months => p_months::int - 1))::date;
+                           date_trunc('month', api.as_of(p_as_of)) - make_interval(months => p_months::int - 1))::date;
   res   json;
 BEGIN
   WITH periods AS MATERIALIZED (
@@ -352,7 +308,7 @@ BEGIN
     SELECT m.ci, p.i, m.id, sum(s.mrr_cents) AS mrr
       FROM members m
       JOIN subscriptions s ON s.customer_id = m.id
-      JOIN periods p ON p.i >= m.ci AND s.valid_from <= p.day AND (s.valid_to IS NULL OR s.valid_to > p.day)
+      JOIN periods p ON p.i >= m.ci AND s.in_effect @> p.day
      GROUP BY 1, 2, 3
   ), cells AS (
     SELECT z.ci, p.i, count(*) FILTER (WHERE x.mrr > 0) AS paying, coalesce(sum(x.mrr), 0) AS mrr
@@ -384,11 +340,11 @@ END $$;
 CREATE OR REPLACE FUNCTION api.users_customers(p_user int, p_role text, p_status text, p_limit text,
                                                p_offset text, p_as_of date)
 RETURNS json LANGUAGE sql STABLE AS $$
-  WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
+  WITH d AS (SELECT api.as_of(p_as_of) AS d),
   m AS (SELECT s.customer_id, sum(s.mrr_cents) AS mrr, sum(s.quantity) AS seats,
                (array_agg(p.code ORDER BY s.mrr_cents DESC, s.id))[1] AS plan
           FROM d, subscriptions s JOIN plans p ON p.id = s.plan_id
-         WHERE s.valid_from <= d.d AND (s.valid_to IS NULL OR s.valid_to > d.d)
+         WHERE s.in_effect @> d.d
          GROUP BY 1),
   c AS (SELECT c.*, coalesce(m.mrr, 0) AS mrr, m.seats, m.plan,
                CASE WHEN coalesce(m.mrr, 0) > 0 THEN 'paying'
@@ -428,7 +384,7 @@ LANGUAGE sql STABLE AS $$
          coalesce(m.mrr_cents, 0)::bigint, c.cs_owner_id
     FROM customers c
     LEFT JOIN mrr_at(p_day) m ON m.customer_id = c.id
-    LEFT JOIN api.users_health_rows(p_day) h ON h.customer_id = c.id
+    LEFT JOIN customer_health_rows(p_day) h ON h.customer_id = c.id
    WHERE c.signup_at < ns_day_start(p_day + 1)
 $$;
 
@@ -437,10 +393,10 @@ $$;
 -- look-back), frequency = active days in 90 days, monetary = MRR (thresholds in docs/metrics.md).
 CREATE OR REPLACE FUNCTION api.users_segments(p_user int, p_role text, p_as_of date)
 RETURNS json LANGUAGE sql STABLE SET jit = off AS $$
-  WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
+  WITH d AS (SELECT api.as_of(p_as_of) AS d),
   lc AS (SELECT l.* FROM d, api.users_lifecycle(d.d) l),
   act AS (SELECT a.customer_id, a.last_active_day AS last_day, a.active_days_90d AS days
-            FROM d, api.users_activity_rows(d.d) a),
+            FROM d, customer_activity_rows(d.d) a),
   rfm AS (
     SELECT m.customer_id, m.mrr_cents,
            CASE WHEN d.d - a.last_day <= 7 THEN 3 WHEN d.d - a.last_day <= 30 THEN 2 ELSE 1 END AS r,
@@ -507,7 +463,7 @@ BEGIN
                                                            AND t.opened_at < ns_day_start(r.d_to + 1)
                                                            AND (t.resolved_at IS NULL OR t.resolved_at >= ns_day_start(r.d_to + 1))))
                       ORDER BY h.mrr_cents DESC, c.id)
-        FROM api.users_health_rows(r.d_to) h JOIN customers c ON c.id = h.customer_id
+        FROM customer_health_rows(r.d_to) h JOIN customers c ON c.id = h.customer_id
        WHERE h.risk_band = 'high_risk'
          AND (p_role = 'ceo' OR api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))), '[]'::json))
     INTO res;
@@ -515,45 +471,39 @@ BEGIN
 END $$;
 
 -- GET /api/users/geo and /api/users/devices — sessions and average daily active users over the
--- range, per country / per device, browser and OS (from users_geo_daily / users_device_daily).
+-- range per value of the dimensions p_dims (users_dimension_daily): a user counts once per day
+-- and value, so users are summed as user-days; share = user-days ÷ those of the dimension.
+CREATE OR REPLACE FUNCTION api.users_dimension_rows(p_dims text[], p_from date, p_to date)
+RETURNS TABLE (dimension text, value text, sessions bigint, user_days bigint,
+               avg_daily_active_users numeric, share_pct numeric)
+LANGUAGE sql STABLE AS $$
+  SELECT dimension, value, sum(sessions), sum(users), round(sum(users)::numeric / (p_to - p_from + 1), 1),
+         api.pct(sum(users), sum(sum(users)) OVER (PARTITION BY dimension))
+    FROM users_dimension_daily
+   WHERE dimension = ANY (p_dims) AND day BETWEEN p_from AND p_to
+   GROUP BY 1, 2
+$$;
+
 CREATE OR REPLACE FUNCTION api.users_geo(p_user int, p_role text, p_from date, p_to date, p_days int)
-RETURNS json LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  r   record;
-  res json;
-BEGIN
-  SELECT * INTO r FROM api.range(p_from, p_to, p_days, 30);
+RETURNS json LANGUAGE sql STABLE AS $$
   SELECT json_build_object('from', r.d_from, 'to', r.d_to,
-    'countries', coalesce(json_agg(json_build_object('country', g.country, 'sessions', g.sessions,
-                                     'user_days', g.user_days,
-                                     'avg_daily_active_users', round(g.user_days::numeric / (r.d_to - r.d_from + 1), 1),
-                                     'share_pct', api.pct(g.user_days, g.total))
-                                   ORDER BY g.user_days DESC, g.country), '[]'::json))
-    INTO res
-    FROM (SELECT country, sum(sessions) AS sessions, sum(users) AS user_days, sum(sum(users)) OVER () AS total
-            FROM users_geo_daily WHERE day BETWEEN r.d_from AND r.d_to GROUP BY 1) g;
-  RETURN res;
-END $$;
+    'countries', coalesce((SELECT json_agg(json_build_object('country', g.value, 'sessions', g.sessions,
+                                             'user_days', g.user_days, 'avg_daily_active_users', g.avg_daily_active_users,
+                                             'share_pct', g.share_pct) ORDER BY g.user_days DESC, g.value)
+                             FROM api.users_dimension_rows(ARRAY['country'], r.d_from, r.d_to) g), '[]'::json))
+    FROM api.range(p_from, p_to, p_days, 30) r
+$$;
 
 CREATE OR REPLACE FUNCTION api.users_devices(p_user int, p_role text, p_from date, p_to date, p_days int)
-RETURNS json LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  r   record;
-  res json;
-BEGIN
-  SELECT * INTO r FROM api.range(p_from, p_to, p_days, 30);
+RETURNS json LANGUAGE sql STABLE AS $$
   SELECT json_build_object('from', r.d_from, 'to', r.d_to,
-    'breakdown', coalesce(json_agg(json_build_object('dimension', z.dimension, 'value', z.value, 'sessions', z.sessions,
-                                   'user_days', z.user_days,
-                                   'avg_daily_active_users', round(z.user_days::numeric / (r.d_to - r.d_from + 1), 1),
-                                   'share_pct', api.pct(z.user_days, z.total))
-                                 ORDER BY z.dimension, z.user_days DESC, z.value), '[]'::json))
-    INTO res
-    FROM (SELECT dimension, value, sum(sessions) AS sessions, sum(users) AS user_days,
-                 sum(sum(users)) OVER (PARTITION BY dimension) AS total
-            FROM users_device_daily WHERE day BETWEEN r.d_from AND r.d_to GROUP BY 1, 2) z;
-  RETURN res;
-END $$;
+    'breakdown', coalesce((SELECT json_agg(json_build_object('dimension', z.dimension, 'value', z.value,
+                                             'sessions', z.sessions, 'user_days', z.user_days,
+                                             'avg_daily_active_users', z.avg_daily_active_users, 'share_pct', z.share_pct)
+                                           ORDER BY z.dimension, z.user_days DESC, z.value)
+                             FROM api.users_dimension_rows(ARRAY['device', 'browser', 'os'], r.d_from, r.d_to) z), '[]'::json))
+    FROM api.range(p_from, p_to, p_days, 30) r
+$$;
 
 -- GET /api/users/viral — per calendar month of the range: invitations sent, of those accepted
 -- (by the range's end), acceptance rate, inviting customers, invites per inviting customer,
@@ -636,13 +586,13 @@ END $$;
 -- (≥ 20 active days in 30).  Suggested plan: the next plan up by price (enterprise stays).
 CREATE OR REPLACE FUNCTION api.users_expansion(p_user int, p_role text, p_as_of date)
 RETURNS json LANGUAGE sql STABLE SET jit = off AS $$
-  WITH d AS (SELECT coalesce(p_as_of, api.today()) AS d),
+  WITH d AS (SELECT api.as_of(p_as_of) AS d),
   sub AS (  -- the main (largest) subscription of every paying customer
     SELECT DISTINCT ON (s.customer_id) s.customer_id, s.plan_id, s.quantity
       FROM d, subscriptions s
-     WHERE s.valid_from <= d.d AND (s.valid_to IS NULL OR s.valid_to > d.d) AND s.mrr_cents > 0
+     WHERE s.in_effect @> d.d AND s.mrr_cents > 0
      ORDER BY s.customer_id, s.mrr_cents DESC, s.id),
-  u AS (SELECT x.customer_id, x.units_30d AS units FROM d, api.users_usage_rows(d.d) x),
+  u AS (SELECT x.customer_id, x.units_30d AS units FROM d, customer_usage_rows(d.d) x),
   nxt AS MATERIALIZED (  -- the next plan up by annual price, per plan (once, not per customer)
     SELECT p.id, (SELECT q.code FROM plans q WHERE q.price_cents * CASE q.billing_interval WHEN 'year' THEN 1 ELSE 12 END
                                              > p.price_cents * CASE p.billing_interval WHEN 'year' THEN 1 ELSE 12 END
@@ -657,7 +607,7 @@ RETURNS json LANGUAGE sql STABLE SET jit = off AS $$
              CASE WHEN p.usage_limit IS NOT NULL AND coalesce(u.units, 0) * 10 >= p.usage_limit * 8 THEN 'usage_limit' END,
              CASE WHEN sub.quantity = 1 AND h.active_users_30d > 1 THEN 'team_on_single_seat' END,
              CASE WHEN p.code = 'starter' AND h.active_days_30d >= 20 THEN 'power_user_on_starter' END], NULL) AS reasons
-      FROM d CROSS JOIN api.users_health_rows(d.d) h
+      FROM d CROSS JOIN customer_health_rows(d.d) h
       JOIN customers c ON c.id = h.customer_id
       JOIN sub ON sub.customer_id = h.customer_id
       JOIN plans p ON p.id = sub.plan_id

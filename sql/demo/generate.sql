@@ -805,5 +805,7 @@ RESET northstar.rollup_skip_dirty;
 -- periodic jobs keep them fresh afterwards.
 SELECT users_refresh() AS users_days \gset
 SELECT product_rollup_refresh() AS product_days \gset
+SELECT product_ops_refresh() AS product_ops_days \gset
 SELECT marketing_refresh() AS marketing_days \gset
+SELECT revenue_rollup_check() AS revenue_days \gset
 VACUUM ANALYZE;

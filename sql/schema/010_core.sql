@@ -73,10 +73,16 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     mrr_cents    bigint NOT NULL CHECK (mrr_cents >= 0),
     valid_from   date NOT NULL,
     valid_to     date,
+    -- The one definition of "in effect on day d": in_effect @> d, i.e. valid_from <= d < valid_to
+    -- (valid_to exclusive, NULL = open).  Every reader uses it (docs/metrics.md, "MRR on a day d").
+    in_effect    daterange GENERATED ALWAYS AS (daterange(valid_from, valid_to, '[)')) STORED,
     CHECK (valid_to IS NULL OR valid_to > valid_from)
 );
+ALTER TABLE subscriptions ADD COLUMN IF NOT EXISTS in_effect daterange
+    GENERATED ALWAYS AS (daterange(valid_from, valid_to, '[)')) STORED;
 CREATE INDEX IF NOT EXISTS subscriptions_customer_idx ON subscriptions (customer_id, valid_from);
 CREATE INDEX IF NOT EXISTS subscriptions_period_idx ON subscriptions (valid_from, valid_to);
+CREATE INDEX IF NOT EXISTS subscriptions_in_effect_idx ON subscriptions USING gist (in_effect);
 
 CREATE TABLE IF NOT EXISTS orders (
     id               bigserial PRIMARY KEY,

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS metrics_daily (
     api_calls                    integer NOT NULL DEFAULT 0,
     api_errors                   integer NOT NULL DEFAULT 0,   -- api_call with status >= 500
     api_rate_limited             integer NOT NULL DEFAULT 0,
-    api_latency_p95_ms           integer,                      -- NULL when no api_call
+    api_latency_p95_ms           numeric,                      -- 2 decimals like the API; NULL when no api_call
     active_users                 integer NOT NULL DEFAULT 0,   -- DAU
     wau                          integer NOT NULL DEFAULT 0,   -- distinct users, day-6 .. day
     mau                          integer NOT NULL DEFAULT 0,   -- distinct users, day-29 .. day
@@ -63,6 +63,19 @@ CREATE TABLE IF NOT EXISTS metrics_daily (
     usage_units                  bigint NOT NULL DEFAULT 0,
     refreshed_at                 timestamptz NOT NULL DEFAULT now()
 );
+
+-- Built with api_latency_p95_ms rounded to whole milliseconds: make it numeric (the BI views that
+-- read it are dropped here and recreated by 050_bi_views.sql) and rebuild at the next refresh.
+DO $$
+BEGIN
+    IF (SELECT atttypid FROM pg_attribute WHERE attrelid = 'metrics_daily'::regclass
+           AND attname = 'api_latency_p95_ms') = 'integer'::regtype THEN
+        DROP VIEW IF EXISTS bi_metrics_long, bi_product, bi_company_overview;
+        ALTER TABLE metrics_daily ALTER COLUMN api_latency_p95_ms TYPE numeric;
+        UPDATE rollup_state SET tz = NULL;
+    END IF;
+END
+$$;
 
 -- MRR snapshot per day and plan (only plans with paying rows that day).
 CREATE TABLE IF NOT EXISTS mrr_daily (
@@ -186,6 +199,7 @@ DECLARE
     lo_ts  timestamptz := p_lo::timestamp AT TIME ZONE ns_tz();
     hi_ts  timestamptz := (p_hi + 1)::timestamp AT TIME ZONE ns_tz();
     today  date := ns_today();
+    mrr_days date[] := ARRAY(SELECT g::date FROM generate_series(p_lo, least(p_hi, ns_today()), interval '1 day') g);
 BEGIN
     DELETE FROM active_users_daily WHERE day BETWEEN p_lo AND p_hi;
     DELETE FROM customer_daily WHERE day BETWEEN p_lo AND p_hi;
@@ -262,10 +276,8 @@ BEGIN
 
     -- MRR is a state, so only days up to today get a snapshot.
     INSERT INTO mrr_daily (day, plan_id, mrr_cents, customers)
-    SELECT g.d::date, s.plan_id, sum(s.mrr_cents), count(DISTINCT s.customer_id)
-    FROM generate_series(p_lo, least(p_hi, today), interval '1 day') g(d)
-    JOIN subscriptions s ON s.valid_from <= g.d::date AND (s.valid_to IS NULL OR s.valid_to > g.d::date)
-    WHERE s.mrr_cents > 0
+    SELECT m.day, m.plan_id, sum(m.mrr_cents), count(DISTINCT m.customer_id)
+    FROM mrr_rows(mrr_days) m
     GROUP BY 1, 2;
 
     INSERT INTO metrics_daily (
@@ -309,11 +321,8 @@ BEGIN
         FROM billing_events WHERE occurred_at >= lo_ts AND occurred_at < hi_ts GROUP BY 1
     ) b USING (day)
     LEFT JOIN (
-        SELECT g::date AS day, sum(s.mrr_cents) AS mrr, count(DISTINCT s.customer_id) AS payers
-        FROM generate_series(p_lo, least(p_hi, today), interval '1 day') g
-        JOIN subscriptions s ON s.valid_from <= g::date AND (s.valid_to IS NULL OR s.valid_to > g::date)
-        WHERE s.mrr_cents > 0
-        GROUP BY 1
+        SELECT day, sum(mrr_cents) AS mrr, count(DISTINCT customer_id) AS payers
+        FROM mrr_rows(mrr_days) GROUP BY 1
     ) m USING (day)
     LEFT JOIN (
         SELECT (occurred_at AT TIME ZONE tz)::date AS day,
@@ -329,7 +338,7 @@ BEGIN
                count(*) FILTER (WHERE type = 'api_call' AND status >= 500) AS api_errors,
                count(*) FILTER (WHERE type = 'api_call' AND rate_limited) AS rate_limited,
                round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-                     FILTER (WHERE type = 'api_call'))::int AS p95
+                     FILTER (WHERE type = 'api_call')::numeric, 2) AS p95
         FROM events WHERE occurred_at >= lo_ts AND occurred_at < hi_ts GROUP BY 1
     ) e USING (day)
     LEFT JOIN (
@@ -419,7 +428,8 @@ $$;
 
 -- Recompute only the dirty days (plus today, whose MRR snapshot moves with the calendar, plus any
 -- day missing from metrics_daily between the earliest dirty day and today).
--- Concurrent callers do not queue: whoever fails to get the advisory lock returns 0 at once.
+-- A concurrent caller waits for the running refresh, then refreshes what is left (today at least):
+-- the lock policy of every derived table (035_rollup_follow.sql).
 -- A changed northstar.tz since the last build triggers a full rebuild. Returns days refreshed.
 CREATE OR REPLACE FUNCTION rollup_refresh() RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -428,9 +438,7 @@ DECLARE
     r       record;
     n       integer := 0;
 BEGIN
-    IF NOT pg_try_advisory_xact_lock(hashtext('northstar.rollup')::bigint) THEN
-        RETURN 0;
-    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('northstar.rollup')::bigint);
     IF (SELECT tz FROM rollup_state) IS DISTINCT FROM ns_tz() THEN
         RETURN rollup_rebuild();
     END IF;
@@ -509,29 +517,42 @@ BEGIN
         interval '1 day') g
     WHERE o.id IS NULL OR n.id IS NULL
        OR o.customer_id <> n.customer_id OR o.plan_id <> n.plan_id OR o.mrr_cents <> n.mrr_cents
-       OR (g::date >= o.valid_from AND (o.valid_to IS NULL OR o.valid_to > g::date))
-          IS DISTINCT FROM (g::date >= n.valid_from AND (n.valid_to IS NULL OR n.valid_to > g::date))
+       OR (o.in_effect @> g::date) IS DISTINCT FROM (n.in_effect @> g::date)
     ORDER BY 1
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END
 $$;
 
--- Install the three statement triggers (a transition-table trigger may have only one event).
-CREATE OR REPLACE FUNCTION rollup_install_triggers(p_table regclass, VARIADIC p_exprs text[]) RETURNS void
+-- The one trigger helper: hook a derived table onto source table p_table with statement-level AFTER
+-- triggers <table>_<p_name>_ins, _upd and _del (transition tables new_rows / old_rows; a
+-- transition-table trigger may have only one event), and _trunc when p_truncate, each running
+-- p_function(p_args).  Used for the dirty days below and the delta-maintained revenue tables.
+CREATE OR REPLACE FUNCTION derived_triggers(p_table regclass, p_name text, p_function regproc, p_truncate boolean,
+                                            VARIADIC p_args text[] DEFAULT '{}') RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-    args text := (SELECT string_agg(quote_literal(x), ', ') FROM unnest(p_exprs) x);
-    base text := replace(p_table::text, '.', '_');
+    args text := coalesce((SELECT string_agg(quote_literal(x), ', ') FROM unnest(p_args) x), '');
+    base text := replace(p_table::text, '.', '_') || '_' || p_name;
+    ev   record;
 BEGIN
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows
-                    FOR EACH STATEMENT EXECUTE FUNCTION rollup_mark_dirty(%s)', base || '_dirty_ins', p_table, args);
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-                    FOR EACH STATEMENT EXECUTE FUNCTION rollup_mark_dirty(%s)', base || '_dirty_upd', p_table, args);
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows
-                    FOR EACH STATEMENT EXECUTE FUNCTION rollup_mark_dirty(%s)', base || '_dirty_del', p_table, args);
+    FOR ev IN
+        SELECT * FROM (VALUES ('ins', 'INSERT', 'REFERENCING NEW TABLE AS new_rows'),
+                              ('upd', 'UPDATE', 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'),
+                              ('del', 'DELETE', 'REFERENCING OLD TABLE AS old_rows'),
+                              ('trunc', 'TRUNCATE', '')) v(suffix, event, refs)
+        WHERE v.suffix <> 'trunc' OR p_truncate
+    LOOP
+        EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION %s(%s)',
+                       base || '_' || ev.suffix, ev.event, p_table, ev.refs, p_function, args);
+    END LOOP;
 END
 $$;
+
+-- The dirty-day triggers of a source table: p_exprs are SQL expressions over a row giving the
+-- reporting-zone day(s) it contributes to (rollup_mark_dirty above).
+CREATE OR REPLACE FUNCTION rollup_install_triggers(p_table regclass, VARIADIC p_exprs text[]) RETURNS void
+LANGUAGE sql AS $$ SELECT derived_triggers(p_table, 'dirty', 'rollup_mark_dirty', false, VARIADIC p_exprs) $$;
 
 DO $$
 BEGIN

@@ -1,15 +1,24 @@
 -- SQL functions behind docs/metrics.md: MRR at a date, MRR movements, distinct active users, health score.
 SET client_min_messages = warning;
 
--- MRR per paying customer on day p_day (rows valid on that day, exclusive valid_to).
+-- The one MRR rule (docs/metrics.md, "MRR on a day d"): the subscription rows that make up MRR on
+-- each day of p_days — in effect that day, with an amount (mrr_cents > 0; a customer with a row is
+-- paying that day).  Every MRR figure is a sum of these rows: mrr_at() below, the metrics_daily and
+-- mrr_daily rollups, the MRR movements, the endpoints.  Inlined by the planner (GiST on in_effect).
+CREATE OR REPLACE FUNCTION mrr_rows(p_days date[])
+RETURNS TABLE (day date, customer_id int, plan_id int, mrr_cents bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT d.day, s.customer_id, s.plan_id, s.mrr_cents
+    FROM (SELECT DISTINCT x AS day FROM unnest(p_days) x) d
+    JOIN subscriptions s ON s.in_effect @> d.day
+    WHERE s.mrr_cents > 0
+$$;
+
+-- MRR per paying customer on day p_day.
 CREATE OR REPLACE FUNCTION mrr_at(p_day date)
 RETURNS TABLE (customer_id int, mrr_cents bigint)
 LANGUAGE sql STABLE AS $$
-    SELECT s.customer_id, sum(s.mrr_cents)::bigint
-    FROM subscriptions s
-    WHERE s.valid_from <= p_day AND (s.valid_to IS NULL OR s.valid_to > p_day)
-    GROUP BY s.customer_id
-    HAVING sum(s.mrr_cents) > 0
+    SELECT m.customer_id, sum(m.mrr_cents)::bigint FROM mrr_rows(ARRAY[p_day]) m GROUP BY m.customer_id
 $$;
 
 -- MRR movements between the MRR on p_from and the MRR on p_to, one row per customer that moved:
@@ -59,7 +68,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH paying AS (
         SELECT s.customer_id, sum(s.mrr_cents)::bigint AS mrr_cents, sum(s.quantity)::int AS seats
         FROM subscriptions s
-        WHERE s.valid_from <= p_as_of AND (s.valid_to IS NULL OR s.valid_to > p_as_of)
+        WHERE s.in_effect @> p_as_of
         GROUP BY 1 HAVING sum(s.mrr_cents) > 0
     ), act AS (
         SELECT d.customer_id, count(*) FILTER (WHERE d.events > 0)::int AS active_days
@@ -112,4 +121,154 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
                 ELSE 'healthy' END
     FROM sc
     ORDER BY customer_id
+$$;
+
+-- ---------------------------------------------------------------- per-day customer snapshots
+
+-- customer_health(d) is ~1 s at SCALE=1, too slow for a dashboard call: for the days of
+-- rollup_snapshot_days() the health of every paying customer (exactly the columns of
+-- customer_health(day)), the activity and the usage of every customer are kept here.  Readers use
+-- customer_health_rows(d), customer_activity_rows(d), customer_usage_rows(d): the snapshot when the
+-- day has one (customer_snapshot_days), else computed live.
+CREATE TABLE IF NOT EXISTS customer_health_daily (
+    day                   date NOT NULL,
+    customer_id           int NOT NULL,
+    mrr_cents             bigint NOT NULL,
+    seats                 int NOT NULL,
+    active_days_30d       int NOT NULL,
+    active_users_30d      int NOT NULL,
+    tickets_30d           int NOT NULL,
+    open_urgent_tickets   int NOT NULL,
+    low_csat_90d          int NOT NULL,
+    failed_payments_60d   int NOT NULL,
+    chargebacks_90d       int NOT NULL,
+    usage_score           int NOT NULL,
+    adoption_score        int NOT NULL,
+    support_score         int NOT NULL,
+    payment_score         int NOT NULL,
+    health_score          int NOT NULL,
+    risk_band             text NOT NULL,
+    PRIMARY KEY (day, customer_id)
+);
+CREATE INDEX IF NOT EXISTS customer_health_daily_customer_idx ON customer_health_daily (customer_id, day);
+
+-- Activity of every customer active (customer_daily.events > 0) in the 90 days ending on day: last
+-- active day and active days in the 90 / last 30 / previous 30 (day-59 .. day-30) days.
+CREATE TABLE IF NOT EXISTS customer_activity_daily (
+    day                  date NOT NULL,
+    customer_id          int NOT NULL,
+    last_active_day      date NOT NULL,
+    active_days_90d      int NOT NULL,
+    active_days_30d      int NOT NULL,
+    active_days_prev_30d int NOT NULL,
+    PRIMARY KEY (day, customer_id)
+);
+
+-- Usage units per customer over the 30 days ending on day (usage_records).
+CREATE TABLE IF NOT EXISTS customer_usage_daily (
+    day          date NOT NULL,
+    customer_id  int NOT NULL,
+    units_30d    numeric NOT NULL,
+    PRIMARY KEY (day, customer_id)
+);
+
+-- The days whose snapshot (all three tables) is complete and current.
+CREATE TABLE IF NOT EXISTS customer_snapshot_days (
+    day          date PRIMARY KEY,
+    computed_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- Activity per customer over the 90 days ending on p_day (the columns of customer_activity_daily).
+CREATE OR REPLACE FUNCTION customer_activity(p_day date)
+RETURNS TABLE (customer_id int, last_active_day date, active_days_90d int, active_days_30d int,
+               active_days_prev_30d int)
+LANGUAGE sql STABLE AS $$
+    SELECT x.customer_id, max(x.day), count(*)::int,
+           (count(*) FILTER (WHERE x.day >= p_day - 29))::int,
+           (count(*) FILTER (WHERE x.day BETWEEN p_day - 59 AND p_day - 30))::int
+    FROM customer_daily x
+    WHERE x.day BETWEEN p_day - 89 AND p_day AND x.events > 0
+    GROUP BY x.customer_id
+$$;
+
+-- Usage units per customer over the 30 days ending on p_day (the columns of customer_usage_daily).
+CREATE OR REPLACE FUNCTION customer_usage(p_day date)
+RETURNS TABLE (customer_id int, units_30d numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT x.customer_id, sum(x.units) FROM usage_records x
+    WHERE x.day BETWEEN p_day - 29 AND p_day GROUP BY x.customer_id
+$$;
+
+-- The days snapshots are kept for: today, yesterday and the last 12 month-ends.
+CREATE OR REPLACE FUNCTION rollup_snapshot_days() RETURNS SETOF date
+LANGUAGE sql STABLE AS $$
+    SELECT ns_today()
+    UNION SELECT ns_today() - 1
+    UNION SELECT (date_trunc('month', ns_today()) - make_interval(months => k) - interval '1 day')::date
+          FROM generate_series(0, 11) k
+    ORDER BY 1 DESC
+$$;
+
+CREATE OR REPLACE FUNCTION customer_snapshot_taken(p_day date) RETURNS boolean
+LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM customer_snapshot_days WHERE day = p_day) $$;
+
+CREATE OR REPLACE FUNCTION customer_health_rows(p_day date) RETURNS SETOF customer_health_daily
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM customer_health_daily WHERE day = p_day AND customer_snapshot_taken(p_day)
+    UNION ALL SELECT p_day, h.* FROM customer_health(p_day) h WHERE NOT customer_snapshot_taken(p_day)
+$$;
+
+CREATE OR REPLACE FUNCTION customer_activity_rows(p_day date) RETURNS SETOF customer_activity_daily
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM customer_activity_daily WHERE day = p_day AND customer_snapshot_taken(p_day)
+    UNION ALL SELECT p_day, a.* FROM customer_activity(p_day) a WHERE NOT customer_snapshot_taken(p_day)
+$$;
+
+CREATE OR REPLACE FUNCTION customer_usage_rows(p_day date) RETURNS SETOF customer_usage_daily
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM customer_usage_daily WHERE day = p_day AND customer_snapshot_taken(p_day)
+    UNION ALL SELECT p_day, u.* FROM customer_usage(p_day) u WHERE NOT customer_snapshot_taken(p_day)
+$$;
+
+-- (Re)take the snapshot of day p_day.
+CREATE OR REPLACE FUNCTION customer_snapshot(p_day date) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM customer_health_daily WHERE day = p_day;
+    INSERT INTO customer_health_daily SELECT p_day, h.* FROM customer_health(p_day) h;
+    DELETE FROM customer_activity_daily WHERE day = p_day;
+    INSERT INTO customer_activity_daily SELECT p_day, a.* FROM customer_activity(p_day) a;
+    DELETE FROM customer_usage_daily WHERE day = p_day;
+    INSERT INTO customer_usage_daily SELECT p_day, u.* FROM customer_usage(p_day) u;
+    INSERT INTO customer_snapshot_days (day, computed_at) VALUES (p_day, now())
+    ON CONFLICT (day) DO UPDATE SET computed_at = EXCLUDED.computed_at;
+END
+$$;
+
+-- Follower compute (035_rollup_follow.sql): a snapshot looks back 90 days, so every snapshot on or
+-- after a recomputed day is out of date (late rows); forgotten, it is read live until retaken.
+-- Today's is retaken on every refresh anyway.
+CREATE OR REPLACE FUNCTION customer_snapshot_forget(p_lo date, p_hi date) RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM customer_snapshot_days WHERE day >= p_lo AND day < ns_today()
+$$;
+SELECT rollup_follower_register('customer_snapshot', 'customer_snapshot_forget', 'customer_health_daily',
+                                'customer_activity_daily', 'customer_usage_daily', 'customer_snapshot_days');
+
+-- Today's snapshot (always), and those of the other rollup_snapshot_days() that are missing.
+-- Run by the users service's job (users_refresh()).  Returns the number of snapshots taken.
+CREATE OR REPLACE FUNCTION customer_snapshot_refresh() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    d  date;
+    n  integer := 0;
+BEGIN
+    PERFORM rollup_follow('customer_snapshot');
+    FOR d IN SELECT x FROM rollup_snapshot_days() x WHERE x = ns_today() OR NOT customer_snapshot_taken(x)
+    LOOP
+        PERFORM customer_snapshot(d);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
 $$;

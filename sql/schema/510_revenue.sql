@@ -1,9 +1,23 @@
--- Revenue pre-aggregate: orders per reporting day and source (for /api/revenue/by-source and
--- /api/revenue/refunds), kept exact by statement triggers on orders that apply deltas.
+-- 510_revenue.sql — pre-aggregates of the revenue service: orders per day and source (a follower
+-- of metrics_daily, 035_rollup_follow.sql), MRR movements of full months and net paid per customer
+-- (both kept exact by statement triggers, derived_triggers() of 030_rollups.sql), run by the revenue
+-- service's job (revenue_rollup_check()).
 SET client_min_messages = warning;
 
--- Orders per reporting day (in revenue_rollup_state.tz) and source.  Refunds and chargebacks stay on
--- the order's day, exactly as in metrics_daily (docs/metrics.md, attribution rules).
+-- What the one mechanism replaced: the delta triggers on orders and their zone bookkeeping, the
+-- revenue-only health snapshot (now customer_health_daily of the data layer).
+DROP TRIGGER IF EXISTS orders_revenue_ins ON orders;
+DROP TRIGGER IF EXISTS orders_revenue_upd ON orders;
+DROP TRIGGER IF EXISTS orders_revenue_del ON orders;
+DROP TRIGGER IF EXISTS orders_revenue_trunc ON orders;
+DROP FUNCTION IF EXISTS revenue_source_apply();
+DROP FUNCTION IF EXISTS revenue_source_truncate();
+DROP FUNCTION IF EXISTS revenue_rollup_rebuild();
+DROP FUNCTION IF EXISTS revenue_health_snapshot_refresh();
+DROP TABLE IF EXISTS revenue_rollup_state, revenue_health_snapshot, revenue_health_snapshot_state;
+
+-- Orders per reporting day and source.  Refunds and chargebacks stay on the order's day, exactly as
+-- in metrics_daily (docs/metrics.md, attribution rules).
 CREATE TABLE IF NOT EXISTS revenue_source_daily (
     day               date NOT NULL,
     source            text NOT NULL,
@@ -17,85 +31,19 @@ CREATE TABLE IF NOT EXISTS revenue_source_daily (
     PRIMARY KEY (day, source)
 );
 
--- Single row: the zone revenue_source_daily is built in.  Readers whose ns_tz() differs fall back
--- to the raw orders; the revenue service's job rebuilds (revenue_rollup_check()).
-CREATE TABLE IF NOT EXISTS revenue_rollup_state (
-    id   boolean PRIMARY KEY DEFAULT true CHECK (id),
-    tz   text NOT NULL
-);
-
--- Recompute revenue_source_daily from the raw orders in the caller's zone.  Returns the row count.
-CREATE OR REPLACE FUNCTION revenue_rollup_rebuild() RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    n integer;
-BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('northstar.revenue_rollup')::bigint);
-    DELETE FROM revenue_source_daily;
-    INSERT INTO revenue_rollup_state (id, tz) VALUES (true, ns_tz())
-    ON CONFLICT (id) DO UPDATE SET tz = EXCLUDED.tz;
+-- Follower compute: revenue_source_daily of the reporting days p_lo .. p_hi from the raw orders.
+CREATE OR REPLACE FUNCTION revenue_source_compute(p_lo date, p_hi date) RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM revenue_source_daily WHERE day BETWEEN p_lo AND p_hi;
     INSERT INTO revenue_source_daily
     SELECT ns_day(ordered_at), source, count(*), sum(total_cents), sum(cogs_cents),
            count(*) FILTER (WHERE refunded_cents > 0), sum(refunded_cents),
            count(*) FILTER (WHERE chargeback_cents > 0), sum(chargeback_cents)
-    FROM orders GROUP BY 1, 2;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n;
-END
+    FROM orders
+    WHERE ordered_at >= ns_day_start(p_lo) AND ordered_at < ns_day_start(p_hi + 1)
+    GROUP BY 1, 2;
 $$;
-
--- Statement trigger on orders: add the new rows, subtract the old ones, per (day, source).
--- The day is taken in the table's zone, so the table stays consistent whatever the writer's zone.
-CREATE OR REPLACE FUNCTION revenue_source_apply() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    tz   text := (SELECT s.tz FROM revenue_rollup_state s);
-    src  text;
-BEGIN
-    src := CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT 1 AS sg, * FROM new_rows'
-        WHEN 'DELETE' THEN 'SELECT -1 AS sg, * FROM old_rows'
-        ELSE 'SELECT 1 AS sg, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows' END;
-    EXECUTE format($f$
-        INSERT INTO revenue_source_daily AS r
-        SELECT (ordered_at AT TIME ZONE $1)::date, source, sum(sg), sum(sg * total_cents), sum(sg * cogs_cents),
-               coalesce(sum(sg) FILTER (WHERE refunded_cents > 0), 0), sum(sg * refunded_cents),
-               coalesce(sum(sg) FILTER (WHERE chargeback_cents > 0), 0), sum(sg * chargeback_cents)
-        FROM (%s) x GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (day, source) DO UPDATE SET
-            orders = r.orders + EXCLUDED.orders,
-            revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
-            cogs_cents = r.cogs_cents + EXCLUDED.cogs_cents,
-            refunds = r.refunds + EXCLUDED.refunds,
-            refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
-            chargebacks = r.chargebacks + EXCLUDED.chargebacks,
-            chargeback_cents = r.chargeback_cents + EXCLUDED.chargeback_cents$f$, src)
-    USING coalesce(tz, ns_tz());
-    RETURN NULL;
-END
-$$;
-
--- TRUNCATE orders (also through TRUNCATE customers CASCADE) empties the pre-aggregate.
-CREATE OR REPLACE FUNCTION revenue_source_truncate() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM revenue_source_daily;
-    RETURN NULL;
-END
-$$;
-
-CREATE OR REPLACE TRIGGER orders_revenue_ins AFTER INSERT ON orders REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_source_apply();
-CREATE OR REPLACE TRIGGER orders_revenue_upd AFTER UPDATE ON orders
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_source_apply();
-CREATE OR REPLACE TRIGGER orders_revenue_del AFTER DELETE ON orders REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_source_apply();
-CREATE OR REPLACE TRIGGER orders_revenue_trunc AFTER TRUNCATE ON orders
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_source_truncate();
-
--- First load (and any reload of this file): build from whatever orders exist.
-SELECT revenue_rollup_rebuild();
+SELECT rollup_follower_register('revenue', 'revenue_source_compute', 'revenue_source_daily');
 
 -- Opportunities by stage for the open pipeline (small table; the index keeps the open set cheap).
 CREATE INDEX IF NOT EXISTS opportunities_open_idx ON opportunities (stage, owner_id) WHERE closed_at IS NULL;
@@ -115,9 +63,9 @@ LANGUAGE sql STABLE AS $$
   WITH pt AS (
     SELECT u.i::int AS i, u.d FROM unnest(p_points) WITH ORDINALITY u(d, i)
   ), m AS (
-    SELECT pt.i, s.customer_id, sum(s.mrr_cents)::bigint AS mrr
-      FROM pt JOIN subscriptions s ON s.valid_from <= pt.d AND (s.valid_to IS NULL OR s.valid_to > pt.d)
-     GROUP BY 1, 2 HAVING sum(s.mrr_cents) > 0
+    SELECT pt.i, r.customer_id, sum(r.mrr_cents)::bigint AS mrr
+      FROM pt JOIN mrr_rows(p_points) r ON r.day = pt.d
+     GROUP BY 1, 2
   ), x AS (
     -- each customer-point is the end of interval i and the start of interval i+1
     SELECT v.j, m.customer_id,
@@ -209,26 +157,21 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE OR REPLACE TRIGGER subscriptions_revenue_ins AFTER INSERT ON subscriptions REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_mrr_month_invalidate();
-CREATE OR REPLACE TRIGGER subscriptions_revenue_upd AFTER UPDATE ON subscriptions
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_mrr_month_invalidate();
-CREATE OR REPLACE TRIGGER subscriptions_revenue_del AFTER DELETE ON subscriptions REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_mrr_month_invalidate();
-CREATE OR REPLACE TRIGGER subscriptions_revenue_trunc AFTER TRUNCATE ON subscriptions
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_mrr_month_invalidate();
+SELECT derived_triggers('subscriptions', 'revenue', 'revenue_mrr_month_invalidate', true);
 
 -- Compute the missing full months among the 36 before the current one (first data month on).
--- Returns the number of months stored; 0 at once when another session is filling.
+-- Waits for the writers in flight (the lock policy of 035_rollup_follow.sql); returns the number
+-- of months stored.
 CREATE OR REPLACE FUNCTION revenue_mrr_month_fill() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     m  date;
     n  integer := 0;
-    first_month date := date_trunc('month', (SELECT min(valid_from) FROM subscriptions))::date;
+    first_month date;
 BEGIN
-    IF first_month IS NULL OR NOT pg_try_advisory_xact_lock(hashtext('northstar.revenue_mrr_month')::bigint) THEN
+    PERFORM pg_advisory_xact_lock(hashtext('northstar.revenue_mrr_month')::bigint);
+    first_month := date_trunc('month', (SELECT min(valid_from) FROM subscriptions))::date;
+    IF first_month IS NULL THEN
         RETURN 0;
     END IF;
     FOR m IN
@@ -280,63 +223,12 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE OR REPLACE TRIGGER billing_events_revenue_ins AFTER INSERT ON billing_events REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_customer_paid_apply();
-CREATE OR REPLACE TRIGGER billing_events_revenue_upd AFTER UPDATE ON billing_events
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_customer_paid_apply();
-CREATE OR REPLACE TRIGGER billing_events_revenue_del AFTER DELETE ON billing_events REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_customer_paid_apply();
-CREATE OR REPLACE TRIGGER billing_events_revenue_trunc AFTER TRUNCATE ON billing_events
-    FOR EACH STATEMENT EXECUTE FUNCTION revenue_customer_paid_apply();
+SELECT derived_triggers('billing_events', 'revenue', 'revenue_customer_paid_apply', true);
 
--- ---------------------------------------------------------------- health snapshot
-
--- customer_health(today) is ~1 s at SCALE=1, too slow for a dashboard call: the revenue service's job
--- stores today's scores here (refreshed when older than 10 minutes); other days are computed live.
-CREATE TABLE IF NOT EXISTS revenue_health_snapshot (
-    day           date NOT NULL,
-    customer_id   int NOT NULL,
-    health_score  int NOT NULL,
-    active_days_30d int NOT NULL,
-    PRIMARY KEY (day, customer_id)
-);
-CREATE TABLE IF NOT EXISTS revenue_health_snapshot_state (
-    day          date PRIMARY KEY,
-    computed_at  timestamptz NOT NULL
-);
-
-CREATE OR REPLACE FUNCTION revenue_health_snapshot_refresh() RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    d date := ns_today();
-    n integer;
-BEGIN
-    IF EXISTS (SELECT 1 FROM revenue_health_snapshot_state WHERE day = d AND computed_at > now() - interval '10 minutes') THEN
-        RETURN 0;
-    END IF;
-    DELETE FROM revenue_health_snapshot WHERE day = d OR day < d - 7;
-    DELETE FROM revenue_health_snapshot_state WHERE day = d OR day < d - 7;
-    INSERT INTO revenue_health_snapshot SELECT d, h.customer_id, h.health_score, h.active_days_30d FROM customer_health(d) h;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    INSERT INTO revenue_health_snapshot_state VALUES (d, now());
-    RETURN n;
-END
-$$;
-
--- Periodic job of the revenue service: zone check of revenue_source_daily, missing MRR months,
--- today's health snapshot.  Returns the work done (rows/months), 0 when idle.
+-- Periodic job of the revenue service: revenue_source_daily up to date with metrics_daily, then the
+-- missing MRR months.  Returns the work done (days + months), 0 when idle.
 CREATE OR REPLACE FUNCTION revenue_rollup_check() RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    n integer := 0;
-BEGIN
-    IF (SELECT tz FROM revenue_rollup_state) IS DISTINCT FROM ns_tz() THEN
-        n := revenue_rollup_rebuild();
-    END IF;
-    RETURN n + revenue_mrr_month_fill() + revenue_health_snapshot_refresh();
-END
-$$;
+LANGUAGE sql AS $$ SELECT rollup_follow('revenue') + revenue_mrr_month_fill() $$;
 
 -- First load: value per customer from whatever billing events exist.
 DELETE FROM revenue_customer_paid;

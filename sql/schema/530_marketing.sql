@@ -26,12 +26,8 @@ CREATE TABLE IF NOT EXISTS marketing_campaign_daily (
 );
 CREATE INDEX IF NOT EXISTS marketing_campaign_daily_campaign_idx ON marketing_campaign_daily (campaign_id, day);
 
--- Which version of each metrics_daily day the two tables above were computed from: the day is
--- stale when metrics_daily.refreshed_at moved (rollup_refresh()/rollup_rebuild() recomputed it).
-CREATE TABLE IF NOT EXISTS marketing_rollup_days (
-    day                  date PRIMARY KEY,
-    source_refreshed_at  timestamptz NOT NULL
-);
+-- What the one refresh mechanism (035_rollup_follow.sql) replaced.
+DROP TABLE IF EXISTS marketing_rollup_days;
 
 -- Lookups used by the marketing endpoints on the raw tables (small windows only).
 CREATE INDEX IF NOT EXISTS leads_mql_at_idx ON leads (mql_at) WHERE mql_at IS NOT NULL;
@@ -78,27 +74,11 @@ BEGIN
 END
 $$;
 
--- Bring the marketing pre-aggregates up to date with metrics_daily: recompute every day whose
--- metrics_daily row was (re)computed since we last looked, drop days metrics_daily no longer has.
--- Run by the marketing service's periodic job right after (and independently of) rollup_refresh().
--- Concurrent callers do not queue: the loser returns 0.  Returns the number of days recomputed.
+-- The marketing pre-aggregates follow metrics_daily (035_rollup_follow.sql): marketing_refresh(), run
+-- by the marketing service's periodic job, recomputes every day metrics_daily recomputed since.
 -- XXX: a change of customers.campaign_id moves revenue on that customer's order days, which
 -- rollup_refresh() does not mark dirty; such days are corrected when they are next recomputed.
+SELECT rollup_follower_register('marketing', 'marketing_compute_range',
+                                'marketing_traffic_daily', 'marketing_campaign_daily');
 CREATE OR REPLACE FUNCTION marketing_refresh() RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    n  integer := 0;
-BEGIN
-    IF NOT pg_try_advisory_xact_lock(hashtext('northstar.marketing_rollup')::bigint) THEN
-        RETURN 0;
-    END IF;
-    DELETE FROM marketing_rollup_days k WHERE NOT EXISTS (SELECT 1 FROM metrics_daily m WHERE m.day = k.day);
-    DELETE FROM marketing_traffic_daily t
-     WHERE NOT EXISTS (SELECT 1 FROM marketing_rollup_days k WHERE k.day = t.day);
-    DELETE FROM marketing_campaign_daily t
-     WHERE NOT EXISTS (SELECT 1 FROM marketing_rollup_days k WHERE k.day = t.day);
-
-    n := rollup_follow('marketing_rollup_days', 'marketing_compute_range');
-    RETURN n;
-END
-$$;
+LANGUAGE sql AS $$ SELECT rollup_follow('marketing') $$;

@@ -121,19 +121,8 @@ CREATE TABLE IF NOT EXISTS product_retention_weekly (
     PRIMARY KEY (cohort_week, week)
 );
 
--- Which version of each metrics_daily day the tables above were computed from (the day is stale
--- when metrics_daily.refreshed_at moved), and the data layer's rebuild/zone we last saw.
-CREATE TABLE IF NOT EXISTS product_rollup_days (
-    day                  date PRIMARY KEY,
-    source_refreshed_at  timestamptz NOT NULL
-);
-CREATE TABLE IF NOT EXISTS product_rollup_state (
-    id               boolean PRIMARY KEY DEFAULT true CHECK (id),
-    tz               text,
-    source_rebuild   timestamptz,
-    last_refresh_at  timestamptz
-);
-INSERT INTO product_rollup_state (id) VALUES (true) ON CONFLICT DO NOTHING;
+-- What the one refresh mechanism (035_rollup_follow.sql) replaced.
+DROP TABLE IF EXISTS product_rollup_days, product_rollup_state;
 
 -- The live monitor reads the last hour of api_call events through this index.
 CREATE INDEX IF NOT EXISTS events_api_recent_idx ON events (occurred_at) WHERE type = 'api_call';
@@ -301,7 +290,7 @@ BEGIN
     FROM generate_series(p_lo, w_hi, interval '1 day') g(d)
     JOIN product_feature_customer_daily f ON f.day BETWEEN g.d::date - 29 AND g.d::date
     JOIN subscriptions s ON s.customer_id = f.customer_id AND s.mrr_cents > 0
-                        AND s.valid_from <= g.d::date AND (s.valid_to IS NULL OR s.valid_to > g.d::date)
+                        AND s.in_effect @> g.d::date
     GROUP BY 1, 2, 3;
 
     INSERT INTO product_plan_daily (day, plan_id, customers, active_users, usage_units)
@@ -316,8 +305,7 @@ BEGIN
     ) x
     LEFT JOIN LATERAL (
         SELECT s.plan_id FROM subscriptions s
-        WHERE s.customer_id = x.customer_id AND s.valid_from <= x.day
-          AND (s.valid_to IS NULL OR s.valid_to > x.day)
+        WHERE s.customer_id = x.customer_id AND s.in_effect @> x.day
         ORDER BY s.mrr_cents DESC, s.valid_from DESC LIMIT 1
     ) pl ON true
     GROUP BY 1, 2;
@@ -340,32 +328,11 @@ BEGIN
 END
 $$;
 
--- Bring the product pre-aggregates up to date with metrics_daily: recompute every day whose
--- metrics_daily row was (re)computed since we last looked; after a data-layer rebuild or a change
--- of northstar.tz start from scratch.  Run by the product service's periodic job; concurrent
--- callers wait for each other (so a test can call it to be sure the job has finished).
--- Returns the number of days recomputed.
+-- The product pre-aggregates follow metrics_daily (035_rollup_follow.sql): product_rollup_refresh(),
+-- run by the product service's periodic job, recomputes every day metrics_daily recomputed since.
+SELECT rollup_follower_register('product', 'product_compute_range',
+    'product_api_hourly', 'product_api_daily', 'product_api_latency_hist', 'product_api_customer_daily',
+    'product_daily', 'product_feature_customer_daily', 'product_feature_first_use',
+    'product_feature_adoption_daily', 'product_plan_daily', 'product_user_first_week', 'product_retention_weekly');
 CREATE OR REPLACE FUNCTION product_rollup_refresh() RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    n   integer := 0;
-    st  product_rollup_state%ROWTYPE;
-BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('northstar.product_rollup')::bigint);
-    SELECT * INTO st FROM product_rollup_state;
-    IF st.tz IS DISTINCT FROM ns_tz()
-       OR st.source_rebuild IS DISTINCT FROM (SELECT last_rebuild_at FROM rollup_state) THEN
-        TRUNCATE product_api_hourly, product_api_daily, product_api_latency_hist, product_api_customer_daily,
-                 product_daily, product_feature_customer_daily, product_feature_first_use,
-                 product_feature_adoption_daily, product_plan_daily, product_user_first_week,
-                 product_retention_weekly, product_rollup_days;
-        UPDATE product_rollup_state SET tz = ns_tz(),
-               source_rebuild = (SELECT last_rebuild_at FROM rollup_state);
-    END IF;
-    DELETE FROM product_rollup_days k WHERE NOT EXISTS (SELECT 1 FROM metrics_daily m WHERE m.day = k.day);
-
-    n := rollup_follow('product_rollup_days', 'product_compute_range');
-    UPDATE product_rollup_state SET last_refresh_at = now();
-    RETURN n;
-END
-$$;
+LANGUAGE sql AS $$ SELECT rollup_follow('product') $$;

@@ -28,18 +28,8 @@ CREATE TABLE IF NOT EXISTS product_ip_daily (
 CREATE INDEX IF NOT EXISTS product_api_customer_daily_limited_idx
     ON product_api_customer_daily (day) WHERE rate_limited > 0;
 
--- Which version of each metrics_daily day the tables above were computed from.
-CREATE TABLE IF NOT EXISTS product_ops_days (
-    day                  date PRIMARY KEY,
-    source_refreshed_at  timestamptz NOT NULL
-);
-CREATE TABLE IF NOT EXISTS product_ops_state (
-    id               boolean PRIMARY KEY DEFAULT true CHECK (id),
-    tz               text,
-    source_rebuild   timestamptz,
-    last_refresh_at  timestamptz
-);
-INSERT INTO product_ops_state (id) VALUES (true) ON CONFLICT DO NOTHING;
+-- What the one refresh mechanism (035_rollup_follow.sql) replaced.
+DROP TABLE IF EXISTS product_ops_days, product_ops_state;
 
 -- Recompute the tables above for the reporting days p_lo .. p_hi (delete + insert) from events.
 CREATE OR REPLACE FUNCTION product_ops_compute_range(p_lo date, p_hi date) RETURNS void
@@ -71,27 +61,9 @@ BEGIN
 END
 $$;
 
--- Bring the tables above up to date with metrics_daily (same rule as product_rollup_refresh():
--- every day whose metrics_daily row was recomputed since we last looked; start from scratch after
--- a data-layer rebuild or a change of northstar.tz).  Concurrent callers wait for each other.
--- Returns the number of days recomputed.
+-- Kept current like the product pre-aggregates (035_rollup_follow.sql): product_ops_refresh(), run
+-- by the product service's job after product_rollup_refresh().
+SELECT rollup_follower_register('product_ops', 'product_ops_compute_range',
+                                'product_api_customer_hourly', 'product_ip_daily');
 CREATE OR REPLACE FUNCTION product_ops_refresh() RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    n   integer := 0;
-    st  product_ops_state%ROWTYPE;
-BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('northstar.product_ops')::bigint);
-    SELECT * INTO st FROM product_ops_state;
-    IF st.tz IS DISTINCT FROM ns_tz()
-       OR st.source_rebuild IS DISTINCT FROM (SELECT last_rebuild_at FROM rollup_state) THEN
-        TRUNCATE product_api_customer_hourly, product_ip_daily, product_ops_days;
-        UPDATE product_ops_state SET tz = ns_tz(), source_rebuild = (SELECT last_rebuild_at FROM rollup_state);
-    END IF;
-    DELETE FROM product_ops_days k WHERE NOT EXISTS (SELECT 1 FROM metrics_daily m WHERE m.day = k.day);
-
-    n := rollup_follow('product_ops_days', 'product_ops_compute_range');
-    UPDATE product_ops_state SET last_refresh_at = now();
-    RETURN n;
-END
-$$;
+LANGUAGE sql AS $$ SELECT rollup_follow('product_ops') $$;

@@ -124,6 +124,34 @@ LANGUAGE sql STABLE AS $$
                     nullif(current_setting('northstar.alerts_' || p_key, true), ''))
 $$;
 
+-- The alerts process's notification settings from its environment, as the session settings
+-- northstar.alerts_<key> that alert_setting() reads (NULL arguments are left alone).  Called on
+-- every new connection of the alerts job and of the delivery thread (services/alerts/notify.c).
+CREATE OR REPLACE FUNCTION alert_session_setup(p_webhook_url text DEFAULT NULL, p_smtp_url text DEFAULT NULL,
+                                               p_smtp_from text DEFAULT NULL, p_smtp_user text DEFAULT NULL,
+                                               p_report_hour text DEFAULT NULL) RETURNS void
+LANGUAGE sql VOLATILE AS $$
+    SELECT set_config('northstar.alerts_' || k, v, false)
+    FROM (VALUES ('webhook_url', p_webhook_url), ('smtp_url', p_smtp_url), ('smtp_from', p_smtp_from),
+                 ('smtp_user', p_smtp_user), ('report_hour', p_report_hour)) s(k, v)
+    WHERE v IS NOT NULL;
+$$;
+
+-- The reporting zone of a session that did not get it at connection (the alerts-report tool):
+-- TimeZone and northstar.tz.  An unknown zone is an error (22023).  Returns the zone.
+CREATE OR REPLACE FUNCTION alert_session_zone(p_tz text) RETURNS text
+LANGUAGE sql VOLATILE AS $$
+    SELECT set_config('TimeZone', p_tz, false), set_config('northstar.tz', p_tz, false);
+    SELECT current_setting('northstar.tz');
+$$;
+
+-- Where e-mail goes: the SMTP URL (NULL: not configured), the sender and the SMTP user name.
+CREATE OR REPLACE FUNCTION alert_smtp_settings(OUT url text, OUT sender text, OUT username text)
+LANGUAGE sql STABLE AS $$
+    SELECT alert_setting('smtp_url'), coalesce(alert_setting('smtp_from'), 'northstar@localhost'),
+           alert_setting('smtp_user')
+$$;
+
 -- The rules of the spec.  ON CONFLICT DO NOTHING keeps the CEO's changes when the schema is re-applied.
 INSERT INTO alert_rules (code, name, metric, comparison, threshold, unit, win, severity, audience,
                          subject_type, hysteresis, clear_evals, description) VALUES
@@ -168,6 +196,31 @@ END
 $$;
 CREATE OR REPLACE TRIGGER alert_deliveries_notify AFTER INSERT ON alert_deliveries
     FOR EACH STATEMENT EXECUTE FUNCTION alert_deliveries_notify();
+
+-- The sender (services/alerts/notify.c) takes up to p_limit due deliveries.  Their attempt is
+-- counted and the next one pushed back first (5 s, 10 s, 20 s, 40 s), so a crash mid-send only
+-- delays a retry; SKIP LOCKED lets several senders share the queue.
+CREATE OR REPLACE FUNCTION alert_deliveries_take(p_limit int DEFAULT 20)
+RETURNS TABLE (id bigint, channel text, target text, subject text, body text, html text)
+LANGUAGE sql VOLATILE AS $$
+    UPDATE alert_deliveries d
+    SET attempts = d.attempts + 1, next_attempt_at = now() + interval '5 seconds' * power(2, d.attempts)
+    WHERE d.id IN (SELECT x.id FROM alert_deliveries x WHERE x.status = 'pending' AND x.next_attempt_at <= now()
+                   ORDER BY x.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
+    RETURNING d.id, d.channel, d.target, d.subject, d.body, d.html
+$$;
+
+-- The outcome of one attempt: p_error NULL = sent; otherwise pending again, or failed after the
+-- 5th attempt.  Returns the delivery's new status (NULL: no such delivery).
+CREATE OR REPLACE FUNCTION alert_delivery_done(p_id bigint, p_error text DEFAULT NULL) RETURNS text
+LANGUAGE sql VOLATILE AS $$
+    UPDATE alert_deliveries
+    SET status = CASE WHEN p_error IS NULL THEN 'sent' WHEN attempts >= 5 THEN 'failed' ELSE 'pending' END,
+        sent_at = CASE WHEN p_error IS NULL THEN now() END,
+        last_error = p_error
+    WHERE id = p_id
+    RETURNING status
+$$;
 
 -- Is value firing against the rule (NULL never fires)?
 CREATE OR REPLACE FUNCTION alert_fires(p_cmp text, p_value numeric, p_threshold numeric) RETURNS boolean

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — the browser tests: build web/dist, start a throw-away stack on a
 # free port (always stopped on exit), run tests/e2e/*.test.js in Debian's
-# chromium through playwright-core with node's test runner, print TAP.
+# chromium through playwright-core with node's test runner, print flat TAP
+# (tap-reporter.mjs: one line per test, for TAP::Parser).
 #
 #   tests/e2e/run.sh              (env: NS_BUILD for service binaries elsewhere,
 #                                  SCALE, default 0.02; NS_URL=http://… to test a
@@ -52,6 +53,6 @@ fi
 mkdir -p "$ROOT/tests/artifacts"
 cd "$E2E"
 rc=0
-node --test --test-reporter=tap --test-concurrency=1 ./*.test.js || rc=$?
+node --test --test-reporter=./tap-reporter.mjs --test-concurrency=1 ./*.test.js || rc=$?
 say "screenshots in tests/artifacts/"
 exit $rc

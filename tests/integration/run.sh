@@ -1,9 +1,25 @@
 #!/usr/bin/env bash
 # run.sh — start a throw-away stack (PostgreSQL, services, nginx) on free
-# ports in a temporary directory, run every t-*.sh against it, and tear
-# it down whatever happens.
+# ports in a temporary directory, run the TAP producers against it under
+# prove, and tear it down whatever happens:
+#
+#   1. every tests/integration/t-*.sh, each its own bash process (prove);
+#   2. the pgTAP fixtures tests/sql/*.sql (pg_prove, ON_ERROR_STOP: an
+#      SQL error is a failure, and so is a plan that does not match);
+#   3. tests/sql/determinism.sh (two loads of the generator);
+#   4. after the stack is stopped, after-stop.sh (no sanitizer report,
+#      no crashed service in the logs).
+#
+# T_ONLY=t-revenue.sh runs one file; T_ONLY="t-p*.sh mrr_movements.sql
+# determinism" several (t-*.sh names or globs, pgTAP files, the
+# determinism check); after-stop.sh always runs.  T_KEEP=1 keeps the stack's
+# directory; its env file lets one file be re-run by hand (see lib.sh).
+# Per-file verdicts and times are prove's (--timer); with NS_TAP_TALLY set
+# (tests/run.sh) every file also appends its tally line there.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# The files run from their own folder: a relative NS_BUILD (make test-asan) is made absolute.
+if [ -n "${NS_BUILD:-}" ]; then NS_BUILD=$(cd "$NS_BUILD" && pwd) || exit 1; export NS_BUILD; fi
 T_DIR=$(mktemp -d /tmp/northstar-test.XXXXXX)
 export T_TMP=$T_DIR/tmp; mkdir -p "$T_TMP"
 cleanup() { "$ROOT/scripts/stack.sh" stop "$T_DIR" >/dev/null 2>&1; [ -n "${T_KEEP:-}" ] || rm -rf "$T_DIR"; }
@@ -12,38 +28,48 @@ trap 'exit 1' INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 T_PORT=$((20000 + RANDOM % 20000)); while ! port_free $T_PORT; do T_PORT=$((T_PORT + 1)); done
-export PORT=$T_PORT FAST=1 SCALE=${TEST_SCALE:-0.02} NS_TOKEN_TTL=600 LOGIN_RATE=300r/m
+export PORT=$T_PORT FAST=1 SCALE=${TEST_SCALE:-0.02} NS_TOKEN_TTL=3600 LOGIN_RATE=300r/m
 if ! "$ROOT/scripts/stack.sh" start "$T_DIR" >"$T_DIR/start.log" 2>&1; then
   cat "$T_DIR/start.log"; tail -20 "$T_DIR"/logs/*.log; exit 1
 fi
 export T_PORT T_RUN=$T_DIR/run T_PGPORT=$(cat "$T_DIR/run/pg.port") T_DIR ROOT
-. "$ROOT/tests/integration/lib.sh"
-# T_ONLY=t-revenue.sh runs one file; tests/sql/*.sql (pgTAP) run after.
-for t in "$ROOT"/tests/integration/${T_ONLY:-t-*.sh}; do
-  [ -f "$t" ] || continue
-  echo "# $(basename "$t")"
-  . "$t"
-done
-if [ -z "${T_ONLY:-}" ] || [ "${T_ONLY%.sql}" != "$T_ONLY" ]; then
-  for f in "$ROOT"/tests/sql/${T_ONLY:-*.sql}; do
+# What every test file needs, for prove's children and for a re-run by hand.
+for v in T_PORT T_RUN T_PGPORT T_DIR T_TMP ROOT PORT FAST SCALE NS_TOKEN_TTL LOGIN_RATE NS_BUILD T_SANITIZER; do
+  [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+done >"$T_DIR/env"
+echo "# stack on port $T_PORT, PostgreSQL $T_PGPORT; environment in $T_DIR/env"
+
+export PERL5LIB=$ROOT/tests/lib${PERL5LIB:+:$PERL5LIB}
+HARNESS=(--formatter TAP::Formatter::Northstar --timer --verbose --merge --nocolor)
+rc=0
+# T_ONLY: space-separated names or globs; each one picks t-*.sh files, pgTAP files or determinism.
+read -ra words <<<"${T_ONLY:-t-*.sh *.sql determinism}"
+sh_files=(); sql_files=(); det=0
+for w in "${words[@]}"; do
+  case $w in determinism) det=1; continue;; *.sql) dir=$ROOT/tests/sql;; *) dir=$ROOT/tests/integration;; esac
+  n=0
+  for f in "$dir"/$w; do
     [ -f "$f" ] || continue
-    echo "# $(basename "$f")"
-    psql -X -qtA -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar -f "$f" 2>&1 | sed '/^$/d'
+    n=$((n + 1))
+    case $w in *.sql) sql_files+=("${f#"$dir/"}");; *) sh_files+=("${f#"$dir/"}");; esac
   done
+  [ "$n" -gt 0 ] || { echo "no file matches T_ONLY=$w" >&2; rc=1; }
+done
+
+# 1. the integration files, in name order (t-zz-login-limit.sh last).
+if [ "${#sh_files[@]}" -gt 0 ]; then
+  (cd "$ROOT/tests/integration" && prove "${HARNESS[@]}" --exec bash "${sh_files[@]}") || rc=1
 fi
-# The demo generator is deterministic: two loads, same checksums.
-if [ -z "${T_ONLY:-}" ] || [ "$T_ONLY" = determinism ]; then
-  echo "# determinism.sh"
-  bash "$ROOT/tests/sql/determinism.sh" "$T_RUN" "$T_PGPORT" | grep -v '^1\.\.'
+# 2. pgTAP fixtures, each in its own psql session that stops at the first error.
+if [ "${#sql_files[@]}" -gt 0 ]; then
+  (cd "$ROOT/tests/sql" && pg_prove "${HARNESS[@]}" --ext .sql --set ON_ERROR_STOP=1 \
+          -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar "${sql_files[@]}") || rc=1
 fi
-# Stop the services now so that sanitizer builds write their reports.
+# 3. the demo generator is deterministic: two loads, same checksums.
+if [ "$det" = 1 ]; then
+  (cd "$ROOT/tests/sql" && prove "${HARNESS[@]}" --exec bash determinism.sh :: "$T_RUN" "$T_PGPORT") || rc=1
+fi
+# 4. stop the services now so that sanitizer builds write their reports.
 "$ROOT/scripts/stack.sh" stop "$T_DIR" >/dev/null 2>&1
-if grep -l -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$T_DIR"/logs/*.log >"$T_TMP/san" 2>/dev/null; then
-  not_ok "no sanitizer report in any service log" "$(cat "$T_TMP/san" | tr '\n' ' ')"
-  grep -h -A15 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T_DIR"/logs/*.log | head -60 | sed 's/^/#   /'
-else ok "no sanitizer report in any service log"; fi
-# (status 137 is t-faults.sh killing an instance on purpose)
-if grep -h -E 'supervise: .* exited' "$T_DIR"/logs/*.log | grep -v 'status 137' >"$T_TMP/crash"; then
-  not_ok "no service crashed during the tests" "$(head -3 "$T_TMP/crash")"
-else ok "no service crashed during the tests"; fi
-echo "1..$T_N"
+(cd "$ROOT/tests/integration" && prove "${HARNESS[@]}" --exec bash after-stop.sh) || rc=1
+exit $rc

@@ -1,6 +1,7 @@
 # t-alerts.sh — the alerts service through nginx: seeded demo conditions as open alerts (values
 # checked against independent SQL over the raw tables), role scoping, ack/resolve audit, rules,
 # the SSE live feed, webhook and e-mail delivery to loopback receivers, and report previews.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 A_CEO=$(login ceo@northstar.example); A_CS1=$(login cs1@northstar.example)
 A_CS2=$(login cs2@northstar.example); A_SALES=$(login sales1@northstar.example)
 A_CS1_ID=$(sql "SELECT id FROM app_users WHERE email = 'cs1@northstar.example'")
@@ -143,6 +144,7 @@ A_NAME=$(sql "SELECT name FROM customers WHERE id = $A_CUST")
 node "$ROOT/tests/alerts/webhook-receiver.js" "$A_SSE/wh.port" "$A_SSE/wh.log" 1 120 & A_WH=$!
 mkdir -p "$A_SSE/mail"; node "$ROOT/tests/alerts/smtp-receiver.js" "$A_SSE/smtp.port" "$A_SSE/mail" 120 & A_SM=$!
 for _ in $(seq 1 50); do [ -s "$A_SSE/wh.port" ] && [ -s "$A_SSE/smtp.port" ] && break; sleep 0.1; done
+defer 'sql "DELETE FROM alert_settings"'   # no webhook or SMTP URL left behind, however this file ends
 sql "INSERT INTO alert_settings VALUES ('webhook_url', 'http://127.0.0.1:$(cat "$A_SSE/wh.port")/hook'),
        ('smtp_url', 'smtp://127.0.0.1:$(cat "$A_SSE/smtp.port")') ON CONFLICT (key) DO UPDATE SET value = excluded.value" >/dev/null
 sql "INSERT INTO billing_events (customer_id, occurred_at, kind, amount_cents) VALUES ($A_CUST, now() - interval '1 minute', 'payment_failed', 4200)" >/dev/null
@@ -211,8 +213,34 @@ api GET "/api/alerts/report?kind=weekly" "$A_SALES"
 check_error "report: sales may not preview reports (403)" 403 forbidden
 api GET "/api/alerts/report?kind=yearly" "$A_CEO"
 check_error_names "report: an unknown kind is a 400 naming 'kind'" kind
-if [ -x "${NS_BUILD:-$ROOT/build}/alerts-report" ]; then
-  NS_DATABASE_URL="postgresql:///northstar?host=$T_RUN&port=$T_PGPORT&user=postgres" \
-    "${NS_BUILD:-$ROOT/build}/alerts-report" monthly "$A_DAY" text "$T_TMP/monthly.txt" >/dev/null
-  check_eq "report CLI: renders the monthly board metrics to a file" "$(head -1 "$T_TMP/monthly.txt" | cut -d, -f1)" "Monthly board metrics"
-fi
+# ---- the report CLI: runs in NS_TZ, reports errors with a non-zero exit
+A_RPT=${NS_BUILD:-$ROOT/build}/alerts-report
+A_URL="postgresql:///northstar?host=$T_RUN&port=$T_PGPORT&user=postgres"
+a_report() {  # a_report ZONE KIND DAY FORMAT FILE — sets A_RC, A_ERR
+  rm -f "$5"
+  NS_TZ=$1 NS_DATABASE_URL=$A_URL "$A_RPT" "$2" "$3" "$4" "$5" >/dev/null 2>"$T_TMP/report.err"; A_RC=$?
+  A_ERR=$(head -c 300 "$T_TMP/report.err")
+}
+a_report UTC monthly "$A_DAY" text "$T_TMP/monthly.txt"
+check_eq "report CLI: renders the monthly board metrics to a file" "$A_RC:$(head -1 "$T_TMP/monthly.txt" 2>/dev/null | cut -d, -f1)" "0:Monthly board metrics"
+# Kiritimati is UTC+14: the open alerts' "Since" times of the daily report move by 14 hours.
+A_ZONE=Pacific/Kiritimati
+A_IN_ZONE=$(psql -X -qtA -v ON_ERROR_STOP=1 -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar \
+  -c "SET TimeZone = '$A_ZONE'" -c "SET northstar.tz = '$A_ZONE'" -c "SELECT text FROM alert_report('daily', '$A_DAY')")
+A_IN_UTC=$(psql -X -qtA -v ON_ERROR_STOP=1 -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar \
+  -c "SET TimeZone = 'UTC'" -c "SET northstar.tz = 'UTC'" -c "SELECT text FROM alert_report('daily', '$A_DAY')")
+if [ -n "$A_IN_ZONE" ] && [ "$A_IN_ZONE" != "$A_IN_UTC" ]; then ok "report CLI: the daily report differs between UTC and $A_ZONE (open alerts)"
+else not_ok "report CLI: the daily report differs between UTC and $A_ZONE (open alerts)" "same text in both zones"; fi
+a_report "$A_ZONE" daily "$A_DAY" text "$T_TMP/daily-zone.txt"
+check_eq "report CLI: NS_TZ=$A_ZONE succeeds" "$A_RC:$A_ERR" "0:"
+check_eq "report CLI: with NS_TZ=$A_ZONE the report = alert_report() in a session in that zone" \
+  "$(cat "$T_TMP/daily-zone.txt" 2>/dev/null)" "$A_IN_ZONE"
+a_report UTC daily "$A_DAY" text "$T_TMP/daily-utc.txt"
+check_eq "report CLI: with NS_TZ=UTC the report = alert_report() in UTC" "$(cat "$T_TMP/daily-utc.txt" 2>/dev/null)" "$A_IN_UTC"
+a_report Not/A_Zone daily "$A_DAY" text "$T_TMP/daily-bad.txt"
+check_eq "report CLI: an unknown NS_TZ fails (exit 1, the zone named, no file)" \
+  "$A_RC:$(grep -c 'Not/A_Zone' <<<"$A_ERR"):$([ -e "$T_TMP/daily-bad.txt" ] && echo file || echo none)" "1:1:none"
+a_report UTC yearly "$A_DAY" text "$T_TMP/yearly.txt"
+check_eq "report CLI: an unknown kind fails (exit 1, said on stderr, no file)" \
+  "$A_RC:$(grep -c 'yearly' <<<"$A_ERR"):$([ -e "$T_TMP/yearly.txt" ] && echo file || echo none)" "1:1:none"
+done_testing

@@ -1,4 +1,5 @@
 # t-auth.sh — sign-in, sessions, the access matrix and the response cache.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 U=http://127.0.0.1:$T_PORT
 login_raw() {  # login_raw EMAIL PASSWORD — sets STATUS, BODY, HEADERS
   api POST /api/auth/login "" -H 'Content-Type: application/json' \
@@ -140,3 +141,4 @@ check_eq "the operator CLI lists the five demo users" "$(grep -c '@northstar.exa
 if diff <("$ROOT/scripts/access-doc.sh" "${NS_BUILD:-$ROOT/build}") "$ROOT/docs/access.md" >"$T_TMP/access.diff"; then
   ok "docs/access.md matches the routing tables"
 else not_ok "docs/access.md matches the routing tables (run scripts/access-doc.sh > docs/access.md)" "$(head -5 "$T_TMP/access.diff")"; fi
+done_testing

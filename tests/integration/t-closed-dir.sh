@@ -2,6 +2,7 @@
 # directory, as a new user has it): as root, PostgreSQL (user postgres) and nginx's workers
 # (nobody) cannot enter it, so stack.sh keeps their parts in /var/lib/northstar/<id> and the
 # stack works.  Started with DEMO=0 on its own ports, stopped by its PIDs whatever happens.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 if [ "$(id -u)" -ne 0 ]; then
   ok "# SKIP a closed directory only matters as root (postgres and nginx run as other users)"
 else
@@ -10,7 +11,7 @@ else
   CD_PORT=$((T_PORT + 7)); while ! (exec 3<>/dev/null) || (exec 3<>"/dev/tcp/127.0.0.1/$CD_PORT") 2>/dev/null; do CD_PORT=$((CD_PORT + 1)); done
   cd_stop() { "$ROOT/scripts/stack.sh" stop "$CD_DIR" >/dev/null 2>&1
               [ -n "${CD_SHARED:-}" ] && case $CD_SHARED in /var/lib/northstar/?*) rm -rf "$CD_SHARED";; esac; }
-  trap 'cd_stop' EXIT
+  defer cd_stop   # whatever happens (lib.sh's exit trap)
   if PORT=$CD_PORT DEMO=0 FAST=1 "$ROOT/scripts/stack.sh" start "$CD_DIR" >"$T_TMP/closed.log" 2>&1; then
     ok "a stack in a 0700 directory starts as root"
   else not_ok "a stack in a 0700 directory starts as root" "$(tail -3 "$T_TMP/closed.log")"; fi
@@ -22,6 +23,7 @@ else
     "$(curl -s "http://127.0.0.1:$CD_PORT/api/revenue/health" | jq -r .db 2>/dev/null)" ok
   check_eq "nginx's workers serve the app's page" \
     "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CD_PORT/")" 200
-  cd_stop; trap - EXIT
+  cd_stop
   check_eq "stopping it leaves no PostgreSQL of it running" "$(pgrep -f -- "-D $CD_SHARED/pg" | wc -l)" 0
 fi
+done_testing

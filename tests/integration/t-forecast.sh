@@ -1,6 +1,7 @@
 # t-forecast.sh — the forecast service through nginx, checked against
 # independent SQL over the raw tables (subscriptions, orders, events,
 # expenses, cash_balances, billing_events, targets, customers).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CEO=$(login ceo@northstar.example)
 CS=$(login cs1@northstar.example)
 SALES=$(login sales1@northstar.example)
@@ -53,6 +54,11 @@ first_day=$(sql "SELECT min(day) + 40 FROM metrics_daily")
 api GET "/api/forecast/mrr?as_of=$first_day" "$CEO"
 check_error "too-short MRR history is a 422" 422 unprocessable
 if grep -qi 'nan' <<<"$BODY"; then not_ok "422 answer has no NaN" "$BODY"; else ok "422 answer has no NaN"; fi
+# SQL dates the forecast: from a month end, as_of + k months clamps to each month's last day
+mend=$(sql "SELECT (date_trunc('month', DATE '$TODAY') - interval '1 day')::date")
+api GET "/api/forecast/mrr?months=12&as_of=$mend" "$CEO"
+check_eq "forecast months from a month end ($mend) clamp to month ends" "$(jq -r '[.forecast[].date] | join(",")' <<<"$BODY")" \
+  "$(sql "SELECT string_agg((DATE '$mend' + make_interval(months => k))::date::text, ',' ORDER BY k) FROM generate_series(1, 12) k")"
 api GET "/api/forecast/mrr?format=csv" "$CEO"
 check_status "mrr answers format=csv" 200
 check_eq "mrr CSV has a header and 6 rows" "$(printf '%s\n' "$BODY" | grep -c .)" 7
@@ -96,6 +102,21 @@ if [ -z "$want" ]; then check_eq "required growth null on the last day" "$got" n
 else check_num "required daily growth = (target/current)^(1/days_left) - 1" "$got" "$want"; fi
 if jq -e '.probability >= 0 and .probability <= 1 and (.backtest.mape_pct | type == "number")' <<<"$BODY" >/dev/null
 then ok "target probability in [0,1] with the MRR backtest"; else not_ok "target probability/backtest" "${BODY:0:300}"; fi
+# target_date lies days_to_target days after as_of, wherever on the 12-month path it falls
+n=0; bad=""
+for d in $(sql "SELECT string_agg(d::text, ' ') FROM (SELECT (date_trunc('month', DATE '$TODAY') - k * interval '1 month'
+                  + o * interval '1 day')::date AS d FROM generate_series(1, 8) k, (VALUES (-1), (9)) v(o)) x
+                  WHERE d < DATE '$TODAY' AND EXISTS (SELECT 1 FROM targets t WHERE t.metric = 'mrr_cents'
+                                                 AND d BETWEEN t.period_start AND t.period_end)"); do
+  api GET "/api/forecast/target?as_of=$d" "$CEO"
+  dt=$(jq -r '.days_to_target // empty' <<<"$BODY")
+  [ -n "$dt" ] || continue
+  n=$((n + 1))
+  want=$(sql "SELECT DATE '$d' + $dt")
+  [ "$(jq -r .target_date <<<"$BODY")" = "$want" ] || bad="$bad $d: $(jq -r .target_date <<<"$BODY") (want $want)"
+done
+if [ "$n" -gt 0 ] && [ -z "$bad" ]; then ok "target_date = as_of + days_to_target on $n as_of days"
+else not_ok "target_date = as_of + days_to_target" "compared $n:$bad"; fi
 api GET "/api/forecast/target" "$SALES"
 check_status "target answers sales" 200
 api GET "/api/forecast/target" "$CS"
@@ -177,6 +198,17 @@ want=$(sql "SELECT string_agg(id::text, ',' ORDER BY id) FROM customers c WHERE 
             AND (SELECT sum(mrr_cents) FROM subscriptions s WHERE s.customer_id = c.id AND s.valid_from <= DATE '$TODAY'
                  AND (s.valid_to IS NULL OR s.valid_to > DATE '$TODAY')) > 0")
 check_eq "cs sees exactly the paying customers they own" "$got" "$want"
+check_num "cs: scored counts their own customers only" "$(jq .scored <<<"$BODY")" "$(jq -rn --arg s "$want" '$s | split(",") | length')"
+check_eq "cs: the scope says so" "$(jq -r .scope <<<"$BODY")" "customers you own"
+CS2=$(login cs2@northstar.example)
+api GET "/api/forecast/churn-risk?limit=500" "$CS2"
+cs2_id=$(sql "SELECT id FROM app_users WHERE email = 'cs2@northstar.example'")
+got=$(jq -r '[.customers[].customer_id] | sort | join(",")' <<<"$BODY")
+want=$(sql "SELECT string_agg(id::text, ',' ORDER BY id) FROM customers c WHERE cs_owner_id = $cs2_id
+            AND (SELECT sum(mrr_cents) FROM subscriptions s WHERE s.customer_id = c.id AND s.valid_from <= DATE '$TODAY'
+                 AND (s.valid_to IS NULL OR s.valid_to > DATE '$TODAY')) > 0")
+if [ -n "$want" ]; then check_eq "a second cs user sees exactly their own paying customers" "$got" "$want"
+else not_ok "a second cs user sees exactly their own paying customers" "cs2 owns no paying customer: nothing compared"; fi
 api GET "/api/forecast/churn-risk" "$SALES"
 check_status "churn-risk is denied to sales" 403
 api GET "/api/forecast/churn-risk?limit=0" "$CEO"
@@ -196,6 +228,8 @@ got=$(jq -rn --arg s "$got" '$s | split(",") | map(split("=") | "\(.[0])=\(.[1] 
 want=$(jq -rn --arg s "$want" '$s | split(",") | map(split("=") | "\(.[0])=\(.[1] | tonumber)") | join(",")')
 check_eq "costs history equals raw monthly expense totals" "$got" "$want"
 if bands_ok && backtest_ok; then ok "costs bands ordered, backtest present"; else not_ok "costs bands/backtest"; fi
+check_eq "first projected cost month follows the last month of the history" "$(jq -r '.forecast[0].date' <<<"$BODY")" \
+  "$(sql "SELECT (DATE '$(jq -r '.history[-1].date' <<<"$BODY")' + interval '1 month')::date")"
 api GET "/api/forecast/costs" "$SALES"
 check_status "costs is denied to sales" 403
 api GET "/api/forecast/costs" "$CS"
@@ -243,3 +277,4 @@ for u in "mrr?months=6" "revenue?days=30" "target?" "runway?" "churn-risk?limit=
         "http://127.0.0.1:$T_PORT/api/forecast/${u%%\?*}?as_of=$TODAY${q:+&$q}" | tr -d '\n')
   echo "# timing ${u%%\?*} ${t}s"
 done
+done_testing

@@ -2,6 +2,7 @@
 # compared with independent SQL over the raw tables (events, usage_records, product_rum), plus
 # roles, row scope, bad input and CSV.  Planted rows make the abuse rules fire on yesterday.
 # Sourced by run.sh (lib.sh loaded; T_PORT, T_RUN, T_PGPORT set).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 O_CEO=$(login ceo@northstar.example)
 O_CS=$(login cs1@northstar.example)
@@ -218,3 +219,4 @@ for ep in "system-health?days=29" "abuse?as_of=$(sql "SELECT (ns_today() - 2)::t
   T=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $O_CEO" "http://127.0.0.1:$T_PORT/api/product/$ep")
   echo "# GET /api/product/$ep took ${T}s"
 done
+done_testing

@@ -1,6 +1,7 @@
 # t-product.sh — the product service through nginx, each number compared with independent SQL
 # over the raw tables (events, subscriptions, usage_records), plus roles, bad input, CSV and RUM.
 # Sourced by run.sh (lib.sh loaded; T_PORT, T_RUN, T_PGPORT set).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 P_CEO=$(login ceo@northstar.example)
 P_CS=$(login cs1@northstar.example)
@@ -164,3 +165,4 @@ check_status "rum_oversized_beacon_is_413" 413
 api POST /api/product/rum "" -H 'Content-Type: application/json' -d '{"view":"overview","load_ms":5}'
 check_error "rum_needs_sign_in" 401 unauthorized
 check_num "rum_stores_only_the_valid_beacon" "$(sql "SELECT count(*) FROM product_rum")" "$BEFORE + 1"
+done_testing

@@ -1,5 +1,6 @@
 # t-replica.sh — a real streaming replica: dashboard reads go there, and
 # the dashboard keeps working (from the primary) when it lags or is down.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CEO=$(login ceo@northstar.example)
 "$ROOT/scripts/stack.sh" replica-start "$T_DIR" >/dev/null
 RPORT=$(cat "$T_RUN/replica.port"); RRUN=$T_DIR/replica-run
@@ -42,3 +43,4 @@ check_status "the dashboard answers with the replica down" 200
 [ "$(on_primary)" -ge 1 ] && ok "with the replica down, reads go to the primary" \
   || not_ok "with the replica down, reads go to the primary" "no revenue_summary session on the primary"
 "$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null
+done_testing

@@ -1,16 +1,10 @@
 # t-revenue.sh — /api/revenue/* through nginx: roles, bad input, CSV, every endpoint against
 # independent SQL over the raw tables on the demo data, and the hand-made Feb 2001 fixture of
 # tests/sql/revenue_fixtures.sql (loaded, checked through the API, then removed).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 R_CEO=$(login ceo@northstar.example); R_CS=$(login cs1@northstar.example)
 R_S1=$(login sales1@northstar.example); R_S2=$(login sales2@northstar.example)
 R_S1_ID=$(sql "SELECT id FROM app_users WHERE email = 'sales1@northstar.example'")
-
-# jq_eq DESC GOT_JSON WANT_JSON — equal as JSON (numbers compared as numbers, key order ignored)
-jq_eq() {
-  local a b
-  a=$(jq -S -c . <<<"$2" 2>/dev/null); b=$(jq -S -c . <<<"$3" 2>/dev/null)
-  if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "$1"; else not_ok "$1" "expected ${b:0:600} got ${a:0:600}"; fi
-}
 
 # ---- access matrix (route × role), decided in docs/api/revenue.md
 for spec in "summary:200:403:200" "mrr:200:200:200" "trend:200:403:200" "by-source:200:403:200" \
@@ -51,6 +45,9 @@ api GET "/api/revenue/trend?days=30&format=csv" "$R_CEO"
 check_eq revenue_trend_csv_has_one_row_per_day "$(grep -cE '^"[0-9]{4}-' <<<"$BODY")" 30
 
 # ---- demo data: API against independent SQL over the raw tables (not the rollups)
+# The rollups and the revenue pre-aggregates (which follow them) include what earlier files wrote.
+sql "SELECT rollup_refresh()" >/dev/null
+sql "SELECT revenue_rollup_check()" >/dev/null
 TODAY=$(sql "SELECT ns_today()")
 api GET /api/revenue/summary "$R_CEO"
 check_num revenue_summary_mrr_matches_raw_subscriptions "$(jq .mrr <<<"$BODY")" \
@@ -242,3 +239,4 @@ SQL
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '$R_LOCK_APP'" >/dev/null
 wait "$R_LOCK_PID" 2>/dev/null
 check_eq revenue_fixture_left_no_rollup_rows "$(sql "SELECT count(*) FROM metrics_daily WHERE day < '2002-01-01'")" 0
+done_testing

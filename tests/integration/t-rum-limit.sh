@@ -1,6 +1,7 @@
 # t-rum-limit.sh — the RUM beacon limit (60 per user and minute) holds under concurrency: the
 # count and the insert are one step (api.product_rum_store takes a per-user advisory lock), so
 # 90 beacons sent at once by one user store exactly 60 and refuse 30 with 429.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RL_TOK=$(login cs2@northstar.example)
 RL_UID=$(sql "SELECT id FROM app_users WHERE email = 'cs2@northstar.example'")
 sql "DELETE FROM product_rum WHERE user_id = $RL_UID" >/dev/null
@@ -38,3 +39,4 @@ if grep -q 'at most 60 RUM beacons per user and minute' <<<"$RL_B"; then ok "ses
 else not_ok "session B, racing A, is refused with NS429" "got: $RL_B"; fi
 check_eq "the race leaves exactly 60 rows" "$(sql "SELECT count(*) FROM product_rum WHERE user_id = $RL_UID")" 60
 sql "DELETE FROM product_rum WHERE user_id = $RL_UID" >/dev/null
+done_testing

@@ -1,6 +1,7 @@
 # t-seam.sh — the C ↔ SQL seam and the one as_of rule: routes name their SQL function and a
 # service refuses to start when a route and its function disagree; no hand-numbered statements
 # in the services; every route that takes as_of refuses a day after today with one message.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 S_CEO=$(login ceo@northstar.example)
 S_BUILD=${NS_BUILD:-$ROOT/build}
 
@@ -103,3 +104,4 @@ done <<<"$routes"
 if [ "$asof_n" -ge 20 ] && [ "${#asof_bad[@]}" = 0 ]; then
   ok "every one of the $asof_n routes with as_of refuses tomorrow with the same message and accepts today"
 else not_ok "one as_of rule on every route with as_of ($asof_n routes)" "$(printf '%s | ' "${asof_bad[@]:0:6}")"; fi
+done_testing

@@ -1,6 +1,7 @@
 # t-soak.sh — a bounded soak: mixed endpoints, all three roles, 64
 # connections on loopback for SOAK_SECONDS (20 in make test, 300 in make
 # soak).  No 5xx, no memory growth, no leaked descriptors or connections.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SOAK=${SOAK_SECONDS:-20}
 declare -A SOAK_TOK=([ceo]=$(login ceo@northstar.example) [cs]=$(login cs2@northstar.example) [sales]=$(login sales2@northstar.example))
 # Each role's GET routes (no {id}, no stream), half of them uncached.
@@ -58,3 +59,4 @@ growth=$(( (rss1 - rss0) / 1024 ))
 [ "$fds1" -le $((fds0 + 2)) ] && ok "soak: no descriptor leak in the services ($fds0 → $fds1)" \
   || not_ok "soak: no descriptor leak in the services" "$fds0 → $fds1"
 [ "$c1" -le "$c0" ] && ok "soak: database connections stable ($c0 → $c1)" || not_ok "soak: database connections stable" "$c0 → $c1"
+done_testing

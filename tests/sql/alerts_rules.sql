@@ -3,7 +3,7 @@
 -- evaluated on its own (alert_evaluate(now, rule)) at an explicit instant; zone UTC.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(62);
+SELECT plan(75);
 SET LOCAL northstar.tz = 'UTC';
 
 TRUNCATE alerts, alert_events, alert_deliveries, alert_report_runs CASCADE;
@@ -281,6 +281,37 @@ SELECT throws_ok('SELECT alert_report_data(''yearly'', ''2002-02-10'')', '22023'
 SELECT is(alert_schedule_reports('2002-02-11 06:00Z'), 0, 'schedule: nothing before 07:00');
 SELECT is(alert_schedule_reports('2002-02-11 08:00Z'), 2, 'schedule: Monday 08:00 queues daily + weekly');
 SELECT is(alert_schedule_reports('2002-02-11 09:00Z'), 0, 'schedule: queued once');
+
+-- ---- The sender's queue (notify.c): take counts the attempt and pushes the next one back
+SELECT array_agg(id ORDER BY id) AS d_two FROM (SELECT id FROM alert_deliveries WHERE status = 'pending'
+                                               ORDER BY id LIMIT 2) x \gset
+SELECT is((SELECT array_agg(id ORDER BY id) FROM alert_deliveries_take(2)), :'d_two'::bigint[],
+          'deliveries: take hands out the p_limit oldest due rows');
+SELECT is((SELECT array_agg(attempts || ' ' || (next_attempt_at - now())::text ORDER BY id) FROM alert_deliveries
+           WHERE id = ANY (:'d_two'::bigint[])), ARRAY['1 00:00:05', '1 00:00:05'],
+          'deliveries: a taken row has its attempt counted, the next one 5 s later');
+SELECT is((SELECT count(*)::int FROM alert_deliveries_take(1000) t WHERE t.id = ANY (:'d_two'::bigint[])), 0,
+          'deliveries: a taken row is not due again before its next attempt');
+SELECT is(alert_delivery_done((:'d_two'::bigint[])[1]), 'sent', 'deliveries: no error = sent');
+SELECT ok((SELECT sent_at IS NOT NULL AND last_error IS NULL FROM alert_deliveries WHERE id = (:'d_two'::bigint[])[1]),
+          'deliveries: a sent row has sent_at, no error');
+SELECT is(alert_delivery_done((:'d_two'::bigint[])[2], 'HTTP 500'), 'pending', 'deliveries: an error before the 5th attempt = pending');
+SELECT is((SELECT last_error FROM alert_deliveries WHERE id = (:'d_two'::bigint[])[2]), 'HTTP 500', 'deliveries: the error is kept');
+UPDATE alert_deliveries SET attempts = 5 WHERE id = (:'d_two'::bigint[])[2];
+SELECT is(alert_delivery_done((:'d_two'::bigint[])[2], 'HTTP 500'), 'failed', 'deliveries: an error on the 5th attempt = failed');
+SELECT is(alert_delivery_done(0), NULL, 'deliveries: an unknown delivery = NULL');
+
+-- ---- Session settings from the alerts process's environment (rows of alert_settings win)
+SELECT FROM alert_session_setup(p_smtp_from => 'alerts@fixture.example', p_report_hour => '9');
+SELECT FROM alert_session_setup(p_smtp_user => 'fx-user');
+SELECT is(ARRAY[alert_setting('smtp_from'), alert_setting('smtp_user'), alert_setting('report_hour')],
+          ARRAY['alerts@fixture.example', 'fx-user', '9'], 'session setup: the given settings, NULLs leave the others alone');
+SELECT is((SELECT ARRAY[url, sender, username] FROM alert_smtp_settings()),
+          ARRAY['smtp://127.0.0.1:9', 'alerts@fixture.example', 'fx-user'], 'smtp settings: table URL, session sender and user');
+SELECT is(alert_session_zone('Pacific/Kiritimati') || ' ' || current_setting('TimeZone') || ' ' || ns_tz(),
+          'Pacific/Kiritimati Pacific/Kiritimati Pacific/Kiritimati', 'session zone: TimeZone and northstar.tz');
+SELECT throws_ok('SELECT alert_session_zone(''Not/A_Zone'')', '22023', NULL, 'session zone: an unknown zone is refused');
+SELECT FROM alert_session_zone('UTC');
 
 SELECT * FROM finish();
 ROLLBACK;

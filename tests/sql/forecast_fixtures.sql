@@ -2,7 +2,7 @@
 -- (far before any demo data), every expected value worked out by hand below.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(19);
+SELECT plan(40);
 
 -- A customer to hang billing events and subscriptions on.
 INSERT INTO customers (id, name, email, signup_at) VALUES (900001, 'Fixture Co', 'f@x.example', '2000-01-01 12:00+00');
@@ -24,7 +24,36 @@ SELECT is((SELECT sum(value) FROM api.forecast_daily_series('api_calls', '2001-0
           'api_calls series of 1 day = the day before as_of only');
 SELECT throws_ok($$SELECT * FROM api.forecast_daily_series('cpu', '2001-03-01', 2)$$, '22023', NULL,
           'an unknown daily series is a 22023 (HTTP 400)');
-SELECT throws_ok($$SELECT api.forecast_as_of(DATE '2999-01-01')$$, '22023', NULL, 'as_of in the future is a 22023');
+SELECT hasnt_function('api', 'forecast_as_of', ARRAY['date'],
+          'no forecast copy of the as_of rule (common/param.c refuses a future as_of, api.as_of defaults it)');
+
+-- ---- forecast_history / forecast_series: SQL decides the windows, the units and the dates ----
+-- A zero MRR snapshot on 2000-12-31 (before the business had any) is left out; values in USD.
+INSERT INTO metrics_daily (day, mrr_cents) VALUES ('2000-12-31', 0);
+SELECT is((SELECT string_agg(day || ':' || value, ',' ORDER BY day) FROM api.forecast_history('mrr', '2001-03-31')),
+          '2001-01-31:1.00,2001-02-28:2.00,2001-03-31:3.00', 'MRR history in USD, leading zero months dropped');
+-- Forecast dates as_of + h months clamp to month ends: 2001-03-31 + 1 month = 2001-04-30, + 2 = 2001-05-31.
+SELECT is((SELECT string_agg(f->>'date', ',') FROM json_array_elements(api.forecast_series('mrr', 2, '2001-03-31')->'forecast') f),
+          '2001-04-30,2001-05-31', 'MRR forecast dates are as_of + h months, clamped to month ends');
+SELECT is(api.forecast_series('mrr', 1, '2001-03-31')->>'granularity', 'month', 'MRR is a monthly series');
+-- On 2001-03-30 the last snapshot is 2001-02-28 (2001-03-30 - 1 month, clamped): no snapshot on as_of.
+SELECT throws_ok($$SELECT api.forecast_series('mrr', 1, '2001-03-30')$$, 'NS422',
+          'no MRR snapshot for 2001-03-30 yet (rollups not refreshed)', 'a missing MRR snapshot on as_of is a 422');
+SELECT is(api.forecast_series('mrr', 1, '2001-03-30', false)->'history'->0->>'date', '2001-02-28',
+          'with p_complete false the short history is answered');
+-- Daily revenue before 2001-03-01: 2001-02-27 7 cents, 2001-02-28 8 cents (2000-12-31 and 2001-01-31 are 0: leading,
+-- dropped); forecast days as_of .. as_of + 2.
+SELECT is((SELECT string_agg(h->>'date' || ':' || (h->>'value'), ',') FROM json_array_elements(
+             api.forecast_series('revenue', 3, '2001-03-01')->'history') h),
+          '2001-02-27:0.07,2001-02-28:0.08', 'daily revenue history in USD, leading zero days dropped');
+SELECT is((SELECT string_agg(f->>'date', ',') FROM json_array_elements(api.forecast_series('revenue', 3, '2001-03-01')->'forecast') f),
+          '2001-03-01,2001-03-02,2001-03-03', 'daily forecast dates start on as_of');
+SELECT throws_ok($$SELECT api.forecast_series('api_calls', 7, '2001-03-02')$$, 'NS422',
+          'no api_calls data for the day before 2001-03-02', 'no data for the day before as_of is a 422');
+SELECT is(api.forecast_usage(1, 'cs', '7', 'usage_units', '2001-03-01')->>'unit', 'units', 'usage_units are counted in units');
+SELECT throws_ok($$SELECT api.forecast_usage(1, 'cs', '7', 'revenue', '2001-03-01')$$, '22023', NULL,
+          'usage forecasts only usage metrics');
+SELECT throws_ok($$SELECT * FROM api.forecast_history('cpu', '2001-03-01')$$, '22023', NULL, 'an unknown series is a 22023');
 
 -- ---- runway ----
 -- Expenses: Jan 100000, Feb 110000 (60000 + 50000), Mar 120000 → mean costs C0 = 110000 cents.
@@ -62,6 +91,13 @@ SELECT is(api.forecast_runway(1, 'ceo', 10, 0, '2001-04-15')->'scenario'->>'brea
 SELECT is(api.forecast_runway(1, 'ceo', 10, 0, '2001-04-15')->'scenario'->>'runway_months', NULL,
           'income +10 %/month: cash never runs out');
 
+-- Costs history = the full months before April 2001 in USD; forecast months follow the last one.
+SELECT is((SELECT string_agg(h->>'date' || ':' || (h->>'value'), ',') FROM json_array_elements(
+             api.forecast_costs(1, 'ceo', 2, '2001-04-15')->'history') h),
+          '2001-01-01:1000.00,2001-02-01:1100.00,2001-03-01:1200.00', 'costs history = monthly expense totals in USD');
+SELECT is((SELECT string_agg(f->>'date', ',') FROM json_array_elements(api.forecast_costs(1, 'ceo', 2, '2001-04-15')->'forecast') f),
+          '2001-04-01,2001-05-01', 'costs forecast months follow the last month with expenses');
+
 -- ---- target ----
 -- Subscriptions of 900001: 5000 from 2001-01-01 (open), 3000 from 2001-01-01 to 2001-03-01 (exclusive).
 -- MRR on 2001-03-15 = 5000 (the second row ended).  Target for March 2001: 6000.
@@ -71,6 +107,15 @@ INSERT INTO subscriptions (customer_id, plan_id, quantity, mrr_cents, valid_from
 INSERT INTO targets (metric, period_start, period_end, value) VALUES ('mrr_cents', '2001-03-01', '2001-03-31', 6000);
 SELECT is((SELECT row(period_end, target_cents, mrr_cents)::text FROM api.forecast_target_info('2001-03-15')),
           '(2001-03-31,6000,5000)', 'target info: period end, target and MRR on as_of');
+-- The path's calendar on 2001-03-31: as_of + k months clamped (k = 1: 2001-04-30, 30 days; k = 11:
+-- 2002-02-28, 334 days; k = 12: 2002-03-31, 365 days); days_left = 2001-03-31 - 2001-03-31 = 0.
+SELECT is((SELECT string_agg(s->>'date' || '/' || (s->>'day'), ',' ORDER BY k) FROM json_array_elements(
+             api.forecast_target(1, 'ceo', '2001-03-31')->'steps') WITH ORDINALITY x(s, k) WHERE k IN (1, 2, 12, 13)),
+          '2001-03-31/0,2001-04-30/30,2002-02-28/334,2002-03-31/365', 'target path steps: as_of + k months, clamped, in days from as_of');
+SELECT is((api.forecast_target(1, 'ceo', '2001-03-15')->>'days_left')::int, 16, 'target days_left = period end - as_of');
+SELECT throws_ok($$SELECT api.forecast_target(1, 'ceo', '2001-05-15')$$, 'NS404', 'no MRR target covers 2001-05-15',
+          'no target covering as_of is a 404');
+
 -- ---- churn features and label ----
 -- On 2001-03-15: two failed payments in the last 60 days (2001-03-03 above + one on 2001-01-20), one outside (2001-01-10).
 INSERT INTO billing_events (customer_id, occurred_at, kind, amount_cents) VALUES
@@ -100,5 +145,21 @@ SELECT is((SELECT days_since_active || '/' || usage_trend FROM api.forecast_chur
 -- The scoring rows carry the same two new features.
 SELECT is((SELECT tickets_30d || '/' || days_since_active FROM api.forecast_churn_current(1, 'ceo', '2001-03-15')
             WHERE customer_id = 900001), '1/5', 'churn-risk rows carry tickets_30d and days_since_active');
+-- Row scope in SQL: a cs user gets the customers they own, ceo all, sales none.  900002 (owned by
+-- the fixture cs user 900101) pays 2000 from 2001-02-01; 900001 (no owner) pays as above.
+INSERT INTO app_users (id, email, name, role, password_hash)
+  VALUES (900101, 'fixture-cs@x.example', 'Fixture CS', 'cs', '$2b$04$' || repeat('x', 53));
+INSERT INTO customers (id, name, email, signup_at, cs_owner_id)
+  VALUES (900002, 'Owned Co', 'o@x.example', '2001-01-01 12:00+00', 900101);
+INSERT INTO subscriptions (customer_id, plan_id, quantity, mrr_cents, valid_from, valid_to)
+  VALUES (900002, (SELECT min(id) FROM plans), 1, 2000, '2001-02-01', NULL);
+SELECT is((SELECT string_agg(customer_id::text, ',' ORDER BY customer_id) FROM api.forecast_churn_current(900101, 'cs', '2001-03-15')),
+          '900002', 'cs sees the paying customers they own');
+SELECT is((SELECT string_agg(customer_id::text, ',' ORDER BY customer_id) FROM api.forecast_churn_current(1, 'ceo', '2001-03-15')
+            WHERE customer_id >= 900000), '900001,900002', 'ceo sees every paying customer');
+SELECT is((SELECT count(*) FROM api.forecast_churn_current(1, 'cs', '2001-03-15') WHERE customer_id >= 900000), 0::bigint,
+          'cs sees no customer owned by someone else');
+SELECT is((SELECT count(*) FROM api.forecast_churn_current(900101, 'sales', '2001-03-15')), 0::bigint, 'sales sees none');
+SELECT is(api.forecast_churn_risk(900101, 'cs', 20, '2001-03-15')->>'scope', 'customers you own', 'cs scope in words');
 SELECT * FROM finish();
 ROLLBACK;

@@ -51,7 +51,8 @@ SET LOCAL northstar.tz = 'UTC';
 SET LOCAL northstar.rollup_skip_dirty = on;
 TRUNCATE campaigns, customers, subscriptions, orders, billing_events, ad_spend, leads, events,
          metrics_daily, mrr_daily, active_users_daily, customer_daily, rollup_dirty_days,
-         marketing_traffic_daily, marketing_campaign_daily, marketing_rollup_days CASCADE;
+         marketing_traffic_daily, marketing_campaign_daily CASCADE;
+DELETE FROM rollup_follower_days WHERE follower = 'marketing';
 DO $$ BEGIN PERFORM events_create_partitions('2001-01-01', '2001-01-31'); END $$;
 
 INSERT INTO campaigns (id, platform, name, tags, budget_cents, started_on, ended_on) VALUES
