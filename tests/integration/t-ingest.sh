@@ -3,6 +3,8 @@
 # the right values; invalid fields come back by index; limits; idempotent replay; who may ingest
 # (scope, revoked key, session) and that a key reads nothing; the Basic form; the rate limit; a
 # dashboard figure moves; and Segment's own Node library delivers its batches unchanged.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+defer 'rm -rf "$T_TMP"/ingest-*'
 I_ADMIN() { NS_DATABASE_URL="postgresql:///northstar?host=$T_RUN&port=$T_PGPORT&user=postgres" \
   "${NS_BUILD:-$ROOT/build}/northstar-admin" "$@"; }
 I_RUN=$(date +%s%N | tail -c 10)     # tags this run's rows
@@ -289,4 +291,4 @@ check_eq "its feature use, page, custom event and identify landed" \
                  (SELECT count(*) FROM events_custom WHERE name = 'Report Exported $I_RUN') || ',' ||
                  (SELECT count(*) FROM events_custom WHERE kind = 'identify' AND properties->>'plan' = 'pro'
                     AND user_id = ingest_id('seg-$I_RUN'))")" "1,1,1,1"
-rm -rf "$T_TMP"/ingest-*
+done_testing
