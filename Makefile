@@ -15,7 +15,7 @@ B         = build
 
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(B)/%.o)
-FORECAST_CORE = services/forecast/ets.c services/forecast/logreg.c
+FORECAST_CORE = services/forecast/ets.c services/forecast/logreg.c services/forecast/linalg.c
 UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ets.h"
+#include "linalg.h"
 
 #define ETS_PAR_LO	1e-4	/* margin keeping alpha, beta, gamma off 0 */
 #define ETS_PAR_HI	0.9999	/* and off their upper bounds */
@@ -240,41 +241,15 @@ ets_theta_state(enum ets_model model, int m, const double *theta,
 static int
 ets_cholesky_solve(double *a, double *b, size_t q)
 {
-	size_t i, j, k;
-	double s, dmax = 0.0;
+	size_t i;
+	double dmax = 0.0;
 
 	for (i = 0; i < q; i++)
 		if (a[i * q + i] > dmax)
 			dmax = a[i * q + i];
 	for (i = 0; i < q; i++)
 		a[i * q + i] += 1e-13 * dmax;
-	for (j = 0; j < q; j++) {
-		s = a[j * q + j];
-		for (k = 0; k < j; k++)
-			s -= a[j * q + k] * a[j * q + k];
-		if (!(s > 0.0))
-			return -1;
-		a[j * q + j] = sqrt(s);
-		for (i = j + 1; i < q; i++) {
-			s = a[i * q + j];
-			for (k = 0; k < j; k++)
-				s -= a[i * q + k] * a[j * q + k];
-			a[i * q + j] = s / a[j * q + j];
-		}
-	}
-	for (i = 0; i < q; i++) {
-		s = b[i];
-		for (k = 0; k < i; k++)
-			s -= a[i * q + k] * b[k];
-		b[i] = s / a[i * q + i];
-	}
-	for (i = q; i-- > 0;) {
-		s = b[i];
-		for (k = i + 1; k < q; k++)
-			s -= a[k * q + i] * b[k];
-		b[i] = s / a[i * q + i];
-	}
-	return 0;
+	return linalg_cholesky_solve(a, b, q);
 }
 
 /*

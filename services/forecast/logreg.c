@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linalg.h"
 #include "logreg.h"
 
 #define LOGREG_MAXITER	100
@@ -163,45 +164,6 @@ logreg_derivs(struct logreg_work *w, const double *b)
 }
 
 /*
- * Solves the symmetric positive q x q system a x = b by Cholesky, in place
- * (b becomes x).  Returns 0, or -1 if a is not positive definite.
- */
-static int
-logreg_solve(double *a, double *b, size_t q)
-{
-	size_t i, j, k;
-	double s;
-
-	for (j = 0; j < q; j++) {
-		s = a[j * q + j];
-		for (k = 0; k < j; k++)
-			s -= a[j * q + k] * a[j * q + k];
-		if (!(s > 0.0))
-			return -1;
-		a[j * q + j] = sqrt(s);
-		for (i = j + 1; i < q; i++) {
-			s = a[i * q + j];
-			for (k = 0; k < j; k++)
-				s -= a[i * q + k] * a[j * q + k];
-			a[i * q + j] = s / a[j * q + j];
-		}
-	}
-	for (i = 0; i < q; i++) {
-		s = b[i];
-		for (k = 0; k < i; k++)
-			s -= a[i * q + k] * b[k];
-		b[i] = s / a[i * q + i];
-	}
-	for (i = q; i-- > 0;) {
-		s = b[i];
-		for (k = i + 1; k < q; k++)
-			s -= a[k * q + i] * b[k];
-		b[i] = s / a[i * q + i];
-	}
-	return 0;
-}
-
-/*
  * Newton iterations from b = 0, halving each step until the objective does
  * not increase.  b (p + 1) gets the optimum.  Returns a logreg_err code.
  */
@@ -216,7 +178,7 @@ logreg_newton(struct logreg_work *w, double *b)
 	for (it = 0; it < LOGREG_MAXITER; it++) {
 		logreg_derivs(w, b);
 		memcpy(w->step, w->grad, q * sizeof(double));
-		if (logreg_solve(w->hess, w->step, q) == -1)
+		if (linalg_cholesky_solve(w->hess, w->step, q) == -1)
 			return LOGREG_ENOCONV;
 		for (t = 1.0, h = 0; h < LOGREG_HALVINGS; h++, t *= 0.5) {
 			for (j = 0; j < q; j++)

@@ -8,14 +8,9 @@ O_CEO=$(login ceo@northstar.example)
 O_CS=$(login cs1@northstar.example)
 O_SALES=$(login sales1@northstar.example)
 O_CS_ID=$(sql "SELECT id FROM app_users WHERE email = 'cs1@northstar.example'")
-# Bring every rollup up to date; rollup_refresh() returns 0 while another session (a service job)
-# holds its lock, so retry until this session ran it.
+# Bring every rollup up to date (each refresh waits for one a service job is running).
 ops_refresh() {
-  local i
-  for i in 1 2 3 4 5 6 7 8 9 10; do
-    [ "$(sql "SELECT rollup_refresh()")" != 0 ] && break
-    sleep 1
-  done
+  sql "SELECT rollup_refresh()" >/dev/null
   sql "SELECT product_rollup_refresh(), product_ops_refresh()" >/dev/null
 }
 ops_refresh
