@@ -3,7 +3,7 @@
 
 SERVICES  = revenue users marketing product alerts forecast
 CC       ?= cc
-PKGS      = fcgi libpq libcjson libjwt libcurl
+PKGS      = fcgi libpq libcjson libjwt libcurl libcrypto
 WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Werror
 CFLAGS   ?= -O2 -g

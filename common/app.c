@@ -67,6 +67,33 @@ app_printable(char *dst, size_t dstsz, const char *s)
 	dst[i] = '\0';
 }
 
+/*
+ * 403 for a principal the route does not list: a session on a key route
+ * (sessions ingest nothing), a key on a session route (keys read nothing),
+ * or a key without the route's scope.
+ */
+static void
+app_forbidden(struct ns_req *req)
+{
+	char	 need[128], have[128];
+
+	key_scopes_format(req->route->roles & NS_SCOPES_ALL, need, sizeof(need));
+	if (req->user.key[0] == '\0' && need[0] != '\0')
+		http_error(req, 403, "forbidden", "%s takes an API key with scope %s; "
+		    "a session cannot use it", req->route->pattern, need);
+	else if (req->user.key[0] == '\0')
+		http_error(req, 403, "forbidden", "the %s role may not open %s",
+		    role_name(req->user.role), req->route->pattern);
+	else if (need[0] == '\0')
+		http_error(req, 403, "forbidden", "API keys can read nothing: %s takes a signed-in "
+		    "session", req->route->pattern);
+	else {
+		key_scopes_format(req->user.role, have, sizeof(have));
+		http_error(req, 403, "forbidden", "the API key %s (scopes %s) may not open %s, "
+		    "which needs scope %s", req->user.key, have, req->route->pattern, need);
+	}
+}
+
 /* Front line: route, method, authentication, role, parameters. */
 static void
 app_dispatch(struct ns_req *req)
@@ -100,8 +127,7 @@ app_dispatch(struct ns_req *req)
 			return;
 		}
 		if ((req->route->roles & req->user.role) == 0) {
-			http_error(req, 403, "forbidden", "the %s role may not open %s",
-			    role_name(req->user.role), req->route->pattern);
+			app_forbidden(req);
 			return;
 		}
 		if (!app_origin_ok(req)) {
@@ -258,12 +284,17 @@ app_print_routes(const struct ns_service *svc)
 	const struct ns_param	*p;
 
 	for (r = svc->routes; r->method != NULL; r++) {
-		printf("%s\t%s\t%s\t%s%s%s%s\t%d\t", svc->name, r->method, r->pattern,
+		char scopes[128];
+
+		/* Key scopes follow the roles, each with a trailing comma too. */
+		if (key_scopes_format(r->roles & NS_SCOPES_ALL, scopes, sizeof(scopes)) > 0)
+			strncat(scopes, ",", sizeof(scopes) - strlen(scopes) - 1);
+		printf("%s\t%s\t%s\t%s%s%s%s%s\t%d\t", svc->name, r->method, r->pattern,
 		    r->roles == NS_PUBLIC ? "public" : "",
 		    (r->roles & NS_ROLE_CEO) ? "ceo," : "",
 		    (r->roles & NS_ROLE_CS) ? "cs," : "",
 		    (r->roles & NS_ROLE_SALES) ? "sales," : "",
-		    r->cache_seconds);
+		    scopes, r->cache_seconds);
 		for (p = r->params; p != NULL && p->name != NULL; p++)
 			printf("%s:%s,", p->name, app_ptype_names[p->type]);
 		if (r->flags & NS_F_RANGE)

@@ -172,14 +172,71 @@ auth_token_find(struct ns_req *req, char *buf, size_t bufsz)
 static const char SQL_AUTH_USER[] =
     "SELECT role, token_version, disabled FROM app_users WHERE id = $1";
 
+/*
+ * Authenticate an API key (docs/ingest.md): its SHA-256 must name a key in
+ * force, looked up on the primary on every request, so that a revocation
+ * holds from the next request on.  Fills req->user with the key's name and
+ * scopes (id 0: a key is nobody).  0, -1 with why, or -2 (database down).
+ */
+static int
+auth_key(struct ns_req *req, const char *key, char *why, size_t whysz)
+{
+	char		 hash[NS_KEY_HASH_HEX + 1];
+	struct ns_arg	 args[1] = { { "p_hash", hash } };
+	PGresult	*res;
+	unsigned	 scopes;
+	int		 rc = -1;
+
+	if (key_hash_hex(key, hash, sizeof(hash)) != 0) {
+		snprintf(why, whysz, "could not check the API key");
+		return -1;
+	}
+	res = db_call(req->db, NS_DB_PRIMARY, "name, scopes", "key_verify", args, 1);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (res != NULL)
+			log_msg("error", "key_verify failed: %s", db_error_message(NULL, res));
+		PQclear(res);
+		return -2;
+	}
+	if (PQntuples(res) != 1)
+		snprintf(why, whysz, "unknown or revoked API key");
+	else if ((scopes = key_scopes_parse(PQgetvalue(res, 0, PQfnumber(res, "scopes")))) == 0)
+		snprintf(why, whysz, "the API key has no scope this version knows");
+	else {
+		memset(&req->user, 0, sizeof(req->user));
+		req->user.role = scopes;
+		snprintf(req->user.key, sizeof(req->user.key), "%s",
+		    PQgetvalue(res, 0, PQfnumber(res, "name")));
+		rc = 0;
+	}
+	PQclear(res);
+	explicit_bzero(hash, sizeof(hash));
+	return rc;
+}
+
 int
 auth_request(struct ns_req *req, char *why, size_t whysz)
 {
-	char		 buf[NS_MAX_TOKEN + 1], idtxt[24];
-	const char	*tok = auth_token_find(req, buf, sizeof(buf)), *vals[1];
-	int		 cookie = req->user.via_cookie, rc = -1;
+	char		 buf[NS_MAX_TOKEN + 1], idtxt[24], key[NS_KEY_LEN + 1];
+	const char	*tok, *vals[1];
+	int		 cookie, rc = -1;
 	PGresult	*res;
 
+	/* An API key (Bearer nsk_…, or Basic with the key as user name). */
+	switch (key_from_authorization(http_header(req, "HTTP_AUTHORIZATION"), key, sizeof(key))) {
+	case 1:
+		rc = auth_key(req, key, why, whysz);
+		explicit_bzero(key, sizeof(key));
+		return rc;
+	case -1:
+		snprintf(why, whysz, "malformed API key: send Authorization: Bearer nsk_… "
+		    "or Basic with the key as user name and an empty password");
+		return -1;
+	default:
+		break;
+	}
+	tok = auth_token_find(req, buf, sizeof(buf));
+	cookie = req->user.via_cookie;
 	if (tok == NULL) {
 		snprintf(why, whysz, "not signed in");
 		return -1;

@@ -20,6 +20,7 @@ http_reason(int status)
 	case 200: return "OK";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 207: return "Multi-Status";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
@@ -210,19 +211,32 @@ http_error(struct ns_req *req, int status, const char *code, const char *fmt, ..
 char *
 http_body_new(struct ns_req *req, size_t *len)
 {
+	static const char *const json[] = { "application/json", NULL };
+
+	return http_body_new_max(req, NS_MAX_BODY, json, len);
+}
+
+char *
+http_body_new_max(struct ns_req *req, size_t max, const char *const *types, size_t *len)
+{
 	const char	*cl = http_header(req, "CONTENT_LENGTH");
 	const char	*ct = http_header(req, "CONTENT_TYPE");
 	long		 n;
 	char		*buf;
+	size_t		 i;
 
-	if (ct == NULL || strncmp(ct, "application/json", 16) != 0) {
+	for (i = 0; ct != NULL && types[i] != NULL; i++)
+		if (strncmp(ct, types[i], strlen(types[i])) == 0)
+			break;
+	if (ct == NULL || types[i] == NULL) {
 		http_error(req, 415, "unsupported_media_type",
-		    "send the body as Content-Type: application/json");
+		    "send the body as Content-Type: %s%s", types[0],
+		    types[1] != NULL ? " (or another type this endpoint names)" : "");
 		return NULL;
 	}
-	if (cl == NULL || param_int_valid(cl, 0, NS_MAX_BODY, &n) != 0) {
+	if (cl == NULL || param_int_valid(cl, 0, (long)max, &n) != 0) {
 		http_error(req, 413, "payload_too_large",
-		    "the body must have a Content-Length of at most %d bytes", NS_MAX_BODY);
+		    "the body must have a Content-Length of at most %zu bytes", max);
 		return NULL;
 	}
 	if ((buf = malloc((size_t)n + 1)) == NULL) {

@@ -45,15 +45,21 @@ log_time(char *buf, size_t sz)
 void
 log_request(const struct ns_req *req, double ms)
 {
-	char	 t[64], path[512], client[128];
+	char	 t[64], path[512], client[128], key[200];
 
 	log_time(t, sizeof(t));
 	log_escape(path, sizeof(path), req->path);
 	log_escape(client, sizeof(client), req->client);
-	fprintf(stderr, "ts=%s svc=%s method=%s path=%s status=%d ms=%.2f user=%ld role=%s client=%s\n",
+	/* A key request is logged with the key's name, never the key. */
+	key[0] = '\0';
+	if (req->user.key[0] != '\0') {
+		memcpy(key, " key=", 6);
+		log_escape(key + 5, sizeof(key) - 5, req->user.key);
+	}
+	fprintf(stderr, "ts=%s svc=%s method=%s path=%s status=%d ms=%.2f user=%ld role=%s client=%s%s\n",
 	    t, cfg.service, req->method != NULL ? req->method : "-", path,
 	    req->status, ms, req->user.id,
-	    req->user.id != 0 ? role_name(req->user.role) : "-", client);
+	    req->user.id != 0 ? role_name(req->user.role) : "-", client, key);
 }
 
 void

@@ -30,6 +30,23 @@ enum ns_role {
 #define NS_ROLES_ALL	(NS_ROLE_CEO | NS_ROLE_CS | NS_ROLE_SALES)
 #define NS_PUBLIC	0	/* route needs no sign-in (login, health) */
 
+/*
+ * API-key scopes (docs/ingest.md), bits of a route's roles beside the
+ * session roles, which they never overlap: a route lists who may call it,
+ * a session by its role or a key by one of its scopes.  A key request
+ * carries its scopes in user.role, so it can open no session route (it
+ * reads nothing) and a session can open no key route (it ingests nothing).
+ */
+enum ns_scope {
+	NS_SCOPE_BILLING	= 1 << 8,	/* ingest:billing */
+	NS_SCOPE_EVENTS		= 1 << 9,	/* ingest:events */
+	NS_SCOPE_MARKETING	= 1 << 10,	/* ingest:marketing */
+	NS_SCOPE_SALES		= 1 << 11,	/* ingest:sales */
+	NS_SCOPE_SUPPORT	= 1 << 12,	/* ingest:support */
+};
+#define NS_SCOPES_ALL	(NS_SCOPE_BILLING | NS_SCOPE_EVENTS | NS_SCOPE_MARKETING | \
+			 NS_SCOPE_SALES | NS_SCOPE_SUPPORT)
+
 /* Parameter types understood by the validator (param.c). */
 enum ns_ptype {
 	NS_P_INT,	/* decimal integer within [min, max] */
@@ -122,8 +139,9 @@ struct ns_service {
 };
 
 struct ns_user {
-	long		 id;		/* 0 when not signed in */
-	unsigned	 role;		/* one NS_ROLE_* bit */
+	long		 id;		/* 0 when not signed in (and for a key) */
+	unsigned	 role;		/* one NS_ROLE_* bit, or a key's NS_SCOPE_* bits */
+	char		 key[65];	/* the API key's name, "" for a session */
 	long		 token_version;
 	time_t		 expires;	/* token exp */
 	int		 via_cookie;	/* token came from the cookie */
@@ -182,6 +200,13 @@ int		 http_error(struct ns_req *, int status, const char *code, const char *fmt,
 const char	*http_header(const struct ns_req *, const char *cgi_name);
 /* Read the request body (at most NS_MAX_BODY).  Caller frees with free(). */
 char		*http_body_new(struct ns_req *, size_t *len);
+/*
+ * The same with at most max bytes and one of the Content-Types in types
+ * (NULL-terminated; a prefix match, so parameters may follow).  NULL after
+ * answering 415 or 413.  Caller frees with free().
+ */
+char		*http_body_new_max(struct ns_req *, size_t max, const char *const *types,
+		    size_t *len);
 void		 http_extra_header(struct ns_req *, const char *line);
 
 /* param.c */
@@ -293,6 +318,39 @@ int		 param_days_in_month(int y, int m);
 /* role.c */
 /* "ceo", "cs", "sales", or "-" for anything else. */
 const char	*role_name(unsigned role);
+
+/*
+ * key.c — API keys: "nsk_" + 43 base64url characters (32 random bytes).
+ * Only the key's SHA-256 is ever stored (060_api_keys.sql says why that
+ * suffices).  Pure functions: no database; key_new reads getrandom(2).
+ */
+#define NS_KEY_PREFIX		"nsk_"
+#define NS_KEY_RANDOM_BYTES	32
+#define NS_KEY_LEN		(4 + 43)
+#define NS_KEY_HASH_HEX		64
+/* A new key into out (at least NS_KEY_LEN + 1 bytes).  0, or -1. */
+int		 key_new(char *out, size_t outsz);
+/* Whether s[0..len) is a well-formed key (prefix, length, alphabet). */
+int		 key_valid(const char *s, size_t len);
+/* SHA-256 of key as 64 lower-case hex digits into out (65 bytes).  0, or -1. */
+int		 key_hash_hex(const char *key, char *out, size_t outsz);
+/*
+ * The key an Authorization header carries, into key (NS_KEY_LEN + 1
+ * bytes): "Bearer nsk_…", or "Basic base64(nsk_…:)" (the key as user name,
+ * empty password).  Returns 1 with the key, 0 when the header carries no
+ * key (absent, or a session's Bearer token), -1 when it is a Bearer key or
+ * a Basic credential that is malformed.  Caller wipes key after use.
+ */
+int		 key_from_authorization(const char *header, char *key, size_t keysz);
+/* Padded standard base64 (RFC 4648 §4) of in[0..inlen) into out.  0, or -1. */
+int		 key_base64_decode(const char *in, size_t inlen, unsigned char *out,
+		    size_t outsz, size_t *outlen);
+/* The NS_SCOPE_* bit of a scope name s[0..len) ("ingest:events"), or 0. */
+unsigned	 key_scope_parse(const char *s, size_t len);
+/* The bits of a comma-separated scope list, or 0 when any name is unknown. */
+unsigned	 key_scopes_parse(const char *list);
+/* Scope bits as a comma-separated list into out; returns its length. */
+size_t		 key_scopes_format(unsigned bits, char *out, size_t outsz);
 
 /* auth.c */
 /* Handlers for /api/auth/login, /api/auth/logout and /api/auth/me. */

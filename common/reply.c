@@ -39,7 +39,8 @@ reply_error(struct ns_req *req, const PGresult *res)
 			return http_error(req, status, status == 404 ? "not_found" :
 			    status == 403 ? "forbidden" : status == 409 ? "conflict" :
 			    status == 422 ? "unprocessable" : status == 401 ? "unauthorized" :
-			    status == 429 ? "too_many_requests" : "bad_request", "%s", msg);
+			    status == 429 ? "too_many_requests" : status == 413 ? "payload_too_large" :
+			    "bad_request", "%s", msg);
 	}
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
 		return http_error(req, 503, "db_unavailable",

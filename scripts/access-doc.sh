@@ -22,3 +22,18 @@ while IFS=$'\t' read -r svc method path roles cache params csvkey sqltext; do
   mark() { if [ "$roles" = public ]; then echo "public"; elif [[ ",$roles" == *",$1,"* ]]; then echo "✓"; else echo "—"; fi; }
   echo "| $method | \`$path\` | $(mark ceo) | $(mark cs) | $(mark sales) | $cache |"
 done
+cat <<'EOT'
+
+API keys (`northstar-admin key add NAME SCOPE...`, see `docs/ingest.md`) open only the routes
+that name one of their scopes, and nothing else: a key reads no figure, and a session opens no
+key route.
+
+| method | route | key scope |
+|---|---|---|
+EOT
+for s in revenue users marketing product alerts forecast; do "$B/$s" --routes; done |
+while IFS=$'\t' read -r svc method path roles cache params csvkey sqltext; do
+  scopes=$(tr ',' '\n' <<<"$roles" | { grep '^ingest:' || true; } | paste -sd, | sed 's/,/, /g')
+  [ -n "$scopes" ] && echo "| $method | \`$path\` | $scopes |"
+done
+exit 0

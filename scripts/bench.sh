@@ -15,7 +15,8 @@ say() { printf '==> %s\n' "$*" >&2; }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 PORT=$((20000 + RANDOM % 20000)); while ! port_free $PORT; do PORT=$((PORT + 1)); done
 say "starting a stack with SCALE=$SCALE (loading the demo data takes a few minutes at SCALE=1)"
-PORT=$PORT FAST=1 SCALE=$SCALE LOGIN_RATE=600r/m scripts/stack.sh start "$DIR" >&2
+PORT=$PORT FAST=1 SCALE=$SCALE LOGIN_RATE=600r/m INGEST_RATE=100000r/s INGEST_BURST=100000 \
+  scripts/stack.sh start "$DIR" >&2
 RUN=$DIR/run; PGPORT=$(cat "$RUN/pg.port"); U=http://127.0.0.1:$PORT
 psqlq() { psql -X -qtA -h "$RUN" -p "$PGPORT" -U postgres -d northstar "$@"; }
 TOK=$(curl -s -X POST -H 'Content-Type: application/json' \
@@ -150,6 +151,12 @@ if [ -d tests/e2e/node_modules ] && [ -x /usr/bin/chromium ]; then
 else
   row "8. executive view complete render after sign-in, ms" "n/a" "< 1000" "run make test once (installs the browser test packages)"
 fi
+
+# 9: ingestion through POST /api/product/events against COPY (scripts/bench-ingest.sh).
+say "9/9 ingestion versus COPY"
+while IFS=$'\t' read -r tag m v g r; do
+  [ "$tag" = ROW ] && row "$m" "$v" "$g" "$r"
+done < <(BENCH_DIR=$DIR scripts/bench-ingest.sh)
 
 {
   echo "# Benchmarks"

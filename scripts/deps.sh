@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential pkg-config              # compiler and pkg-config for the libraries below
   libfcgi-dev libpq-dev libcjson-dev libjwt-dev libcmocka-dev libcurl4-openssl-dev
+  libssl-dev                              # SHA-256 of API keys (libcrypto)
   postgresql postgresql-contrib postgresql-15-pgtap   # server, pgcrypto, pgTAP for SQL tests
   nginx curl jq wrk ca-certificates
 )

@@ -5,9 +5,13 @@
  *   northstar-admin add EMAIL NAME ROLE     (password read from stdin)
  *   northstar-admin passwd EMAIL            (password read from stdin)
  *   northstar-admin disable|enable|logout EMAIL
+ *   northstar-admin key add NAME SCOPE...   (prints the new API key, once)
+ *   northstar-admin key list
+ *   northstar-admin key revoke NAME
  *
  * The database comes from NS_DATABASE_URL.  Password changes, disabling
  * and logout bump the user's token_version, which revokes every session.
+ * API keys (docs/ingest.md) are stored as their SHA-256 only.
  */
 #include <crypt.h>
 #include <stdio.h>
@@ -15,6 +19,8 @@
 #include <string.h>
 
 #include <libpq-fe.h>
+
+#include "northstar.h"
 
 #define ADMIN_BCRYPT_COST	10	/* same cost as auth.c's dummy hash */
 
@@ -25,6 +31,10 @@ usage(void)
 	    "       northstar-admin add EMAIL NAME ceo|cs|sales   (password on stdin)\n"
 	    "       northstar-admin passwd EMAIL                  (password on stdin)\n"
 	    "       northstar-admin disable|enable|logout EMAIL\n"
+	    "       northstar-admin key add NAME SCOPE...   (ingest:billing ingest:events ingest:marketing\n"
+	    "                                               ingest:sales ingest:support)\n"
+	    "       northstar-admin key list\n"
+	    "       northstar-admin key revoke NAME\n"
 	    "The database is taken from NS_DATABASE_URL.\n");
 	return 2;
 }
@@ -69,7 +79,7 @@ out:
 
 /* Run a statement and report how many rows it touched or printed. */
 static int
-admin_exec(PGconn *conn, const char *sql, int n, const char *const *vals, int want_rows)
+admin_exec(PGconn *conn, const char *sql, int n, const char *const *vals, const char *none)
 {
 	PGresult	*res = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
 	int		 i, rc = 0;
@@ -79,8 +89,8 @@ admin_exec(PGconn *conn, const char *sql, int n, const char *const *vals, int wa
 			printf("%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
 			    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
 	} else if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-		if (want_rows && atoi(PQcmdTuples(res)) == 0) {
-			fprintf(stderr, "northstar-admin: no user with that e-mail\n");
+		if (none != NULL && atoi(PQcmdTuples(res)) == 0) {
+			fprintf(stderr, "northstar-admin: %s\n", none);
 			rc = 1;
 		}
 	} else {
@@ -91,22 +101,93 @@ admin_exec(PGconn *conn, const char *sql, int n, const char *const *vals, int wa
 	return rc;
 }
 
+/*
+ * key add NAME SCOPE...: make a key, store its SHA-256 with its scopes and
+ * print it once on stdout.  The key never reaches the database or a log.
+ */
+static int
+admin_key_add(PGconn *conn, int argc, char *argv[])
+{
+	char		 key[NS_KEY_LEN + 1], hash[NS_KEY_HASH_HEX + 1], scopes[256];
+	const char	*vals[3] = { argv[3], hash, scopes };
+	size_t		 i, o = 0;
+	PGresult	*res;
+	int		 rc = 1;
+
+	if (strlen(argv[3]) > 64 || strspn(argv[3], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_.-") != strlen(argv[3]) || argv[3][0] == '\0') {
+		fprintf(stderr, "northstar-admin: a key name is 1 to 64 characters of A-Z a-z 0-9 _ . -\n");
+		return 2;
+	}
+	for (i = 4; i < (size_t)argc; i++) {
+		if (key_scope_parse(argv[i], strlen(argv[i])) == 0) {
+			fprintf(stderr, "northstar-admin: unknown scope '%s' (ingest:billing, ingest:events, "
+			    "ingest:marketing, ingest:sales, ingest:support)\n", argv[i]);
+			return 2;
+		}
+		o += (size_t)snprintf(scopes + o, sizeof(scopes) - o, "%s%s", o > 0 ? "," : "", argv[i]);
+	}
+	if (key_new(key, sizeof(key)) != 0 || key_hash_hex(key, hash, sizeof(hash)) != 0) {
+		fprintf(stderr, "northstar-admin: could not make a key (getrandom or SHA-256 failed)\n");
+		return 1;
+	}
+	res = PQexecParams(conn, "INSERT INTO api_keys (name, key_hash, scopes) "
+	    "VALUES ($1, decode($2, 'hex'), string_to_array($3, ','))", 3, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		printf("%s\n", key);
+		fprintf(stderr, "northstar-admin: key %s created; store it now, it is not shown again\n",
+		    argv[3]);
+		rc = 0;
+	} else if (PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL &&
+	    strcmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23505") == 0)
+		fprintf(stderr, "northstar-admin: a key named %s is in force; revoke it first\n", argv[3]);
+	else
+		fprintf(stderr, "northstar-admin: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	explicit_bzero(key, sizeof(key));
+	return rc;
+}
+
+/* key list | key revoke NAME | key add NAME SCOPE... */
+static int
+admin_key(PGconn *conn, int argc, char *argv[])
+{
+	if (argc == 3 && strcmp(argv[2], "list") == 0)
+		return admin_exec(conn, "SELECT name, array_to_string(scopes, ','), "
+		    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+		    "coalesce(to_char(last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'never'), "
+		    "CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked' END "
+		    "FROM api_keys ORDER BY revoked_at IS NOT NULL, name, id", 0, NULL, NULL);
+	if (argc == 4 && strcmp(argv[2], "revoke") == 0) {
+		const char *vals[1] = { argv[3] };
+
+		return admin_exec(conn, "UPDATE api_keys SET revoked_at = now() "
+		    "WHERE name = $1 AND revoked_at IS NULL", 1, vals, "no key in force with that name");
+	}
+	if (argc >= 5 && strcmp(argv[2], "add") == 0)
+		return admin_key_add(conn, argc, argv);
+	return usage();
+}
+
 static int
 admin_run(PGconn *conn, int argc, char *argv[])
 {
 	char		 pw[1100], hash[CRYPT_OUTPUT_SIZE];
 	const char	*cmd = argv[1];
 
+	if (strcmp(cmd, "key") == 0 && argc >= 3)
+		return admin_key(conn, argc, argv);
+
 	if (strcmp(cmd, "list") == 0 && argc == 2)
 		return admin_exec(conn, "SELECT id, email, name, role, CASE WHEN disabled "
-		    "THEN 'disabled' ELSE 'active' END FROM app_users ORDER BY id", 0, NULL, 0);
+		    "THEN 'disabled' ELSE 'active' END FROM app_users ORDER BY id", 0, NULL, NULL);
 	if (strcmp(cmd, "add") == 0 && argc == 5) {
 		const char *vals[4] = { argv[2], argv[3], argv[4], hash };
 
 		if (admin_password_read(pw, sizeof(pw)) != 0 || admin_hash(pw, hash, sizeof(hash)) != 0)
 			return 1;
 		return admin_exec(conn, "INSERT INTO app_users (email, name, role, password_hash) "
-		    "VALUES (lower($1), $2, $3, $4)", 4, vals, 1);
+		    "VALUES (lower($1), $2, $3, $4)", 4, vals, "no user with that e-mail");
 	}
 	if (strcmp(cmd, "passwd") == 0 && argc == 3) {
 		const char *vals[2] = { argv[2], hash };
@@ -114,7 +195,7 @@ admin_run(PGconn *conn, int argc, char *argv[])
 		if (admin_password_read(pw, sizeof(pw)) != 0 || admin_hash(pw, hash, sizeof(hash)) != 0)
 			return 1;
 		return admin_exec(conn, "UPDATE app_users SET password_hash = $2, "
-		    "token_version = token_version + 1 WHERE email = lower($1)", 2, vals, 1);
+		    "token_version = token_version + 1 WHERE email = lower($1)", 2, vals, "no user with that e-mail");
 	}
 	if (argc == 3 && (strcmp(cmd, "disable") == 0 || strcmp(cmd, "enable") == 0 ||
 	    strcmp(cmd, "logout") == 0)) {
@@ -122,7 +203,7 @@ admin_run(PGconn *conn, int argc, char *argv[])
 
 		return admin_exec(conn, "UPDATE app_users SET token_version = token_version + 1, "
 		    "disabled = CASE $2 WHEN 'disable' THEN true WHEN 'enable' THEN false "
-		    "ELSE disabled END WHERE email = lower($1)", 2, vals, 1);
+		    "ELSE disabled END WHERE email = lower($1)", 2, vals, "no user with that e-mail");
 	}
 	return usage();
 }

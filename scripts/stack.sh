@@ -4,7 +4,8 @@
 # the tests a temporary directory with free ports.
 #
 #   scripts/stack.sh start DIR     (env: PORT, SCALE, DEMO=1|0, NS_TZ, FAST=1,
-#                                   ANCHOR='2026-03-31 12:00+00': the demo data's "now")
+#                                   ANCHOR='2026-03-31 12:00+00': the demo data's "now",
+#                                   INGEST_RATE, INGEST_BURST)
 #   scripts/stack.sh stop DIR
 #   scripts/stack.sh pg-stop|pg-start DIR   (fault tests: PostgreSQL only)
 #   scripts/stack.sh services-restart DIR   (e.g. with NS_DATABASE_READ_URL set)
@@ -135,7 +136,7 @@ nginx_start() {
   for i in $(seq 2 "$INSTANCES"); do servers="$servers server unix:$RUN/\\1.$i.sock max_fails=1 fail_timeout=2s;"; done
   sed -e "s|@PORT@|$PORT|g" -e "s|@RUN@|$RUN|g" -e "s|@WEB@|$WEB|g" \
       -e "s|@PREFIX@|$prefix|g" -e "s|@CACHE@|$SHARED/cache|g" -e "s|@LOGS@|$LOGS|g" \
-      -e "s|@USER@|$user_line|g" -e "s|@NGINX@|$ROOT/nginx|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" -e "s|@UPSTREAM:\([a-z]*\)@[^;]*;|$servers|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
+      -e "s|@USER@|$user_line|g" -e "s|@NGINX@|$ROOT/nginx|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" -e "s|@INGEST_RATE@|${INGEST_RATE:-50r/s}|g" -e "s|@INGEST_BURST@|${INGEST_BURST:-100}|g" -e "s|@UPSTREAM:\([a-z]*\)@[^;]*;|$servers|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
   [ "$(id -u)" -eq 0 ] && chown -R nobody "$SHARED/cache" "$prefix/temp"
   nginx -t -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >"$LOGS/nginx-test.log" 2>&1 \
     || { cat "$LOGS/nginx-test.log" >&2; die "nginx configuration is invalid"; }

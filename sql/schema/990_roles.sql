@@ -27,7 +27,9 @@ DECLARE
         'app_users', 'plans', 'customers', 'subscriptions', 'orders', 'billing_events',
         'campaigns', 'ad_spend', 'usage_records', 'support_tickets', 'nps_responses',
         'leads', 'opportunities', 'sales_activities', 'expenses', 'cash_balances',
-        'referrals', 'targets'];
+        'referrals', 'targets',
+        -- ingestion (060_api_keys.sql, 560_ingest.sql): written only through the functions below
+        'api_keys', 'ingest_messages', 'events_custom'];
 BEGIN
     FOR t IN
         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -45,3 +47,37 @@ END $$;
 -- search_path).
 ALTER FUNCTION rollup_refresh() SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION rollup_rebuild() SECURITY DEFINER SET search_path = public, pg_temp;
+
+-- Ingestion (docs/ingest.md): the narrowest write path into business data.  northstar_ingest
+-- cannot log in; it owns the SECURITY DEFINER functions that ingest (api.product_events) and
+-- check API keys (key_verify), and may write exactly what they write: events, events_custom and
+-- ingest_messages (INSERT), the *_dirty_days queues (INSERT, by the statement triggers on events), and
+-- api_keys.last_used_at.  Only northstar_app may execute them; PUBLIC may not.  The app itself
+-- never reads api_keys (not even the hashes).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'northstar_ingest') THEN
+        CREATE ROLE northstar_ingest NOLOGIN;
+    END IF;
+END $$;
+GRANT USAGE ON SCHEMA public, api TO northstar_ingest;
+GRANT SELECT ON customers TO northstar_ingest;
+GRANT SELECT, INSERT ON events, events_custom, ingest_messages TO northstar_ingest;
+-- the dirty-day queues (rollup_dirty_days, users_dirty_days, …) that the triggers on events fill
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOR t IN
+        SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname LIKE '%\_dirty\_days'
+    LOOP
+        EXECUTE format('GRANT SELECT, INSERT ON public.%I TO northstar_ingest', t);
+    END LOOP;
+END $$;
+GRANT SELECT, UPDATE (last_used_at) ON api_keys TO northstar_ingest;
+REVOKE ALL ON api_keys FROM northstar_app;
+ALTER FUNCTION api.product_events(int, text, jsonb, text, int) OWNER TO northstar_ingest;
+ALTER FUNCTION key_verify(text) OWNER TO northstar_ingest;
+REVOKE EXECUTE ON FUNCTION api.product_events(int, text, jsonb, text, int), key_verify(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.product_events(int, text, jsonb, text, int), key_verify(text) TO northstar_app;

@@ -4,12 +4,13 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd); cd "$ROOT"
 SECS=${1:-60}; OUT=build/fuzz; mkdir -p "$OUT"
-CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -pthread -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Icommon $(pkg-config --cflags fcgi libpq libcjson libjwt)"
-LIBS="$(pkg-config --libs fcgi libpq libcjson libjwt) -lcrypt -lm"
+CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -pthread -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Icommon $(pkg-config --cflags fcgi libpq libcjson libjwt libcrypto)"
+LIBS="$(pkg-config --libs fcgi libpq libcjson libjwt libcrypto) -lcrypt -lm"
 n=0; fail=0
-for h in params token csv; do
+for h in params token csv key; do
   n=$((n + 1))
-  if ! clang $CFLAGS -o "$OUT/fuzz-$h" tests/fuzz/fuzz-$h.c common/*.c $LIBS 2>"$OUT/build-$h.log"; then
+  extra=""; [ "$h" = key ] && extra=services/product/ingest.c   # the NDJSON splitter
+  if ! clang $CFLAGS -o "$OUT/fuzz-$h" tests/fuzz/fuzz-$h.c common/*.c $extra $LIBS 2>"$OUT/build-$h.log"; then
     echo "not ok $n - fuzz-$h builds"; sed 's/^/#   /' "$OUT/build-$h.log" | head; fail=1; continue
   fi
   work=$OUT/corpus-$h; mkdir -p "$work"; cp tests/fuzz/corpus/$h/* "$work/" 2>/dev/null
