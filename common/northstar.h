@@ -352,6 +352,31 @@ unsigned	 key_scopes_parse(const char *list);
 /* Scope bits as a comma-separated list into out; returns its length. */
 size_t		 key_scopes_format(unsigned bits, char *out, size_t outsz);
 
+/*
+ * ingest.c — the handler of every ingestion route (docs/ingest.md).  The
+ * route's SQL function takes (p_user int, p_role text, p_body jsonb, p_key
+ * text, p_max_records int) and answers {"accepted": n, "rejected":
+ * [{"index", "field", "message"}, …], …} after storing the valid records
+ * of the batch in one transaction (more than p_max_records: NS413; a body
+ * of another shape: 22023).  Statuses: 200 (nothing rejected), 207 (some
+ * rejected), 400 (none valid, or JSON that does not parse), 401/403
+ * (app.c), 413 (more than NS_INGEST_MAX_BODY bytes or NS_INGEST_MAX_RECORDS
+ * records), 415 (neither application/json nor application/x-ndjson), 503.
+ * Route it as { "POST", path, NS_SCOPE_x, NULL, NS_F_BODY, 0, fn, NULL,
+ * ingest_post }.
+ */
+#define NS_INGEST_MAX_BODY	(512 * 1024)	/* bytes per request (Segment: 500 KB) */
+#define NS_INGEST_MAX_RECORDS	2500		/* records per batch (Segment: 2,500) */
+int		 ingest_post(struct ns_req *);
+/*
+ * NDJSON (one JSON value per line) as the text of one JSON array: each
+ * non-blank line is one element, and a line that is not valid JSON becomes
+ * null, so that the SQL rejects it at its own index.  Returns the text
+ * (caller frees with free()) and its length in *outlen, or NULL when out
+ * of memory.
+ */
+char		*ingest_ndjson_array_new(const char *body, size_t len, size_t *outlen);
+
 /* auth.c */
 /* Handlers for /api/auth/login, /api/auth/logout and /api/auth/me. */
 int		 auth_login(struct ns_req *);

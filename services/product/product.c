@@ -17,7 +17,6 @@
 #include <cJSON.h>
 
 #include "northstar.h"
-#include "ingest.h"
 
 #define PRODUCT_RUM_MAX_BODY	4096	/* one beacon is a few hundred bytes */
 #define PRODUCT_RUM_MAX_MS	600000	/* timings above 10 minutes are bogus */
@@ -76,7 +75,7 @@ static const struct ns_route product_routes[] = {
 	{ "POST", "/api/product/rum", NS_ROLES_ALL, NULL, NS_F_BODY, 0, NULL, NULL, product_rum_post },
 	/* Segment-compatible event ingestion: API keys with scope ingest:events only (ingest.c). */
 	{ "POST", "/api/product/events", NS_SCOPE_EVENTS, NULL, NS_F_BODY, 0,
-	    "api.product_events", NULL, product_events_post },
+	    "api.product_events", NULL, ingest_post },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 

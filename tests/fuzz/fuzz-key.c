@@ -1,14 +1,13 @@
 /*
  * fuzz-key.c — libFuzzer harness for the API-key credential parser (key.c):
  * an Authorization header (Bearer or Basic) and the NDJSON splitter of the
- * ingestion endpoint (services/product/ingest.c) on the same bytes.
+ * ingestion endpoint (common/ingest.c) on the same bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "northstar.h"
-#include "../../services/product/ingest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

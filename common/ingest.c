@@ -1,11 +1,11 @@
 /*
- * ingest.c — POST /api/product/events: Segment-compatible event ingestion
- * (docs/ingest.md).  The route admits only an API key with scope
- * ingest:events (app.c checks it); this handler reads the body (JSON: a
- * message, {"batch": […]} or an array; or NDJSON), hands it whole to
- * api.product_events (560_ingest.sql), which validates and stores the batch
- * in one set-based statement, and turns the answer into 200 (all accepted),
- * 207 (some rejected) or 400 (none valid).
+ * ingest.c — the one handler of every ingestion route (docs/ingest.md):
+ * POST /api/product/events and the record endpoints of the other services.
+ * The route admits only an API key with one of its scopes (app.c checks
+ * it); this handler reads the body (JSON, or NDJSON: one value per line),
+ * hands it whole to the route's SQL function, which validates and stores
+ * the batch in one transaction, and turns the answer into 200 (all
+ * accepted), 207 (some rejected) or 400 (none valid).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 
 #include <cJSON.h>
 
-#include "ingest.h"
+#include "internal.h"
 
 /* Is s[0..n) only JSON whitespace? */
 static int
@@ -82,7 +82,7 @@ ingest_answer(struct ns_req *req, const char *json, size_t len)
 
 	if (!cJSON_IsNumber(acc) || nrej < 0) {
 		cJSON_Delete(root);
-		log_msg("error", "api.product_events answered no accepted/rejected counts");
+		log_msg("error", "%s answered no accepted/rejected counts", req->route->fn);
 		return http_error(req, 500, "internal", "internal error; it has been logged");
 	}
 	if (nrej == 0 || acc->valuedouble > 0) {
@@ -106,14 +106,8 @@ ingest_answer(struct ns_req *req, const char *json, size_t len)
 	return 0;
 }
 
-/*
- * POST /api/product/events.  Statuses: 200, 207, 400 (no valid message, a
- * body of another shape, or JSON that does not parse), 401/403 (app.c),
- * 413 (more than INGEST_MAX_BODY bytes or INGEST_MAX_RECORDS messages),
- * 415 (neither application/json nor application/x-ndjson), 503.
- */
 int
-product_events_post(struct ns_req *req)
+ingest_post(struct ns_req *req)
 {
 	static const char *const types[] = { "application/json", "application/x-ndjson", NULL };
 	const char	*ct = http_header(req, "CONTENT_TYPE");
@@ -121,7 +115,7 @@ product_events_post(struct ns_req *req)
 	size_t		 len = 0;
 	PGresult	*res;
 
-	if ((body = http_body_new_max(req, INGEST_MAX_BODY, types, &len)) == NULL)
+	if ((body = http_body_new_max(req, NS_INGEST_MAX_BODY, types, &len)) == NULL)
 		return 0;
 	if (strncmp(ct, "application/x-ndjson", 20) == 0) {
 		size_t alen;
@@ -131,7 +125,7 @@ product_events_post(struct ns_req *req)
 			return http_error(req, 500, "internal", "out of memory");
 		}
 	}
-	snprintf(max, sizeof(max), "%d", INGEST_MAX_RECORDS);
+	snprintf(max, sizeof(max), "%d", NS_INGEST_MAX_RECORDS);
 	{
 		const struct ns_arg args[] = {
 			{ "p_user", "0" }, { "p_role", NULL },
