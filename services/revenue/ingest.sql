@@ -95,6 +95,16 @@ BEGIN
 END
 $$;
 
+-- Serialise the batches that write the same records: two deliveries of one subscription at once
+-- (a webhook retry racing the original) must not both close its open period.  Locks one of 64
+-- buckets per distinct id (a batch takes at most 64 locks, the lock table stays small), in a
+-- fixed order so that two batches never wait for each other in a cycle; held to the commit.
+CREATE OR REPLACE FUNCTION ingest_lock(p_kind text, p_ids text[]) RETURNS void
+LANGUAGE sql VOLATILE AS $$
+    SELECT count(pg_advisory_xact_lock(hashtext('northstar.ingest.' || p_kind), b.k))::int * 0
+    FROM (SELECT DISTINCT abs(hashtext(x) % 64) AS k FROM unnest(p_ids) x WHERE x IS NOT NULL ORDER BY 1) b
+$$;
+
 -- The one "send the customer first" message.
 CREATE OR REPLACE FUNCTION ingest_no_customer(p_ext text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
@@ -165,6 +175,7 @@ BEGIN
            END AS err,
            NULL::text AS outcome, NULL::int AS cust_id
     FROM f;
+    PERFORM ingest_lock('customers', ARRAY(SELECT v_ext FROM pg_temp.ingest_customers));
 
     -- two records of one customer: the newer (by updated_at, then position) wins, the other is stale
     UPDATE pg_temp.ingest_customers b SET outcome = 'stale'
@@ -317,6 +328,7 @@ BEGIN
            NULL::date AS end_day, NULL::bigint AS end_id, NULL::int AS plan_id,
            NULL::date AS conv_day, NULL::bigint AS v_mrr_cents
     FROM f LEFT JOIN customers c ON c.external_id = f.v_cext;
+    PERFORM ingest_lock('subscriptions', ARRAY(SELECT v_ext FROM pg_temp.ingest_subscriptions));
 
     UPDATE pg_temp.ingest_subscriptions b SET outcome = 'stale'
     FROM (SELECT idx, row_number() OVER (PARTITION BY v_ext ORDER BY v_upd DESC NULLS LAST, idx DESC) AS k
@@ -503,6 +515,7 @@ BEGIN
            NULL::text AS outcome, NULL::bigint AS order_id,
            NULL::bigint AS c_total, NULL::bigint AS c_cogs, NULL::bigint AS c_refunded, NULL::bigint AS c_cb
     FROM f LEFT JOIN customers c ON c.external_id = f.v_cext;
+    PERFORM ingest_lock('orders', ARRAY(SELECT v_ext FROM pg_temp.ingest_orders));
 
     UPDATE pg_temp.ingest_orders
     SET c_total = fx_convert(v_total, v_cur, ns_day(v_at)), c_cogs = fx_convert(v_cogs, v_cur, ns_day(v_at)),
@@ -596,6 +609,7 @@ BEGIN
            END AS err,
            NULL::text AS outcome, NULL::bigint AS ev_id, NULL::bigint AS c_amount
     FROM f LEFT JOIN customers c ON c.external_id = f.v_cext;
+    PERFORM ingest_lock('billing_events', ARRAY(SELECT v_ext FROM pg_temp.ingest_billing_events));
 
     UPDATE pg_temp.ingest_billing_events SET c_amount = fx_convert(v_amount, v_cur, ns_day(v_at)) WHERE err IS NULL;
     UPDATE pg_temp.ingest_billing_events b SET outcome = 'stale'
@@ -697,6 +711,7 @@ BEGIN
     FROM f
     LEFT JOIN customers c ON c.external_id = f.v_cext
     LEFT JOIN app_users u ON u.email = f.v_owner;
+    PERFORM ingest_lock('opportunities', ARRAY(SELECT v_ext FROM pg_temp.ingest_opportunities));
 
     UPDATE pg_temp.ingest_opportunities SET c_amount = fx_convert(v_amount, v_cur, ns_day(v_created)) WHERE err IS NULL;
     UPDATE pg_temp.ingest_opportunities b SET outcome = 'stale'
@@ -787,6 +802,7 @@ BEGIN
     FROM f
     LEFT JOIN app_users u ON u.email = f.v_rep
     LEFT JOIN opportunities o ON o.external_id = f.v_oext;
+    PERFORM ingest_lock('activities', ARRAY(SELECT v_ext FROM pg_temp.ingest_activities));
 
     UPDATE pg_temp.ingest_activities b SET outcome = 'stale'
     FROM (SELECT idx, row_number() OVER (PARTITION BY v_ext ORDER BY idx DESC) AS k

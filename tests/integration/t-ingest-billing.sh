@@ -16,7 +16,7 @@ defer "sql \"DELETE FROM sales_activities WHERE external_id LIKE '$P-%';
              DELETE FROM opportunities WHERE external_id LIKE '$P-%';
              DELETE FROM customers WHERE external_id LIKE '$P-%';
              DELETE FROM plans WHERE code LIKE '$P-%';
-             DELETE FROM fx_rates WHERE currency = 'XTS' OR (currency = 'USD' AND day = '2025-01-15' AND per_eur = 1.1);
+             DELETE FROM fx_rates WHERE currency = 'XTS' OR (currency = 'USD' AND per_eur = 1.1 AND day > ns_today() - 10);
              DELETE FROM api_keys WHERE name LIKE '$P-%'\""
 # post PATH FILE [KEY] — POST a JSON file; sets STATUS, BODY
 post() { api POST "$1" "${3-$K_BILL}" -H 'Content-Type: application/json' --data-binary "@$2"; }
@@ -50,7 +50,7 @@ f=$(body cust "[
   \"segment\": \"mid_market\", \"country\": \"DE\", \"channel\": \"paid_search\", \"trial_started_on\": \"${SIGNUP%%T*}\",
   \"trial_ends_on\": \"$(sql "SELECT '$M'::date + 15")\", \"updated_at\": \"$T1\"},
  {\"external_id\": \"$P-c2\", \"name\": \"Bolt $B_RUN\", \"signup_at\": \"$SIGNUP\", \"updated_at\": \"$T1\"},
- {\"external_id\": \"$P-c3\", \"name\": \"Crux $B_RUN\", \"signup_at\": \"2024-12-01T00:00:00Z\"},
+ {\"external_id\": \"$P-c3\", \"name\": \"Crux $B_RUN\", \"signup_at\": \"$SIGNUP\"},
  {\"external_id\": \"$P-bad1\", \"signup_at\": \"$SIGNUP\"},
  {\"external_id\": \"$P-bad2\", \"name\": \"x\", \"signup_at\": \"2026-02-30T00:00:00Z\"},
  {\"external_id\": \"$P-bad3\", \"name\": \"x\", \"signup_at\": \"$SIGNUP\", \"segment\": \"huge\"},
@@ -208,7 +208,9 @@ check_eq "subscriptions: a trial turned active keeps the trial period at 0, pays
   "0@${START%%T*} 2500@$UPG_DAY"
 
 # ================================================================ currencies
-DAYX=2025-01-15
+# A recent day: a subscription open from day X marks X .. today dirty, and one rollup refresh must
+# recompute them within the services' statement timeout (a backfill of years is the importers' case).
+DAYX=$(sql "SELECT ns_today() - 3")
 f=$(body sub-fx "[{\"external_id\": \"$P-sx\", \"customer_external_id\": \"$P-c3\", \"plan\": \"$P-euro\", \"interval\": \"month\",
                    \"unit_amount_cents\": 2000, \"currency\": \"XTS\", \"started_at\": \"${DAYX}T12:00:00Z\"}]")
 post /api/revenue/subscriptions "$f"
