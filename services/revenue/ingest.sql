@@ -175,6 +175,7 @@ BEGIN
            END AS err,
            NULL::text AS outcome, NULL::int AS cust_id
     FROM f;
+    ANALYZE pg_temp.ingest_customers;
     PERFORM ingest_lock('customers', ARRAY(SELECT v_ext FROM pg_temp.ingest_customers));
 
     -- two records of one customer: the newer (by updated_at, then position) wins, the other is stale
@@ -328,6 +329,7 @@ BEGIN
            NULL::date AS end_day, NULL::bigint AS end_id, NULL::int AS plan_id,
            NULL::date AS conv_day, NULL::bigint AS v_mrr_cents
     FROM f LEFT JOIN customers c ON c.external_id = f.v_cext;
+    ANALYZE pg_temp.ingest_subscriptions;
     PERFORM ingest_lock('subscriptions', ARRAY(SELECT v_ext FROM pg_temp.ingest_subscriptions));
 
     UPDATE pg_temp.ingest_subscriptions b SET outcome = 'stale'
@@ -515,6 +517,7 @@ BEGIN
            NULL::text AS outcome, NULL::bigint AS order_id,
            NULL::bigint AS c_total, NULL::bigint AS c_cogs, NULL::bigint AS c_refunded, NULL::bigint AS c_cb
     FROM f LEFT JOIN customers c ON c.external_id = f.v_cext;
+    ANALYZE pg_temp.ingest_orders;
     PERFORM ingest_lock('orders', ARRAY(SELECT v_ext FROM pg_temp.ingest_orders));
 
     UPDATE pg_temp.ingest_orders
@@ -609,6 +612,7 @@ BEGIN
            END AS err,
            NULL::text AS outcome, NULL::bigint AS ev_id, NULL::bigint AS c_amount
     FROM f LEFT JOIN customers c ON c.external_id = f.v_cext;
+    ANALYZE pg_temp.ingest_billing_events;
     PERFORM ingest_lock('billing_events', ARRAY(SELECT v_ext FROM pg_temp.ingest_billing_events));
 
     UPDATE pg_temp.ingest_billing_events SET c_amount = fx_convert(v_amount, v_cur, ns_day(v_at)) WHERE err IS NULL;
@@ -711,6 +715,7 @@ BEGIN
     FROM f
     LEFT JOIN customers c ON c.external_id = f.v_cext
     LEFT JOIN app_users u ON u.email = f.v_owner;
+    ANALYZE pg_temp.ingest_opportunities;
     PERFORM ingest_lock('opportunities', ARRAY(SELECT v_ext FROM pg_temp.ingest_opportunities));
 
     UPDATE pg_temp.ingest_opportunities SET c_amount = fx_convert(v_amount, v_cur, ns_day(v_created)) WHERE err IS NULL;
@@ -802,6 +807,7 @@ BEGIN
     FROM f
     LEFT JOIN app_users u ON u.email = f.v_rep
     LEFT JOIN opportunities o ON o.external_id = f.v_oext;
+    ANALYZE pg_temp.ingest_activities;
     PERFORM ingest_lock('activities', ARRAY(SELECT v_ext FROM pg_temp.ingest_activities));
 
     UPDATE pg_temp.ingest_activities b SET outcome = 'stale'
