@@ -30,11 +30,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ELSE p::date END
 $$;
 
--- A whole non-negative amount of minor units (a JSON number or a string of digits, at most 15
--- digits), or NULL.
+-- A whole non-negative amount of minor units (a JSON number or a string of digits, at most 13
+-- digits: 10^13 − 1 minor units stays within bigint after any exchange-rate factor below 10^5),
+-- or NULL.
 CREATE OR REPLACE FUNCTION ingest_cents(p jsonb) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN ingest_digits(ingest_scalar(p), 15) THEN ingest_scalar(p)::bigint END
+    SELECT CASE WHEN ingest_digits(ingest_scalar(p), 13) THEN ingest_scalar(p)::bigint END
 $$;
 
 -- Whether a field was sent with a value (JSON null counts as absent).
@@ -231,7 +232,7 @@ CREATE OR REPLACE FUNCTION ingest_subscription_mrr(p_unit bigint, p_quantity int
                                                    p_interval text, p_status text) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_status = 'trialing' THEN 0
-                ELSE round((p_unit * p_quantity - p_discount)::numeric / CASE p_interval WHEN 'year' THEN 12 ELSE 1 END)::bigint END
+                ELSE round((p_unit::numeric * p_quantity - p_discount) / CASE p_interval WHEN 'year' THEN 12 ELSE 1 END)::bigint END
 $$;
 
 -- POST /api/revenue/subscriptions.  A subscription of the source (external_id) is one row per
@@ -300,9 +301,11 @@ BEGIN
                     THEN ARRAY['unit_amount_cents', 'required: the price per unit per interval, a whole number of minor units (cents), 0 or more']
                 WHEN f.v_qty IS NULL OR f.v_qty < 1
                     THEN ARRAY['quantity', 'must be a whole number from 1 to 9999999']
+                WHEN f.v_unit::numeric * f.v_qty >= 1e13
+                    THEN ARRAY['quantity', 'unit_amount_cents × quantity must be below 10^13 minor units']
                 WHEN f.v_disc IS NULL
                     THEN ARRAY['discount_cents', 'must be a whole number of minor units per interval, 0 or more']
-                WHEN f.v_disc > f.v_unit * f.v_qty
+                WHEN f.v_disc > f.v_unit::numeric * f.v_qty
                     THEN ARRAY['discount_cents', 'is more than unit_amount_cents × quantity']
                 WHEN NOT ingest_currency_ok(f.v_cur) THEN ARRAY['currency', 'must be an ISO 4217 code, e.g. USD']
                 WHEN f.v_status NOT IN ('trialing', 'active', 'past_due', 'canceled')
@@ -320,7 +323,8 @@ BEGIN
                     THEN ARRAY['updated_at', 'must be an ISO-8601 date-time with seconds and a zone']
            END AS err,
            CASE WHEN f.v_unit IS NOT NULL AND f.v_qty IS NOT NULL AND f.v_disc IS NOT NULL
-                     AND f.v_disc <= f.v_unit * f.v_qty AND f.v_interval IN ('month', 'year')
+                     AND f.v_disc <= f.v_unit::numeric * f.v_qty AND f.v_unit::numeric * f.v_qty < 1e13
+                     AND f.v_interval IN ('month', 'year')
                 THEN ingest_subscription_mrr(f.v_unit, f.v_qty, f.v_disc, f.v_interval, f.v_status) END AS v_mrr,
            NULL::text AS outcome, NULL::text AS kind,
            -- what is stored: the latest period L, the newest source_updated_at, the first day
