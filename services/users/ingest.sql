@@ -68,10 +68,13 @@ BEGIN
                               c.v_id, min(c.idx) FILTER (WHERE c.err0 IS NULL) OVER (PARTITION BY c.v_id))] END) AS err
         FROM c
     ), ok AS MATERIALIZED (
-        SELECT d.idx, d.v_id, d.cust_id, d.v_opened, d.v_resolved, d.v_priority, d.v_csat::smallint AS v_csat, d.v_updated,
+        -- a record without updated_at keeps the stored one (else an older delivery could win next)
+        SELECT d.idx, d.v_id, d.cust_id, d.v_opened, d.v_resolved, d.v_priority, d.v_csat::smallint AS v_csat,
+               coalesce(d.v_updated, t.source_updated_at) AS v_updated,
                t.id IS NOT NULL
                  AND (t.customer_id, t.opened_at, t.resolved_at, t.priority, t.csat, t.source_updated_at)
-                     IS NOT DISTINCT FROM (d.cust_id, d.v_opened, d.v_resolved, d.v_priority, d.v_csat::smallint, d.v_updated) AS same,
+                     IS NOT DISTINCT FROM (d.cust_id, d.v_opened, d.v_resolved, d.v_priority, d.v_csat::smallint,
+                                           coalesce(d.v_updated, t.source_updated_at)) AS same,
                coalesce(t.source_updated_at > d.v_updated, false) AS stale
         FROM d LEFT JOIN support_tickets t ON t.external_id = d.v_id
         WHERE d.err IS NULL
@@ -81,10 +84,11 @@ BEGIN
         FROM ok WHERE NOT ok.same AND NOT ok.stale
         ON CONFLICT (external_id) WHERE external_id IS NOT NULL DO UPDATE
         SET customer_id = EXCLUDED.customer_id, opened_at = EXCLUDED.opened_at, resolved_at = EXCLUDED.resolved_at,
-            priority = EXCLUDED.priority, csat = EXCLUDED.csat, source_updated_at = EXCLUDED.source_updated_at
+            priority = EXCLUDED.priority, csat = EXCLUDED.csat,
+            source_updated_at = coalesce(EXCLUDED.source_updated_at, t.source_updated_at)
         WHERE (t.customer_id, t.opened_at, t.resolved_at, t.priority, t.csat, t.source_updated_at)
               IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.opened_at, EXCLUDED.resolved_at, EXCLUDED.priority,
-                                EXCLUDED.csat, EXCLUDED.source_updated_at)
+                                EXCLUDED.csat, coalesce(EXCLUDED.source_updated_at, t.source_updated_at))
           AND NOT coalesce(t.source_updated_at > EXCLUDED.source_updated_at, false)
         RETURNING t.xmax = 0 AS created
     )

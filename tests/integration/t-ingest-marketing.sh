@@ -336,6 +336,15 @@ post /api/users/tickets "[{\"external_id\": \"$X-k1\", \"customer_external_id\":
   \"priority\": \"high\", \"resolved_at\": \"$(ts "ns_day_start('$H'::date - 1) + interval '10 hours'")\", \"csat\": 4,
   \"updated_at\": \"$(ts "ns_day_start('$H'::date - 1) + interval '10 hours'")\"}]" "$S_KEY"
 check_eq "a newer version (resolved, rated) is updated" "$STATUS $(jqb '[.accepted, .updated]')" "200 [1,1]"
+K1_RES=$(ts "ns_day_start('$H'::date - 1) + interval '10 hours'")
+post /api/users/tickets "[{\"external_id\": \"$X-k1\", \"customer_external_id\": \"$X-s\", \"opened_at\": \"$K1_OPEN\",
+  \"priority\": \"urgent\", \"resolved_at\": \"$K1_RES\", \"csat\": 4}]" "$S_KEY"
+check_eq "a version without updated_at is applied and keeps the stored updated_at" \
+  "$STATUS $(jqb '.updated') $(sql "SELECT priority || '|' || (source_updated_at = '$K1_RES') FROM support_tickets WHERE external_id = '$X-k1'")" \
+  "200 1 urgent|true"
+post /api/users/tickets "[{\"external_id\": \"$X-k1\", \"customer_external_id\": \"$X-s\", \"opened_at\": \"$K1_OPEN\",
+  \"priority\": \"high\", \"updated_at\": \"$K1_UPD\"}]" "$S_KEY"
+check_eq "... so that an older delivery after it is still stale" "$STATUS $(jqb '[.stale, .updated]')" "200 [1,0]"
 # k1 resolved before H ends: no longer an open high ticket → support = 20 − 4 − 5 = 11; score 36.
 check_eq "the health endpoint: support 7 → 11, score 32 → 36" "$(health)" "[11,36]"
 post /api/users/tickets "[
