@@ -62,6 +62,9 @@ static const struct ns_route revenue_routes[] = {
 	/* Sales pipeline; the deal list is row-scoped to the rep for sales. */
 	{ "GET", "/api/revenue/pipeline", NS_ROLE_CEO | NS_ROLE_SALES, NULL, NS_F_ASOF | NS_F_CSV, 60,
 	    "api.revenue_pipeline", "deals", NULL },
+	/* Daily exchange rates per EUR (services/revenue/fx.sql, docs/ingest.md). */
+	{ "POST", "/api/revenue/fx-rates", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.fx_rates_ingest", NULL, ingest_post },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
