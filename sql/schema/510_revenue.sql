@@ -76,19 +76,25 @@ LANGUAGE sql STABLE AS $$
   WITH pt AS (
     SELECT u.i::int AS i, u.d, p_points[u.i::int + 1] AS d_next FROM unnest(p_points) WITH ORDINALITY u(d, i)
   ), m AS (
-    -- per customer and point: MRR on the point, and the same rows valued at the next point
-    SELECT pt.i, r.customer_id, sum(r.mrr_cents)::bigint AS mrr,
-           sum(CASE WHEN r.original_cents IS NULL THEN r.mrr_cents
-                    ELSE mrr_value(r.stored_cents, r.original_cents, r.currency, pt.d_next) END)::bigint AS mrr_next
+    SELECT pt.i, r.customer_id, sum(r.mrr_cents)::bigint AS mrr
       FROM pt JOIN mrr_rows(p_points) r ON r.day = pt.d
+     GROUP BY 1, 2
+  ), fx AS (
+    -- the rows in another currency than the reporting one (few; their own index): what their value
+    -- at the next point's rates adds to the customer's MRR on this point
+    SELECT pt.i, r.customer_id,
+           sum(mrr_value(r.stored_cents, r.original_cents, r.currency, pt.d_next) - r.mrr_cents)::bigint AS adj
+      FROM pt JOIN mrr_rows(p_points) r ON r.day = pt.d
+     WHERE r.original_cents IS NOT NULL AND pt.d_next IS NOT NULL
      GROUP BY 1, 2
   ), x AS (
     -- each customer-point is the end of interval i and the start of interval i+1
     SELECT v.j, m.customer_id,
            coalesce(sum(m.mrr) FILTER (WHERE m.i = v.j - 1), 0) AS m0,
-           coalesce(sum(m.mrr_next) FILTER (WHERE m.i = v.j - 1), 0) AS m0t,
+           coalesce(sum(m.mrr + coalesce(fx.adj, 0)) FILTER (WHERE m.i = v.j - 1), 0) AS m0t,
            coalesce(sum(m.mrr) FILTER (WHERE m.i = v.j), 0) AS m1
-      FROM m CROSS JOIN LATERAL (VALUES (m.i), (m.i + 1)) v(j)
+      FROM m LEFT JOIN fx ON fx.i = m.i AND fx.customer_id = m.customer_id
+     CROSS JOIN LATERAL (VALUES (m.i), (m.i + 1)) v(j)
      WHERE v.j BETWEEN 2 AND cardinality(p_points)
      GROUP BY 1, 2
   ), k AS (
@@ -196,7 +202,7 @@ SELECT derived_triggers('subscriptions', 'revenue', 'revenue_mrr_month_invalidat
 -- currency than the reporting one exist: those days are marked dirty for the rollups (metrics_daily,
 -- mrr_daily and their followers) and the MRR months from the first of them on are dropped, as a
 -- subscription change does.  Without such subscriptions a rate changes no figure: nothing to do.
-CREATE INDEX IF NOT EXISTS subscriptions_foreign_idx ON subscriptions (valid_from) WHERE mrr_original_cents IS NOT NULL;
+
 CREATE OR REPLACE FUNCTION fx_rates_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
