@@ -620,7 +620,7 @@ BEGIN
   SELECT * INTO ch FROM api.revenue_churn_last_month(d);
   RETURN (
     WITH pay AS (
-      SELECT s.customer_id, sum(s.mrr_cents) AS mrr,
+      SELECT s.customer_id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, d)) AS mrr,
              sum(s.quantity * CASE p.billing_interval WHEN 'year' THEN p.price_cents / 12.0 ELSE p.price_cents END) AS list,
              bool_or(p.code = 'starter') AS starter
         FROM subscriptions s JOIN plans p ON p.id = s.plan_id
