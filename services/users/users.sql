@@ -41,7 +41,7 @@ LANGUAGE sql STABLE AS $$
                 coalesce(-sum(delta_cents) FILTER (WHERE kind IN ('churn', 'contraction')), 0) AS lost,
                 coalesce(-sum(delta_cents), 0) AS net_lost
            FROM s, mrr_movements(s.start_day, p_end)
-          WHERE kind <> 'new')
+          WHERE kind NOT IN ('new', 'fx'))   -- a change of exchange rate is not churn (docs/metrics.md)
   SELECT json_build_object(
            'month', to_char(p_end, 'YYYY-MM'),
            'customers_at_start', base.customers,
