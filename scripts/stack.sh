@@ -71,11 +71,13 @@ pg_start() {
 db_load() {
   psql_ns -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='northstar'" | grep -q 1 \
     || psql_ns -d postgres -c "CREATE DATABASE northstar"
-  # the reporting currency: set on a new database, refused when it differs from an existing one's
-  [[ ${NS_CURRENCY:-USD} =~ ^[A-Z]{3}$ ]] \
-    || die "NS_CURRENCY=${NS_CURRENCY} is not an ISO 4217 code: three capital letters, e.g. USD or EUR"
-  psql_ns -d northstar -v currency="${NS_CURRENCY:-USD}" -f "$ROOT/sql/currency.sql" >"$LOGS/schema.log" 2>&1 \
-    || die "$(grep -E 'ERROR|HINT' "$LOGS/schema.log" | sed 's/^.*\(ERROR\|HINT\): *//')"
+  # the reporting currency: set on a new database, refused (and the cluster stopped again) when it
+  # differs from an existing one's (sql/currency.sql)
+  if ! psql_ns -d northstar -v currency="${NS_CURRENCY:-USD}" -f "$ROOT/sql/currency.sql" >"$LOGS/schema.log" 2>&1; then
+    local why; why=$(grep -E 'ERROR|HINT' "$LOGS/schema.log" | sed 's/^.*\(ERROR\|HINT\): *//')
+    stack_stop
+    die "${why:-setting the reporting currency failed; see $LOGS/schema.log}"
+  fi
   say "applying schema (sql/schema, services/*/*.sql)"
   for f in "$ROOT"/sql/schema/*.sql "$ROOT"/services/*/*.sql; do
     [ -f "$f" ] || continue
@@ -245,6 +247,8 @@ LOGS=$DIR/logs; PORT=${PORT:-8080}; INSTANCES=${NS_INSTANCES:-2}
 shared_dirs
 case $cmd in
   start)
+    [[ ${NS_CURRENCY:-USD} =~ ^[A-Z]{3}$ ]] \
+      || die "NS_CURRENCY=${NS_CURRENCY} is not an ISO 4217 code: three capital letters, e.g. USD or EUR"
     mkdir -p "$RUN" "$LOGS" "$PGLOGS"; chmod 755 "$RUN"
     [ "$(id -u)" -eq 0 ] && chown postgres "$RUN" "$PGLOGS"
     if [ "$PGLOGS" != "$LOGS" ]; then

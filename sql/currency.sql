@@ -8,7 +8,7 @@
 -- is refused — unless the database holds no money record yet, then the new currency is set.
 -- Fails (ON_ERROR_STOP) with a message that says what to do.
 \set ON_ERROR_STOP 1
-SELECT set_config('northstar.wanted_currency', :'currency', false);
+SELECT set_config('northstar.wanted_currency', :'currency', false) \g /dev/null
 DO $$
 DECLARE
     want  text := current_setting('northstar.wanted_currency');
