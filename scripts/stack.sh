@@ -3,7 +3,7 @@
 # a PostgreSQL cluster, the six services and nginx.  `make run` uses var/,
 # the tests a temporary directory with free ports.
 #
-#   scripts/stack.sh start DIR     (env: PORT, SCALE, DEMO=1|0, NS_TZ, FAST=1,
+#   scripts/stack.sh start DIR     (env: PORT, SCALE, DEMO=1|0, NS_TZ, NS_CURRENCY, FAST=1,
 #                                   ANCHOR='2026-03-31 12:00+00': the demo data's "now",
 #                                   INGEST_RATE, INGEST_BURST)
 #   scripts/stack.sh stop DIR
@@ -71,6 +71,13 @@ pg_start() {
 db_load() {
   psql_ns -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='northstar'" | grep -q 1 \
     || psql_ns -d postgres -c "CREATE DATABASE northstar"
+  # the reporting currency: set on a new database, refused (and the cluster stopped again) when it
+  # differs from an existing one's (sql/currency.sql)
+  if ! psql_ns -d northstar -v currency="${NS_CURRENCY:-USD}" -f "$ROOT/sql/currency.sql" >"$LOGS/schema.log" 2>&1; then
+    local why; why=$(grep -E 'ERROR|HINT' "$LOGS/schema.log" | sed 's/^.*\(ERROR\|HINT\): *//')
+    stack_stop
+    die "${why:-setting the reporting currency failed; see $LOGS/schema.log}"
+  fi
   say "applying schema (sql/schema, services/*/*.sql)"
   for f in "$ROOT"/sql/schema/*.sql "$ROOT"/services/*/*.sql; do
     [ -f "$f" ] || continue
@@ -240,6 +247,8 @@ LOGS=$DIR/logs; PORT=${PORT:-8080}; INSTANCES=${NS_INSTANCES:-2}
 shared_dirs
 case $cmd in
   start)
+    [[ ${NS_CURRENCY:-USD} =~ ^[A-Z]{3}$ ]] \
+      || die "NS_CURRENCY=${NS_CURRENCY} is not an ISO 4217 code: three capital letters, e.g. USD or EUR"
     mkdir -p "$RUN" "$LOGS" "$PGLOGS"; chmod 755 "$RUN"
     [ "$(id -u)" -eq 0 ] && chown postgres "$RUN" "$PGLOGS"
     if [ "$PGLOGS" != "$LOGS" ]; then
