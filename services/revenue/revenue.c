@@ -6,6 +6,7 @@
  * decisions per route are written down in docs/api/revenue.md.
  */
 #include "northstar.h"
+#include "stripe.h"
 
 /* Company revenue totals and trends: the CEO and sales (not cs: company financials). */
 #define REV_TOTALS	(NS_ROLE_CEO | NS_ROLE_SALES)
@@ -62,6 +63,9 @@ static const struct ns_route revenue_routes[] = {
 	/* Sales pipeline; the deal list is row-scoped to the rep for sales. */
 	{ "GET", "/api/revenue/pipeline", NS_ROLE_CEO | NS_ROLE_SALES, NULL, NS_F_ASOF | NS_F_CSV, 60,
 	    "api.revenue_pipeline", "deals", NULL },
+	/* Stripe's events (docs/ingest.md): no session or key, the Stripe-Signature is the credential. */
+	{ "POST", "/api/revenue/stripe/webhook", NS_PUBLIC, NULL, NS_F_BODY, 0,
+	    "api.revenue_stripe_webhook", NULL, stripe_webhook },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
