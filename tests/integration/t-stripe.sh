@@ -117,7 +117,7 @@ check_status "MRR movements before: 200" 200
 for f in coupon.created customer.discount.created subscription.created subscription.updated \
          subscription.updated-older subscription.created-unknown-customer customer.created-late; do
   hook "$S_DATA/$f.json"
-  [ "$STATUS" = 200 ] || not_ok "$f is accepted" "got $STATUS: ${BODY:0:300}"
+  check_status "$f is 200" 200
   case $f in
     subscription.updated-older) older=$BODY ;;
     subscription.created-unknown-customer) unknown=$BODY ;;
@@ -159,7 +159,7 @@ check_eq "November: churn −17820, ending MRR +4000" "$(delta churn 2) $(delta 
 #   charge.dispute.created 7320 on ch_nst_1 (a charge of cus_nst_1, known from charge.succeeded) → chargeback 7320.
 for f in invoice.paid invoice.payment_failed charge.succeeded charge.refunded-1 charge.refunded-2 charge.refunded-1 charge.dispute.created; do
   hook "$S_DATA/$f.json"
-  [ "$STATUS" = 200 ] || not_ok "$f is accepted" "got $STATUS: ${BODY:0:300}"
+  check_status "$f is 200" 200
 done
 check_eq "cus_nst_1's billing events: payment 8820, failed 9000, refunds 1000 and 500, chargeback 7320" \
   "$(sql "SELECT string_agg(kind || ':' || amount_cents, ' ' ORDER BY occurred_at) FROM billing_events
@@ -178,5 +178,35 @@ check_eq "the webhook function runs as northstar_ingest and only northstar_app m
   "$(sql "SELECT pg_get_userbyid(proowner) || '|' || prosecdef || '|' || has_function_privilege('northstar_app', oid, 'EXECUTE') || '|' ||
                  has_function_privilege('public', oid, 'EXECUTE')
           FROM pg_proc WHERE oid = 'api.revenue_stripe_webhook'::regproc")" "northstar_ingest|true|true|false"
+
+# ---- configuration: a file that holds no signing secret refuses the start, naming the variable;
+# without the variable the route answers 503 and says what to set.
+printf 'sk_test_this_is_an_api_key_not_a_secret\n' >"$T_TMP/stripe-bad.secret"
+NS_STRIPE_WEBHOOK_SECRET_FILE=$T_TMP/stripe-bad.secret NS_SOCKET=$T_TMP/stripe-seam.sock NS_JOBS=0 NS_WORKERS=1 \
+  NS_JWT_SECRET_FILE=$T_DIR/jwt.secret NS_DATABASE_URL="postgresql:///northstar?host=$T_RUN&port=$T_PGPORT&user=northstar_app" \
+  timeout 20 "${NS_BUILD:-$ROOT/build}/revenue" >"$T_TMP/stripe-seam.log" 2>&1
+rc=$?
+check_eq "a secret file without whsec_… refuses the start (exit 1), naming the variable" \
+  "$rc:$(grep -c 'NS_STRIPE_WEBHOOK_SECRET_FILE .* does not hold a Stripe signing secret' "$T_TMP/stripe-seam.log")" "1:1"
+
+# the services as the stack started them (with the secret), also when this file stops early
+S_UNCONFIGURED=0
+defer '[ "$S_UNCONFIGURED" = 1 ] && "$ROOT/scripts/stack.sh" services-restart "$T_DIR"'
+S_UNCONFIGURED=1
+env -u NS_STRIPE_WEBHOOK_SECRET_FILE "$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null 2>&1
+# hook_up FILE — hook, again while nginx answers 503 service_unavailable (services restarting; at most 10 s)
+hook_up() {
+  for _ in $(seq 1 50); do
+    hook "$1"
+    [ "$(jqb .error.code)" = '"service_unavailable"' ] || return 0
+    sleep 0.2
+  done
+}
+hook_up "$S_DATA/payout.paid.json"
+check_error "without NS_STRIPE_WEBHOOK_SECRET_FILE the webhook is 503" 503 not_configured
+check_error_names "… saying what to set" "set NS_STRIPE_WEBHOOK_SECRET_FILE"
+"$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null 2>&1 && S_UNCONFIGURED=0
+hook_up "$S_DATA/payout.paid.json"
+check_eq "with the secret back, the webhook answers again (a replay here)" "$STATUS:$(jqb .outcome)" '200:"duplicate"'
 
 done_testing
