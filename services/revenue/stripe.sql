@@ -358,7 +358,8 @@ BEGIN
             p_user => 0, p_role => NULL, p_body => jsonb_build_array(stripe_customer_record(obj, v_created)),
             p_key => v_key, p_max_records => 1), 'customer', ev_id));
 
-    WHEN ev_type IN ('customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted') THEN
+    WHEN ev_type IN ('customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
+                     'customer.subscription.paused', 'customer.subscription.resumed') THEN
         rec := stripe_subscription_record(obj, ev_type, v_created);
         reason := rec ->> 'reason';
         IF reason IS NULL THEN
