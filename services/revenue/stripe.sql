@@ -15,7 +15,8 @@
 SET client_min_messages = warning;
 CREATE SCHEMA IF NOT EXISTS api;
 
--- Every event received once: a replay of the id is answered from here.  outcome says what it did:
+-- Every event received once: a replay of the id is answered from here.  XXX: never pruned; Stripe
+-- retries for three days, so rows older than that could go (a few hundred bytes an event).  outcome says what it did:
 -- applied (records sent to the record functions; detail holds their answers) or ignored (a type
 -- that maps onto nothing, or an object that cannot be mapped; detail.reason says why).
 CREATE TABLE IF NOT EXISTS stripe_events (
@@ -236,7 +237,8 @@ BEGIN
         one_gross := unit_out;
         months := 1;
     END IF;
-    disc := stripe_discount_off(coalesce(nullif(p_sub -> 'discounts', '[]'::jsonb), p_sub -> 'discount'),
+    disc := stripe_discount_off(CASE WHEN jsonb_typeof(p_sub -> 'discounts') = 'array' AND jsonb_array_length(p_sub -> 'discounts') > 0
+                                     THEN p_sub -> 'discounts' ELSE p_sub -> 'discount' END,
                                 one_gross, cur, at_);
     effective := CASE p_type
         WHEN 'customer.subscription.created' THEN coalesce(p_sub -> 'start_date', p_sub -> 'created')

@@ -2,7 +2,7 @@
 -- discounts, intervals, several items, statuses, timestamps; each figure worked by hand below.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(15);
+SELECT plan(16);
 
 -- Stripe timestamps: 1789041600 = 2026-09-10T12:00:00Z (date -ud @1789041600)
 SELECT is(stripe_ts('1789041600'::jsonb), '2026-09-10T12:00:00Z', 'a Stripe timestamp becomes an ISO-8601 UTC instant');
@@ -71,6 +71,15 @@ SELECT is(stripe_subscription_record($${"id": "sub_t3", "customer": "cus_t", "cu
     "items": {"data": [{"quantity": 1, "price": {"id": "price_m", "unit_amount": 3000, "recurring": {"interval": "month"}}}]}}$$,
     'customer.subscription.deleted', '1795161700') ->> 'effective_at'),
   '2026-11-20T08:00:00Z 2026-11-20T08:00:00Z', 'a deleted subscription ends, and its change takes effect, at its ended_at');
+
+-- The single discount of API versions before 2025 (discount.coupon embedded), discounts null:
+-- 10 % of 4900 = 490.
+SELECT is((stripe_subscription_record($${"id": "sub_t6", "customer": "cus_t", "currency": "usd", "status": "active",
+    "start_date": 1789041600, "discounts": null,
+    "discount": {"id": "di_t6", "object": "discount", "end": null, "coupon": {"id": "T10", "object": "coupon", "percent_off": 10}},
+    "items": {"data": [{"quantity": 1, "price": {"id": "price_m", "unit_amount": 4900, "recurring": {"interval": "month"}}}]}}$$,
+    'customer.subscription.created', '1789041600') ->> 'discount_cents')::int, 490,
+  'the older single discount with its coupon embedded: 10 % of 4900 = 490');
 
 SELECT ok(stripe_subscription_record('{"id": "sub_t4", "status": "incomplete", "currency": "usd",
     "items": {"data": [{"quantity": 1, "price": {"id": "p", "unit_amount": 1, "recurring": {"interval": "month"}}}]}}',
