@@ -5,7 +5,9 @@
 #
 #   scripts/stack.sh start DIR     (env: PORT, SCALE, DEMO=1|0, NS_TZ, NS_CURRENCY, FAST=1,
 #                                   ANCHOR='2026-03-31 12:00+00': the demo data's "now",
-#                                   INGEST_RATE, INGEST_BURST)
+#                                   INGEST_RATE, INGEST_BURST,
+#                                   NS_STRIPE_WEBHOOK_SECRET_FILE: the Stripe endpoint's
+#                                   signing secret, passed to the services when set)
 #   scripts/stack.sh stop DIR
 #   scripts/stack.sh pg-stop|pg-start DIR   (fault tests: PostgreSQL only)
 #   scripts/stack.sh services-restart DIR   (e.g. with NS_DATABASE_READ_URL set)
@@ -97,6 +99,12 @@ db_load() {
 services_start() {
   local s i
   [ -s "$DIR/jwt.secret" ] || { head -c 48 /dev/urandom | base64 -w0 >"$DIR/jwt.secret"; chmod 600 "$DIR/jwt.secret"; }
+  # The Stripe signing secret, when set: as an absolute path (the services may run elsewhere).
+  local stripe=()
+  if [ -n "${NS_STRIPE_WEBHOOK_SECRET_FILE:-}" ]; then
+    [ -r "$NS_STRIPE_WEBHOOK_SECRET_FILE" ] || die "NS_STRIPE_WEBHOOK_SECRET_FILE=$NS_STRIPE_WEBHOOK_SECRET_FILE cannot be read"
+    stripe=("NS_STRIPE_WEBHOOK_SECRET_FILE=$(cd "$(dirname "$NS_STRIPE_WEBHOOK_SECRET_FILE")" && pwd)/$(basename "$NS_STRIPE_WEBHOOK_SECRET_FILE")")
+  fi
   for s in $SERVICES; do
     [ -x "$BUILD/$s" ] || die "$BUILD/$s is missing: run make first"
     say "starting service $s ($INSTANCES instances)"
@@ -104,7 +112,7 @@ services_start() {
       NS_SOCKET="$RUN/$s.$i.sock" NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
       NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=northstar_app" \
       NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-2}" NS_TZ="${NS_TZ:-UTC}" \
-        "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
+        env "${stripe[@]}" "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
       echo $! >"$RUN/$s.$i.supervisor.pid"
     done
   done
