@@ -1601,8 +1601,10 @@ progress(const char *what, const char *path, double frac, unsigned long done, co
 	if (!force && t - last < 0.25)
 		return;
 	last = t;
-	fprintf(stderr, "\r\033[K%s %s: %3.0f%%  %lu %s  %.0f %s/s", what, path, frac * 100.0, done, unit,
-	    t > start ? (double)done / (t - start) : 0.0, unit);
+	fprintf(stderr, "\r\033[K%s %s: ", what, path);
+	if (frac >= 0)	/* unknown for a pipe */
+		fprintf(stderr, "%3.0f%%  ", frac * 100.0);
+	fprintf(stderr, "%lu %s  %.0f %s/s", done, unit, t > start ? (double)done / (t - start) : 0.0, unit);
 }
 
 /* ------------------------------------------------------------------ reading a file */
@@ -1616,7 +1618,8 @@ imp_read(struct imp *im, FILE *fp)
 	size_t		 n, i;
 	unsigned long	 line;
 	struct stat	 st;
-	double		 size = fstat(fileno(fp), &st) == 0 && st.st_size > 0 ? (double)st.st_size : 1, start = now_s();
+	double		 size = fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 ?
+			    (double)st.st_size : -1, start = now_s();
 	int		 rc;
 
 	if (r == NULL)
@@ -1647,7 +1650,8 @@ imp_read(struct imp *im, FILE *fp)
 		im->rows++;
 		im->fmt->row(im, f, n, line);
 		if ((im->rows & 255) == 0)
-			progress("reading", im->path, (double)csvread_offset(r) / size, im->rows, "rows", start, 0);
+			progress("reading", im->path, size > 0 ? (double)csvread_offset(r) / size : -1, im->rows,
+			    "rows", start, 0);
 	}
 	if (rc < 0)
 		fprintf(stderr, "%s:%lu: %s\n", im->path, csvread_errline(r), csvread_strerror(csvread_errno(r)));
