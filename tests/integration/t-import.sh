@@ -82,6 +82,23 @@ check_eq "northstar CSV: one record a row, integers as numbers, empty cells left
   "$(rec northstar-subscriptions subscriptions '[length, (.[] | select(.external_id == "ns-imp-s2") | .unit_amount_cents, .discount_cents, has("ended_at"))]')$(rec northstar-customers customers '[.[0].name]')" \
   '[2,60000,6000,false]["Vega Analytics, Inc."]'
 
+# amounts by the currency's minor unit: JPY has none ("1,200" -> 1200), KWD three ("1.250" ->
+# 1250), USD two ("12.340" -> 1234: a trailing zero is harmless); "12.345" USD, "-5.00" and
+# "1,20" (not a group of three) are errors on their lines, never rounded
+printf '%s\n' 'id,Created (UTC),Amount,Currency,Status,Customer ID' \
+  'ch_a,2026-11-01 10:00,"1,200",jpy,Paid,cus_x' 'ch_b,2026-11-01 10:00,1.250,KWD,Paid,cus_x' \
+  'ch_c,2026-11-01 10:00,12.340,usd,Paid,cus_x' >"$W/money.csv"
+dry stripe-payments "$W/money.csv"
+check_eq "amounts become minor units by the currency's exponent (JPY 0, KWD 3, USD 2)" \
+  "$(rec stripe-payments billing-events '[.[] | .amount_cents, .currency]')" '[1200,"JPY",1250,"KWD",1234,"USD"]'
+printf '%s\n' 'id,Created (UTC),Amount,Currency,Status,Customer ID' \
+  'ch_d,2026-11-01 10:00,12.345,usd,Paid,cus_x' 'ch_e,2026-11-01 10:00,-5.00,usd,Paid,cus_x' \
+  'ch_f,2026-11-01 10:00,"1,20",usd,Paid,cus_x' 'ch_g,2026-11-01 10:00,5.00,dollars,Paid,cus_x' >"$W/money-bad.csv"
+M_IMPORT --dry-run stripe-payments "$W/money-bad.csv" >/dev/null 2>"$W/money-bad.err"; rc=$?
+check_eq "more decimals than the currency has, a negative amount, a bad group, a bad code: errors" \
+  "$rc:$(sed -n 's/^.*money-bad.csv:\([0-9]*:[^:]*\):.*/\1/p' "$W/money-bad.err" | paste -sd' ')" \
+  "1:2:Amount 3:Amount 4:Amount 5:Currency"
+
 # ---- errors that say what to do next
 M_IMPORT --dry-run stripe-subcriptions "$D/stripe-subscriptions.csv" >/dev/null 2>"$W/unknown.err"; rc=$?
 check_eq "an unknown format exits 2 and lists the formats" \
