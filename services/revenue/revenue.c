@@ -62,6 +62,19 @@ static const struct ns_route revenue_routes[] = {
 	/* Sales pipeline; the deal list is row-scoped to the rep for sales. */
 	{ "GET", "/api/revenue/pipeline", NS_ROLE_CEO | NS_ROLE_SALES, NULL, NS_F_ASOF | NS_F_CSV, 60,
 	    "api.revenue_pipeline", "deals", NULL },
+	/* Record ingestion (docs/ingest.md, "Record endpoints"): API keys of the scope only. */
+	{ "POST", "/api/revenue/customers", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.revenue_customers_ingest", NULL, ingest_post },
+	{ "POST", "/api/revenue/subscriptions", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.revenue_subscriptions_ingest", NULL, ingest_post },
+	{ "POST", "/api/revenue/orders", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.revenue_orders_ingest", NULL, ingest_post },
+	{ "POST", "/api/revenue/billing-events", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.revenue_billing_events_ingest", NULL, ingest_post },
+	{ "POST", "/api/revenue/opportunities", NS_SCOPE_SALES, NULL, NS_F_BODY, 0,
+	    "api.revenue_opportunities_ingest", NULL, ingest_post },
+	{ "POST", "/api/revenue/activities", NS_SCOPE_SALES, NULL, NS_F_BODY, 0,
+	    "api.revenue_activities_ingest", NULL, ingest_post },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 
