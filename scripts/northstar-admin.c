@@ -60,8 +60,10 @@ admin_password_read(char *buf, size_t sz)
 {
 	size_t n;
 
-	if (fgets(buf, (int)sz, stdin) == NULL)
+	if (fgets(buf, (int)sz, stdin) == NULL) {
+		fprintf(stderr, "northstar-admin: no password on stdin (one line, at least 8 characters)\n");
 		return -1;
+	}
 	n = strcspn(buf, "\r\n");
 	buf[n] = '\0';
 	if (n < 8) {
