@@ -225,7 +225,8 @@ function noDataBox() {
 async function recheckData() {
   try {
     const fresh = await get('/api/auth/me');
-    if (fresh && fresh.has_data !== false) { me = fresh; mountView(true); }
+    lastRefresh = Date.now();
+    if (fresh && fresh.has_data !== false) { me = fresh; mountView(true); } else tick();
   } catch (e) { console.warn('auth/me', e.message); }
 }
 
@@ -266,6 +267,8 @@ function mountView(force) {
   if (empty && def.whenEmpty !== 'notice') {
     main.append(h('div', { class: 'view-head' }, h('h1', { text: def.label })), noDataBox());
     current = { url, ctx: null, key: def.key, empty };
+    lastRefresh = Date.now();
+    tick();
     return;
   }
   const ctx = createView(main, { onUpdated: (t) => { lastRefresh = Math.max(lastRefresh, t); tick(); } });
