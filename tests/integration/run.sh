@@ -10,7 +10,7 @@
 #   4. after the stack is stopped, after-stop.sh (no sanitizer report,
 #      no crashed service in the logs).
 #
-# T_ONLY=t-revenue.sh runs one file; T_ONLY="t-p*.sh mrr_movements.sql
+# T_ONLY=t-revenue (or t-revenue.sh) runs one file; T_ONLY="t-p*.sh mrr_movements.sql
 # determinism" several (t-*.sh names or globs, pgTAP files, the
 # determinism check); after-stop.sh always runs.  T_KEEP=1 keeps the stack's
 # directory; its env file lets one file be re-run by hand (see lib.sh).
@@ -46,7 +46,8 @@ rc=0
 read -ra words <<<"${T_ONLY:-t-*.sh *.sql determinism}"
 sh_files=(); sql_files=(); det=0
 for w in "${words[@]}"; do
-  case $w in determinism) det=1; continue;; *.sql) dir=$ROOT/tests/sql;; *) dir=$ROOT/tests/integration;; esac
+  case $w in determinism) det=1; continue;; browser|fuzz) continue;; *.sql) dir=$ROOT/tests/sql;; *) dir=$ROOT/tests/integration;; esac
+  case $w in *.sql|*.sh|*'*'*) ;; *) w=$w.sh;; esac   # "t-ingest" names t-ingest.sh
   n=0
   for f in "$dir"/$w; do
     [ -f "$f" ] || continue
