@@ -116,10 +116,10 @@ SET LOCAL ROLE northstar_app;
 SELECT pg_temp.sub(12, '[{"external_id": "tap-big", "customer_external_id": "tap-c2", "plan": "tap-p", "interval": "month",
   "unit_amount_cents": 9999999999999, "quantity": 9999999, "started_at": "2001-03-01T00:00:00Z"},
   {"external_id": "tap-big2", "customer_external_id": "tap-c2", "plan": "tap-p", "interval": "month",
-  "unit_amount_cents": 99999999999999, "started_at": "2001-03-01T00:00:00Z"}]');
+  "unit_amount_cents": 9999999999999999, "started_at": "2001-03-01T00:00:00Z"}]');
 RESET ROLE;
 SELECT is((SELECT a->'rejected' FROM answer WHERE n = 12),
-          '[{"index": 0, "field": "quantity", "message": "unit_amount_cents × quantity must be below 10^13 minor units"},
+          '[{"index": 0, "field": "quantity", "message": "unit_amount_cents × quantity must be below 10^15 minor units"},
             {"index": 1, "field": "unit_amount_cents", "message": "required: the price per unit per interval, a whole number of minor units (cents), 0 or more"}]'::jsonb,
           'amounts that would overflow are rejected on their field, not the batch');
 SELECT is((SELECT count(*)::int FROM subscriptions WHERE external_id LIKE 'tap-big%'), 0, '... and stored nothing');
