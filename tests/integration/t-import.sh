@@ -226,6 +226,20 @@ if [ "$I_BILL" = 1 ]; then
     "$rc:$(sed -n 's/^.*stripe-subscriptions-unknown.csv:\([0-9]*:[^:]*\):.*/\1/p' "$W/unk.err" | paste -sd' '):$(sql "SELECT count(*) FROM subscriptions WHERE external_id LIKE 'sub\_NSIUNK%'")" \
     "1:3:Customer ID 4:Currency:0"
   check_eq "the rolled-back files changed nothing else" "$(snapshot)" "$I_SNAP1"
+
+  # the same export a few weeks later: sub_NSI0002 went from 3 to 5 seats of 99.00 within its
+  # period that started 2026-11-10 (Current Period Start) -> a new period from 11-10:
+  # expansion (5 - 3) x 99.00 = +198.00 in (2026-10-31, 2026-11-20], 1 customer; ending +198.00
+  I_MRR2=$(mrr_window); api GET "/api/revenue/mrr?months=1&as_of=2026-11-20" "$R_CEO"
+  I_EXP0=$(jq '.months[-1] | [(.expansion * 100 | round), .expansion_customers]' <<<"$BODY")
+  M_IMPORT stripe-subscriptions "$D/stripe-subscriptions-later.csv" >/dev/null 2>"$W/later.err"; rc=$?
+  check_eq "a later export: exit 0, the upgraded subscription updated, the others unchanged" \
+    "$rc:$(grep -o 'subscriptions: [0-9]* created, [0-9]* updated, [0-9]* unchanged' "$W/later.err")" \
+    "0:subscriptions: 0 created, 1 updated, 6 unchanged"
+  I_MRR3=$(mrr_window); api GET "/api/revenue/mrr?months=1&as_of=2026-11-20" "$R_CEO"
+  check_eq "the upgrade is an expansion of +198.00 from 11-10, kept as a second period" \
+    "$(jq -c --argjson e "$I_EXP0" '.months[-1] | [(.expansion * 100 | round) - $e[0], .expansion_customers - $e[1]]' <<<"$BODY"):$(jq -nc --argjson a "$I_MRR2" --argjson b "$I_MRR3" '$b[3] - $a[3]'):$(sql "SELECT string_agg(quantity || '@' || valid_from, ' ' ORDER BY valid_from) FROM subscriptions WHERE external_id = 'sub_NSI0002'")" \
+    "[19800,1]:19800:3@2026-10-10 5@2026-11-10"
 else
   skip "the revenue ingestion functions are not there yet"
 fi
