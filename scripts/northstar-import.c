@@ -1862,6 +1862,23 @@ imp_free(struct imp *im)
 		free(im->order_vals);
 	}
 	free(im->order_name);
+	/* what the formats' end functions did not get to (a file that stopped early) */
+	for (i = 0; i < im->ncust; i++) {
+		free(im->custs[i].email);
+		free(im->custs[i].name);
+		free(im->custs[i].country);
+	}
+	free(im->custs);
+	for (i = 0; i < im->ncamp; i++) {
+		free(im->camps[i].id);
+		free(im->camps[i].name);
+	}
+	free(im->camps);
+	for (i = 0; i < im->nspend; i++) {
+		free(im->spend[i].campaign);
+		free(im->spend[i].day);
+	}
+	free(im->spend);
 	smap_free(&im->map1);
 	smap_free(&im->map2);
 }
@@ -1913,8 +1930,11 @@ import_file(const struct format *fmt, const char *path, const char *currency, PG
 	if (rc != 0) {
 		if (im.nerr > IMP_MAX_ERRS)
 			fprintf(stderr, "%s: ... and %lu more rejected records\n", path, im.nerr - IMP_MAX_ERRS);
-		fprintf(stderr, "%s: %lu records rejected; nothing imported (the file was rolled back)\n", path,
-		    im.nerr);
+		if (im.nerr > 0)
+			fprintf(stderr, "%s: %lu records rejected; nothing imported (the file was rolled back)\n",
+			    path, im.nerr);
+		else
+			fprintf(stderr, "%s: nothing imported (the file was rolled back)\n", path);
 		imp_free(&im);
 		return -1;
 	}
