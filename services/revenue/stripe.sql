@@ -265,9 +265,11 @@ BEGIN
 END $$;
 
 -- The canonical customer record of a Stripe customer object.  Stripe has no segment or channel:
--- metadata.segment and metadata.channel are passed when set.
+-- metadata.segment and metadata.channel are passed when set.  A Stripe customer has no trial
+-- either (its subscriptions do): the trial days stored from them are sent again, so that a
+-- customer.updated (a whole record, as every record is) keeps them.
 CREATE OR REPLACE FUNCTION stripe_customer_record(p_cus jsonb, p_created jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
     SELECT jsonb_strip_nulls(jsonb_build_object(
         'external_id', p_cus ->> 'id',
         'name', coalesce(nullif(p_cus ->> 'name', ''), nullif(p_cus ->> 'email', ''), p_cus ->> 'id'),
@@ -276,8 +278,39 @@ LANGUAGE sql IMMUTABLE AS $$
         'country', CASE WHEN p_cus -> 'address' ->> 'country' ~ '^[A-Za-z]{2}$' THEN upper(p_cus -> 'address' ->> 'country') END,
         'segment', p_cus -> 'metadata' ->> 'segment',
         'channel', p_cus -> 'metadata' ->> 'channel',
+        'trial_started_on', (SELECT c.trial_started_on::text FROM customers c WHERE c.external_id = p_cus ->> 'id'),
+        'trial_ends_on', (SELECT c.trial_ends_on::text FROM customers c WHERE c.external_id = p_cus ->> 'id'),
         'updated_at', stripe_ts(p_created)))
 $$;
+
+-- The trial of a subscription (trial_start .. trial_end, reporting-zone days) onto its customer:
+-- the stored customer sent again with those days, without updated_at (so that it is never stale
+-- and never makes a later customer.updated stale).  NULL when the subscription has no trial or
+-- the customer has these days already.
+CREATE OR REPLACE FUNCTION stripe_customer_trial(p_sub jsonb, p_key text, p_event text) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    c      customers;
+    t_from date;
+    t_to   date;
+BEGIN
+    IF jsonb_typeof(p_sub -> 'trial_start') <> 'number' OR jsonb_typeof(p_sub -> 'trial_end') <> 'number' THEN
+        RETURN NULL;
+    END IF;
+    t_from := ns_day(to_timestamp((p_sub ->> 'trial_start')::numeric));
+    t_to := ns_day(to_timestamp((p_sub ->> 'trial_end')::numeric));
+    SELECT * INTO c FROM customers WHERE external_id = stripe_id(p_sub -> 'customer');
+    IF NOT FOUND OR (c.trial_started_on, c.trial_ends_on) IS NOT DISTINCT FROM (t_from, t_to) THEN
+        RETURN NULL;
+    END IF;
+    RETURN stripe_checked(api.revenue_customers_ingest(p_user => 0, p_role => NULL,
+        p_body => jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+            'external_id', c.external_id, 'name', c.name, 'email', nullif(c.email, ''),
+            'signup_at', to_char(c.signup_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+            'segment', c.segment, 'country', c.country, 'channel', c.channel,
+            'trial_started_on', t_from::text, 'trial_ends_on', t_to::text))),
+        p_key => p_key, p_max_records => 1), 'customer', p_event);
+END $$;
 
 -- Fail the event (NS422: nothing stored, Stripe retries) when the record function rejected its
 -- record; else its answer.
@@ -334,6 +367,8 @@ DECLARE
     amount   bigint;
     prior    bigint;
     answer   jsonb;
+    made     jsonb;
+    trial    jsonb;
 BEGIN
     IF jsonb_typeof(p_body) IS DISTINCT FROM 'object' OR p_body ->> 'object' IS DISTINCT FROM 'event'
        OR jsonb_typeof(p_body -> 'id') IS DISTINCT FROM 'string' OR length(ev_id) NOT BETWEEN 1 AND 255
@@ -365,8 +400,11 @@ BEGIN
         rec := stripe_subscription_record(obj, ev_type, v_created);
         reason := rec ->> 'reason';
         IF reason IS NULL THEN
+            -- in this order: the customer, its trial, then the subscription that names it
+            made := stripe_customer_ensure(rec ->> 'customer_external_id', obj -> 'created', v_key, ev_id);
+            trial := stripe_customer_trial(obj, v_key, ev_id);
             results := jsonb_strip_nulls(jsonb_build_object(
-                'customer_created', stripe_customer_ensure(rec ->> 'customer_external_id', obj -> 'created', v_key, ev_id),
+                'customer_created', made, 'customer_trial', trial,
                 'subscriptions', stripe_checked(api.revenue_subscriptions_ingest(p_user => 0, p_role => NULL,
                     p_body => jsonb_build_array(rec), p_key => v_key, p_max_records => 1), 'subscription', ev_id)));
         END IF;
@@ -380,8 +418,9 @@ BEGIN
         ELSIF coalesce(amount, 0) <= 0 THEN
             reason := 'the invoice is for nothing (amount 0): no payment to record';
         ELSE
+            made := stripe_customer_ensure(cus, v_created, v_key, ev_id);   -- before the record that names it
             results := jsonb_strip_nulls(jsonb_build_object(
-                'customer_created', stripe_customer_ensure(cus, v_created, v_key, ev_id),
+                'customer_created', made,
                 'billing_events', stripe_checked(api.revenue_billing_events_ingest(p_user => 0, p_role => NULL,
                     p_body => jsonb_build_array(jsonb_build_object(
                         'external_id', ev_id, 'customer_external_id', cus,
@@ -410,8 +449,9 @@ BEGIN
             -- an older or repeated view of the refunds: amount_refunded is cumulative
             reason := format('no refund beyond the %s already recorded for charge %s', prior, obj ->> 'id');
         ELSE
+            made := stripe_customer_ensure(cus, v_created, v_key, ev_id);   -- before the record that names it
             results := jsonb_strip_nulls(jsonb_build_object(
-                'customer_created', stripe_customer_ensure(cus, v_created, v_key, ev_id),
+                'customer_created', made,
                 'billing_events', stripe_checked(api.revenue_billing_events_ingest(p_user => 0, p_role => NULL,
                     p_body => jsonb_build_array(jsonb_build_object(
                         'external_id', ev_id, 'customer_external_id', cus, 'occurred_at', stripe_ts(v_created),
@@ -426,8 +466,9 @@ BEGIN
             reason := format('the disputed charge %s is not known: enable charge.succeeded so that its customer is',
                              stripe_id(obj -> 'charge'));
         ELSE
+            made := stripe_customer_ensure(cus, v_created, v_key, ev_id);   -- before the record that names it
             results := jsonb_strip_nulls(jsonb_build_object(
-                'customer_created', stripe_customer_ensure(cus, v_created, v_key, ev_id),
+                'customer_created', made,
                 'billing_events', stripe_checked(api.revenue_billing_events_ingest(p_user => 0, p_role => NULL,
                     p_body => jsonb_build_array(jsonb_build_object(
                         'external_id', ev_id, 'customer_external_id', cus,
