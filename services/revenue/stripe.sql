@@ -46,6 +46,15 @@ CREATE TABLE IF NOT EXISTS stripe_discounts (
     deleted      boolean NOT NULL DEFAULT false,
     updated_at   timestamptz NOT NULL
 );
+ALTER TABLE stripe_discounts ADD COLUMN IF NOT EXISTS subscription_id text;
+-- The newest subscription object seen per subscription, with its event: when a discount or coupon
+-- it names arrives after it, the subscription is mapped again as of that event.
+CREATE TABLE IF NOT EXISTS stripe_subscriptions (
+    id          text PRIMARY KEY,
+    event_type  text NOT NULL,
+    created     bigint NOT NULL,
+    object      jsonb NOT NULL
+);
 CREATE TABLE IF NOT EXISTS stripe_charges (
     id               text PRIMARY KEY,
     customer_id      text,
@@ -99,12 +108,13 @@ BEGIN
         RETURN;
     END IF;
     PERFORM stripe_coupon_remember(coupon, p_at);
-    INSERT INTO stripe_discounts AS d (id, coupon_id, ends_at, deleted, updated_at)
+    INSERT INTO stripe_discounts AS d (id, coupon_id, ends_at, deleted, updated_at, subscription_id)
     VALUES (p_discount ->> 'id', stripe_id(coupon),
             CASE WHEN jsonb_typeof(p_discount -> 'end') = 'number' THEN to_timestamp((p_discount ->> 'end')::numeric) END,
-            p_deleted, p_at)
+            p_deleted, p_at, stripe_id(p_discount -> 'subscription'))
     ON CONFLICT (id) DO UPDATE SET coupon_id = EXCLUDED.coupon_id, ends_at = EXCLUDED.ends_at,
-                                   deleted = EXCLUDED.deleted, updated_at = EXCLUDED.updated_at
+                                   deleted = EXCLUDED.deleted, updated_at = EXCLUDED.updated_at,
+                                   subscription_id = coalesce(EXCLUDED.subscription_id, d.subscription_id)
         WHERE d.updated_at <= EXCLUDED.updated_at;
 END $$;
 
@@ -343,6 +353,26 @@ BEGIN
         p_key => p_key, p_max_records => 1), 'customer', p_event);
 END $$;
 
+-- Map the stored subscriptions p_ids again, each as of the event it was last seen in (so its
+-- updated_at and effective_at are that event's, and only what the discounts now resolve to can
+-- change): a discount or coupon that arrived after the subscription event naming it.  The record
+-- function's answer, or NULL when none of them is stored.
+CREATE OR REPLACE FUNCTION stripe_subscriptions_remap(p_ids text[], p_key text, p_event text) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    recs jsonb;
+BEGIN
+    SELECT jsonb_agg(r.rec ORDER BY r.id) INTO recs
+    FROM (SELECT x.id, stripe_subscription_record(x.object, x.event_type, to_jsonb(x.created)) AS rec
+          FROM stripe_subscriptions x WHERE x.id = ANY (p_ids)) r
+    WHERE r.rec ->> 'reason' IS NULL;
+    IF recs IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN stripe_checked(api.revenue_subscriptions_ingest(p_user => 0, p_role => NULL, p_body => recs,
+        p_key => p_key, p_max_records => jsonb_array_length(recs)), 'subscription', p_event);
+END $$;
+
 -- POST /api/revenue/stripe/webhook (after the signature check): one Stripe event.  Answers
 -- {"event", "type", "outcome": "applied"|"ignored"|"duplicate", "results" | "reason"}; a body that
 -- is not an event is 22023 (400), a rejected record NS422 (422, nothing stored).
@@ -397,6 +427,10 @@ BEGIN
 
     WHEN ev_type IN ('customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
                      'customer.subscription.paused', 'customer.subscription.resumed') THEN
+        INSERT INTO stripe_subscriptions AS x (id, event_type, created, object)
+        VALUES (obj ->> 'id', ev_type, (v_created #>> '{}')::numeric::bigint, obj)
+        ON CONFLICT (id) DO UPDATE SET event_type = EXCLUDED.event_type, created = EXCLUDED.created, object = EXCLUDED.object
+            WHERE x.created <= EXCLUDED.created;
         rec := stripe_subscription_record(obj, ev_type, v_created);
         reason := rec ->> 'reason';
         IF reason IS NULL THEN
@@ -480,10 +514,22 @@ BEGIN
 
     WHEN ev_type IN ('coupon.created', 'coupon.updated') THEN
         PERFORM stripe_coupon_remember(obj, at_);
-        reason := 'recorded the coupon for the discounts that name it';
+        answer := stripe_subscriptions_remap(ARRAY(SELECT d.subscription_id FROM stripe_discounts d
+                                                   WHERE d.coupon_id = obj ->> 'id' AND d.subscription_id IS NOT NULL),
+                                             v_key, ev_id);
+        IF answer IS NULL THEN
+            reason := 'recorded the coupon for the discounts that name it';
+        ELSE
+            results := jsonb_build_object('subscriptions', answer);
+        END IF;
     WHEN ev_type IN ('customer.discount.created', 'customer.discount.updated', 'customer.discount.deleted') THEN
         PERFORM stripe_discount_remember(obj, at_, ev_type = 'customer.discount.deleted');
-        reason := 'recorded the discount for the subscriptions that name it';
+        answer := stripe_subscriptions_remap(ARRAY[stripe_id(obj -> 'subscription')], v_key, ev_id);
+        IF answer IS NULL THEN
+            reason := 'recorded the discount for the subscriptions that name it';
+        ELSE
+            results := jsonb_build_object('subscriptions', answer);
+        END IF;
     ELSE
         reason := format('event type %s maps onto nothing here', ev_type);
     END CASE;
@@ -498,9 +544,9 @@ END $$;
 
 -- The write path of 990_roles.sql: the function runs as northstar_ingest, which may write these
 -- tables (and, through the record functions it owns, the business tables); the app may only call it.
-REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges FROM northstar_app;
-GRANT SELECT ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges TO northstar_app;
-GRANT SELECT, INSERT, UPDATE ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges TO northstar_ingest;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges, stripe_subscriptions FROM northstar_app;
+GRANT SELECT ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges, stripe_subscriptions TO northstar_app;
+GRANT SELECT, INSERT, UPDATE ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges, stripe_subscriptions TO northstar_ingest;
 ALTER FUNCTION api.revenue_stripe_webhook(int, text, jsonb, text, int) OWNER TO northstar_ingest;
 REVOKE EXECUTE ON FUNCTION api.revenue_stripe_webhook(int, text, jsonb, text, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.revenue_stripe_webhook(int, text, jsonb, text, int) TO northstar_app;

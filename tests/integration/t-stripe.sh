@@ -19,6 +19,7 @@ s_cleanup() {
        DELETE FROM stripe_events WHERE id LIKE 'evt\_nst\_%';
        DELETE FROM stripe_charges WHERE id LIKE 'ch\_nst\_%';
        DELETE FROM stripe_discounts WHERE id LIKE 'di\_nst\_%';
+       DELETE FROM stripe_subscriptions WHERE id LIKE 'sub\_nst\_%';
        DELETE FROM stripe_coupons WHERE id = 'NSTEST10';" >/dev/null
 }
 s_cleanup
@@ -122,8 +123,17 @@ CEO=$(login ceo@northstar.example)
 api GET "$MRR_Q" "$CEO"; mrr0=$BODY
 check_status "MRR movements before: 200" 200
 
-for f in coupon.created customer.discount.created subscription.created subscription.updated \
-         subscription.updated-older subscription.created-unknown-customer customer.created-late; do
+# The discount arrives after the subscription that names it (Stripe does not order its
+# deliveries): the subscription counts it from its start all the same.
+hook "$S_DATA/coupon.created.json"
+hook "$S_DATA/subscription.created.json"
+check_eq "subscription.created naming a discount not seen yet: 4900 × 2 = 9800 for now" \
+  "$(sql "SELECT string_agg(mrr_cents::text, ' ') FROM subscriptions WHERE external_id = 'sub_nst_1'")" 9800
+hook "$S_DATA/customer.discount.created.json"
+check_eq "customer.discount.created, later, maps the subscription again: one period of 9800 − 980 = 8820" \
+  "$(jqb '.results.subscriptions.updated')|$(sql "SELECT string_agg(valid_from || ':' || mrr_cents, ' ') FROM subscriptions WHERE external_id = 'sub_nst_1'")" \
+  "1|2026-09-10:8820"
+for f in subscription.updated subscription.updated-older subscription.created-unknown-customer customer.created-late; do
   hook "$S_DATA/$f.json"
   check_status "$f is 200" 200
   case $f in
