@@ -76,6 +76,9 @@ static const struct ns_route revenue_routes[] = {
 	    "api.revenue_opportunities_ingest", NULL, ingest_post },
 	{ "POST", "/api/revenue/activities", NS_SCOPE_SALES, NULL, NS_F_BODY, 0,
 	    "api.revenue_activities_ingest", NULL, ingest_post },
+	/* Daily exchange rates per EUR (services/revenue/fx.sql, docs/ingest.md). */
+	{ "POST", "/api/revenue/fx-rates", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.fx_rates_ingest", NULL, ingest_post },
 	/* Stripe's events (docs/ingest.md): no session or key, the Stripe-Signature is the credential. */
 	{ "POST", "/api/revenue/stripe/webhook", NS_PUBLIC, NULL, NS_F_BODY, 0,
 	    "api.revenue_stripe_webhook", NULL, stripe_webhook },
