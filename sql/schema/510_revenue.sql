@@ -247,17 +247,23 @@ END
 $$;
 SELECT derived_triggers('fx_rates', 'changed', 'fx_rates_changed', true);
 
--- Compute the missing full months among the 36 before the current one (first data month on).
--- Waits for the writers in flight (the lock policy of 035_rollup_follow.sql); returns the number
--- of months stored.
+-- Compute the missing full months among the 36 before the current one (first data month on);
+-- returns the number of months stored.  Never makes a writer wait long: it does nothing while a
+-- writer is in flight (a try-lock, which does not queue: a waiting exclusive request would hold up
+-- every writer behind it, and an ingest batch would time out behind a long import), and it stops
+-- after about a second of work, leaving the other months to its next run (readers compute a
+-- missing month live, so this only costs them speed).
 CREATE OR REPLACE FUNCTION revenue_mrr_month_fill() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     m  date;
     n  integer := 0;
     first_month date;
+    t0 timestamptz := clock_timestamp();
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('northstar.revenue_mrr_month')::bigint);
+    IF NOT pg_try_advisory_xact_lock(hashtext('northstar.revenue_mrr_month')::bigint) THEN
+        RETURN 0;
+    END IF;
     first_month := date_trunc('month', (SELECT min(valid_from) FROM subscriptions))::date;
     IF first_month IS NULL THEN
         RETURN 0;
@@ -276,6 +282,7 @@ BEGIN
                s.contraction_n, s.churn_n, s.reactivation_n, s.fx_cents, s.fx_n
         FROM revenue_movement_series(ARRAY[m - 1, (m + interval '1 month')::date - 1]) s;
         n := n + 1;
+        EXIT WHEN clock_timestamp() - t0 > interval '1 second';
     END LOOP;
     RETURN n;
 END
