@@ -8,6 +8,8 @@
 set -eu
 export PGHOST=${PGHOST:-db} PGUSER=${PGUSER:-postgres} PGDATABASE=${PGDATABASE:-northstar}
 until pg_isready -q; do sleep 1; done
+# the reporting currency (NS_CURRENCY, default USD): refused when it differs from the database's
+psql -X -q -v ON_ERROR_STOP=1 -v currency="${NS_CURRENCY:-USD}" -f /opt/northstar/sql/currency.sql
 for f in /opt/northstar/sql/schema/*.sql /opt/northstar/services/*/*.sql; do
   psql -X -q -v ON_ERROR_STOP=1 -f "$f"
 done

@@ -4,9 +4,11 @@
 # the tests a temporary directory with free ports.
 #
 #   scripts/stack.sh start DIR     (env: PORT (0: a free one, see DIR/run/http.port), SCALE,
-#                                   DEMO=1|0 (0: empty, one CEO account NS_ADMIN_EMAIL), NS_TZ, FAST=1,
+#                                   DEMO=1|0 (0: empty, one CEO account NS_ADMIN_EMAIL), NS_TZ, NS_CURRENCY, FAST=1,
 #                                   ANCHOR='2026-03-31 12:00+00': the demo data's "now",
-#                                   INGEST_RATE, INGEST_BURST)
+#                                   INGEST_RATE, INGEST_BURST,
+#                                   NS_STRIPE_WEBHOOK_SECRET_FILE: the Stripe endpoint's
+#                                   signing secret, passed to the services when set)
 #   scripts/stack.sh stop DIR
 #   scripts/stack.sh pg-stop|pg-start DIR   (fault tests: PostgreSQL only)
 #   scripts/stack.sh services-restart DIR   (e.g. with NS_DATABASE_READ_URL set)
@@ -72,6 +74,13 @@ pg_start() {
 db_load() {
   psql_ns -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='northstar'" | grep -q 1 \
     || psql_ns -d postgres -c "CREATE DATABASE northstar"
+  # the reporting currency: set on a new database, refused (and the cluster stopped again) when it
+  # differs from an existing one's (sql/currency.sql)
+  if ! psql_ns -d northstar -v currency="${NS_CURRENCY:-USD}" -f "$ROOT/sql/currency.sql" >"$LOGS/schema.log" 2>&1; then
+    local why; why=$(grep -E 'ERROR|HINT' "$LOGS/schema.log" | sed 's/^.*\(ERROR\|HINT\): *//')
+    stack_stop
+    die "${why:-setting the reporting currency failed; see $LOGS/schema.log}"
+  fi
   say "applying schema (sql/schema, services/*/*.sql)"
   for f in "$ROOT"/sql/schema/*.sql "$ROOT"/services/*/*.sql; do
     [ -f "$f" ] || continue
@@ -125,6 +134,12 @@ EOT
 services_start() {
   local s i
   [ -s "$DIR/jwt.secret" ] || { head -c 48 /dev/urandom | base64 -w0 >"$DIR/jwt.secret"; chmod 600 "$DIR/jwt.secret"; }
+  # The Stripe signing secret, when set: as an absolute path (the services may run elsewhere).
+  local stripe=()
+  if [ -n "${NS_STRIPE_WEBHOOK_SECRET_FILE:-}" ]; then
+    [ -r "$NS_STRIPE_WEBHOOK_SECRET_FILE" ] || die "NS_STRIPE_WEBHOOK_SECRET_FILE=$NS_STRIPE_WEBHOOK_SECRET_FILE cannot be read"
+    stripe=("NS_STRIPE_WEBHOOK_SECRET_FILE=$(cd "$(dirname "$NS_STRIPE_WEBHOOK_SECRET_FILE")" && pwd)/$(basename "$NS_STRIPE_WEBHOOK_SECRET_FILE")")
+  fi
   for s in $SERVICES; do
     [ -x "$BUILD/$s" ] || die "$BUILD/$s is missing: run make first"
     say "starting service $s ($INSTANCES instances)"
@@ -132,7 +147,7 @@ services_start() {
       NS_SOCKET="$RUN/$s.$i.sock" NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
       NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=northstar_app" \
       NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-2}" NS_TZ="${NS_TZ:-UTC}" \
-        "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
+        env "${stripe[@]}" "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
       echo $! >"$RUN/$s.$i.supervisor.pid"
     done
   done
@@ -276,6 +291,8 @@ LOGS=$DIR/logs; PORT=${PORT:-8080}; INSTANCES=${NS_INSTANCES:-2}
 shared_dirs
 case $cmd in
   start)
+    [[ ${NS_CURRENCY:-USD} =~ ^[A-Z]{3}$ ]] \
+      || die "NS_CURRENCY=${NS_CURRENCY} is not an ISO 4217 code: three capital letters, e.g. USD or EUR"
     mkdir -p "$RUN" "$LOGS" "$PGLOGS"; chmod 755 "$RUN"
     [ "$(id -u)" -eq 0 ] && chown postgres "$RUN" "$PGLOGS"
     if [ "$PGLOGS" != "$LOGS" ]; then

@@ -97,14 +97,26 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
          ORDER BY r.day DESC LIMIT 1) END
 $$;
 
--- The factor that turns an amount in p_currency on p_day into the reporting currency: exactly 1
--- for the reporting currency itself (no rate needed), else reporting-per-EUR / currency-per-EUR;
--- NULL when a rate is missing.  The one conversion rule: every ingested amount and every MRR
--- valuation goes through it (docs/metrics.md, "Currencies").
+-- Decimal places of a currency's minor unit as Stripe sends amounts (docs.stripe.com/currencies):
+-- 0 for the zero-decimal currencies (1 JPY is 1 unit), 3 for the three-decimal ones, else 2.
+CREATE OR REPLACE FUNCTION currency_exponent(p_currency text) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_currency IN ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG',
+                                    'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF') THEN 0
+                WHEN p_currency IN ('BHD', 'JOD', 'KWD', 'OMR', 'TND') THEN 3
+                ELSE 2 END
+$$;
+
+-- The factor that turns an amount in p_currency's minor units on p_day into minor units of the
+-- reporting currency: exactly 1 for the reporting currency itself (no rate needed), else
+-- reporting-per-EUR / currency-per-EUR, times 10^(exponent difference) (100 yen = 100 units, not
+-- 1.00 yen); NULL when a rate is missing.  The one conversion rule: every ingested amount and every
+-- MRR valuation goes through it (docs/metrics.md, "Currencies").
 CREATE OR REPLACE FUNCTION fx_factor(p_currency text, p_day date) RETURNS numeric
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_currency = ns_currency() THEN 1::numeric
-                ELSE fx_per_eur(ns_currency(), p_day) / fx_per_eur(p_currency, p_day) END
+                ELSE fx_per_eur(ns_currency(), p_day) / fx_per_eur(p_currency, p_day)
+                     * power(10::numeric, currency_exponent(ns_currency()) - currency_exponent(p_currency)) END
 $$;
 
 -- p_cents of p_currency on p_day in reporting-currency cents (half away from zero), NULL when a

@@ -517,6 +517,7 @@ BEGIN
         interval '1 day') g
     WHERE o.id IS NULL OR n.id IS NULL
        OR o.customer_id <> n.customer_id OR o.plan_id <> n.plan_id OR o.mrr_cents <> n.mrr_cents
+       OR o.currency <> n.currency OR o.mrr_original_cents IS DISTINCT FROM n.mrr_original_cents
        OR (o.in_effect @> g::date) IS DISTINCT FROM (n.in_effect @> g::date)
     ORDER BY 1
     ON CONFLICT DO NOTHING;
