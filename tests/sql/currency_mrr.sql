@@ -3,7 +3,7 @@
 -- (mrr_movements, revenue_movement_series).  Reporting currency USD; every figure worked by hand.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(21);
+SELECT plan(22);
 SET LOCAL northstar.currency = 'USD';
 
 -- Day A = Friday 2001-03-02, day B = Friday 2001-03-16 (no demo data before 2025).
@@ -136,6 +136,14 @@ SELECT is((SELECT mrr_cents FROM metrics_daily WHERE day = ns_today()),
           (SELECT sum(s.mrr_cents)::bigint FROM subscriptions s
             WHERE s.in_effect @> ns_today() AND s.mrr_cents > 0 AND s.customer_id NOT BETWEEN 910001 AND 910007),
           'metrics_daily MRR today = sum of the demo''s stored mrr_cents');
+
+-- A row stored without a currency is in the reporting currency, whichever it is.
+SET LOCAL northstar.currency = 'EUR';
+INSERT INTO subscriptions (customer_id, plan_id, quantity, mrr_cents, valid_from, valid_to)
+SELECT 910005, id, 1, 100, '2001-01-01', '2001-01-02' FROM plans WHERE code = 'starter';
+SELECT is((SELECT currency::text FROM subscriptions WHERE customer_id = 910005 AND valid_from = '2001-01-01'), 'EUR',
+          'the currency column defaults to the reporting currency');
+SET LOCAL northstar.currency = 'USD';
 
 -- ---------------------------------------------------------------- a rate change dirties its days
 
