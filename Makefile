@@ -20,7 +20,7 @@ UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps web run stop test test-asan bench clean cppcheck fuzz soak
-all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin $(B)/alerts-report
+all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin $(B)/northstar-import $(B)/alerts-report
 
 deps:
 	@scripts/deps.sh
@@ -54,6 +54,11 @@ $(B)/alerts-report: $(B)/services/alerts/report_cli.o $(B)/libnorthstar.a
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/northstar-admin: $(B)/scripts/northstar-admin.o $(B)/libnorthstar.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The importer of vendor exports (docs/ingest.md "Importers"); its CSV reader is common/csvread.c.
+$(B)/northstar-import: $(B)/scripts/northstar-import.o $(B)/libnorthstar.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -23,6 +23,8 @@ struct config {
 	const char	*tz;		/* NS_TZ reporting time zone */
 	unsigned char	 secret[256];	/* from NS_JWT_SECRET_FILE */
 	size_t		 secret_len;
+	unsigned char	 stripe_secret[256];	/* from NS_STRIPE_WEBHOOK_SECRET_FILE */
+	size_t		 stripe_secret_len;	/* 0: not configured */
 };
 extern struct config	 cfg;
 int		 config_load(const char *service, int need_secret);
