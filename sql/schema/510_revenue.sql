@@ -84,8 +84,8 @@ LANGUAGE sql STABLE AS $$
     -- at the next point's rates adds to the customer's MRR on this point
     SELECT pt.i, r.customer_id,
            sum(mrr_value(r.stored_cents, r.original_cents, r.currency, pt.d_next) - r.mrr_cents)::bigint AS adj
-      FROM pt JOIN mrr_rows(p_points) r ON r.day = pt.d
-     WHERE r.original_cents IS NOT NULL AND pt.d_next IS NOT NULL
+      FROM pt JOIN mrr_rows_foreign(p_points) r ON r.day = pt.d
+     WHERE pt.d_next IS NOT NULL
      GROUP BY 1, 2
   ), x AS (
     -- each customer-point is the end of interval i and the start of interval i+1
