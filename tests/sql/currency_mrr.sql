@@ -3,7 +3,7 @@
 -- (mrr_movements, revenue_movement_series).  Reporting currency USD; every figure worked by hand.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(22);
+SELECT plan(23);
 SET LOCAL northstar.currency = 'USD';
 
 -- Day A = Friday 2001-03-02, day B = Friday 2001-03-16 (no demo data before 2025).
@@ -154,6 +154,11 @@ INSERT INTO fx_rates (currency, day, per_eur) VALUES ('USD', '2001-04-02', 1.15)
 SELECT results_eq($$SELECT min(day), max(day), count(*) FROM rollup_dirty_days$$,
                   $$VALUES ('2001-04-02'::date, '2001-04-08'::date, 7::bigint)$$,
                   'a new rate marks the 7 days it serves dirty');
+
+-- A rate of a currency no subscription uses (CHF) changes no figure: nothing marked.
+DELETE FROM rollup_dirty_days;
+INSERT INTO fx_rates (currency, day, per_eur) VALUES ('CHF', '2001-05-02', 0.95);
+SELECT is((SELECT count(*) FROM rollup_dirty_days), 0::bigint, 'a rate of an unused currency marks nothing');
 
 SELECT * FROM finish();
 ROLLBACK;
