@@ -162,6 +162,10 @@ poll "API usage today: 5 calls, 1 error, 1 rate-limited, p50 120 ms" \
 poll "API usage today by endpoint: /v1/orders 3 calls 1 error, /v1/reports 2 calls 0 errors" \
   "/api/product/api-usage?from=$Z_DAY&to=$Z_DAY" \
   '[.top_by_volume[] | [.endpoint, .calls, .errors]]' '[["/v1/orders",3,1],["/v1/reports",2,0]]'
+# customers active in the last 30 days: Analytical Engines Ltd alone (the batch's groupId); the
+# users summary's paying customers today: 5 (as the revenue summary above)
+poll "users summary today: 1 active customer (30 d), 5 paying" /api/users/summary \
+  '[.active_customers_30d.value, .total_customers.value]' '[1,5]'
 # every event of the batch is Analytical Engines Ltd's (groupId cus_NSI0002), by type
 check_eq "the 8 events are cus_NSI0002's: 5 api_call, 1 feature_used, 1 login, 1 page_view" \
   "$(zsql "SELECT string_agg(e.type || '=' || e.n, ' ' ORDER BY e.type) FROM (
