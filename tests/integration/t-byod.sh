@@ -66,6 +66,11 @@ check_eq "the subscription is an update of the imported sub_NSI0001" \
 check_eq "the batch of events: 8 accepted and stored, none rejected" \
   "$(sed -n 2p "$Z/qs.out" | jq -c '[.accepted, .stored, .duplicates, .rejected]' 2>/dev/null)" "[8,8,0,[]]"
 
+# and they are the answers the guide prints under each curl (its "# {…}" lines), as JSON
+check_eq "the curls answer what docs/ingest.md says they answer" \
+  "$(jq -Sc . "$Z/qs.out" 2>/dev/null | paste -sd' ')" \
+  "$(sed -n 's/^# \({.*}\)$/\1/p' "$Z_QS" | jq -Sc . 2>/dev/null | paste -sd' ')"
+
 zapi GET /api/auth/me "$Z_CEO"
 check_eq "after it /api/auth/me says has_data true" "$(jq -c .has_data <<<"$BODY")" true
 
