@@ -77,8 +77,8 @@ check_eq "after it /api/auth/me says has_data true" "$(jq -c .has_data <<<"$BODY
 # poll DESC PATH JQ EXPECTED — GET PATH (uncached) until JQ over its answer is EXPECTED, at most
 # ~60 s (the rollups and the followers pick the records up within seconds), then one check.
 poll() {
-  local i got
-  for i in $(seq 1 300); do
+  local got
+  for _ in $(seq 1 300); do
     zapi GET "$2" "$Z_CEO"
     got=$(jq -c "$3" <<<"$BODY" 2>/dev/null)
     [ "$got" = "$4" ] && break
