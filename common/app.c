@@ -9,6 +9,7 @@
  * workers' accept fails and they exit.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -214,32 +215,141 @@ app_worker(void *arg)
 }
 
 /*
- * The optional periodic job, with its own connection.  Every new
- * connection gets the service's job_setup first: a reconnect is a new
- * session, whatever address libpq's new connection object has.
+ * The job connection, (re)made when there is none or it broke: a new
+ * connection gets the service's job_setup, then LISTEN on its job_listen
+ * channel.  Returns the usable connection or NULL (retried next period);
+ * a broken or refused one is closed here.
+ */
+static PGconn *
+app_job_connect(PGconn *conn)
+{
+	char		*ident, sql[128];
+	PGresult	*res;
+	int		 ok;
+
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+		return conn;
+	PQfinish(conn);
+	if ((conn = db_connect()) == NULL)
+		return NULL;
+	if (app_svc->job_setup != NULL && app_svc->job_setup(conn) != 0) {
+		log_msg("warning", "periodic job: session setup failed; retrying next period");
+		PQfinish(conn);
+		return NULL;
+	}
+	if (app_svc->job_listen == NULL)
+		return conn;
+	ident = PQescapeIdentifier(conn, app_svc->job_listen, strlen(app_svc->job_listen));
+	snprintf(sql, sizeof(sql), "LISTEN %s", ident != NULL ? ident : "\"\"");
+	PQfreemem(ident);
+	res = PQexec(conn, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok) {
+		log_msg("warning", "periodic job: LISTEN %s failed: %s; retrying next period",
+		    app_svc->job_listen, PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/*
+ * Read what has arrived on the job connection and forget its
+ * notifications; returns how many there were, or -1 when the connection
+ * broke (the caller reconnects).  Never blocks.
+ */
+static int
+app_job_drain(PGconn *conn)
+{
+	PGnotify	*n;
+	int		 count = 0;
+
+	if (PQconsumeInput(conn) == 0)
+		return -1;
+	while ((n = PQnotifies(conn)) != NULL) {
+		PQfreemem(n);
+		count++;
+	}
+	return count;
+}
+
+static long
+app_ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/*
+ * Wait until the next run of the job is due: job_seconds after the end of
+ * the last run (t1), or — with a job_listen channel — as soon as a
+ * notification has arrived and NS_JOB_GAP_MS have passed since its start
+ * (t0; debounce: a stream of notifications runs the job at most once a
+ * gap, back to back when a run takes longer).
+ * Notifications that arrived while the job ran count (they may be for
+ * data the run did not see).  Returns early when the service stops or
+ * the connection breaks.
+ */
+static void
+app_job_wait(PGconn *conn, const struct timespec *t0, const struct timespec *t1)
+{
+	long		 period = (long)app_svc->job_seconds * 1000, since, idle;
+	int		 listen = conn != NULL && app_svc->job_listen != NULL, due = 0;
+	struct timespec	 now;
+
+	while (!app_stopping) {
+		struct pollfd	 pfd;
+		long		 wait;
+
+		if (listen) {
+			int n = app_job_drain(conn);
+
+			if (n < 0)
+				return;
+			due |= n > 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		since = app_ms_between(t0, &now);
+		idle = app_ms_between(t1, &now);
+		if (idle >= period || (due && since >= NS_JOB_GAP_MS))
+			return;
+		wait = due ? NS_JOB_GAP_MS - since : period - idle;
+		if (wait > 100)		/* look at app_stopping ten times a second */
+			wait = 100;
+		if (!listen) {
+			usleep((useconds_t)wait * 1000);
+			continue;
+		}
+		pfd.fd = PQsocket(conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0 || (poll(&pfd, 1, (int)wait) < 0 && errno != EINTR))
+			return;
+	}
+}
+
+/*
+ * The optional periodic job, with its own connection (app_job_connect):
+ * run, then wait for the next period or notification (app_job_wait).
+ * What arrived before a run starts is covered by that run, so it is
+ * drained first.
  */
 static void *
 app_job(void *arg)
 {
 	PGconn		*conn = NULL;
-	int		 waited;
+	struct timespec	 t0, t1;
 
 	(void)arg;
 	while (!app_stopping) {
-		if (conn != NULL && PQstatus(conn) != CONNECTION_OK) {
-			PQfinish(conn);
-			conn = NULL;
-		}
-		if (conn == NULL && (conn = db_connect()) != NULL &&
-		    app_svc->job_setup != NULL && app_svc->job_setup(conn) != 0) {
-			log_msg("warning", "periodic job: session setup failed; retrying next period");
-			PQfinish(conn);
-			conn = NULL;
-		}
+		conn = app_job_connect(conn);
+		if (conn != NULL && app_svc->job_listen != NULL && app_job_drain(conn) < 0)
+			conn = app_job_connect(conn);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (conn != NULL && app_svc->job(conn) != 0)
 			log_msg("warning", "periodic job failed; retrying next period");
-		for (waited = 0; waited < app_svc->job_seconds * 10 && !app_stopping; waited++)
-			usleep(100000);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		app_job_wait(conn != NULL && PQstatus(conn) == CONNECTION_OK ? conn : NULL, &t0, &t1);
 	}
 	PQfinish(conn);
 	return NULL;
