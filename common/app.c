@@ -293,13 +293,13 @@ app_ms_between(const struct timespec *a, const struct timespec *b)
 static void
 app_job_wait(PGconn *conn, const struct timespec *t0, const struct timespec *t1)
 {
-	long		 period = (long)app_svc->job_seconds * 1000, since, idle;
+	long		 period = (long)app_svc->job_seconds * 1000;
 	int		 listen = conn != NULL && app_svc->job_listen != NULL, due = 0;
 	struct timespec	 now;
 
 	while (!app_stopping) {
 		struct pollfd	 pfd;
-		long		 wait;
+		long		 wait, since, idle;
 
 		if (listen) {
 			int n = app_job_drain(conn);
