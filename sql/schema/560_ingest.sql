@@ -303,7 +303,8 @@ BEGIN
                         THEN ingest_scalar(ok.ctx -> 'location' -> 'country') END END,
                CASE WHEN ok.ctx ? 'campaign' THEN lower(left(ingest_scalar(ok.ctx -> 'campaign' -> 'source'), 40)) END,
                ok.ip,
-               ok.ev_type = 'api_call' AND ok.v_status = '429'
+               -- (an API call without a status is not rate limited: never NULL, the column is NOT NULL)
+               ok.ev_type = 'api_call' AND ok.v_status IS NOT DISTINCT FROM '429'
         FROM ok JOIN fresh ON fresh.message_id = ok.mid
         LEFT JOIN uas ON uas.v_ua = ok.v_ua
         WHERE ok.ev_type IS NOT NULL
