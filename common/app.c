@@ -216,10 +216,11 @@ app_worker(void *arg)
 }
 
 /*
- * The job connection, (re)made when there is none or it broke: a new
- * connection gets the service's job_setup, then LISTEN on its job_listen
- * channel.  Returns the usable connection or NULL (retried next period);
- * a broken or refused one is closed here.
+ * The job connection, (re)made when there is none or it broke (with a
+ * job_listen channel: also when reading from it fails): a new connection
+ * gets the service's job_setup, then LISTEN on its job_listen channel.
+ * Returns the usable connection or NULL (retried next period); a broken
+ * or refused one is closed here.
  */
 static PGconn *
 app_job_connect(PGconn *conn)
@@ -228,7 +229,8 @@ app_job_connect(PGconn *conn)
 	PGresult	*res;
 	int		 ok;
 
-	if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK &&
+	    (app_svc->job_listen == NULL || PQconsumeInput(conn) != 0))
 		return conn;
 	PQfinish(conn);
 	if ((conn = db_connect()) == NULL)
@@ -344,8 +346,8 @@ app_job(void *arg)
 	(void)arg;
 	while (!app_stopping) {
 		conn = app_job_connect(conn);
-		if (conn != NULL && app_svc->job_listen != NULL && app_job_drain(conn) < 0)
-			conn = app_job_connect(conn);
+		if (conn != NULL && app_svc->job_listen != NULL)
+			(void)app_job_drain(conn);	/* a failure shows at the next connect */
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (conn != NULL && app_svc->job(conn) != 0)
 			log_msg("warning", "periodic job failed; retrying next period");
