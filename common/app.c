@@ -27,6 +27,7 @@ static int			 app_listen_fd = -1;
 static pthread_mutex_t		 app_accept_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int		 app_stopping;
 static int			 app_job_seconds;	/* job_seconds, or NS_JOB_SECONDS */
+static int			 app_job_gap_ms;	/* NS_JOB_GAP_MS */
 
 static double
 app_ms_since(const struct timespec *t0)
@@ -286,9 +287,10 @@ app_ms_between(const struct timespec *a, const struct timespec *b)
 /*
  * Wait until the next run of the job is due: job_seconds after the end of
  * the last run (t1), or — with a job_listen channel — as soon as a
- * notification has arrived and NS_JOB_GAP_MS have passed since its start
- * (t0; debounce: a stream of notifications runs the job at most once a
- * gap, back to back when a run takes longer).
+ * notification has arrived, NS_JOB_GAP_MS have passed since the last
+ * run's start (t0) and the job has been idle at least as long as that run
+ * took (debounce: a stream of notifications runs the job at most once a
+ * gap, and a job whose runs grow long takes at most half a core).
  * Notifications that arrived while the job ran count (they may be for
  * data the run did not see).  Returns early when the service stops or
  * the connection breaks.
@@ -302,7 +304,7 @@ app_job_wait(PGconn *conn, const struct timespec *t0, const struct timespec *t1)
 
 	while (!app_stopping) {
 		struct pollfd	 pfd;
-		long		 wait, since, idle;
+		long		 wait, since, idle, ran;
 
 		if (listen) {
 			int n = app_job_drain(conn);
@@ -314,9 +316,11 @@ app_job_wait(PGconn *conn, const struct timespec *t0, const struct timespec *t1)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		since = app_ms_between(t0, &now);
 		idle = app_ms_between(t1, &now);
-		if (idle >= period || (due && since >= NS_JOB_GAP_MS))
+		ran = app_ms_between(t0, t1);
+		if (idle >= period || (due && since >= app_job_gap_ms && idle >= ran))
 			return;
-		wait = due ? NS_JOB_GAP_MS - since : period - idle;
+		wait = due ? (app_job_gap_ms - since > ran - idle ? app_job_gap_ms - since : ran - idle)
+			   : period - idle;
 		if (wait > 100)		/* look at app_stopping ten times a second */
 			wait = 100;
 		if (!listen) {
@@ -515,6 +519,9 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 	/* NS_JOB_SECONDS: every job's period at once (tests lengthen it to
 	 * see that notifications alone keep the figures fresh). */
 	if ((app_job_seconds = config_int("NS_JOB_SECONDS", svc->job_seconds, 1, 86400)) < 0)
+		return 1;
+	/* NS_JOB_GAP_MS: the shortest time between notification-driven runs. */
+	if ((app_job_gap_ms = config_int("NS_JOB_GAP_MS", NS_JOB_GAP_MS, 100, 600000)) < 0)
 		return 1;
 	run_job = svc->job != NULL && config_jobs();
 	if (run_job && pthread_create(&job, NULL, app_job, NULL) != 0) {

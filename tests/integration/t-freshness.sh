@@ -56,6 +56,8 @@ check_eq "rollup_refresh() that recomputed dirty days notifies northstar_rollups
 
 # ---- end to end with every period an hour: only the notifications move the figure
 NS_JOB_SECONDS=3600 "$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null
+check_eq "the job instances of alerts and product now run with NS_JOB_SECONDS=3600" \
+  "$(for s in alerts product; do tr '\0' '\n' <"/proc/$(cat "$T_RUN/$s.1.pid")/environ" | grep -c '^NS_JOB_SECONDS=3600$'; done | tr '\n' ,)" "1,1,"
 F_KEY=$(F_ADMIN key add "t-fresh-$F_RUN" ingest:events 2>/dev/null)
 F_NOW=$(sql "SELECT to_char(now() AT TIME ZONE 'UTC' - interval '1 minute', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
 F_Y=$(sql "SELECT to_char((now() - interval '1 day') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
