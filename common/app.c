@@ -28,6 +28,7 @@ static pthread_mutex_t		 app_accept_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int		 app_stopping;
 static int			 app_job_seconds;	/* job_seconds, or NS_JOB_SECONDS */
 static int			 app_job_gap_ms;	/* NS_JOB_GAP_MS */
+#define APP_JOB_IDLE_FACTOR	2	/* idle ≥ 2 × the last run: busy ≤ 1/3 */
 
 static double
 app_ms_since(const struct timespec *t0)
@@ -288,9 +289,10 @@ app_ms_between(const struct timespec *a, const struct timespec *b)
  * Wait until the next run of the job is due: job_seconds after the end of
  * the last run (t1), or — with a job_listen channel — as soon as a
  * notification has arrived, NS_JOB_GAP_MS have passed since the last
- * run's start (t0) and the job has been idle at least as long as that run
- * took (debounce: a stream of notifications runs the job at most once a
- * gap, and a job whose runs grow long takes at most half a core).
+ * run's start (t0) and the job has been idle APP_JOB_IDLE_FACTOR times as
+ * long as that run took (debounce: a stream of notifications runs the job
+ * at most once a gap, and a job whose runs grow long under a stream keeps
+ * to a third of a core, leaving the rest to the writers).
  * Notifications that arrived while the job ran count (they may be for
  * data the run did not see).  Returns early when the service stops or
  * the connection breaks.
@@ -316,7 +318,7 @@ app_job_wait(PGconn *conn, const struct timespec *t0, const struct timespec *t1)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		since = app_ms_between(t0, &now);
 		idle = app_ms_between(t1, &now);
-		ran = app_ms_between(t0, t1);
+		ran = APP_JOB_IDLE_FACTOR * app_ms_between(t0, t1);
 		if (idle >= period || (due && since >= app_job_gap_ms && idle >= ran))
 			return;
 		wait = due ? (app_job_gap_ms - since > ran - idle ? app_job_gap_ms - since : ran - idle)

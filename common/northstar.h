@@ -139,7 +139,7 @@ struct ns_service {
 	/* Optional: a NOTIFY channel the job connection LISTENs on; a
 	 * notification runs the job early, at most once a second
 	 * (NS_JOB_GAP_MS, the environment may change it) and never busier
-	 * than half the time, the period staying the fallback.  The data
+	 * than a third of the time, the period staying the fallback.  The data
 	 * layer's channels: NS_CHANNEL_DIRTY (a transaction marked rollup
 	 * days dirty) and NS_CHANNEL_ROLLUPS (rollup_refresh() recomputed
 	 * dirty days; docs/ingest.md, "Freshness"). */
