@@ -23,14 +23,4 @@ script=$(awk -F'\t' -v skip=" $skip " 'index(skip, " " $1 " ") == 0 {sub(/^[0-9]
       -e "s|\\(^\\|[ (]\\)build/northstar-|\\1$BUILD/northstar-|g")
 [ -n "$skip" ] && [ -n "$script" ] || exit 1
 
-# TODO(issue 18, groupId as the source's account id): until POST /api/product/events takes a
-# customer's external_id as context.groupId, the batch is sent with the Northstar id of that
-# customer, looked up when the curl runs (after the imports).  Remove this block once
-# api.product_events no longer says "must be a Northstar customer id".
-q() { psql -X -qtA -h "$RUN" -p "$(cat "$RUN/pg.port")" -U postgres -d northstar -c "$1"; }
-if [ "$(q "SELECT count(*) FROM pg_proc WHERE proname = 'product_events' AND prosrc LIKE '%must be a Northstar customer id%'")" != 0 ]; then
-  gid="psql -X -qtA -h $RUN -p $(cat "$RUN/pg.port") -U postgres -d northstar -c"
-  script=$(sed "s|\"groupId\":\"\\(cus_[A-Za-z0-9]*\\)\"|\"groupId\":\"'\"\$($gid \"SELECT id FROM customers WHERE external_id = '\\1'\")\"'\"|g" <<<"$script")
-  echo "# TODO: context.groupId sent as the Northstar id (external ids not accepted yet)" >&2
-fi
 printf '%s\n' "$script"
