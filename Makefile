@@ -20,7 +20,7 @@ UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps web run stop test test-asan bench clean cppcheck fuzz soak
-all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin $(B)/alerts-report
+all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin $(B)/northstar-import $(B)/alerts-report
 
 deps:
 	@scripts/deps.sh
@@ -57,13 +57,19 @@ $(B)/northstar-admin: $(B)/scripts/northstar-admin.o $(B)/libnorthstar.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The importer of vendor exports (docs/ingest.md "Importers"); its CSV reader is common/csvread.c.
+$(B)/northstar-import: $(B)/scripts/northstar-import.o $(B)/libnorthstar.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 # Unit tests link the common library, and the forecast core for its own tests.
 $(B)/test-%: tests/unit/test-%.c $(B)/libnorthstar.a $(FORECAST_CORE:%.c=$(B)/%.o)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # Install first, then build in a fresh make: pkg-config's answers are only
-# right once the -dev packages are there.
+# right once the -dev packages are there.  DEMO=0 make run (or make run
+# DEMO=0) starts an empty company instead of the demo (scripts/run.sh).
 run:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory all web

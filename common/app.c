@@ -220,7 +220,9 @@ app_worker(void *arg)
 /*
  * The job connection, (re)made when there is none or it broke (with a
  * job_listen channel: also when reading from it fails): a new connection
- * gets the service's job_setup, then LISTEN on its job_listen channel.
+ * gets the jobs' statement timeout (NS_JOB_STATEMENT_TIMEOUT_MS: a refresh
+ * that catches up with an import may take minutes), the service's
+ * job_setup, then LISTEN on its job_listen channel.
  * Returns the usable connection or NULL (retried next period); a broken
  * or refused one is closed here.
  */
@@ -237,6 +239,15 @@ app_job_connect(PGconn *conn)
 	PQfinish(conn);
 	if ((conn = db_connect()) == NULL)
 		return NULL;
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", cfg.job_stmt_timeout_ms);
+	res = PQexec(conn, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok) {
+		log_msg("warning", "periodic job: %s failed: %s; retrying next period", sql, PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
 	if (app_svc->job_setup != NULL && app_svc->job_setup(conn) != 0) {
 		log_msg("warning", "periodic job: session setup failed; retrying next period");
 		PQfinish(conn);

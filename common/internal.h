@@ -19,10 +19,13 @@ struct config {
 	int		 workers;	/* NS_WORKERS */
 	int		 token_ttl;	/* NS_TOKEN_TTL seconds */
 	int		 stmt_timeout_ms; /* NS_STATEMENT_TIMEOUT_MS */
+	int		 job_stmt_timeout_ms; /* NS_JOB_STATEMENT_TIMEOUT_MS */
 	int		 jobs;		/* NS_JOBS: run the periodic job here */
 	const char	*tz;		/* NS_TZ reporting time zone */
 	unsigned char	 secret[256];	/* from NS_JWT_SECRET_FILE */
 	size_t		 secret_len;
+	unsigned char	 stripe_secret[256];	/* from NS_STRIPE_WEBHOOK_SECRET_FILE */
+	size_t		 stripe_secret_len;	/* 0: not configured */
 };
 extern struct config	 cfg;
 int		 config_load(const char *service, int need_secret);

@@ -314,6 +314,13 @@ const char	*config_str(const char *name, const char *def);
  */
 int		 config_int(const char *name, int def, int min, int max);
 
+/*
+ * The Stripe webhook signing secret read at start-up from the file
+ * NS_STRIPE_WEBHOOK_SECRET_FILE ("whsec_…"), its length in *len; NULL when
+ * the variable is not set (then the webhook route answers 503).
+ */
+const unsigned char *config_stripe_secret(size_t *len);
+
 /* log.c — logfmt lines on stderr: ts, svc, level, msg. */
 void		 log_msg(const char *level, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -388,6 +395,48 @@ int		 ingest_post(struct ns_req *);
  * of memory.
  */
 char		*ingest_ndjson_array_new(const char *body, size_t len, size_t *outlen);
+
+/*
+ * webhook.c — signed webhooks (docs/ingest.md, "Stripe").  Pure: no I/O,
+ * the clock is passed in.  The header is Stripe's Stripe-Signature,
+ * "t=TIMESTAMP,v1=HEX[,v1=HEX…][,v0=…]"; the signed payload is
+ * TIMESTAMP "." body; each v1 is hex HMAC-SHA256 keyed with the whole
+ * secret string ("whsec_…"), any one may match (constant-time compare);
+ * the timestamp must be within tolerance seconds of now, either way.
+ */
+#define NS_WEBHOOK_MAC_LEN	32		/* HMAC-SHA256 */
+#define NS_WEBHOOK_MAX_SIGS	16		/* v1 signatures compared per header */
+#define NS_WEBHOOK_MAX_HEADER	4096		/* longest header looked at */
+#define NS_WEBHOOK_TOLERANCE	300		/* seconds, Stripe's default */
+enum ns_webhook_err {
+	NS_WEBHOOK_OK = 0,
+	NS_WEBHOOK_NO_HEADER,		/* absent or empty */
+	NS_WEBHOOK_BAD_HEADER,		/* not key=value elements, t not an integer, t twice, too long */
+	NS_WEBHOOK_NO_TIMESTAMP,	/* no t= */
+	NS_WEBHOOK_NO_SIGNATURE,	/* no well-formed v1= (64 hex digits) */
+	NS_WEBHOOK_STALE,		/* t further than the tolerance from now */
+	NS_WEBHOOK_MISMATCH,		/* no v1 matches */
+	NS_WEBHOOK_NO_SECRET,		/* empty secret */
+	NS_WEBHOOK_INTERNAL,		/* the HMAC could not be computed */
+};
+/*
+ * Verify header against body[0..len) with secret[0..secretlen).  Returns
+ * NS_WEBHOOK_OK or the first reason it fails, in this order: secret,
+ * header present, header well-formed, timestamp, a v1, tolerance, match.
+ * Reads nothing beyond its arguments; keeps nothing.
+ */
+enum ns_webhook_err webhook_stripe_verify(const char *header, const unsigned char *body,
+		    size_t len, const unsigned char *secret, size_t secretlen, time_t now,
+		    long tolerance);
+/* A sentence for e (static, never NULL), fit for an error message. */
+const char	*webhook_strerror(enum ns_webhook_err e);
+/*
+ * HMAC-SHA256 keyed with key[0..keylen) over prefix (a C string) followed
+ * by body[0..len), into out.  0, or -1 (an empty key, or libcrypto
+ * failed).
+ */
+int		 webhook_hmac_sha256(const unsigned char *key, size_t keylen, const char *prefix,
+		    const unsigned char *body, size_t len, unsigned char out[NS_WEBHOOK_MAC_LEN]);
 
 /* auth.c */
 /* Handlers for /api/auth/login, /api/auth/logout and /api/auth/me. */

@@ -1,12 +1,29 @@
 #!/bin/sh
 # db-init.sh — container one-shot: apply the schema and the services' SQL,
-# and load the demo data when the database is empty and DEMO=1.
+# and load the demo data when the database is empty and DEMO=1.  DEMO=0:
+# an empty company; on the first start one CEO account (NS_ADMIN_EMAIL,
+# default admin@localhost) whose generated password this container prints
+# once (docker-compose logs db-init); only its bcrypt hash is stored.
+# As scripts/stack.sh: the demo is never loaded over a DEMO=0 company.
 set -eu
 export PGHOST=${PGHOST:-db} PGUSER=${PGUSER:-postgres} PGDATABASE=${PGDATABASE:-northstar}
 until pg_isready -q; do sleep 1; done
+# the reporting currency (NS_CURRENCY, default USD): refused when it differs from the database's
+psql -X -q -v ON_ERROR_STOP=1 -v currency="${NS_CURRENCY:-USD}" -f /opt/northstar/sql/currency.sql
 for f in /opt/northstar/sql/schema/*.sql /opt/northstar/services/*/*.sql; do
   psql -X -q -v ON_ERROR_STOP=1 -f "$f"
 done
-if [ "${DEMO:-1}" = 1 ] && [ "$(psql -X -tAc 'SELECT count(*) FROM customers')" = 0 ]; then
-  psql -X -q -v ON_ERROR_STOP=1 -v scale="${SCALE:-0.1}" -f /opt/northstar/sql/demo/generate.sql
+customers=$(psql -X -tAc 'SELECT count(*) FROM customers')
+accounts=$(psql -X -tAc 'SELECT count(*) FROM app_users')
+if [ "${DEMO:-1}" = 1 ]; then
+  if [ "$customers" = 0 ] && [ "$accounts" = 0 ]; then
+    psql -X -q -v ON_ERROR_STOP=1 -v scale="${SCALE:-0.1}" -f /opt/northstar/sql/demo/generate.sql
+  fi
+elif [ "$accounts" = 0 ]; then
+  email=${NS_ADMIN_EMAIL:-admin@localhost}
+  pw=$(NS_DATABASE_URL=${NS_DATABASE_URL:-postgresql://$PGUSER@$PGHOST/$PGDATABASE} \
+       northstar-admin user add "$email" ceo "${NS_ADMIN_NAME:-CEO}")
+  printf '\nDEMO=0: an empty company and one CEO account\n  e-mail:    %s\n  password:  %s\n' "$email" "$pw"
+  printf 'Shown only this once.  A new one: docker-compose run --rm db-init northstar-admin user password %s\n\n' "$email"
+  pw=
 fi

@@ -2,12 +2,14 @@
 # run.sh — `make run`: start the whole stack on the demo data in var/,
 # print the URL and the demo logins, and stay in the foreground until
 # Ctrl-C (or `make stop`), then stop everything that was started.
+# DEMO=0 make run: an empty company instead (docs/ingest.md, "Starting
+# empty"); its CEO password is printed by stack.sh on the first start.
 # NS_RUN_DIR=DIR keeps the stack in DIR instead of var/ (tests; stop it
 # with scripts/stack.sh stop DIR).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-export PORT=${PORT:-8080} SCALE=${SCALE:-0.1}
+export PORT=${PORT:-8080} SCALE=${SCALE:-0.1} DEMO=${DEMO:-1}
 VAR=${NS_RUN_DIR:-$ROOT/var}
 
 stopping=0
@@ -21,14 +23,22 @@ trap cleanup EXIT
 trap 'exit 0' INT TERM   # a requested stop is a clean exit
 
 scripts/stack.sh start "$VAR"
+PORT=$(cat "$VAR/run/http.port")
+if [ "$DEMO" = 1 ]; then
+  logins='  Demo logins (password for all: northstar-demo)
+    ceo@northstar.example      CEO — every view
+    cs1@northstar.example      customer success (also cs2@)
+    sales1@northstar.example   sales (also sales2@)'
+else
+  logins="  Empty company (DEMO=0): sign in as ${NS_ADMIN_EMAIL:-admin@localhost}, password as
+  printed above on the first start (a new one: build/northstar-admin user password EMAIL).
+  Send your data: docs/ingest.md (also at http://127.0.0.1:$PORT/docs/ingest.md)."
+fi
 cat <<EOT
 
   Northstar is running:  http://127.0.0.1:$PORT/
 
-  Demo logins (password for all: northstar-demo)
-    ceo@northstar.example      CEO — every view
-    cs1@northstar.example      customer success (also cs2@)
-    sales1@northstar.example   sales (also sales2@)
+$logins
 
   API example:  curl -s http://127.0.0.1:$PORT/api/revenue/health
   Logs: var/logs/   Stop: Ctrl-C here, or make stop in another shell.

@@ -3,9 +3,12 @@
 # a PostgreSQL cluster, the six services and nginx.  `make run` uses var/,
 # the tests a temporary directory with free ports.
 #
-#   scripts/stack.sh start DIR     (env: PORT, SCALE, DEMO=1|0, NS_TZ, FAST=1,
+#   scripts/stack.sh start DIR     (env: PORT (0: a free one, see DIR/run/http.port), SCALE,
+#                                   DEMO=1|0 (0: empty, one CEO account NS_ADMIN_EMAIL), NS_TZ, NS_CURRENCY, FAST=1,
 #                                   ANCHOR='2026-03-31 12:00+00': the demo data's "now",
-#                                   INGEST_RATE, INGEST_BURST)
+#                                   INGEST_RATE, INGEST_BURST,
+#                                   NS_STRIPE_WEBHOOK_SECRET_FILE: the Stripe endpoint's
+#                                   signing secret, passed to the services when set)
 #   scripts/stack.sh stop DIR
 #   scripts/stack.sh pg-stop|pg-start DIR   (fault tests: PostgreSQL only)
 #   scripts/stack.sh services-restart DIR   (e.g. with NS_DATABASE_READ_URL set)
@@ -71,12 +74,31 @@ pg_start() {
 db_load() {
   psql_ns -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='northstar'" | grep -q 1 \
     || psql_ns -d postgres -c "CREATE DATABASE northstar"
+  # the reporting currency: set on a new database, refused (and the cluster stopped again) when it
+  # differs from an existing one's (sql/currency.sql)
+  if ! psql_ns -d northstar -v currency="${NS_CURRENCY:-USD}" -f "$ROOT/sql/currency.sql" >"$LOGS/schema.log" 2>&1; then
+    local why; why=$(grep -E 'ERROR|HINT' "$LOGS/schema.log" | sed 's/^.*\(ERROR\|HINT\): *//')
+    stack_stop
+    die "${why:-setting the reporting currency failed; see $LOGS/schema.log}"
+  fi
   say "applying schema (sql/schema, services/*/*.sql)"
   for f in "$ROOT"/sql/schema/*.sql "$ROOT"/services/*/*.sql; do
     [ -f "$f" ] || continue
     psql_ns -d northstar -f "$f" >"$LOGS/schema.log" 2>&1 || { cat "$LOGS/schema.log" >&2; die "loading $f failed"; }
   done
-  if [ "${DEMO:-1}" = 1 ] && [ "$(psql_ns -d northstar -tAc 'SELECT count(*) FROM customers')" = 0 ]; then
+  local customers accounts
+  customers=$(psql_ns -d northstar -tAc 'SELECT count(*) FROM customers')
+  accounts=$(psql_ns -d northstar -tAc 'SELECT count(*) FROM app_users')
+  if [ "${DEMO:-1}" != 1 ]; then
+    if [ "$accounts" = 0 ]; then admin_create
+    elif [ "$(psql_ns -d northstar -tAc "SELECT count(*) FROM app_users WHERE email = 'ceo@northstar.example'")" != 0 ]; then
+      say "DEMO=0, but $DIR holds the demo company: DEMO=0 starts a new directory empty (stop, remove $DIR, start again)"
+    fi
+  elif [ "$customers" = 0 ] && [ "$accounts" != 0 ]; then
+    # A company started with DEMO=0 that has no customers yet: the
+    # generator TRUNCATEs every table, so it never runs over one.
+    say "not loading the demo data: $DIR holds a company started with DEMO=0 ($accounts accounts)"
+  elif [ "$customers" = 0 ]; then
     say "generating demo data at SCALE=${SCALE:-0.1} (deterministic; takes a little while)"
     local t0=$SECONDS
     psql_ns -d northstar -v scale="${SCALE:-0.1}" ${ANCHOR:+-v anchor="$ANCHOR"} -f "$ROOT/sql/demo/generate.sql" >"$LOGS/demo.log" 2>&1 \
@@ -85,11 +107,39 @@ db_load() {
   fi
 }
 
+# DEMO=0, first start: the one CEO account (NS_ADMIN_EMAIL, default
+# admin@localhost) with a generated password, printed here once and
+# stored nowhere but as its bcrypt hash (northstar-admin user add).
+admin_create() {
+  local email=${NS_ADMIN_EMAIL:-admin@localhost} pw
+  [ -x "$BUILD/northstar-admin" ] || die "$BUILD/northstar-admin is missing: run make first"
+  pw=$(NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=postgres" \
+       "$BUILD/northstar-admin" user add "$email" ceo "${NS_ADMIN_NAME:-CEO}" 2>"$LOGS/admin.log") \
+    || { cat "$LOGS/admin.log" >&2; die "could not create the CEO account $email (NS_ADMIN_EMAIL)"; }
+  say "DEMO=0: an empty company and one CEO account"
+  cat <<EOT
+
+      e-mail:    $email
+      password:  $pw
+
+    Shown only this once (only its bcrypt hash is stored).  A new one:
+    build/northstar-admin user password $email
+
+EOT
+  pw=
+}
+
 # Each service runs NS_INSTANCES processes (default 2) behind one nginx
 # upstream, each under supervise.sh; only instance 1 runs the periodic job.
 services_start() {
   local s i
   [ -s "$DIR/jwt.secret" ] || { head -c 48 /dev/urandom | base64 -w0 >"$DIR/jwt.secret"; chmod 600 "$DIR/jwt.secret"; }
+  # The Stripe signing secret, when set: as an absolute path (the services may run elsewhere).
+  local stripe=()
+  if [ -n "${NS_STRIPE_WEBHOOK_SECRET_FILE:-}" ]; then
+    [ -r "$NS_STRIPE_WEBHOOK_SECRET_FILE" ] || die "NS_STRIPE_WEBHOOK_SECRET_FILE=$NS_STRIPE_WEBHOOK_SECRET_FILE cannot be read"
+    stripe=("NS_STRIPE_WEBHOOK_SECRET_FILE=$(cd "$(dirname "$NS_STRIPE_WEBHOOK_SECRET_FILE")" && pwd)/$(basename "$NS_STRIPE_WEBHOOK_SECRET_FILE")")
+  fi
   for s in $SERVICES; do
     [ -x "$BUILD/$s" ] || die "$BUILD/$s is missing: run make first"
     say "starting service $s ($INSTANCES instances)"
@@ -97,7 +147,7 @@ services_start() {
       NS_SOCKET="$RUN/$s.$i.sock" NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
       NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=northstar_app" \
       NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-2}" NS_TZ="${NS_TZ:-UTC}" \
-        "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
+        env "${stripe[@]}" "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
       echo $! >"$RUN/$s.$i.supervisor.pid"
     done
   done
@@ -236,10 +286,13 @@ cmd=${1:-}; DIR=${2:-}
 [ -n "$cmd" ] && [ -n "$DIR" ] || die "usage: $0 start|stop DIR"
 mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
 LOGS=$DIR/logs; PORT=${PORT:-8080}; INSTANCES=${NS_INSTANCES:-2}
+[ "$cmd" = start ] && [ "$PORT" = 0 ] && PORT=$(free_port)
 [ "$cmd" = start ] && chmod 755 "$DIR"   # ours to open (mktemp makes it 0700)
 shared_dirs
 case $cmd in
   start)
+    [[ ${NS_CURRENCY:-USD} =~ ^[A-Z]{3}$ ]] \
+      || die "NS_CURRENCY=${NS_CURRENCY} is not an ISO 4217 code: three capital letters, e.g. USD or EUR"
     mkdir -p "$RUN" "$LOGS" "$PGLOGS"; chmod 755 "$RUN"
     [ "$(id -u)" -eq 0 ] && chown postgres "$RUN" "$PGLOGS"
     if [ "$PGLOGS" != "$LOGS" ]; then

@@ -56,9 +56,11 @@ if [ -x "$B/forecast-cli" ] && [ -x tests/forecast/check_reference.sh ]; then
   if [ -d "$REF" ]; then suite forecast-ref tests/forecast/check_reference.sh "$REF" "$B/forecast-cli"
   else echo "==> forecast-ref   skipped: $REF not found"; fi
 fi
-suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-10}"
+# T_ONLY (integration files) leaves out the fuzz and browser suites unless it names them.
+only() { [ -z "${T_ONLY:-}" ] || [[ " $T_ONLY " == *" $1 "* ]]; }
+only fuzz && suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-10}"
 run_suite integration tests/integration/run.sh
-[ -x tests/e2e/run.sh ] && suite browser tests/e2e/run.sh
+only browser && [ -x tests/e2e/run.sh ] && suite browser tests/e2e/run.sh
 if command -v docker-compose >/dev/null 2>&1; then
   suite compose bash -c 'echo 1..1; if docker-compose -f docker-compose.yml config -q; then
     echo "ok 1 - docker-compose.yml is valid"; else echo "not ok 1 - docker-compose.yml is valid"; fi'

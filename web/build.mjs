@@ -1,6 +1,7 @@
 // build.mjs — bundle web/src into web/dist: minified, tree-shaken ES module and
 // CSS with content-hashed names under dist/assets/, index.html rewritten to
-// reference them, static files from public/ copied as they are.
+// reference them, static files from public/ copied as they are, and the
+// Markdown of ../docs under dist/docs/.
 import * as esbuild from 'esbuild';
 import { readFile, writeFile, rm, mkdir, cp, rename } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
@@ -51,6 +52,11 @@ html = html.replace('href="/src/styles.css"', `href="${out.css}"`)
 if (html === before || html.includes('/src/')) throw new Error('build: index.html references were not rewritten');
 await writeFile(path.join(tmp, 'index.html'), html);
 await cp(path.join(here, 'public'), tmp, { recursive: true });
+// The documentation (Markdown, served as text at /docs/…): the "No data yet"
+// state links /docs/ingest.md.
+await cp(path.join(here, '..', 'docs'), path.join(tmp, 'docs'), {
+  recursive: true, filter: (src) => !path.extname(src) || src.endsWith('.md'),
+});
 
 // Swap the finished tree in at once so a running nginx never serves half a build.
 await rm(dist, { recursive: true, force: true });

@@ -3,7 +3,8 @@
  * and what it brings back (ad spend, ROAS, CAC, campaigns, the shop
  * funnel, traffic sources and leads).  Every figure is computed by the SQL
  * functions in marketing.sql; this file declares who may call what with
- * which parameters.  Only the CEO sees spend; sales also sees leads.
+ * which parameters.  Only the CEO sees spend; sales also sees leads.  An
+ * API key with ingest:marketing sends campaigns, spend and leads (POST).
  */
 #include "northstar.h"
 
@@ -55,6 +56,13 @@ static const struct ns_route marketing_routes[] = {
 	/* Leads, MQLs, SQLs and lead-to-customer conversion by channel and campaign. */
 	{ "GET", "/api/marketing/leads", CEO_SALES, NULL, NS_F_RANGE | NS_F_CSV, 60,
 	    "api.marketing_leads", "rows", NULL },
+	/* Ingestion (docs/ingest.md): campaigns, daily spend per campaign, leads; API keys only. */
+	{ "POST", "/api/marketing/campaigns", NS_SCOPE_MARKETING, NULL, NS_F_BODY, 0,
+	    "api.marketing_campaigns_ingest", NULL, ingest_post },
+	{ "POST", "/api/marketing/spend", NS_SCOPE_MARKETING, NULL, NS_F_BODY, 0,
+	    "api.marketing_spend_ingest", NULL, ingest_post },
+	{ "POST", "/api/marketing/leads", NS_SCOPE_MARKETING, NULL, NS_F_BODY, 0,
+	    "api.marketing_leads_ingest", NULL, ingest_post },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 

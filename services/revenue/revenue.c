@@ -6,6 +6,7 @@
  * decisions per route are written down in docs/api/revenue.md.
  */
 #include "northstar.h"
+#include "stripe.h"
 
 /* Company revenue totals and trends: the CEO and sales (not cs: company financials). */
 #define REV_TOTALS	(NS_ROLE_CEO | NS_ROLE_SALES)
@@ -62,6 +63,25 @@ static const struct ns_route revenue_routes[] = {
 	/* Sales pipeline; the deal list is row-scoped to the rep for sales. */
 	{ "GET", "/api/revenue/pipeline", NS_ROLE_CEO | NS_ROLE_SALES, NULL, NS_F_ASOF | NS_F_CSV, 60,
 	    "api.revenue_pipeline", "deals", NULL },
+	/* Record ingestion (docs/ingest.md, "Record endpoints"): API keys of the scope only. */
+	{ "POST", "/api/revenue/customers", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.revenue_customers_ingest", NULL, ingest_post },
+	{ "POST", "/api/revenue/subscriptions", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.revenue_subscriptions_ingest", NULL, ingest_post },
+	{ "POST", "/api/revenue/orders", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.revenue_orders_ingest", NULL, ingest_post },
+	{ "POST", "/api/revenue/billing-events", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.revenue_billing_events_ingest", NULL, ingest_post },
+	{ "POST", "/api/revenue/opportunities", NS_SCOPE_SALES, NULL, NS_F_BODY, 0,
+	    "api.revenue_opportunities_ingest", NULL, ingest_post },
+	{ "POST", "/api/revenue/activities", NS_SCOPE_SALES, NULL, NS_F_BODY, 0,
+	    "api.revenue_activities_ingest", NULL, ingest_post },
+	/* Daily exchange rates per EUR (services/revenue/fx.sql, docs/ingest.md). */
+	{ "POST", "/api/revenue/fx-rates", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
+	    "api.fx_rates_ingest", NULL, ingest_post },
+	/* Stripe's events (docs/ingest.md): no session or key, the Stripe-Signature is the credential. */
+	{ "POST", "/api/revenue/stripe/webhook", NS_PUBLIC, NULL, NS_F_BODY, 0,
+	    "api.revenue_stripe_webhook", NULL, stripe_webhook },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 

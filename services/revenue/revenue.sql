@@ -26,12 +26,24 @@ BEGIN
   END IF;
 END $$;
 
+-- The two below gained fx_cents/fx_n (the fx movement): a replaced function cannot change its
+-- result type, so the older versions go first.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'revenue_movement_series'
+                    AND pronamespace = 'api'::regnamespace AND 'fx_cents' = ANY (proargnames)) THEN
+    DROP FUNCTION IF EXISTS api.revenue_movement_series(date[]);
+    DROP FUNCTION IF EXISTS api.revenue_movement_pairs(date[], date[]);
+  END IF;
+END $$;
+
 -- MRR movements between consecutive dates: revenue_movement_series() in sql/schema/510_revenue.sql.
 CREATE OR REPLACE FUNCTION api.revenue_movement_series(p_points date[])
 RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
                new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,
                reactivation_cents bigint, end_cents bigint, end_customers int,
-               new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int)
+               new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int,
+               fx_cents bigint, fx_n int)
 LANGUAGE sql STABLE AS $$ SELECT * FROM revenue_movement_series(p_points) $$;
 
 -- Movements of the intervals (d0, d1] given as two arrays: calendar months (d0 and d1 both
@@ -40,7 +52,8 @@ CREATE OR REPLACE FUNCTION api.revenue_movement_pairs(p_d0 date[], p_d1 date[])
 RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
                new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,
                reactivation_cents bigint, end_cents bigint, end_customers int,
-               new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int)
+               new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int,
+               fx_cents bigint, fx_n int)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   i int;
@@ -51,13 +64,13 @@ BEGIN
     IF p_d0[i] = mon - 1 AND p_d1[i] = (mon + interval '1 month')::date - 1 THEN
       RETURN QUERY SELECT i, p_d0[i], p_d1[i], m.start_cents, m.start_customers, m.new_cents, m.expansion_cents,
                           m.contraction_cents, m.churn_cents, m.reactivation_cents, m.end_cents, m.end_customers,
-                          m.new_n, m.expansion_n, m.contraction_n, m.churn_n, m.reactivation_n
+                          m.new_n, m.expansion_n, m.contraction_n, m.churn_n, m.reactivation_n, m.fx_cents, m.fx_n
                      FROM revenue_mrr_month m WHERE m.month = mon;
       IF FOUND THEN CONTINUE; END IF;
     END IF;
     RETURN QUERY SELECT i, s.d0, s.d1, s.start_cents, s.start_customers, s.new_cents, s.expansion_cents,
                         s.contraction_cents, s.churn_cents, s.reactivation_cents, s.end_cents, s.end_customers,
-                        s.new_n, s.expansion_n, s.contraction_n, s.churn_n, s.reactivation_n
+                        s.new_n, s.expansion_n, s.contraction_n, s.churn_n, s.reactivation_n, s.fx_cents, s.fx_n
                    FROM revenue_movement_series(ARRAY[p_d0[i], p_d1[i]]) s;
   END LOOP;
 END $$;
@@ -156,7 +169,7 @@ BEGIN
        'from', p_prev, 'to', p_day, 'starting_mrr', api.money(mv.start_cents),
        'new', api.money(mv.new_cents), 'expansion', api.money(mv.expansion_cents),
        'contraction', api.money(mv.contraction_cents), 'churn', api.money(mv.churn_cents),
-       'reactivation', api.money(mv.reactivation_cents)),
+       'reactivation', api.money(mv.reactivation_cents), 'fx', api.money(mv.fx_cents)),
     'net_revenue_retention_pct',
        api.pct(mv.start_cents + mv.expansion_cents + mv.contraction_cents + mv.churn_cents, mv.start_cents),
     'gross_revenue_retention_pct',
@@ -211,11 +224,12 @@ BEGIN
         'churn', api.money(s.churn_cents),
         'reactivation', api.money(s.reactivation_cents),
         'net_new', api.money(s.new_cents + s.expansion_cents + s.contraction_cents + s.churn_cents + s.reactivation_cents),
+        'fx', api.money(s.fx_cents),
         'ending_mrr', api.money(s.end_cents),
         'starting_customers', s.start_customers,
         'new_customers', s.new_n, 'expansion_customers', s.expansion_n,
         'contraction_customers', s.contraction_n, 'churned_customers', s.churn_n,
-        'reactivated_customers', s.reactivation_n,
+        'reactivated_customers', s.reactivation_n, 'fx_customers', s.fx_n,
         'ending_customers', s.end_customers,
         'customer_churn_rate_pct', api.pct(s.churn_n, s.start_customers)) ORDER BY s.j)
       FROM api.revenue_movement_pairs(pts[1:p_months], pts[2:p_months + 1]) s), '[]'));
@@ -606,7 +620,7 @@ BEGIN
   SELECT * INTO ch FROM api.revenue_churn_last_month(d);
   RETURN (
     WITH pay AS (
-      SELECT s.customer_id, sum(s.mrr_cents) AS mrr,
+      SELECT s.customer_id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, d)) AS mrr,
              sum(s.quantity * CASE p.billing_interval WHEN 'year' THEN p.price_cents / 12.0 ELSE p.price_cents END) AS list,
              bool_or(p.code = 'starter') AS starter
         FROM subscriptions s JOIN plans p ON p.id = s.plan_id

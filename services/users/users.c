@@ -2,6 +2,7 @@
  * users.c — the users service: customers and their behaviour (customer
  * success), and sign-in.  Every figure is computed by the SQL functions in
  * users.sql; this file declares who may call what with which parameters.
+ * An API key with ingest:support sends tickets and NPS answers (POST).
  *
  * XXX: the customer health list lives at /api/users/health-scores because
  * /api/users/health is the service's public liveness check (nginx and
@@ -82,6 +83,11 @@ static const struct ns_route users_routes[] = {
 	/* Feature-to-feature transitions (Sankey) and the signup → key action → paid funnel. */
 	{ "GET", "/api/users/journeys", CEO_CS, journey_params, NS_F_RANGE | NS_F_CSV, 60,
 	    "api.users_journeys", "transitions", NULL },
+	/* Ingestion (docs/ingest.md): support tickets and NPS answers; API keys only. */
+	{ "POST", "/api/users/tickets", NS_SCOPE_SUPPORT, NULL, NS_F_BODY, 0,
+	    "api.users_tickets_ingest", NULL, ingest_post },
+	{ "POST", "/api/users/nps", NS_SCOPE_SUPPORT, NULL, NS_F_BODY, 0,
+	    "api.users_nps_ingest", NULL, ingest_post },
 	{ NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL }
 };
 

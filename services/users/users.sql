@@ -41,7 +41,7 @@ LANGUAGE sql STABLE AS $$
                 coalesce(-sum(delta_cents) FILTER (WHERE kind IN ('churn', 'contraction')), 0) AS lost,
                 coalesce(-sum(delta_cents), 0) AS net_lost
            FROM s, mrr_movements(s.start_day, p_end)
-          WHERE kind <> 'new')
+          WHERE kind NOT IN ('new', 'fx'))   -- a change of exchange rate is not churn (docs/metrics.md)
   SELECT json_build_object(
            'month', to_char(p_end, 'YYYY-MM'),
            'customers_at_start', base.customers,
@@ -227,7 +227,7 @@ BEGIN
        'cs_owner', (SELECT json_build_object('id', u.id, 'name', u.name) FROM app_users u WHERE u.id = c.cs_owner_id),
        'sales_owner', (SELECT json_build_object('id', u.id, 'name', u.name) FROM app_users u WHERE u.id = c.sales_owner_id)),
     'plan', coalesce((SELECT json_agg(json_build_object('plan', p.code, 'name', p.name, 'quantity', s.quantity,
-                                                       'mrr', api.money(s.mrr_cents), 'since', s.valid_from,
+                                                       'mrr', api.money(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, d)), 'since', s.valid_from,
                                                        'until', s.valid_to) ORDER BY s.valid_from, s.id)
                         FROM subscriptions s JOIN plans p ON p.id = s.plan_id
                        WHERE s.customer_id = c.id AND s.in_effect @> d), '[]'::json),
@@ -305,7 +305,7 @@ BEGIN
       FROM customers c
      WHERE c.converted_at >= ns_day_start(first) AND c.converted_at < ns_day_start(d + 1)
   ), mrr AS (  -- MRR per member on the measurement day of every period from its cohort on
-    SELECT m.ci, p.i, m.id, sum(s.mrr_cents) AS mrr
+    SELECT m.ci, p.i, m.id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, p.day)) AS mrr
       FROM members m
       JOIN subscriptions s ON s.customer_id = m.id
       JOIN periods p ON p.i >= m.ci AND s.in_effect @> p.day
@@ -341,7 +341,7 @@ CREATE OR REPLACE FUNCTION api.users_customers(p_user int, p_role text, p_status
                                                p_offset text, p_as_of date)
 RETURNS json LANGUAGE sql STABLE AS $$
   WITH d AS (SELECT api.as_of(p_as_of) AS d),
-  m AS (SELECT s.customer_id, sum(s.mrr_cents) AS mrr, sum(s.quantity) AS seats,
+  m AS (SELECT s.customer_id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, d.d)) AS mrr, sum(s.quantity) AS seats,
                (array_agg(p.code ORDER BY s.mrr_cents DESC, s.id))[1] AS plan
           FROM d, subscriptions s JOIN plans p ON p.id = s.plan_id
          WHERE s.in_effect @> d.d

@@ -15,6 +15,15 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(nullif(current_setting('northstar.currency', true), ''), 'USD')
 $$;
 
+-- An amount of reporting-currency units as text for messages and reports: "$12,500.00",
+-- "€12,500.00", "CHF 12,500.00" — the one money format of the SQL side (the app has its own).
+CREATE OR REPLACE FUNCTION ns_money_text(p_units numeric) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE ns_currency() WHEN 'USD' THEN '$' WHEN 'EUR' THEN '€' WHEN 'GBP' THEN '£' WHEN 'JPY' THEN '¥'
+                ELSE ns_currency() || ' ' END
+           || to_char(round(p_units, 2), 'FM999,999,999,990.00')
+$$;
+
 -- Plans come from billing systems with their own ids (a Stripe price id): any code of 1-128
 -- characters, not only the demo's four tiers.
 ALTER TABLE plans DROP CONSTRAINT IF EXISTS plans_code_check;
@@ -71,6 +80,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS nps_responses_external_id_key ON nps_responses
 ALTER TABLE leads ADD COLUMN IF NOT EXISTS external_id text;
 CREATE UNIQUE INDEX IF NOT EXISTS leads_external_id_key ON leads (external_id) WHERE external_id IS NOT NULL;
 
+-- A money record sent without a currency is in the reporting currency (docs/ingest.md), and so
+-- is every demo row: the columns default to it, not to a fixed USD.
+ALTER TABLE subscriptions ALTER COLUMN currency SET DEFAULT ns_currency();
+ALTER TABLE orders ALTER COLUMN currency SET DEFAULT ns_currency();
+ALTER TABLE billing_events ALTER COLUMN currency SET DEFAULT ns_currency();
+ALTER TABLE campaigns ALTER COLUMN currency SET DEFAULT ns_currency();
+ALTER TABLE ad_spend ALTER COLUMN currency SET DEFAULT ns_currency();
+ALTER TABLE opportunities ALTER COLUMN currency SET DEFAULT ns_currency();
+
 -- ---------------------------------------------------------------- exchange rates
 
 -- Daily reference rates as the ECB publishes them: units of currency per 1 EUR (EUR itself is 1
@@ -97,14 +115,26 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
          ORDER BY r.day DESC LIMIT 1) END
 $$;
 
--- The factor that turns an amount in p_currency on p_day into the reporting currency: exactly 1
--- for the reporting currency itself (no rate needed), else reporting-per-EUR / currency-per-EUR;
--- NULL when a rate is missing.  The one conversion rule: every ingested amount and every MRR
--- valuation goes through it (docs/metrics.md, "Currencies").
+-- Decimal places of a currency's minor unit as Stripe sends amounts (docs.stripe.com/currencies):
+-- 0 for the zero-decimal currencies (1 JPY is 1 unit), 3 for the three-decimal ones, else 2.
+CREATE OR REPLACE FUNCTION currency_exponent(p_currency text) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_currency IN ('BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG',
+                                    'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF') THEN 0
+                WHEN p_currency IN ('BHD', 'JOD', 'KWD', 'OMR', 'TND') THEN 3
+                ELSE 2 END
+$$;
+
+-- The factor that turns an amount in p_currency's minor units on p_day into minor units of the
+-- reporting currency: exactly 1 for the reporting currency itself (no rate needed), else
+-- reporting-per-EUR / currency-per-EUR, times 10^(exponent difference) (100 yen = 100 units, not
+-- 1.00 yen); NULL when a rate is missing.  The one conversion rule: every ingested amount and every
+-- MRR valuation goes through it (docs/metrics.md, "Currencies").
 CREATE OR REPLACE FUNCTION fx_factor(p_currency text, p_day date) RETURNS numeric
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_currency = ns_currency() THEN 1::numeric
-                ELSE fx_per_eur(ns_currency(), p_day) / fx_per_eur(p_currency, p_day) END
+                ELSE fx_per_eur(ns_currency(), p_day) / fx_per_eur(p_currency, p_day)
+                     * power(10::numeric, currency_exponent(ns_currency()) - currency_exponent(p_currency)) END
 $$;
 
 -- p_cents of p_currency on p_day in reporting-currency cents (half away from zero), NULL when a

@@ -135,10 +135,16 @@ CREATE TABLE IF NOT EXISTS sales_rep_daily (
     PRIMARY KEY (day, rep_id)
 );
 
--- Days whose rollups must be recomputed (filled by triggers, drained by rollup_refresh()).
+-- Days whose rollups must be recomputed (filled by triggers, drained by rollup_refresh()).  No key:
+-- each writing transaction leaves its own rows, so a writer never waits for a refresh that is
+-- draining the same day (an insert that meets a key deleted by an uncommitted transaction waits for
+-- it: ingestion stalled behind every refresh), and a refresh can only take a transaction's rows
+-- once they are committed, so it never computes a day without the rows that dirtied it.  The
+-- refresh removes duplicates.
 CREATE TABLE IF NOT EXISTS rollup_dirty_days (
-    day  date PRIMARY KEY
+    day  date NOT NULL
 );
+ALTER TABLE rollup_dirty_days DROP CONSTRAINT IF EXISTS rollup_dirty_days_pkey;
 
 -- Single-row bookkeeping: the zone the rollups were built in (a change forces a rebuild).
 CREATE TABLE IF NOT EXISTS rollup_state (
@@ -553,6 +559,7 @@ BEGIN
         interval '1 day') g
     WHERE o.id IS NULL OR n.id IS NULL
        OR o.customer_id <> n.customer_id OR o.plan_id <> n.plan_id OR o.mrr_cents <> n.mrr_cents
+       OR o.currency <> n.currency OR o.mrr_original_cents IS DISTINCT FROM n.mrr_original_cents
        OR (o.in_effect @> g::date) IS DISTINCT FROM (n.in_effect @> g::date)
     ORDER BY 1
     ON CONFLICT DO NOTHING;

@@ -1,18 +1,75 @@
 -- SQL functions behind docs/metrics.md: MRR at a date, MRR movements, distinct active users, health score.
 SET client_min_messages = warning;
 
+-- What one subscription row is worth on p_day in reporting-currency cents (docs/metrics.md,
+-- "Currencies"): a row in the reporting currency (no original amount, or currency =
+-- ns_currency()) is exactly its mrr_cents, with no rate lookup; a row in another currency is its
+-- original amount at that day's rate, round(mrr_original_cents × fx_factor(currency, p_day)), and on
+-- a day without a rate (none that day nor in the fx_lookback_days() before it) its mrr_cents, the
+-- amount converted when the row was stored — never 0 or 1.  Inlined by the planner.
+CREATE OR REPLACE FUNCTION mrr_value(p_mrr_cents bigint, p_original_cents bigint, p_currency text, p_day date)
+RETURNS bigint
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_original_cents IS NULL OR p_currency = ns_currency() THEN p_mrr_cents
+                ELSE coalesce(round(p_original_cents * fx_factor(p_currency, p_day))::bigint, p_mrr_cents) END
+$$;
+
 -- The one MRR rule (docs/metrics.md, "MRR on a day d"): the subscription rows that make up MRR on
 -- each day of p_days — in effect that day, with an amount (mrr_cents > 0; a customer with a row is
--- paying that day).  Every MRR figure is a sum of these rows: mrr_at() below, the metrics_daily and
--- mrr_daily rollups, the MRR movements, the endpoints.  Inlined by the planner (GiST on in_effect).
+-- paying that day), mrr_cents valued on that day by mrr_value().  Every MRR figure is a sum of
+-- these rows: mrr_at() below, the metrics_daily and mrr_daily rollups, the MRR movements, the
+-- endpoints.  The row's own columns come along (stored_cents, currency, original_cents: NULL in
+-- the reporting currency) so that a caller can value the same row on another day (the fx
+-- movement).  Inlined by the planner (GiST on in_effect).
+DO $$
+BEGIN
+    -- the result gained columns: a replaced function cannot change its result type
+    IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'mrr_rows' AND 'original_cents' = ANY (proargnames)) THEN
+        DROP FUNCTION IF EXISTS mrr_rows(date[]);
+    END IF;
+END
+$$;
 CREATE OR REPLACE FUNCTION mrr_rows(p_days date[])
-RETURNS TABLE (day date, customer_id int, plan_id int, mrr_cents bigint)
+RETURNS TABLE (day date, customer_id int, plan_id int, mrr_cents bigint,
+               stored_cents bigint, currency text, original_cents bigint)
 LANGUAGE sql STABLE AS $$
-    SELECT d.day, s.customer_id, s.plan_id, s.mrr_cents
+    SELECT d.day, s.customer_id, s.plan_id,
+           mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, d.day),
+           s.mrr_cents, s.currency::text, s.mrr_original_cents
     FROM (SELECT DISTINCT x AS day FROM unnest(p_days) x) d
     JOIN subscriptions s ON s.in_effect @> d.day
     WHERE s.mrr_cents > 0
 $$;
+
+-- mrr_rows_foreign(days): the rows of mrr_rows() in another currency than the reporting one, for
+-- the callers that value them on another day too (the fx movement).  They are few, so they have
+-- their own small index; the reporting currency is fixed per database (sql/currency.sql refuses a
+-- change once money is stored, and the schema is applied again after it), so it is written into the
+-- index's predicate and the function's body as a constant the planner can match — and tested
+-- against ns_currency() as well.  (A session that overrides northstar.currency itself would miss,
+-- in the fx split only, the rows in the database's currency.)  Rebuilt when the currency changed.
+DROP INDEX IF EXISTS subscriptions_foreign_idx;
+DO $do$
+DECLARE
+    cur  text := ns_currency();
+    tag  text := 'rows not in ' || ns_currency();
+BEGIN
+    IF obj_description(to_regclass('subscriptions_foreign_in_effect_idx'), 'pg_class') IS DISTINCT FROM tag THEN
+        DROP INDEX IF EXISTS subscriptions_foreign_in_effect_idx;
+        EXECUTE format('CREATE INDEX subscriptions_foreign_in_effect_idx ON subscriptions USING gist (in_effect)
+                        WHERE mrr_original_cents IS NOT NULL AND currency::text <> %L', cur);
+        EXECUTE format('COMMENT ON INDEX subscriptions_foreign_in_effect_idx IS %L', tag);
+    END IF;
+    EXECUTE format($f$
+        CREATE OR REPLACE FUNCTION mrr_rows_foreign(p_days date[])
+        RETURNS TABLE (day date, customer_id int, mrr_cents bigint, stored_cents bigint, currency text, original_cents bigint)
+        LANGUAGE sql STABLE AS $b$
+            SELECT r.day, r.customer_id, r.mrr_cents, r.stored_cents, r.currency, r.original_cents
+            FROM mrr_rows(p_days) r
+            WHERE r.original_cents IS NOT NULL AND r.currency <> %L AND r.currency <> ns_currency()
+        $b$$f$, cur);
+END
+$do$;
 
 -- MRR per paying customer on day p_day.
 CREATE OR REPLACE FUNCTION mrr_at(p_day date)
@@ -21,33 +78,49 @@ LANGUAGE sql STABLE AS $$
     SELECT m.customer_id, sum(m.mrr_cents)::bigint FROM mrr_rows(ARRAY[p_day]) m GROUP BY m.customer_id
 $$;
 
--- MRR movements between the MRR on p_from and the MRR on p_to, one row per customer that moved:
+-- MRR movements between the MRR on p_from (m0) and the MRR on p_to (m1), per customer that moved.
+-- m0t is the customer's p_from rows valued at p_to's rates (= m0 for reporting-currency rows):
+--   fx           m0t - m0: the change of exchange rates alone (docs/metrics.md, "Currencies")
+-- and the rest, m1 - m0t, as one of
 --   new          0 -> >0, never paid before p_from
 --   reactivation 0 -> >0, paid at some time before p_from
 --   expansion    >0 -> more;  contraction >0 -> less (but > 0)
---   churn        >0 -> 0 (delta = -MRR on p_from)
--- sum(delta_cents) = total MRR(p_to) - total MRR(p_from). A customer who starts and stops paying
--- strictly between the two dates has no row.
+--   churn        >0 -> 0 (delta = -m0t: -MRR on p_from at p_to's rates)
+-- so a customer has up to two rows (fx and one other).  sum(delta_cents) = total MRR(p_to) - total
+-- MRR(p_from) exactly.  A customer who starts and stops paying strictly between the two dates has
+-- no row.
 CREATE OR REPLACE FUNCTION mrr_movements(p_from date, p_to date)
 RETURNS TABLE (customer_id int, kind text, delta_cents bigint)
 LANGUAGE sql STABLE AS $$
+    WITH m AS (
+        SELECT r.customer_id,
+               coalesce(sum(r.mrr_cents) FILTER (WHERE r.day = p_from), 0) AS m0,
+               coalesce(sum(r.mrr_cents) FILTER (WHERE r.day = p_to), 0) AS m1
+        FROM mrr_rows(ARRAY[p_from, p_to]) r
+        GROUP BY 1
+    ), fx AS (
+        -- rows in another currency (few; their own index): their value at p_to's rates
+        SELECT r.customer_id, sum(mrr_value(r.stored_cents, r.original_cents, r.currency, p_to) - r.mrr_cents) AS adj
+        FROM mrr_rows_foreign(ARRAY[p_from]) r
+        GROUP BY 1
+    ), x AS (
+        SELECT m.customer_id, m.m0, m.m0 + coalesce(fx.adj, 0) AS m0t, m.m1
+        FROM m LEFT JOIN fx ON fx.customer_id = m.customer_id
+    )
+    SELECT x.customer_id, 'fx', x.m0t - x.m0 FROM x WHERE x.m0t <> x.m0
+    UNION ALL
     SELECT x.customer_id,
            CASE WHEN x.m0 = 0 AND EXISTS (SELECT 1 FROM subscriptions s
                                           WHERE s.customer_id = x.customer_id AND s.mrr_cents > 0
                                             AND s.valid_from < p_from) THEN 'reactivation'
                 WHEN x.m0 = 0 THEN 'new'
                 WHEN x.m1 = 0 THEN 'churn'
-                WHEN x.m1 > x.m0 THEN 'expansion'
+                WHEN x.m1 > x.m0t THEN 'expansion'
                 ELSE 'contraction' END,
-           x.m1 - x.m0
-    FROM (
-        SELECT coalesce(a.customer_id, b.customer_id) AS customer_id,
-               coalesce(a.mrr_cents, 0) AS m0, coalesce(b.mrr_cents, 0) AS m1
-        FROM mrr_at(p_from) a
-        FULL JOIN mrr_at(p_to) b ON b.customer_id = a.customer_id
-    ) x
-    WHERE x.m0 <> x.m1
-    ORDER BY 1
+           x.m1 - x.m0t
+    FROM x
+    WHERE x.m1 <> x.m0t
+    ORDER BY 1, 2
 $$;
 
 -- Exact number of distinct users active on any day in [p_from, p_to] (reporting-zone days).
@@ -66,7 +139,8 @@ RETURNS TABLE (customer_id int, mrr_cents bigint, seats int, active_days_30d int
                payment_score int, health_score int, risk_band text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
     WITH paying AS (
-        SELECT s.customer_id, sum(s.mrr_cents)::bigint AS mrr_cents, sum(s.quantity)::int AS seats
+        SELECT s.customer_id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, p_as_of))::bigint AS mrr_cents,
+               sum(s.quantity)::int AS seats
         FROM subscriptions s
         WHERE s.in_effect @> p_as_of
         GROUP BY 1 HAVING sum(s.mrr_cents) > 0

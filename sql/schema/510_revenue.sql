@@ -52,37 +52,60 @@ CREATE INDEX IF NOT EXISTS opportunities_open_idx ON opportunities (stage, owner
 
 -- MRR movements between consecutive dates of p_points (interval j = p_points[j-1] -> p_points[j],
 -- j = 2..n, reported as j - 1), the rules of mrr_movements() (docs/metrics.md) computed in one pass
--- over subscriptions.  start_cents + new + expansion + contraction + churn + reactivation = end_cents
--- exactly (contraction and churn are negative deltas).
+-- over subscriptions: per customer m0 (MRR on d0), m0t (its d0 rows valued at d1's rates) and m1
+-- (MRR on d1); fx = m0t - m0, the rest m1 - m0t is new/expansion/contraction/churn/reactivation.
+-- start_cents + fx + new + expansion + contraction + churn + reactivation = end_cents exactly
+-- (contraction and churn are negative deltas).  fx_cents and fx_n (customers with an fx change)
+-- come last so that the columns before keep their places.
+DO $$
+BEGIN
+    -- the result gained fx_cents/fx_n: a replaced function cannot change its result type
+    IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'revenue_movement_series'
+                      AND pronamespace = 'public'::regnamespace AND 'fx_cents' = ANY (proargnames)) THEN
+        DROP FUNCTION IF EXISTS revenue_movement_series(date[]);
+    END IF;
+END
+$$;
 CREATE OR REPLACE FUNCTION revenue_movement_series(p_points date[])
 RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
                new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,
                reactivation_cents bigint, end_cents bigint, end_customers int,
-               new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int)
+               new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int,
+               fx_cents bigint, fx_n int)
 LANGUAGE sql STABLE AS $$
   WITH pt AS (
-    SELECT u.i::int AS i, u.d FROM unnest(p_points) WITH ORDINALITY u(d, i)
+    SELECT u.i::int AS i, u.d, p_points[u.i::int + 1] AS d_next FROM unnest(p_points) WITH ORDINALITY u(d, i)
   ), m AS (
     SELECT pt.i, r.customer_id, sum(r.mrr_cents)::bigint AS mrr
       FROM pt JOIN mrr_rows(p_points) r ON r.day = pt.d
+     GROUP BY 1, 2
+  ), fx AS (
+    -- the rows in another currency than the reporting one (few; their own index): what their value
+    -- at the next point's rates adds to the customer's MRR on this point
+    SELECT pt.i, r.customer_id,
+           sum(mrr_value(r.stored_cents, r.original_cents, r.currency, pt.d_next) - r.mrr_cents)::bigint AS adj
+      FROM pt JOIN mrr_rows_foreign(p_points) r ON r.day = pt.d
+     WHERE pt.d_next IS NOT NULL
      GROUP BY 1, 2
   ), x AS (
     -- each customer-point is the end of interval i and the start of interval i+1
     SELECT v.j, m.customer_id,
            coalesce(sum(m.mrr) FILTER (WHERE m.i = v.j - 1), 0) AS m0,
+           coalesce(sum(m.mrr + coalesce(fx.adj, 0)) FILTER (WHERE m.i = v.j - 1), 0) AS m0t,
            coalesce(sum(m.mrr) FILTER (WHERE m.i = v.j), 0) AS m1
-      FROM m CROSS JOIN LATERAL (VALUES (m.i), (m.i + 1)) v(j)
+      FROM m LEFT JOIN fx ON fx.i = m.i AND fx.customer_id = m.customer_id
+     CROSS JOIN LATERAL (VALUES (m.i), (m.i + 1)) v(j)
      WHERE v.j BETWEEN 2 AND cardinality(p_points)
      GROUP BY 1, 2
   ), k AS (
-    SELECT x.j, x.m0, x.m1, x.m1 - x.m0 AS delta,
-           CASE WHEN x.m0 = x.m1 THEN NULL
+    SELECT x.j, x.m0, x.m1, x.m0t - x.m0 AS fx, x.m1 - x.m0t AS delta,
+           CASE WHEN x.m0t = x.m1 THEN NULL
                 WHEN x.m0 = 0 AND EXISTS (SELECT 1 FROM subscriptions s
                                            WHERE s.customer_id = x.customer_id AND s.mrr_cents > 0
                                              AND s.valid_from < p0.d) THEN 'reactivation'
                 WHEN x.m0 = 0 THEN 'new'
                 WHEN x.m1 = 0 THEN 'churn'
-                WHEN x.m1 > x.m0 THEN 'expansion'
+                WHEN x.m1 > x.m0t THEN 'expansion'
                 ELSE 'contraction' END AS kind
       FROM x JOIN pt p0 ON p0.i = x.j - 1
   )
@@ -98,7 +121,8 @@ LANGUAGE sql STABLE AS $$
          (count(*) FILTER (WHERE k.kind = 'expansion'))::int,
          (count(*) FILTER (WHERE k.kind = 'contraction'))::int,
          (count(*) FILTER (WHERE k.kind = 'churn'))::int,
-         (count(*) FILTER (WHERE k.kind = 'reactivation'))::int
+         (count(*) FILTER (WHERE k.kind = 'reactivation'))::int,
+         coalesce(sum(k.fx), 0)::bigint, (count(*) FILTER (WHERE k.fx <> 0))::int
     FROM pt p1 JOIN pt p0 ON p0.i = p1.i - 1
     LEFT JOIN k ON k.j = p1.i
    GROUP BY p1.i, p0.d, p1.d
@@ -127,11 +151,27 @@ CREATE TABLE IF NOT EXISTS revenue_mrr_month (
     reactivation_n      integer NOT NULL,
     computed_at         timestamptz NOT NULL DEFAULT now()
 );
+-- The fx movement (docs/metrics.md, "Currencies"): months stored before it existed are dropped and
+-- recomputed (a cache; the filler below refills them).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'revenue_mrr_month'::regclass
+                      AND attname = 'fx_cents' AND NOT attisdropped) THEN
+        DELETE FROM revenue_mrr_month;
+        ALTER TABLE revenue_mrr_month ADD COLUMN fx_cents bigint NOT NULL DEFAULT 0,
+                                      ADD COLUMN fx_n integer NOT NULL DEFAULT 0;
+    END IF;
+END
+$$;
 
 -- Writers take the shared lock, the filler the exclusive one, so a month computed from an old
--- snapshot can never be stored after the change that invalidated it.
+-- snapshot can never be stored after the change that invalidated it.  The planner knows nothing of
+-- the transition tables' sizes: without enable_nestloop = off, an UPDATE of 2,500 periods (one
+-- ingested batch) joined old_rows to new_rows in a nested loop (6 million pairs, ~4 s).
 CREATE OR REPLACE FUNCTION revenue_mrr_month_invalidate() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET enable_nestloop = off
+AS $$
 DECLARE
     lo date;
 BEGIN
@@ -147,6 +187,8 @@ BEGIN
     ELSE
         -- only the end moved (closing a row): MRR changes from the earlier of the two ends on
         SELECT min(CASE WHEN o.customer_id = n.customer_id AND o.mrr_cents = n.mrr_cents AND o.valid_from = n.valid_from
+                             AND o.currency = n.currency
+                             AND o.mrr_original_cents IS NOT DISTINCT FROM n.mrr_original_cents
                         THEN least(coalesce(o.valid_to, n.valid_to), coalesce(n.valid_to, o.valid_to))
                         ELSE least(o.valid_from, n.valid_from) END)
           INTO lo FROM old_rows o JOIN new_rows n ON n.id = o.id;
@@ -159,17 +201,72 @@ END
 $$;
 SELECT derived_triggers('subscriptions', 'revenue', 'revenue_mrr_month_invalidate', true);
 
--- Compute the missing full months among the 36 before the current one (first data month on).
--- Waits for the writers in flight (the lock policy of 035_rollup_follow.sql); returns the number
--- of months stored.
+-- A change of exchange rates changes the MRR of every day it is used for (mrr_value(): the rate
+-- of a day serves it and the fx_lookback_days() - 1 days after it) when subscriptions in another
+-- currency than the reporting one exist: those days are marked dirty for the rollups (metrics_daily,
+-- mrr_daily and their followers) and the MRR months from the first of them on are dropped, as a
+-- subscription change does.  Without such subscriptions a rate changes no figure: nothing to do;
+-- nor does a rate of a currency that neither they nor the reporting currency use.
+
+CREATE OR REPLACE FUNCTION fx_rates_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    lo     date;
+    hi     date;
+    first  date;
+    used   text[];   -- the currencies whose rates MRR reads: those of the subscriptions and the reporting one
+BEGIN
+    SELECT min(s.valid_from), array_agg(DISTINCT s.currency::text) || ns_currency() INTO first, used
+      FROM subscriptions s
+     WHERE s.mrr_original_cents IS NOT NULL AND s.currency <> ns_currency();
+    IF first IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        lo := first; hi := ns_today();
+    ELSIF TG_OP = 'INSERT' THEN
+        SELECT min(day), max(day) INTO lo, hi FROM new_rows WHERE currency = ANY (used);
+    ELSIF TG_OP = 'DELETE' THEN
+        SELECT min(day), max(day) INTO lo, hi FROM old_rows WHERE currency = ANY (used);
+    ELSE
+        SELECT min(least(o.day, n.day)), max(greatest(o.day, n.day)) INTO lo, hi
+          FROM old_rows o JOIN new_rows n ON n.currency = o.currency AND n.day = o.day
+         WHERE n.per_eur <> o.per_eur AND n.currency = ANY (used);
+    END IF;
+    IF lo IS NULL THEN
+        RETURN NULL;
+    END IF;
+    lo := greatest(lo, first);
+    hi := least(hi + fx_lookback_days() - 1, ns_today());
+    IF current_setting('northstar.rollup_skip_dirty', true) IS DISTINCT FROM 'on' AND lo <= hi THEN
+        INSERT INTO rollup_dirty_days (day)
+        SELECT g::date FROM generate_series(lo, hi, interval '1 day') g ORDER BY 1
+        ON CONFLICT DO NOTHING;
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared(hashtext('northstar.revenue_mrr_month')::bigint);
+    DELETE FROM revenue_mrr_month WHERE month >= date_trunc('month', lo)::date;
+    RETURN NULL;
+END
+$$;
+SELECT derived_triggers('fx_rates', 'changed', 'fx_rates_changed', true);
+
+-- Compute the missing full months among the 36 before the current one (first data month on);
+-- returns the number of months stored.  Never makes a writer wait long: it does nothing while a
+-- writer is in flight (a try-lock, which does not queue: a waiting exclusive request would hold up
+-- every writer behind it, and an ingest batch would time out behind a long import), and it stops
+-- after about a second of work, leaving the other months to its next run (readers compute a
+-- missing month live, so this only costs them speed).
 CREATE OR REPLACE FUNCTION revenue_mrr_month_fill() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     m  date;
     n  integer := 0;
     first_month date;
+    t0 timestamptz := clock_timestamp();
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('northstar.revenue_mrr_month')::bigint);
+    IF NOT pg_try_advisory_xact_lock(hashtext('northstar.revenue_mrr_month')::bigint) THEN
+        RETURN 0;
+    END IF;
     first_month := date_trunc('month', (SELECT min(valid_from) FROM subscriptions))::date;
     IF first_month IS NULL THEN
         RETURN 0;
@@ -181,12 +278,14 @@ BEGIN
     LOOP
         INSERT INTO revenue_mrr_month (month, start_cents, start_customers, new_cents, expansion_cents,
                                        contraction_cents, churn_cents, reactivation_cents, end_cents,
-                                       end_customers, new_n, expansion_n, contraction_n, churn_n, reactivation_n)
+                                       end_customers, new_n, expansion_n, contraction_n, churn_n, reactivation_n,
+                                       fx_cents, fx_n)
         SELECT m, s.start_cents, s.start_customers, s.new_cents, s.expansion_cents, s.contraction_cents,
                s.churn_cents, s.reactivation_cents, s.end_cents, s.end_customers, s.new_n, s.expansion_n,
-               s.contraction_n, s.churn_n, s.reactivation_n
+               s.contraction_n, s.churn_n, s.reactivation_n, s.fx_cents, s.fx_n
         FROM revenue_movement_series(ARRAY[m - 1, (m + interval '1 month')::date - 1]) s;
         n := n + 1;
+        EXIT WHEN clock_timestamp() - t0 > interval '1 second';
     END LOOP;
     RETURN n;
 END

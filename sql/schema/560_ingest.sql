@@ -218,6 +218,15 @@ BEGIN
                ingest_inet(f.v_ip) AS ip,
                ingest_scalar(f.ctx -> 'userAgent') AS v_ua
         FROM f LEFT JOIN names nm ON nm.v_event = f.v_event AND f.v_type = 'track'
+    ), groups AS MATERIALIZED (
+        -- context.groupId names the account: the source's own id (customers.external_id, as the
+        -- billing records and importers store it) first, else a Northstar customer id; looked up
+        -- once per distinct value of the batch
+        SELECT d.v_group, coalesce(ext.id, own.id) AS id
+        FROM (SELECT DISTINCT g.v_group FROM g WHERE g.v_group IS NOT NULL) d
+        LEFT JOIN customers ext ON ext.external_id = d.v_group
+        LEFT JOIN customers own ON own.id = CASE WHEN ingest_digits(d.v_group, 9) AND d.v_group NOT LIKE '0%'
+                                                 THEN d.v_group::int END
     ), c AS MATERIALIZED (
         SELECT g.*, cust.id AS cust_id,
                CASE WHEN NOT g.is_obj THEN ARRAY[NULL,
@@ -250,10 +259,9 @@ BEGIN
                         THEN ARRAY['properties', 'must be an object']
                     WHEN g.context IS NOT NULL AND jsonb_typeof(g.context) NOT IN ('object', 'null')
                         THEN ARRAY['context', 'must be an object']
-                    WHEN g.v_group IS NOT NULL AND (NOT ingest_digits(g.v_group, 9) OR g.v_group LIKE '0%')
-                        THEN ARRAY['context.groupId', 'must be a Northstar customer id (a positive integer)']
                     WHEN g.v_group IS NOT NULL AND cust.id IS NULL
-                        THEN ARRAY['context.groupId', format('no customer %s', g.v_group)]
+                        THEN ARRAY['context.groupId', format('no customer has the external id (or the Northstar id) %s: '
+                                                             'send the customer first (POST /api/revenue/customers)', g.v_group)]
                     WHEN g.ev_type = 'api_call' AND g.v_status IS NOT NULL
                          AND (NOT ingest_digits(g.v_status, 3) OR g.v_status NOT BETWEEN '100' AND '599')
                         THEN ARRAY['properties.status', 'must be an HTTP status from 100 to 599']
@@ -268,8 +276,7 @@ BEGIN
                     WHEN g.v_ip IS NOT NULL AND g.ip IS NULL
                         THEN ARRAY['context.ip', 'is not an IPv4 or IPv6 address']
                END AS err
-        FROM g LEFT JOIN customers cust
-          ON cust.id = CASE WHEN ingest_digits(g.v_group, 9) THEN g.v_group::int END
+        FROM g LEFT JOIN groups cust ON cust.v_group = g.v_group
     ), ok AS MATERIALIZED (
         SELECT DISTINCT ON (mid) c.*, coalesce(c.v_mid, md5(c.m::text)) AS mid
         FROM c WHERE c.err IS NULL

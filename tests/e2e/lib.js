@@ -83,11 +83,11 @@ export function watch(page) {
   return w;
 }
 
-/** Sign in through the form; resolves when the shell is shown. */
-export async function signIn(page, email) {
-  await page.goto(BASE + '/login');
+/** Sign in through the form (a demo user, or base/password given); resolves when the shell is shown. */
+export async function signIn(page, email, { base = BASE, password = PASSWORD } = {}) {
+  await page.goto(base + '/login');
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForSelector('nav#nav');
 }

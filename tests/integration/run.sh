@@ -10,7 +10,7 @@
 #   4. after the stack is stopped, after-stop.sh (no sanitizer report,
 #      no crashed service in the logs).
 #
-# T_ONLY=t-revenue.sh runs one file; T_ONLY="t-p*.sh mrr_movements.sql
+# T_ONLY=t-revenue (or t-revenue.sh) runs one file; T_ONLY="t-p*.sh mrr_movements.sql
 # determinism" several (t-*.sh names or globs, pgTAP files, the
 # determinism check); after-stop.sh always runs.  T_KEEP=1 keeps the stack's
 # directory; its env file lets one file be re-run by hand (see lib.sh).
@@ -29,12 +29,17 @@ trap 'exit 1' INT TERM
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 T_PORT=$((20000 + RANDOM % 20000)); while ! port_free $T_PORT; do T_PORT=$((T_PORT + 1)); done
 export PORT=$T_PORT FAST=1 SCALE=${TEST_SCALE:-0.02} NS_TOKEN_TTL=3600 LOGIN_RATE=300r/m
+# The Stripe webhook's signing secret (t-stripe.sh signs its events with it).
+T_STRIPE_SECRET_FILE=$T_DIR/stripe.secret
+printf 'whsec_test_%s\n' "$(head -c 24 /dev/urandom | base64 -w0 | tr '+/' '-_')" >"$T_STRIPE_SECRET_FILE"; chmod 600 "$T_STRIPE_SECRET_FILE"
+export NS_STRIPE_WEBHOOK_SECRET_FILE=$T_STRIPE_SECRET_FILE
 if ! "$ROOT/scripts/stack.sh" start "$T_DIR" >"$T_DIR/start.log" 2>&1; then
   cat "$T_DIR/start.log"; tail -20 "$T_DIR"/logs/*.log; exit 1
 fi
 export T_PORT T_RUN=$T_DIR/run T_PGPORT=$(cat "$T_DIR/run/pg.port") T_DIR ROOT
 # What every test file needs, for prove's children and for a re-run by hand.
-for v in T_PORT T_RUN T_PGPORT T_DIR T_TMP ROOT PORT FAST SCALE NS_TOKEN_TTL LOGIN_RATE NS_BUILD T_SANITIZER; do
+for v in T_PORT T_RUN T_PGPORT T_DIR T_TMP ROOT PORT FAST SCALE NS_TOKEN_TTL LOGIN_RATE NS_BUILD T_SANITIZER \
+         NS_STRIPE_WEBHOOK_SECRET_FILE; do
   [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 done >"$T_DIR/env"
 echo "# stack on port $T_PORT, PostgreSQL $T_PGPORT; environment in $T_DIR/env"
@@ -46,7 +51,8 @@ rc=0
 read -ra words <<<"${T_ONLY:-t-*.sh *.sql determinism}"
 sh_files=(); sql_files=(); det=0
 for w in "${words[@]}"; do
-  case $w in determinism) det=1; continue;; *.sql) dir=$ROOT/tests/sql;; *) dir=$ROOT/tests/integration;; esac
+  case $w in determinism) det=1; continue;; browser|fuzz) continue;; *.sql) dir=$ROOT/tests/sql;; *) dir=$ROOT/tests/integration;; esac
+  case $w in *.sql|*.sh|*'*'*) ;; *) w=$w.sh;; esac   # "t-ingest" names t-ingest.sh
   n=0
   for f in "$dir"/$w; do
     [ -f "$f" ] || continue

@@ -1,5 +1,6 @@
 // main.js — boot, sign-in, the application shell (navigation from
-// /api/auth/me, global filters, theme, sign-out), the router and the 30 s
+// /api/auth/me, global filters, theme, sign-out), the router, the "No data
+// yet" state of a company that has sent nothing yet and the 30 s
 // auto-refresh that pauses while the tab is hidden.
 import { h, clear } from './dom.js';
 import { get, post, setUnauthorizedHandler, clearCache, ApiError } from './api.js';
@@ -8,6 +9,7 @@ import { createView } from './view.js';
 import { stateBox } from './panel.js';
 import { chartsSummary } from './charts/core.js';
 import { VIEWS, viewFor } from './views/index.js';
+import { setCurrency } from './format.js';
 
 const app = document.getElementById('app');
 const REFRESH_MS = 30000;
@@ -43,7 +45,7 @@ document.addEventListener('click', (e) => {
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   if (a.target || a.hasAttribute('download')) return;
   const url = new URL(a.href, location.href);
-  if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/docs/')) return;
   e.preventDefault();
   navigate(url.pathname + url.search + url.hash);
 });
@@ -87,6 +89,7 @@ function renderLogin() {
         await post('/api/auth/login', { email: email.value.trim(), password: password.value });
         localStorage.setItem(HINT, '1');
         me = await get('/api/auth/me', null, { retries: 1 });
+        setCurrency(me.currency);
         const next = new URLSearchParams(location.search).get('next');
         navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(me), { replace: true });
       } catch (ex) {
@@ -206,6 +209,29 @@ function syncShell() {
 }
 
 /* ---------- views ---------- */
+/**
+ * The "No data yet" state of a company that has sent nothing yet
+ * (me.has_data, one rule: api.has_data()): how to send data, with the
+ * ingestion guide, instead of zeros that look like a dead business.
+ */
+function noDataBox() {
+  return h('div', { class: 'state state-empty state-nodata', role: 'status', dataset: { empty: 'company' } },
+    h('p', { class: 'state-title', text: 'No data yet' }),
+    h('p', { class: 'state-detail' }, 'Create an API key and send your first records — ',
+      h('a', { href: '/docs/ingest.md', text: 'docs/ingest.md' }), '.'),
+    h('p', { class: 'state-detail' }, h('code', { text: 'build/northstar-admin key add my-app ingest:events ingest:billing' })),
+    h('button', { type: 'button', class: 'btn btn-small', text: 'Check again', onclick: () => recheckData() }));
+}
+
+/** Ask the server again whether data has arrived; remount the view when it has. */
+async function recheckData() {
+  try {
+    const fresh = await get('/api/auth/me');
+    lastRefresh = Date.now();
+    if (fresh && fresh.has_data !== false) { me = fresh; mountView(true); } else tick();
+  } catch (e) { console.warn('auth/me', e.message); }
+}
+
 function teardownView() {
   if (current && current.ctx) current.ctx.unmount();
   current = null;
@@ -237,8 +263,18 @@ function mountView(force) {
     return;
   }
   document.title = `${def.label} — Northstar`;
+  // No data at all yet: the empty state instead of the panels, or above
+  // them for a view that is useful before any data (whenEmpty: 'notice').
+  const empty = me.has_data === false;
+  if (empty && def.whenEmpty !== 'notice') {
+    main.append(h('div', { class: 'view-head' }, h('h1', { text: def.label })), noDataBox());
+    current = { url, ctx: null, key: def.key, empty };
+    lastRefresh = Date.now();
+    tick();
+    return;
+  }
   const ctx = createView(main, { onUpdated: (t) => { lastRefresh = Math.max(lastRefresh, t); tick(); } });
-  current = { url, ctx, key: def.key };
+  current = { url, ctx, key: def.key, empty };
   lastRefresh = Date.now();
   try {
     def.mount(ctx, { me, params: parts.slice(1), navigate });
@@ -246,6 +282,7 @@ function mountView(force) {
     console.warn('view', def.key, e);
     main.append(stateBox('error', 'This view failed to load', e.message));
   }
+  if (empty) { const head = main.querySelector('.view-head'); if (head) head.after(noDataBox()); else main.prepend(noDataBox()); }
 }
 
 async function route() {
@@ -259,6 +296,7 @@ async function route() {
     if (!localStorage.getItem(HINT)) { navigate(loginUrl(), { replace: true }); return; }
     try {
       me = await get('/api/auth/me');
+      setCurrency(me.currency);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return;   // handler sent us to sign-in
       clear(app);
@@ -286,6 +324,8 @@ function tick() {
   shell.updated.textContent = document.hidden ? 'auto-refresh paused' : `updated ${ago} s ago`;
 }
 setInterval(() => {
+  // An empty company: look every 30 s whether its first data has arrived.
+  if (!document.hidden && current && current.empty && Date.now() - lastAttempt >= REFRESH_MS) { lastAttempt = Date.now(); recheckData(); }
   if (document.hidden || !current || !current.ctx) { tick(); return; }
   if (Date.now() - lastAttempt >= REFRESH_MS) { lastAttempt = Date.now(); current.ctx.refresh(); }
   tick();

@@ -21,6 +21,7 @@ const fmtValue = (a) => `${num(a.value, 2)} ${a.comparison} ${num(a.threshold, 2
 export default {
   key: 'alerts',
   label: 'Alerts',
+  whenEmpty: 'notice',   // the rules can be set before any data arrives
   mount(ctx, { me }) {
     ctx.header('Alerts', 'Live: new and changed alerts appear as they happen.');
     const live = h('span', { class: 'live', role: 'status', text: 'connecting…' });

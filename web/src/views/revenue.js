@@ -108,6 +108,8 @@ export default {
             { key: 'contraction', label: 'Contraction', kind: 'money' },
             { key: 'churn', label: 'Churn', kind: 'money' },
             { key: 'net_new', label: 'Net new', kind: 'money', tone: (r) => (Number(r.net_new) >= 0 ? 'good' : 'bad') },
+            // exchange rates alone (docs/metrics.md, "Currencies"): ending = starting + net new + FX
+            { key: 'fx', label: 'FX', kind: 'money' },
             { key: 'ending_mrr', label: 'Ending MRR', kind: 'money' },
             { key: 'customer_churn_rate_pct', label: 'Logo churn', kind: 'pct' },
           ],
