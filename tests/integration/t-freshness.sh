@@ -19,10 +19,14 @@ f_cleanup() {
   rm -f "$T_TMP"/fresh-*
 }
 defer f_cleanup   # however this file ends
-# psql_notes SQL — run SQL in one session as postgres; echo the channels of the notifications it got
+# psql_notes SQL — run SQL in one session as postgres; echo the channels of the notifications it
+# got from its own transactions (the jobs' own refreshes notify too, from their sessions)
 psql_notes() {
-  psql -X -q -v ON_ERROR_STOP=1 -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar 2>&1 <<<"$1" \
-    | sed -n 's/^Asynchronous notification "\([a-z_]*\)".*/\1/p' | sort | uniq -c | awk '{printf "%s%s×%s", (NR > 1 ? " " : ""), $2, $1}'
+  psql -X -q -tA -v ON_ERROR_STOP=1 -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar 2>&1 \
+       <<<"SELECT 'pid=' || pg_backend_pid(); $1" \
+    | awk '/^pid=/ { pid = substr($0, 5) }
+           /^Asynchronous notification/ { p = $NF; sub(/\.$/, "", p); if (p == pid) { c = $3; gsub(/"/, "", c); print c } }' \
+    | sort | uniq -c | awk '{printf "%s%s×%s", (NR > 1 ? " " : ""), $2, $1}'
 }
 f_ev() {  # f_ev SUFFIX — one API call row for events
   echo "INSERT INTO events (occurred_at, customer_id, user_id, type, endpoint, status, latency_ms)
