@@ -150,6 +150,11 @@ export function createPanel(spec, view) {
     } else if (err.status === 403) {
       body.append(stateBox('forbidden', 'No access', 'Your role may not see this data.'));
       setState('forbidden');
+    } else if (err.status === 422) {
+      // the figure cannot be made from the data there is yet (a forecast of a company with a few
+      // months of history): not a failure; the server's message says what is missing
+      body.append(stateBox('empty', 'Not enough data yet', err.message));
+      setState('empty');
     } else {
       body.append(stateBox('error', 'Could not load this data', err.message,
         h('button', { type: 'button', class: 'btn btn-small', onclick: () => refresh(), text: 'Retry' })));
