@@ -68,7 +68,8 @@ $(B)/test-%: tests/unit/test-%.c $(B)/libnorthstar.a $(FORECAST_CORE:%.c=$(B)/%.
 	@$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # Install first, then build in a fresh make: pkg-config's answers are only
-# right once the -dev packages are there.
+# right once the -dev packages are there.  DEMO=0 make run (or make run
+# DEMO=0) starts an empty company instead of the demo (scripts/run.sh).
 run:
 	@scripts/deps.sh
 	@$(MAKE) --no-print-directory all web

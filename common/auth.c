@@ -411,10 +411,15 @@ auth_logout(struct ns_req *req)
 	return http_json_text(req, 200, "{\"status\":\"signed out\"}", 23);
 }
 
-/* has_data: whether the company has any data yet (the app's "No data yet" state). */
+/*
+ * has_data: whether the company has any data yet (the app's "No data yet"
+ * state); currency: the reporting currency every amount is in (the app's
+ * money symbol).
+ */
 static const char SQL_AUTH_ME[] =
     "SELECT json_build_object('id', id, 'email', email, 'name', name, 'role', role, "
-    "'views', $2::json, 'has_data', api.has_data()) FROM app_users WHERE id = $1";
+    "'views', $2::json, 'has_data', api.has_data(), 'currency', ns_currency()) "
+    "FROM app_users WHERE id = $1";
 
 int
 auth_me(struct ns_req *req)

@@ -694,7 +694,7 @@ stripe_customer(struct imp *im, char *const *f, size_t n, unsigned long line)
 /* ------------------------------------------------------------------ Stripe subscriptions */
 
 enum { SS_ID, SS_CUSTOMER, SS_PLAN, SS_PRODUCT, SS_QUANTITY, SS_INTERVAL, SS_ICOUNT, SS_AMOUNT,
-	SS_CURRENCY, SS_STATUS, SS_CREATED, SS_START, SS_CANCELED, SS_ENDED };
+	SS_CURRENCY, SS_STATUS, SS_CREATED, SS_START, SS_CANCELED, SS_ENDED, SS_PERIOD };
 static const struct coldef ss_cols[] = {
 	[SS_ID] = { "id|Subscription ID", 1 },
 	[SS_CUSTOMER] = { "Customer ID|Customer", 1 },
@@ -710,13 +710,14 @@ static const struct coldef ss_cols[] = {
 	[SS_START] = { "Start (UTC)|Start Date (UTC)|Start", 0 },
 	[SS_CANCELED] = { "Canceled At (UTC)", 0 },
 	[SS_ENDED] = { "Ended At (UTC)", 0 },
+	[SS_PERIOD] = { "Current Period Start (UTC)", 0 },
 	{ NULL, 0 }
 };
 static const struct fieldcol ss_map[] = {
 	{ "external_id", SS_ID }, { "customer_external_id", SS_CUSTOMER }, { "plan", SS_PLAN },
 	{ "plan_name", SS_PRODUCT }, { "interval", SS_INTERVAL }, { "unit_amount_cents", SS_AMOUNT },
 	{ "quantity", SS_QUANTITY }, { "currency", SS_CURRENCY }, { "status", SS_STATUS },
-	{ "started_at", SS_START }, { "ended_at", SS_ENDED }, { NULL, 0 }
+	{ "started_at", SS_START }, { "ended_at", SS_ENDED }, { "effective_at", SS_PERIOD }, { NULL, 0 }
 };
 
 /* Stripe's statuses onto Northstar's four; NULL (and *skip) for those that never billed. */
@@ -742,7 +743,7 @@ stripe_status(const char *s, const char **skip)
 static void
 stripe_subscription(struct imp *im, char *const *f, size_t n, unsigned long line)
 {
-	char		 cur[4], start[64], end[64], *interval;
+	char		 cur[4], start[64], end[64], period[64], *interval;
 	long long	 amount, qty = 1, t;
 	const char	*status, *skip, *ic = F(im, f, n, SS_ICOUNT);
 	int		 bad = 0, col_start = im->col[SS_START] >= 0 && *F(im, f, n, SS_START) ? SS_START : SS_CREATED;
@@ -790,6 +791,14 @@ stripe_subscription(struct imp *im, char *const *f, size_t n, unsigned long line
 	default:
 		break;
 	}
+	/*
+	 * The export carries no date of the last change: a version that differs from the one stored
+	 * (a new plan, quantity or price) is dated at the start of the current billing period, where
+	 * Stripe bills it, rather than updating the stored period in place (docs/ingest.md).
+	 */
+	period[0] = '\0';
+	if (opt_ts(im, f, n, line, SS_PERIOD, period, sizeof(period)) < 0)
+		bad = 1;
 	if (bad) {
 		free(interval);
 		return;
@@ -808,6 +817,8 @@ stripe_subscription(struct imp *im, char *const *f, size_t n, unsigned long line
 	cJSON_AddStringToObject(o, "started_at", start);
 	if (end[0] != '\0')
 		cJSON_AddStringToObject(o, "ended_at", end);
+	if (period[0] != '\0')
+		cJSON_AddStringToObject(o, "effective_at", period);
 	free(interval);
 	imp_add(im, T_SUBSCRIPTIONS, o, line, ss_map);
 }
@@ -1061,7 +1072,6 @@ shopify_end(struct imp *im)
 		cJSON_AddStringToObject(o, "name", c->name);
 		cJSON_AddStringToObject(o, "email", c->email);
 		cJSON_AddStringToObject(o, "signup_at", c->signup);
-		cJSON_AddStringToObject(o, "channel", "shopify");
 		if (strlen(c->country) == 2)
 			cJSON_AddStringToObject(o, "country", c->country);
 		imp_add(im, T_CUSTOMERS, o, c->line, sh_cust_map);
@@ -1852,6 +1862,23 @@ imp_free(struct imp *im)
 		free(im->order_vals);
 	}
 	free(im->order_name);
+	/* what the formats' end functions did not get to (a file that stopped early) */
+	for (i = 0; i < im->ncust; i++) {
+		free(im->custs[i].email);
+		free(im->custs[i].name);
+		free(im->custs[i].country);
+	}
+	free(im->custs);
+	for (i = 0; i < im->ncamp; i++) {
+		free(im->camps[i].id);
+		free(im->camps[i].name);
+	}
+	free(im->camps);
+	for (i = 0; i < im->nspend; i++) {
+		free(im->spend[i].campaign);
+		free(im->spend[i].day);
+	}
+	free(im->spend);
 	smap_free(&im->map1);
 	smap_free(&im->map2);
 }
@@ -1903,8 +1930,11 @@ import_file(const struct format *fmt, const char *path, const char *currency, PG
 	if (rc != 0) {
 		if (im.nerr > IMP_MAX_ERRS)
 			fprintf(stderr, "%s: ... and %lu more rejected records\n", path, im.nerr - IMP_MAX_ERRS);
-		fprintf(stderr, "%s: %lu records rejected; nothing imported (the file was rolled back)\n", path,
-		    im.nerr);
+		if (im.nerr > 0)
+			fprintf(stderr, "%s: %lu records rejected; nothing imported (the file was rolled back)\n",
+			    path, im.nerr);
+		else
+			fprintf(stderr, "%s: nothing imported (the file was rolled back)\n", path);
 		imp_free(&im);
 		return -1;
 	}

@@ -2,7 +2,8 @@
 -- POST /api/revenue/customers, /subscriptions, /orders, /billing-events, /opportunities,
 -- /activities.  One function per endpoint, each taking a whole batch (a JSON array of records, or
 -- one record) and storing it set-based in a few statements over a temporary table of the batch:
--- parse (jsonb_array_elements WITH ORDINALITY → jsonb_to_record), validate (one CASE per record
+-- parse (jsonb_array_elements WITH ORDINALITY → jsonb_to_record; the shared parsers, bounds and
+-- answer of 565_ingest_records.sql), validate (one CASE per record
 -- naming the first bad field), classify against what is stored (created / updated / unchanged /
 -- stale), then INSERT … ON CONFLICT / UPDATE keyed by the external_id indexes of 015_sources.sql.
 -- The functions are SECURITY DEFINER, owned by northstar_ingest, executable by northstar_app only;
@@ -18,78 +19,27 @@ ALTER TABLE opportunities ADD COLUMN IF NOT EXISTS source_updated_at timestamptz
 
 -- ---------------------------------------------------------------- helpers
 
--- A day YYYY-MM-DD, or NULL when p is anything else (a real calendar day: no 2026-02-30).
-CREATE OR REPLACE FUNCTION ingest_day(p text) RETURNS date
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN p IS NULL OR length(p) <> 10 OR translate(p, '0123456789', '9999999999') <> '9999-99-99' THEN NULL
-        WHEN substr(p, 1, 4)::int < 1 OR substr(p, 6, 2)::int NOT BETWEEN 1 AND 12 THEN NULL
-        WHEN substr(p, 9, 2)::int NOT BETWEEN 1 AND
-             extract(day FROM make_date(substr(p, 1, 4)::int, substr(p, 6, 2)::int, 1) + interval '1 month - 1 day')::int
-            THEN NULL
-        ELSE p::date END
-$$;
+-- Gone: this file's first parsers, twins of the shared ones in 565_ingest_records.sql (ingest_date,
+-- ingest_count, ingest_sent, ingest_currency, ingest_ts_bounds), which the functions below use.
+DROP FUNCTION IF EXISTS ingest_day(text), ingest_cents(jsonb), ingest_given(jsonb), ingest_currency_ok(text),
+                        ingest_future(timestamptz);
 
--- A whole non-negative amount of minor units (a JSON number or a string of digits, at most 15
--- digits), or NULL.
-CREATE OR REPLACE FUNCTION ingest_cents(p jsonb) RETURNS bigint
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN ingest_digits(ingest_scalar(p), 15) THEN ingest_scalar(p)::bigint END
-$$;
-
--- Whether a field was sent with a value (JSON null counts as absent).
-CREATE OR REPLACE FUNCTION ingest_given(p jsonb) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT p IS NOT NULL AND jsonb_typeof(p) <> 'null'
-$$;
-
--- Whether p is an ISO 4217-shaped currency code (three capital letters).
-CREATE OR REPLACE FUNCTION ingest_currency_ok(p text) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT length(p) = 3 AND translate(p, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = ''
-$$;
-
--- The records of a record endpoint's body: an array as it is, one object as an array of one.
--- Raises 22023 (400) for any other body or an empty array, NS413 (413) beyond p_max_records.
-CREATE OR REPLACE FUNCTION ingest_records(p_body jsonb, p_max_records int) RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    batch jsonb := CASE jsonb_typeof(p_body) WHEN 'array' THEN p_body WHEN 'object' THEN jsonb_build_array(p_body) END;
-    n     int;
-BEGIN
-    IF batch IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = '22023',
-            MESSAGE = 'send a JSON array of records, one record object, or NDJSON (Content-Type: application/x-ndjson)';
-    END IF;
-    n := jsonb_array_length(batch);
-    IF n = 0 THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the batch is empty';
-    END IF;
-    IF n > p_max_records THEN
-        RAISE EXCEPTION USING ERRCODE = 'NS413',
-            MESSAGE = format('a batch holds at most %s records; this one has %s: split it', p_max_records, n);
-    END IF;
-    RETURN batch;
-END
-$$;
-
--- The answer of a record endpoint from its batch table pg_temp.<p_table> (columns idx, err
--- text[2] = {field, message} or NULL, outcome created|updated|unchanged|stale): the contract's
--- {"accepted", "created", "updated", "unchanged", "stale", "rejected": [{index, field, message}]}.
+-- The answer of a record endpoint (ingest_record_answer, 565_ingest_records.sql) from its batch
+-- table pg_temp.<p_table>: columns idx, err text[2] = {field, message} or NULL, outcome
+-- created|updated|unchanged|stale.
 CREATE OR REPLACE FUNCTION ingest_answer(p_table text) RETURNS json
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     answer json;
 BEGIN
     EXECUTE format($q$
-        SELECT json_build_object(
-            'accepted', count(*) FILTER (WHERE err IS NULL),
-            'created', count(*) FILTER (WHERE err IS NULL AND outcome = 'created'),
-            'updated', count(*) FILTER (WHERE err IS NULL AND outcome = 'updated'),
-            'unchanged', count(*) FILTER (WHERE err IS NULL AND outcome = 'unchanged'),
-            'stale', count(*) FILTER (WHERE err IS NULL AND outcome = 'stale'),
-            'rejected', coalesce(json_agg(json_build_object('index', idx, 'field', err[1], 'message', err[2])
-                                          ORDER BY idx) FILTER (WHERE err IS NOT NULL), '[]'::json))
+        SELECT ingest_record_answer(
+            count(*) FILTER (WHERE err IS NULL AND outcome = 'created'),
+            count(*) FILTER (WHERE err IS NULL AND outcome = 'updated'),
+            count(*) FILTER (WHERE err IS NULL AND outcome = 'unchanged'),
+            count(*) FILTER (WHERE err IS NULL AND outcome = 'stale'),
+            json_agg(json_build_object('index', idx, 'field', err[1], 'message', err[2]) ORDER BY idx)
+                FILTER (WHERE err IS NOT NULL))
         FROM pg_temp.%I$q$, p_table) INTO answer;
     RETURN answer;
 END
@@ -110,10 +60,6 @@ CREATE OR REPLACE FUNCTION ingest_no_customer(p_ext text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT format('no customer with external_id %s; send the customer first (POST /api/revenue/customers)', p_ext)
 $$;
-
--- Instants that record past facts may be at most this far ahead of the server's clock.
-CREATE OR REPLACE FUNCTION ingest_future(p timestamptz) RETURNS boolean
-LANGUAGE sql STABLE AS $$ SELECT p > now() + interval '5 minutes' $$;
 
 -- ---------------------------------------------------------------- customers
 
@@ -139,8 +85,8 @@ BEGIN
                coalesce(ingest_scalar(r.segment), 'smb') AS v_segment,
                upper(coalesce(ingest_scalar(r.country), 'US')) AS v_country,
                coalesce(ingest_scalar(r.channel), 'organic') AS v_channel,
-               ingest_day(ingest_scalar(r.trial_started_on)) AS v_trial_from,
-               ingest_day(ingest_scalar(r.trial_ends_on)) AS v_trial_to,
+               ingest_date(r.trial_started_on) AS v_trial_from,
+               ingest_date(r.trial_ends_on) AS v_trial_to,
                ingest_ts(ingest_scalar(r.updated_at)) AS v_upd
         FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(r, i)
         CROSS JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(e.r) = 'object' THEN e.r ELSE '{}' END) AS r(
@@ -154,23 +100,23 @@ BEGIN
                     THEN ARRAY['external_id', 'required: the source''s own customer id, 1 to 200 characters']
                 WHEN f.v_name IS NULL OR length(f.v_name) NOT BETWEEN 1 AND 200
                     THEN ARRAY['name', 'required: 1 to 200 characters']
-                WHEN ingest_given(f.email) AND (f.v_email IS NULL OR length(f.v_email) > 320 OR strpos(f.v_email, '@') < 2)
+                WHEN ingest_sent(f.email) AND (f.v_email IS NULL OR length(f.v_email) > 320 OR strpos(f.v_email, '@') < 2)
                     THEN ARRAY['email', 'must be an email address of at most 320 characters']
                 WHEN f.v_signup IS NULL
                     THEN ARRAY['signup_at', 'required: an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
-                WHEN ingest_future(f.v_signup) THEN ARRAY['signup_at', 'is in the future']
+                WHEN ingest_ts_bounds(f.v_signup) IS NOT NULL THEN ARRAY['signup_at', ingest_ts_bounds(f.v_signup)]
                 WHEN f.v_segment NOT IN ('smb', 'mid_market', 'enterprise')
                     THEN ARRAY['segment', 'must be one of smb, mid_market, enterprise']
                 WHEN NOT (length(f.v_country) = 2 AND translate(f.v_country, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = '')
                     THEN ARRAY['country', 'must be an ISO 3166 alpha-2 code, e.g. US']
                 WHEN f.v_channel NOT IN ('organic', 'paid_social', 'paid_search', 'referral', 'partner', 'outbound')
                     THEN ARRAY['channel', 'must be one of organic, paid_social, paid_search, referral, partner, outbound']
-                WHEN ingest_given(f.trial_started_on) AND f.v_trial_from IS NULL
+                WHEN ingest_sent(f.trial_started_on) AND f.v_trial_from IS NULL
                     THEN ARRAY['trial_started_on', 'must be a day YYYY-MM-DD']
-                WHEN ingest_given(f.trial_ends_on) AND f.v_trial_to IS NULL
+                WHEN ingest_sent(f.trial_ends_on) AND f.v_trial_to IS NULL
                     THEN ARRAY['trial_ends_on', 'must be a day YYYY-MM-DD']
                 WHEN f.v_trial_to < f.v_trial_from THEN ARRAY['trial_ends_on', 'is before trial_started_on']
-                WHEN ingest_given(f.updated_at) AND f.v_upd IS NULL
+                WHEN ingest_sent(f.updated_at) AND f.v_upd IS NULL
                     THEN ARRAY['updated_at', 'must be an ISO-8601 date-time with seconds and a zone']
            END AS err,
            NULL::text AS outcome, NULL::int AS cust_id
@@ -231,7 +177,7 @@ CREATE OR REPLACE FUNCTION ingest_subscription_mrr(p_unit bigint, p_quantity int
                                                    p_interval text, p_status text) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_status = 'trialing' THEN 0
-                ELSE round((p_unit * p_quantity - p_discount)::numeric / CASE p_interval WHEN 'year' THEN 12 ELSE 1 END)::bigint END
+                ELSE round((p_unit::numeric * p_quantity - p_discount) / CASE p_interval WHEN 'year' THEN 12 ELSE 1 END)::bigint END
 $$;
 
 -- POST /api/revenue/subscriptions.  A subscription of the source (external_id) is one row per
@@ -266,11 +212,11 @@ BEGIN
         SELECT (e.i - 1)::int AS idx, jsonb_typeof(e.r) = 'object' AS is_obj, r.*,
                ingest_scalar(r.external_id) AS v_ext, ingest_scalar(r.customer_external_id) AS v_cext,
                ingest_scalar(r.plan) AS v_plan, ingest_scalar(r.plan_name) AS v_plan_name,
-               ingest_scalar(r."interval") AS v_interval, ingest_cents(r.unit_amount_cents) AS v_unit,
-               CASE WHEN NOT ingest_given(r.quantity) THEN 1
+               ingest_scalar(r."interval") AS v_interval, ingest_count(r.unit_amount_cents) AS v_unit,
+               CASE WHEN NOT ingest_sent(r.quantity) THEN 1
                     WHEN ingest_digits(ingest_scalar(r.quantity), 7) THEN ingest_scalar(r.quantity)::int END AS v_qty,
-               CASE WHEN NOT ingest_given(r.discount_cents) THEN 0 ELSE ingest_cents(r.discount_cents) END AS v_disc,
-               coalesce(ingest_scalar(r.currency), ns_currency()) AS v_cur,
+               CASE WHEN NOT ingest_sent(r.discount_cents) THEN 0 ELSE ingest_count(r.discount_cents) END AS v_disc,
+               CASE WHEN ingest_sent(r.currency) THEN ingest_currency(r.currency) ELSE ns_currency() END AS v_cur,
                coalesce(ingest_scalar(r.status), 'active') AS v_status,
                ingest_ts(ingest_scalar(r.started_at)) AS v_started, ingest_ts(ingest_scalar(r.ended_at)) AS v_ended,
                ingest_ts(ingest_scalar(r.effective_at)) AS v_eff, ingest_ts(ingest_scalar(r.updated_at)) AS v_upd
@@ -292,7 +238,7 @@ BEGIN
                 WHEN c.id IS NULL THEN ARRAY['customer_external_id', ingest_no_customer(f.v_cext)]
                 WHEN f.v_plan IS NULL OR f.v_plan !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$'
                     THEN ARRAY['plan', 'required: the source''s plan or price id, 1 to 128 of A-Z a-z 0-9 _ . : - (starting with a letter or digit)']
-                WHEN ingest_given(f.plan_name) AND (f.v_plan_name IS NULL OR length(f.v_plan_name) > 200)
+                WHEN ingest_sent(f.plan_name) AND (f.v_plan_name IS NULL OR length(f.v_plan_name) > 200)
                     THEN ARRAY['plan_name', 'must be a string of at most 200 characters']
                 WHEN f.v_interval IS NULL OR f.v_interval NOT IN ('month', 'year')
                     THEN ARRAY['interval', 'required: month or year']
@@ -300,27 +246,32 @@ BEGIN
                     THEN ARRAY['unit_amount_cents', 'required: the price per unit per interval, a whole number of minor units (cents), 0 or more']
                 WHEN f.v_qty IS NULL OR f.v_qty < 1
                     THEN ARRAY['quantity', 'must be a whole number from 1 to 9999999']
+                WHEN f.v_unit::numeric * f.v_qty >= 1e15
+                    THEN ARRAY['quantity', 'unit_amount_cents × quantity must be below 10^15 minor units']
                 WHEN f.v_disc IS NULL
                     THEN ARRAY['discount_cents', 'must be a whole number of minor units per interval, 0 or more']
-                WHEN f.v_disc > f.v_unit * f.v_qty
+                WHEN f.v_disc > f.v_unit::numeric * f.v_qty
                     THEN ARRAY['discount_cents', 'is more than unit_amount_cents × quantity']
-                WHEN NOT ingest_currency_ok(f.v_cur) THEN ARRAY['currency', 'must be an ISO 4217 code, e.g. USD']
+                WHEN f.v_cur IS NULL THEN ARRAY['currency', 'must be an ISO 4217 code (three capital letters), e.g. USD']
                 WHEN f.v_status NOT IN ('trialing', 'active', 'past_due', 'canceled')
                     THEN ARRAY['status', 'must be one of trialing, active, past_due, canceled']
                 WHEN f.v_started IS NULL
                     THEN ARRAY['started_at', 'required: an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
-                WHEN ingest_given(f.ended_at) AND f.v_ended IS NULL
+                WHEN ingest_ts_bounds(f.v_started) IS NOT NULL THEN ARRAY['started_at', ingest_ts_bounds(f.v_started)]
+                WHEN ingest_sent(f.ended_at) AND f.v_ended IS NULL
                     THEN ARRAY['ended_at', 'must be an ISO-8601 date-time with seconds and a zone']
                 WHEN f.v_status = 'canceled' AND f.v_ended IS NULL
                     THEN ARRAY['ended_at', 'required when status is canceled: when the subscription ended']
                 WHEN f.v_ended < f.v_started THEN ARRAY['ended_at', 'is before started_at']
-                WHEN ingest_given(f.effective_at) AND f.v_eff IS NULL
+                WHEN ingest_sent(f.effective_at) AND f.v_eff IS NULL
                     THEN ARRAY['effective_at', 'must be an ISO-8601 date-time with seconds and a zone']
-                WHEN ingest_given(f.updated_at) AND f.v_upd IS NULL
+                WHEN f.v_eff < f.v_started THEN ARRAY['effective_at', 'is before started_at']
+                WHEN ingest_sent(f.updated_at) AND f.v_upd IS NULL
                     THEN ARRAY['updated_at', 'must be an ISO-8601 date-time with seconds and a zone']
            END AS err,
            CASE WHEN f.v_unit IS NOT NULL AND f.v_qty IS NOT NULL AND f.v_disc IS NOT NULL
-                     AND f.v_disc <= f.v_unit * f.v_qty AND f.v_interval IN ('month', 'year')
+                     AND f.v_disc <= f.v_unit::numeric * f.v_qty AND f.v_unit::numeric * f.v_qty < 1e15
+                     AND f.v_interval IN ('month', 'year')
                 THEN ingest_subscription_mrr(f.v_unit, f.v_qty, f.v_disc, f.v_interval, f.v_status) END AS v_mrr,
            NULL::text AS outcome, NULL::text AS kind,
            -- what is stored: the latest period L, the newest source_updated_at, the first day
@@ -475,11 +426,11 @@ BEGIN
         SELECT (e.i - 1)::int AS idx, jsonb_typeof(e.r) = 'object' AS is_obj, r.*,
                ingest_scalar(r.external_id) AS v_ext, ingest_scalar(r.customer_external_id) AS v_cext,
                ingest_ts(ingest_scalar(r.ordered_at)) AS v_at, ingest_scalar(r.source) AS v_source,
-               ingest_cents(r.total_cents) AS v_total,
-               coalesce(ingest_scalar(r.currency), ns_currency()) AS v_cur,
-               CASE WHEN NOT ingest_given(r.cogs_cents) THEN 0 ELSE ingest_cents(r.cogs_cents) END AS v_cogs,
-               CASE WHEN NOT ingest_given(r.refunded_cents) THEN 0 ELSE ingest_cents(r.refunded_cents) END AS v_refunded,
-               CASE WHEN NOT ingest_given(r.chargeback_cents) THEN 0 ELSE ingest_cents(r.chargeback_cents) END AS v_cb,
+               ingest_count(r.total_cents) AS v_total,
+               CASE WHEN ingest_sent(r.currency) THEN ingest_currency(r.currency) ELSE ns_currency() END AS v_cur,
+               CASE WHEN NOT ingest_sent(r.cogs_cents) THEN 0 ELSE ingest_count(r.cogs_cents) END AS v_cogs,
+               CASE WHEN NOT ingest_sent(r.refunded_cents) THEN 0 ELSE ingest_count(r.refunded_cents) END AS v_refunded,
+               CASE WHEN NOT ingest_sent(r.chargeback_cents) THEN 0 ELSE ingest_count(r.chargeback_cents) END AS v_cb,
                ingest_ts(ingest_scalar(r.updated_at)) AS v_upd
         FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(r, i)
         CROSS JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(e.r) = 'object' THEN e.r ELSE '{}' END) AS r(
@@ -498,18 +449,18 @@ BEGIN
                 WHEN c.id IS NULL THEN ARRAY['customer_external_id', ingest_no_customer(f.v_cext)]
                 WHEN f.v_at IS NULL
                     THEN ARRAY['ordered_at', 'required: an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
-                WHEN ingest_future(f.v_at) THEN ARRAY['ordered_at', 'is in the future']
+                WHEN ingest_ts_bounds(f.v_at) IS NOT NULL THEN ARRAY['ordered_at', ingest_ts_bounds(f.v_at)]
                 WHEN f.v_source IS NULL OR f.v_source NOT IN ('shopify', 'api', 'marketplace', 'partnerships')
                     THEN ARRAY['source', 'required: one of shopify, api, marketplace, partnerships']
                 WHEN f.v_total IS NULL
                     THEN ARRAY['total_cents', 'required: a whole number of minor units (cents), 0 or more']
-                WHEN NOT ingest_currency_ok(f.v_cur) THEN ARRAY['currency', 'must be an ISO 4217 code, e.g. USD']
+                WHEN f.v_cur IS NULL THEN ARRAY['currency', 'must be an ISO 4217 code (three capital letters), e.g. USD']
                 WHEN f.v_cogs IS NULL THEN ARRAY['cogs_cents', 'must be a whole number of minor units, 0 or more']
                 WHEN f.v_refunded IS NULL OR f.v_refunded > f.v_total
                     THEN ARRAY['refunded_cents', 'must be a whole number of minor units from 0 to total_cents (the refunds so far)']
                 WHEN f.v_cb IS NULL OR f.v_cb > f.v_total
                     THEN ARRAY['chargeback_cents', 'must be a whole number of minor units from 0 to total_cents']
-                WHEN ingest_given(f.updated_at) AND f.v_upd IS NULL
+                WHEN ingest_sent(f.updated_at) AND f.v_upd IS NULL
                     THEN ARRAY['updated_at', 'must be an ISO-8601 date-time with seconds and a zone']
                 WHEN fx_factor(f.v_cur, ns_day(f.v_at)) IS NULL
                     THEN ARRAY['currency', fx_missing_message(f.v_cur, ns_day(f.v_at))]
@@ -587,7 +538,7 @@ BEGIN
         SELECT (e.i - 1)::int AS idx, jsonb_typeof(e.r) = 'object' AS is_obj, r.*,
                ingest_scalar(r.external_id) AS v_ext, ingest_scalar(r.customer_external_id) AS v_cext,
                ingest_ts(ingest_scalar(r.occurred_at)) AS v_at, ingest_scalar(r.kind) AS v_kind,
-               ingest_cents(r.amount_cents) AS v_amount, coalesce(ingest_scalar(r.currency), ns_currency()) AS v_cur
+               ingest_count(r.amount_cents) AS v_amount, CASE WHEN ingest_sent(r.currency) THEN ingest_currency(r.currency) ELSE ns_currency() END AS v_cur
         FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(r, i)
         CROSS JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(e.r) = 'object' THEN e.r ELSE '{}' END) AS r(
             external_id jsonb, customer_external_id jsonb, occurred_at jsonb, kind jsonb, amount_cents jsonb, currency jsonb)
@@ -601,12 +552,12 @@ BEGIN
                 WHEN c.id IS NULL THEN ARRAY['customer_external_id', ingest_no_customer(f.v_cext)]
                 WHEN f.v_at IS NULL
                     THEN ARRAY['occurred_at', 'required: an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
-                WHEN ingest_future(f.v_at) THEN ARRAY['occurred_at', 'is in the future']
+                WHEN ingest_ts_bounds(f.v_at) IS NOT NULL THEN ARRAY['occurred_at', ingest_ts_bounds(f.v_at)]
                 WHEN f.v_kind IS NULL OR f.v_kind NOT IN ('payment_success', 'payment_failed', 'refund', 'chargeback')
                     THEN ARRAY['kind', 'required: one of payment_success, payment_failed, refund, chargeback']
                 WHEN f.v_amount IS NULL
                     THEN ARRAY['amount_cents', 'required: a whole number of minor units (cents), 0 or more']
-                WHEN NOT ingest_currency_ok(f.v_cur) THEN ARRAY['currency', 'must be an ISO 4217 code, e.g. USD']
+                WHEN f.v_cur IS NULL THEN ARRAY['currency', 'must be an ISO 4217 code (three capital letters), e.g. USD']
                 WHEN fx_factor(f.v_cur, ns_day(f.v_at)) IS NULL
                     THEN ARRAY['currency', fx_missing_message(f.v_cur, ns_day(f.v_at))]
            END AS err,
@@ -668,10 +619,10 @@ BEGIN
         SELECT (e.i - 1)::int AS idx, jsonb_typeof(e.r) = 'object' AS is_obj, r.*,
                ingest_scalar(r.external_id) AS v_ext, ingest_scalar(r.customer_external_id) AS v_cext,
                lower(ingest_scalar(r.owner_email)) AS v_owner, ingest_scalar(r.stage) AS v_stage,
-               CASE WHEN NOT ingest_given(r.amount_cents) THEN 0 ELSE ingest_cents(r.amount_cents) END AS v_amount,
-               coalesce(ingest_scalar(r.currency), ns_currency()) AS v_cur,
+               CASE WHEN NOT ingest_sent(r.amount_cents) THEN 0 ELSE ingest_count(r.amount_cents) END AS v_amount,
+               CASE WHEN ingest_sent(r.currency) THEN ingest_currency(r.currency) ELSE ns_currency() END AS v_cur,
                ingest_ts(ingest_scalar(r.created_at)) AS v_created,
-               ingest_day(ingest_scalar(r.expected_close_on)) AS v_expected,
+               ingest_date(r.expected_close_on) AS v_expected,
                ingest_ts(ingest_scalar(r.closed_at)) AS v_closed, ingest_ts(ingest_scalar(r.updated_at)) AS v_upd
         FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(r, i)
         CROSS JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(e.r) = 'object' THEN e.r ELSE '{}' END) AS r(
@@ -685,7 +636,7 @@ BEGIN
            CASE WHEN NOT f.is_obj THEN ARRAY[NULL, 'not a JSON object (in NDJSON: the line is not valid JSON)']
                 WHEN f.v_ext IS NULL OR length(f.v_ext) NOT BETWEEN 1 AND 200
                     THEN ARRAY['external_id', 'required: the source''s own opportunity id, 1 to 200 characters']
-                WHEN ingest_given(f.customer_external_id) AND (f.v_cext IS NULL OR c.id IS NULL)
+                WHEN ingest_sent(f.customer_external_id) AND (f.v_cext IS NULL OR c.id IS NULL)
                     THEN ARRAY['customer_external_id', ingest_no_customer(coalesce(f.v_cext, f.customer_external_id::text))]
                 WHEN f.v_owner IS NULL THEN ARRAY['owner_email', 'required: the email of the Northstar user who owns the deal']
                 WHEN u.id IS NULL
@@ -694,19 +645,19 @@ BEGIN
                                                             'closed_won', 'closed_lost')
                     THEN ARRAY['stage', 'required: one of prospecting, qualification, proposal, negotiation, closed_won, closed_lost']
                 WHEN f.v_amount IS NULL THEN ARRAY['amount_cents', 'must be a whole number of minor units (cents), 0 or more']
-                WHEN NOT ingest_currency_ok(f.v_cur) THEN ARRAY['currency', 'must be an ISO 4217 code, e.g. USD']
+                WHEN f.v_cur IS NULL THEN ARRAY['currency', 'must be an ISO 4217 code (three capital letters), e.g. USD']
                 WHEN f.v_created IS NULL
                     THEN ARRAY['created_at', 'required: an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
-                WHEN ingest_future(f.v_created) THEN ARRAY['created_at', 'is in the future']
-                WHEN ingest_given(f.expected_close_on) AND f.v_expected IS NULL
+                WHEN ingest_ts_bounds(f.v_created) IS NOT NULL THEN ARRAY['created_at', ingest_ts_bounds(f.v_created)]
+                WHEN ingest_sent(f.expected_close_on) AND f.v_expected IS NULL
                     THEN ARRAY['expected_close_on', 'must be a day YYYY-MM-DD']
-                WHEN ingest_given(f.closed_at) AND f.v_closed IS NULL
+                WHEN ingest_sent(f.closed_at) AND f.v_closed IS NULL
                     THEN ARRAY['closed_at', 'must be an ISO-8601 date-time with seconds and a zone']
                 WHEN f.v_stage IN ('closed_won', 'closed_lost') AND f.v_closed IS NULL
                     THEN ARRAY['closed_at', 'required for the stages closed_won and closed_lost']
                 WHEN f.v_stage IN ('closed_won', 'closed_lost') AND f.v_closed < f.v_created
                     THEN ARRAY['closed_at', 'is before created_at']
-                WHEN ingest_given(f.updated_at) AND f.v_upd IS NULL
+                WHEN ingest_sent(f.updated_at) AND f.v_upd IS NULL
                     THEN ARRAY['updated_at', 'must be an ISO-8601 date-time with seconds and a zone']
                 WHEN fx_factor(f.v_cur, ns_day(f.v_created)) IS NULL
                     THEN ARRAY['currency', fx_missing_message(f.v_cur, ns_day(f.v_created))]
@@ -797,8 +748,8 @@ BEGIN
                     THEN ARRAY['kind', 'required: one of call, email, meeting']
                 WHEN f.v_at IS NULL
                     THEN ARRAY['occurred_at', 'required: an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
-                WHEN ingest_future(f.v_at) THEN ARRAY['occurred_at', 'is in the future']
-                WHEN ingest_given(f.opportunity_external_id) AND (f.v_oext IS NULL OR o.id IS NULL)
+                WHEN ingest_ts_bounds(f.v_at) IS NOT NULL THEN ARRAY['occurred_at', ingest_ts_bounds(f.v_at)]
+                WHEN ingest_sent(f.opportunity_external_id) AND (f.v_oext IS NULL OR o.id IS NULL)
                     THEN ARRAY['opportunity_external_id',
                                format('no opportunity with external_id %s; send the opportunity first (POST /api/revenue/opportunities)',
                                       coalesce(f.v_oext, f.opportunity_external_id::text))]

@@ -46,6 +46,15 @@ CREATE TABLE IF NOT EXISTS stripe_discounts (
     deleted      boolean NOT NULL DEFAULT false,
     updated_at   timestamptz NOT NULL
 );
+ALTER TABLE stripe_discounts ADD COLUMN IF NOT EXISTS subscription_id text;
+-- The newest subscription object seen per subscription, with its event: when a discount or coupon
+-- it names arrives after it, the subscription is mapped again as of that event.
+CREATE TABLE IF NOT EXISTS stripe_subscriptions (
+    id          text PRIMARY KEY,
+    event_type  text NOT NULL,
+    created     bigint NOT NULL,
+    object      jsonb NOT NULL
+);
 CREATE TABLE IF NOT EXISTS stripe_charges (
     id               text PRIMARY KEY,
     customer_id      text,
@@ -99,12 +108,13 @@ BEGIN
         RETURN;
     END IF;
     PERFORM stripe_coupon_remember(coupon, p_at);
-    INSERT INTO stripe_discounts AS d (id, coupon_id, ends_at, deleted, updated_at)
+    INSERT INTO stripe_discounts AS d (id, coupon_id, ends_at, deleted, updated_at, subscription_id)
     VALUES (p_discount ->> 'id', stripe_id(coupon),
             CASE WHEN jsonb_typeof(p_discount -> 'end') = 'number' THEN to_timestamp((p_discount ->> 'end')::numeric) END,
-            p_deleted, p_at)
+            p_deleted, p_at, stripe_id(p_discount -> 'subscription'))
     ON CONFLICT (id) DO UPDATE SET coupon_id = EXCLUDED.coupon_id, ends_at = EXCLUDED.ends_at,
-                                   deleted = EXCLUDED.deleted, updated_at = EXCLUDED.updated_at
+                                   deleted = EXCLUDED.deleted, updated_at = EXCLUDED.updated_at,
+                                   subscription_id = coalesce(EXCLUDED.subscription_id, d.subscription_id)
         WHERE d.updated_at <= EXCLUDED.updated_at;
 END $$;
 
@@ -265,9 +275,11 @@ BEGIN
 END $$;
 
 -- The canonical customer record of a Stripe customer object.  Stripe has no segment or channel:
--- metadata.segment and metadata.channel are passed when set.
+-- metadata.segment and metadata.channel are passed when set.  A Stripe customer has no trial
+-- either (its subscriptions do): the trial days stored from them are sent again, so that a
+-- customer.updated (a whole record, as every record is) keeps them.
 CREATE OR REPLACE FUNCTION stripe_customer_record(p_cus jsonb, p_created jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
     SELECT jsonb_strip_nulls(jsonb_build_object(
         'external_id', p_cus ->> 'id',
         'name', coalesce(nullif(p_cus ->> 'name', ''), nullif(p_cus ->> 'email', ''), p_cus ->> 'id'),
@@ -276,8 +288,39 @@ LANGUAGE sql IMMUTABLE AS $$
         'country', CASE WHEN p_cus -> 'address' ->> 'country' ~ '^[A-Za-z]{2}$' THEN upper(p_cus -> 'address' ->> 'country') END,
         'segment', p_cus -> 'metadata' ->> 'segment',
         'channel', p_cus -> 'metadata' ->> 'channel',
+        'trial_started_on', (SELECT c.trial_started_on::text FROM customers c WHERE c.external_id = p_cus ->> 'id'),
+        'trial_ends_on', (SELECT c.trial_ends_on::text FROM customers c WHERE c.external_id = p_cus ->> 'id'),
         'updated_at', stripe_ts(p_created)))
 $$;
+
+-- The trial of a subscription (trial_start .. trial_end, reporting-zone days) onto its customer:
+-- the stored customer sent again with those days, without updated_at (so that it is never stale
+-- and never makes a later customer.updated stale).  NULL when the subscription has no trial or
+-- the customer has these days already.
+CREATE OR REPLACE FUNCTION stripe_customer_trial(p_sub jsonb, p_key text, p_event text) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    c      customers;
+    t_from date;
+    t_to   date;
+BEGIN
+    IF jsonb_typeof(p_sub -> 'trial_start') <> 'number' OR jsonb_typeof(p_sub -> 'trial_end') <> 'number' THEN
+        RETURN NULL;
+    END IF;
+    t_from := ns_day(to_timestamp((p_sub ->> 'trial_start')::numeric));
+    t_to := ns_day(to_timestamp((p_sub ->> 'trial_end')::numeric));
+    SELECT * INTO c FROM customers WHERE external_id = stripe_id(p_sub -> 'customer');
+    IF NOT FOUND OR (c.trial_started_on, c.trial_ends_on) IS NOT DISTINCT FROM (t_from, t_to) THEN
+        RETURN NULL;
+    END IF;
+    RETURN stripe_checked(api.revenue_customers_ingest(p_user => 0, p_role => NULL,
+        p_body => jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+            'external_id', c.external_id, 'name', c.name, 'email', nullif(c.email, ''),
+            'signup_at', to_char(c.signup_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+            'segment', c.segment, 'country', c.country, 'channel', c.channel,
+            'trial_started_on', t_from::text, 'trial_ends_on', t_to::text))),
+        p_key => p_key, p_max_records => 1), 'customer', p_event);
+END $$;
 
 -- Fail the event (NS422: nothing stored, Stripe retries) when the record function rejected its
 -- record; else its answer.
@@ -310,6 +353,26 @@ BEGIN
         p_key => p_key, p_max_records => 1), 'customer', p_event);
 END $$;
 
+-- Map the stored subscriptions p_ids again, each as of the event it was last seen in (so its
+-- updated_at and effective_at are that event's, and only what the discounts now resolve to can
+-- change): a discount or coupon that arrived after the subscription event naming it.  The record
+-- function's answer, or NULL when none of them is stored.
+CREATE OR REPLACE FUNCTION stripe_subscriptions_remap(p_ids text[], p_key text, p_event text) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    recs jsonb;
+BEGIN
+    SELECT jsonb_agg(r.rec ORDER BY r.id) INTO recs
+    FROM (SELECT x.id, stripe_subscription_record(x.object, x.event_type, to_jsonb(x.created)) AS rec
+          FROM stripe_subscriptions x WHERE x.id = ANY (p_ids)) r
+    WHERE r.rec ->> 'reason' IS NULL;
+    IF recs IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN stripe_checked(api.revenue_subscriptions_ingest(p_user => 0, p_role => NULL, p_body => recs,
+        p_key => p_key, p_max_records => jsonb_array_length(recs)), 'subscription', p_event);
+END $$;
+
 -- POST /api/revenue/stripe/webhook (after the signature check): one Stripe event.  Answers
 -- {"event", "type", "outcome": "applied"|"ignored"|"duplicate", "results" | "reason"}; a body that
 -- is not an event is 22023 (400), a rejected record NS422 (422, nothing stored).
@@ -334,6 +397,8 @@ DECLARE
     amount   bigint;
     prior    bigint;
     answer   jsonb;
+    made     jsonb;
+    trial    jsonb;
 BEGIN
     IF jsonb_typeof(p_body) IS DISTINCT FROM 'object' OR p_body ->> 'object' IS DISTINCT FROM 'event'
        OR jsonb_typeof(p_body -> 'id') IS DISTINCT FROM 'string' OR length(ev_id) NOT BETWEEN 1 AND 255
@@ -362,11 +427,18 @@ BEGIN
 
     WHEN ev_type IN ('customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
                      'customer.subscription.paused', 'customer.subscription.resumed') THEN
+        INSERT INTO stripe_subscriptions AS x (id, event_type, created, object)
+        VALUES (obj ->> 'id', ev_type, (v_created #>> '{}')::numeric::bigint, obj)
+        ON CONFLICT (id) DO UPDATE SET event_type = EXCLUDED.event_type, created = EXCLUDED.created, object = EXCLUDED.object
+            WHERE x.created <= EXCLUDED.created;
         rec := stripe_subscription_record(obj, ev_type, v_created);
         reason := rec ->> 'reason';
         IF reason IS NULL THEN
+            -- in this order: the customer, its trial, then the subscription that names it
+            made := stripe_customer_ensure(rec ->> 'customer_external_id', obj -> 'created', v_key, ev_id);
+            trial := stripe_customer_trial(obj, v_key, ev_id);
             results := jsonb_strip_nulls(jsonb_build_object(
-                'customer_created', stripe_customer_ensure(rec ->> 'customer_external_id', obj -> 'created', v_key, ev_id),
+                'customer_created', made, 'customer_trial', trial,
                 'subscriptions', stripe_checked(api.revenue_subscriptions_ingest(p_user => 0, p_role => NULL,
                     p_body => jsonb_build_array(rec), p_key => v_key, p_max_records => 1), 'subscription', ev_id)));
         END IF;
@@ -380,8 +452,9 @@ BEGIN
         ELSIF coalesce(amount, 0) <= 0 THEN
             reason := 'the invoice is for nothing (amount 0): no payment to record';
         ELSE
+            made := stripe_customer_ensure(cus, v_created, v_key, ev_id);   -- before the record that names it
             results := jsonb_strip_nulls(jsonb_build_object(
-                'customer_created', stripe_customer_ensure(cus, v_created, v_key, ev_id),
+                'customer_created', made,
                 'billing_events', stripe_checked(api.revenue_billing_events_ingest(p_user => 0, p_role => NULL,
                     p_body => jsonb_build_array(jsonb_build_object(
                         'external_id', ev_id, 'customer_external_id', cus,
@@ -410,8 +483,9 @@ BEGIN
             -- an older or repeated view of the refunds: amount_refunded is cumulative
             reason := format('no refund beyond the %s already recorded for charge %s', prior, obj ->> 'id');
         ELSE
+            made := stripe_customer_ensure(cus, v_created, v_key, ev_id);   -- before the record that names it
             results := jsonb_strip_nulls(jsonb_build_object(
-                'customer_created', stripe_customer_ensure(cus, v_created, v_key, ev_id),
+                'customer_created', made,
                 'billing_events', stripe_checked(api.revenue_billing_events_ingest(p_user => 0, p_role => NULL,
                     p_body => jsonb_build_array(jsonb_build_object(
                         'external_id', ev_id, 'customer_external_id', cus, 'occurred_at', stripe_ts(v_created),
@@ -426,8 +500,9 @@ BEGIN
             reason := format('the disputed charge %s is not known: enable charge.succeeded so that its customer is',
                              stripe_id(obj -> 'charge'));
         ELSE
+            made := stripe_customer_ensure(cus, v_created, v_key, ev_id);   -- before the record that names it
             results := jsonb_strip_nulls(jsonb_build_object(
-                'customer_created', stripe_customer_ensure(cus, v_created, v_key, ev_id),
+                'customer_created', made,
                 'billing_events', stripe_checked(api.revenue_billing_events_ingest(p_user => 0, p_role => NULL,
                     p_body => jsonb_build_array(jsonb_build_object(
                         'external_id', ev_id, 'customer_external_id', cus,
@@ -439,10 +514,22 @@ BEGIN
 
     WHEN ev_type IN ('coupon.created', 'coupon.updated') THEN
         PERFORM stripe_coupon_remember(obj, at_);
-        reason := 'recorded the coupon for the discounts that name it';
+        answer := stripe_subscriptions_remap(ARRAY(SELECT d.subscription_id FROM stripe_discounts d
+                                                   WHERE d.coupon_id = obj ->> 'id' AND d.subscription_id IS NOT NULL),
+                                             v_key, ev_id);
+        IF answer IS NULL THEN
+            reason := 'recorded the coupon for the discounts that name it';
+        ELSE
+            results := jsonb_build_object('subscriptions', answer);
+        END IF;
     WHEN ev_type IN ('customer.discount.created', 'customer.discount.updated', 'customer.discount.deleted') THEN
         PERFORM stripe_discount_remember(obj, at_, ev_type = 'customer.discount.deleted');
-        reason := 'recorded the discount for the subscriptions that name it';
+        answer := stripe_subscriptions_remap(ARRAY[stripe_id(obj -> 'subscription')], v_key, ev_id);
+        IF answer IS NULL THEN
+            reason := 'recorded the discount for the subscriptions that name it';
+        ELSE
+            results := jsonb_build_object('subscriptions', answer);
+        END IF;
     ELSE
         reason := format('event type %s maps onto nothing here', ev_type);
     END CASE;
@@ -457,9 +544,9 @@ END $$;
 
 -- The write path of 990_roles.sql: the function runs as northstar_ingest, which may write these
 -- tables (and, through the record functions it owns, the business tables); the app may only call it.
-REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges FROM northstar_app;
-GRANT SELECT ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges TO northstar_app;
-GRANT SELECT, INSERT, UPDATE ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges TO northstar_ingest;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges, stripe_subscriptions FROM northstar_app;
+GRANT SELECT ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges, stripe_subscriptions TO northstar_app;
+GRANT SELECT, INSERT, UPDATE ON stripe_events, stripe_coupons, stripe_discounts, stripe_charges, stripe_subscriptions TO northstar_ingest;
 ALTER FUNCTION api.revenue_stripe_webhook(int, text, jsonb, text, int) OWNER TO northstar_ingest;
 REVOKE EXECUTE ON FUNCTION api.revenue_stripe_webhook(int, text, jsonb, text, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.revenue_stripe_webhook(int, text, jsonb, text, int) TO northstar_app;

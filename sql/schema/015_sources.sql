@@ -71,6 +71,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS nps_responses_external_id_key ON nps_responses
 ALTER TABLE leads ADD COLUMN IF NOT EXISTS external_id text;
 CREATE UNIQUE INDEX IF NOT EXISTS leads_external_id_key ON leads (external_id) WHERE external_id IS NOT NULL;
 
+-- A money record sent without a currency is in the reporting currency (docs/ingest.md), and so
+-- is every demo row: the columns default to it, not to a fixed USD.
+ALTER TABLE subscriptions ALTER COLUMN currency SET DEFAULT ns_currency();
+ALTER TABLE orders ALTER COLUMN currency SET DEFAULT ns_currency();
+ALTER TABLE billing_events ALTER COLUMN currency SET DEFAULT ns_currency();
+ALTER TABLE campaigns ALTER COLUMN currency SET DEFAULT ns_currency();
+ALTER TABLE ad_spend ALTER COLUMN currency SET DEFAULT ns_currency();
+ALTER TABLE opportunities ALTER COLUMN currency SET DEFAULT ns_currency();
+
 -- ---------------------------------------------------------------- exchange rates
 
 -- Daily reference rates as the ECB publishes them: units of currency per 1 EUR (EUR itself is 1

@@ -41,10 +41,35 @@ LANGUAGE sql STABLE AS $$
     WHERE s.mrr_cents > 0
 $$;
 
--- The rows in another currency than the reporting one, for the callers that value them on
--- another day (the fx movement): few, so their own small index.
-CREATE INDEX IF NOT EXISTS subscriptions_foreign_in_effect_idx ON subscriptions USING gist (in_effect)
-    WHERE mrr_original_cents IS NOT NULL;
+-- mrr_rows_foreign(days): the rows of mrr_rows() in another currency than the reporting one, for
+-- the callers that value them on another day too (the fx movement).  They are few, so they have
+-- their own small index; the reporting currency is fixed per database (sql/currency.sql refuses a
+-- change once money is stored, and the schema is applied again after it), so it is written into the
+-- index's predicate and the function's body as a constant the planner can match — and tested
+-- against ns_currency() as well.  (A session that overrides northstar.currency itself would miss,
+-- in the fx split only, the rows in the database's currency.)  Rebuilt when the currency changed.
+DROP INDEX IF EXISTS subscriptions_foreign_idx;
+DO $do$
+DECLARE
+    cur  text := ns_currency();
+    tag  text := 'rows not in ' || ns_currency();
+BEGIN
+    IF obj_description(to_regclass('subscriptions_foreign_in_effect_idx'), 'pg_class') IS DISTINCT FROM tag THEN
+        DROP INDEX IF EXISTS subscriptions_foreign_in_effect_idx;
+        EXECUTE format('CREATE INDEX subscriptions_foreign_in_effect_idx ON subscriptions USING gist (in_effect)
+                        WHERE mrr_original_cents IS NOT NULL AND currency::text <> %L', cur);
+        EXECUTE format('COMMENT ON INDEX subscriptions_foreign_in_effect_idx IS %L', tag);
+    END IF;
+    EXECUTE format($f$
+        CREATE OR REPLACE FUNCTION mrr_rows_foreign(p_days date[])
+        RETURNS TABLE (day date, customer_id int, mrr_cents bigint, stored_cents bigint, currency text, original_cents bigint)
+        LANGUAGE sql STABLE AS $b$
+            SELECT r.day, r.customer_id, r.mrr_cents, r.stored_cents, r.currency, r.original_cents
+            FROM mrr_rows(p_days) r
+            WHERE r.original_cents IS NOT NULL AND r.currency <> %L AND r.currency <> ns_currency()
+        $b$$f$, cur);
+END
+$do$;
 
 -- MRR per paying customer on day p_day.
 CREATE OR REPLACE FUNCTION mrr_at(p_day date)
@@ -76,8 +101,7 @@ LANGUAGE sql STABLE AS $$
     ), fx AS (
         -- rows in another currency (few; their own index): their value at p_to's rates
         SELECT r.customer_id, sum(mrr_value(r.stored_cents, r.original_cents, r.currency, p_to) - r.mrr_cents) AS adj
-        FROM mrr_rows(ARRAY[p_from]) r
-        WHERE r.original_cents IS NOT NULL
+        FROM mrr_rows_foreign(ARRAY[p_from]) r
         GROUP BY 1
     ), x AS (
         SELECT m.customer_id, m.m0, m.m0 + coalesce(fx.adj, 0) AS m0t, m.m1

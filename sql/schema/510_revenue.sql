@@ -84,8 +84,8 @@ LANGUAGE sql STABLE AS $$
     -- at the next point's rates adds to the customer's MRR on this point
     SELECT pt.i, r.customer_id,
            sum(mrr_value(r.stored_cents, r.original_cents, r.currency, pt.d_next) - r.mrr_cents)::bigint AS adj
-      FROM pt JOIN mrr_rows(p_points) r ON r.day = pt.d
-     WHERE r.original_cents IS NOT NULL AND pt.d_next IS NOT NULL
+      FROM pt JOIN mrr_rows_foreign(p_points) r ON r.day = pt.d
+     WHERE pt.d_next IS NOT NULL
      GROUP BY 1, 2
   ), x AS (
     -- each customer-point is the end of interval i and the start of interval i+1
@@ -205,7 +205,8 @@ SELECT derived_triggers('subscriptions', 'revenue', 'revenue_mrr_month_invalidat
 -- of a day serves it and the fx_lookback_days() - 1 days after it) when subscriptions in another
 -- currency than the reporting one exist: those days are marked dirty for the rollups (metrics_daily,
 -- mrr_daily and their followers) and the MRR months from the first of them on are dropped, as a
--- subscription change does.  Without such subscriptions a rate changes no figure: nothing to do.
+-- subscription change does.  Without such subscriptions a rate changes no figure: nothing to do;
+-- nor does a rate of a currency that neither they nor the reporting currency use.
 
 CREATE OR REPLACE FUNCTION fx_rates_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -213,8 +214,10 @@ DECLARE
     lo     date;
     hi     date;
     first  date;
+    used   text[];   -- the currencies whose rates MRR reads: those of the subscriptions and the reporting one
 BEGIN
-    SELECT min(s.valid_from) INTO first FROM subscriptions s
+    SELECT min(s.valid_from), array_agg(DISTINCT s.currency::text) || ns_currency() INTO first, used
+      FROM subscriptions s
      WHERE s.mrr_original_cents IS NOT NULL AND s.currency <> ns_currency();
     IF first IS NULL THEN
         RETURN NULL;
@@ -222,13 +225,13 @@ BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         lo := first; hi := ns_today();
     ELSIF TG_OP = 'INSERT' THEN
-        SELECT min(day), max(day) INTO lo, hi FROM new_rows;
+        SELECT min(day), max(day) INTO lo, hi FROM new_rows WHERE currency = ANY (used);
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT min(day), max(day) INTO lo, hi FROM old_rows;
+        SELECT min(day), max(day) INTO lo, hi FROM old_rows WHERE currency = ANY (used);
     ELSE
         SELECT min(least(o.day, n.day)), max(greatest(o.day, n.day)) INTO lo, hi
           FROM old_rows o JOIN new_rows n ON n.currency = o.currency AND n.day = o.day
-         WHERE n.per_eur <> o.per_eur;
+         WHERE n.per_eur <> o.per_eur AND n.currency = ANY (used);
     END IF;
     IF lo IS NULL THEN
         RETURN NULL;
@@ -247,17 +250,23 @@ END
 $$;
 SELECT derived_triggers('fx_rates', 'changed', 'fx_rates_changed', true);
 
--- Compute the missing full months among the 36 before the current one (first data month on).
--- Waits for the writers in flight (the lock policy of 035_rollup_follow.sql); returns the number
--- of months stored.
+-- Compute the missing full months among the 36 before the current one (first data month on);
+-- returns the number of months stored.  Never makes a writer wait long: it does nothing while a
+-- writer is in flight (a try-lock, which does not queue: a waiting exclusive request would hold up
+-- every writer behind it, and an ingest batch would time out behind a long import), and it stops
+-- after about a second of work, leaving the other months to its next run (readers compute a
+-- missing month live, so this only costs them speed).
 CREATE OR REPLACE FUNCTION revenue_mrr_month_fill() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     m  date;
     n  integer := 0;
     first_month date;
+    t0 timestamptz := clock_timestamp();
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('northstar.revenue_mrr_month')::bigint);
+    IF NOT pg_try_advisory_xact_lock(hashtext('northstar.revenue_mrr_month')::bigint) THEN
+        RETURN 0;
+    END IF;
     first_month := date_trunc('month', (SELECT min(valid_from) FROM subscriptions))::date;
     IF first_month IS NULL THEN
         RETURN 0;
@@ -276,6 +285,7 @@ BEGIN
                s.contraction_n, s.churn_n, s.reactivation_n, s.fx_cents, s.fx_n
         FROM revenue_movement_series(ARRAY[m - 1, (m + interval '1 month')::date - 1]) s;
         n := n + 1;
+        EXIT WHEN clock_timestamp() - t0 > interval '1 second';
     END LOOP;
     RETURN n;
 END

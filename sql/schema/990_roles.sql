@@ -31,7 +31,7 @@ DECLARE
         -- ingestion (060_api_keys.sql, 560_ingest.sql): written only through the functions below
         'api_keys', 'ingest_messages', 'events_custom',
         -- the Stripe webhook's own tables (services/revenue/stripe.sql)
-        'stripe_events', 'stripe_coupons', 'stripe_discounts', 'stripe_charges'];
+        'stripe_events', 'stripe_coupons', 'stripe_discounts', 'stripe_charges', 'stripe_subscriptions'];
 BEGIN
     FOR t IN
         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

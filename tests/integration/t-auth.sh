@@ -38,6 +38,9 @@ check_eq "a CS manager may open customers, product, forecast, alerts, operations
   "$(jq -c .views <<<"$BODY")" '["customers","product","forecast","alerts","operations"]'
 api GET /api/auth/me "$(login sales1@northstar.example)"
 check_eq "a sales rep may open revenue, sales, alerts" "$(jq -c .views <<<"$BODY")" '["revenue","sales","alerts"]'
+# the test stack runs with the default NS_CURRENCY, USD, set on its database by stack.sh
+check_eq "me tells the reporting currency (the app's money symbol): the database's, USD" \
+  "$(jq -r .currency <<<"$BODY")/$(sql "SELECT current_setting('northstar.currency')")" "USD/USD"
 
 api GET /api/auth/me "" -H "Cookie: NS_SESSION=forged; ns_session=$tok"
 check_error "a Cookie header naming the session twice (any case) is refused" 401 unauthorized

@@ -78,6 +78,10 @@ z_log_problems() {
 }
 check_empty "no error or warning in the services' logs after that cycle" "$(z_log_problems)"
 check_empty "no ERROR in PostgreSQL's log (no job's statement failed)" "$(grep -E 'ERROR|FATAL|PANIC' "$Z_STACK/logs/postgres.log" | head -5)"
+# Every rule evaluated once more here, in the open (the job does the same every 30 s): no error,
+# no alert — an empty company has no MRR drop, churn or CAC spike to report.
+check_eq "every alert rule evaluates on the empty company and raises nothing" \
+  "$(zsql "SELECT alert_evaluate()" >/dev/null 2>"$Z/eval.err" && zsql "SELECT count(*) FROM alerts")$(cat "$Z/eval.err")" 0
 
 # ---- the printed password signs in; a wrong one does not
 zlogin "$Z_EMAIL" "$Z_PW"

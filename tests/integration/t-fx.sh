@@ -100,4 +100,11 @@ jq_eq "February 2000: starting \$110.00, fx +\$10.00, no expansion, ending \$120
   "$(jqb '.months[0] | {starting_mrr, fx, new, expansion, contraction, churn, ending_mrr, fx_customers, expansion_customers}')" \
   '{"starting_mrr": 110.00, "fx": 10.00, "new": 0, "expansion": 0, "contraction": 0, "churn": 0, "ending_mrr": 120.00, "fx_customers": 1, "expansion_customers": 0}'
 
+# ---- the reporting currency: set on the database by scripts/stack.sh, inherited by the services' role
+check_eq "the database carries northstar.currency (NS_CURRENCY, default USD)" \
+  "$(sql "SELECT c FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase AND s.setrole = 0,
+          unnest(s.setconfig) c WHERE d.datname = 'northstar' AND c LIKE 'northstar.currency=%'")" "northstar.currency=${NS_CURRENCY:-USD}"
+check_eq "northstar_app sessions inherit it" \
+  "$(psql -X -qtA -h "$T_RUN" -p "$T_PGPORT" -U northstar_app -d northstar -c 'SELECT ns_currency()')" "${NS_CURRENCY:-USD}"
+
 done_testing

@@ -9,7 +9,7 @@
 S_DATA=$ROOT/tests/data/stripe
 : "${NS_STRIPE_WEBHOOK_SECRET_FILE:?not set: tests/integration/run.sh writes the test secret}"
 S_SECRET=$(cat "$NS_STRIPE_WEBHOOK_SECRET_FILE")
-S_IDS="'cus_nst_1', 'cus_nst_2'"
+S_IDS="'cus_nst_1', 'cus_nst_2', 'cus_nst_3'"
 
 # What this file stores, removed before (a run killed half-way) and after.
 s_cleanup() {
@@ -19,6 +19,7 @@ s_cleanup() {
        DELETE FROM stripe_events WHERE id LIKE 'evt\_nst\_%';
        DELETE FROM stripe_charges WHERE id LIKE 'ch\_nst\_%';
        DELETE FROM stripe_discounts WHERE id LIKE 'di\_nst\_%';
+       DELETE FROM stripe_subscriptions WHERE id LIKE 'sub\_nst\_%';
        DELETE FROM stripe_coupons WHERE id = 'NSTEST10';" >/dev/null
 }
 s_cleanup
@@ -122,8 +123,17 @@ CEO=$(login ceo@northstar.example)
 api GET "$MRR_Q" "$CEO"; mrr0=$BODY
 check_status "MRR movements before: 200" 200
 
-for f in coupon.created customer.discount.created subscription.created subscription.updated \
-         subscription.updated-older subscription.created-unknown-customer customer.created-late; do
+# The discount arrives after the subscription that names it (Stripe does not order its
+# deliveries): the subscription counts it from its start all the same.
+hook "$S_DATA/coupon.created.json"
+hook "$S_DATA/subscription.created.json"
+check_eq "subscription.created naming a discount not seen yet: 4900 × 2 = 9800 for now" \
+  "$(sql "SELECT string_agg(mrr_cents::text, ' ') FROM subscriptions WHERE external_id = 'sub_nst_1'")" 9800
+hook "$S_DATA/customer.discount.created.json"
+check_eq "customer.discount.created, later, maps the subscription again: one period of 9800 − 980 = 8820" \
+  "$(jqb '.results.subscriptions.updated')|$(sql "SELECT string_agg(valid_from || ':' || mrr_cents, ' ') FROM subscriptions WHERE external_id = 'sub_nst_1'")" \
+  "1|2026-09-10:8820"
+for f in subscription.updated subscription.updated-older subscription.created-unknown-customer customer.created-late; do
   hook "$S_DATA/$f.json"
   check_status "$f is 200" 200
   case $f in
@@ -152,6 +162,19 @@ check_eq "sub_nst_2 is one open period of 4000 a month" \
   "$(sql "SELECT string_agg(concat_ws(',', valid_from, coalesce(valid_to::text, 'open'), mrr_cents), ' ') FROM subscriptions WHERE external_id = 'sub_nst_2'")" \
   "2026-09-05,open,4000"
 
+# A trial (no MRR while trialing: sub_nst_3 changes no figure above) puts its days on the customer,
+# and a customer.updated (a whole customer record) keeps them.
+hook "$S_DATA/subscription.created-trial.json"
+check_eq "a trialing subscription of a new customer: the customer, its trial days, the subscription" \
+  "$(jqb '[.results.customer_created.created, .results.customer_trial.updated, .results.subscriptions.created]')" '[1,1,1]'
+hook "$S_DATA/customer.updated-trial.json"
+check_eq "customer.updated fills the customer in and keeps the trial days 2026-11-01 .. 2026-11-15" \
+  "$(sql "SELECT concat_ws('|', name, country, trial_started_on, trial_ends_on) FROM customers WHERE external_id = 'cus_nst_3'")" \
+  "Initech|US|2026-11-01|2026-11-15"
+check_eq "the trialing period counts no MRR" \
+  "$(sql "SELECT concat_ws(',', valid_from, coalesce(valid_to::text, 'open'), mrr_cents, status) FROM subscriptions WHERE external_id = 'sub_nst_3'")" \
+  "2026-11-01,open,0,trialing"
+
 api GET "$MRR_Q" "$CEO"; mrr1=$BODY
 # delta KEY MONTH-INDEX [FACTOR] — after minus before (money × 100: in cents)
 delta() { jq -n --argjson a "$mrr0" --argjson b "$mrr1" "(\$b.months[$2].$1 - \$a.months[$2].$1) * ${3:-100} | round"; }
@@ -177,18 +200,18 @@ check_eq "the payment is dated when the invoice was paid" \
   "$(sql "SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM billing_events WHERE external_id = 'evt_nst_inv_paid'")" \
   "2026-09-10 12:01:00"
 check_eq "every event of this file is recorded once" \
-  "$(sql "SELECT count(*) || '/' || count(DISTINCT id) FROM stripe_events WHERE id LIKE 'evt\_nst\_%'")" "16/16"
+  "$(sql "SELECT count(*) || '/' || count(DISTINCT id) FROM stripe_events WHERE id LIKE 'evt\_nst\_%'")" "18/18"
 
 # A record the mapping rejects fails the whole event: 422, nothing stored, not even the event id, so
 # that Stripe's retry delivers it again once the cause is fixed.  XTS (ISO 4217's code for testing)
 # never has an exchange rate.
-jq '.id = "evt_nst_sub3_xts" | .data.object.id = "sub_nst_3" | .data.object.currency = "xts"
+jq '.id = "evt_nst_sub4_xts" | .data.object.id = "sub_nst_4" | .data.object.currency = "xts"
     | .data.object.items.data[0].price.currency = "xts"' "$S_DATA/subscription.created.json" >"$T_TMP/stripe-xts.json"
 hook "$T_TMP/stripe-xts.json"
 check_error "a subscription in a currency without an exchange rate is 422" 422 unprocessable
 check_error_names "… naming the field and saying Stripe will retry" "(currency: no exchange rate from XTS"
 check_eq "… and nothing of it is stored, not even the event id" \
-  "$(stored evt_nst_sub3_xts):$(sql "SELECT count(*) FROM subscriptions WHERE external_id = 'sub_nst_3'")" "0:0"
+  "$(stored evt_nst_sub4_xts):$(sql "SELECT count(*) FROM subscriptions WHERE external_id = 'sub_nst_4'")" "0:0"
 
 # ---- the write path: the webhook's tables are the ingest role's, never the app's
 check_eq "northstar_app may not write stripe_events (only the SECURITY DEFINER function does)" \

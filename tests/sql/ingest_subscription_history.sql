@@ -6,7 +6,7 @@
 -- services' role, as the route does.  Everything is rolled back.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(13);
+SELECT plan(15);
 SET LOCAL northstar.tz = 'UTC';
 
 SET LOCAL ROLE northstar_app;
@@ -111,6 +111,18 @@ SELECT throws_ok($$SELECT api.revenue_subscriptions_ingest(p_user => 0, p_role =
                      p_body => (SELECT jsonb_agg(jsonb_build_object('external_id', g)) FROM generate_series(1, 3) g),
                      p_max_records => 2)$$,
                  'NS413', 'a batch holds at most 2 records; this one has 3: split it', 'more than p_max_records is NS413');
+
+SET LOCAL ROLE northstar_app;
+SELECT pg_temp.sub(12, '[{"external_id": "tap-big", "customer_external_id": "tap-c2", "plan": "tap-p", "interval": "month",
+  "unit_amount_cents": 9999999999999, "quantity": 9999999, "started_at": "2001-03-01T00:00:00Z"},
+  {"external_id": "tap-big2", "customer_external_id": "tap-c2", "plan": "tap-p", "interval": "month",
+  "unit_amount_cents": 9999999999999999, "started_at": "2001-03-01T00:00:00Z"}]');
+RESET ROLE;
+SELECT is((SELECT a->'rejected' FROM answer WHERE n = 12),
+          '[{"index": 0, "field": "quantity", "message": "unit_amount_cents × quantity must be below 10^15 minor units"},
+            {"index": 1, "field": "unit_amount_cents", "message": "required: the price per unit per interval, a whole number of minor units (cents), 0 or more"}]'::jsonb,
+          'amounts that would overflow are rejected on their field, not the batch');
+SELECT is((SELECT count(*)::int FROM subscriptions WHERE external_id LIKE 'tap-big%'), 0, '... and stored nothing');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -12,13 +12,23 @@ export function num(v, digits = 0) {
   return (digits === 0 ? nf0 : digits === 1 ? nf1 : nf2).format(Number(v));
 }
 
-/** Money in currency units (the API converts cents): $12.3k, $1.2M, $950. */
+// The reporting currency's symbol ("$", "€", "CHF"): /api/auth/me's currency, set once at sign-in.
+let symbol = '$';
+export function setCurrency(code) {
+  try {
+    const part = new Intl.NumberFormat('en-US', { style: 'currency', currency: code, currencyDisplay: 'narrowSymbol' })
+      .formatToParts(0).find((p) => p.type === 'currency');
+    symbol = part ? (part.value.length > 1 ? `${part.value} ` : part.value) : '$';
+  } catch { symbol = '$'; }
+}
+
+/** Money in reporting-currency units (the API converts cents): $12.3k, $1.2M, $950. */
 export function money(v, { compact = true } = {}) {
   if (!isNum(v)) return DASH;
   const n = Number(v), a = Math.abs(n), s = n < 0 ? '-' : '';
-  if (compact && a >= 1e6) return `${s}$${nf2.format(a / 1e6)}M`;
-  if (compact && a >= 1e4) return `${s}$${nf1.format(a / 1e3)}k`;
-  return `${s}$${(a >= 100 ? nf0 : nf2).format(a)}`;
+  if (compact && a >= 1e6) return `${s}${symbol}${nf2.format(a / 1e6)}M`;
+  if (compact && a >= 1e4) return `${s}${symbol}${nf1.format(a / 1e3)}k`;
+  return `${s}${symbol}${(a >= 100 ? nf0 : nf2).format(a)}`;
 }
 
 /** A percentage value that is already × 100 (12.5 → "12.5%"). */

@@ -9,6 +9,7 @@ import { createView } from './view.js';
 import { stateBox } from './panel.js';
 import { chartsSummary } from './charts/core.js';
 import { VIEWS, viewFor } from './views/index.js';
+import { setCurrency } from './format.js';
 
 const app = document.getElementById('app');
 const REFRESH_MS = 30000;
@@ -88,6 +89,7 @@ function renderLogin() {
         await post('/api/auth/login', { email: email.value.trim(), password: password.value });
         localStorage.setItem(HINT, '1');
         me = await get('/api/auth/me', null, { retries: 1 });
+        setCurrency(me.currency);
         const next = new URLSearchParams(location.search).get('next');
         navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(me), { replace: true });
       } catch (ex) {
@@ -294,6 +296,7 @@ async function route() {
     if (!localStorage.getItem(HINT)) { navigate(loginUrl(), { replace: true }); return; }
     try {
       me = await get('/api/auth/me');
+      setCurrency(me.currency);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return;   // handler sent us to sign-in
       clear(app);
