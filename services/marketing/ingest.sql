@@ -34,12 +34,10 @@ BEGIN
         SELECT (e.i - 1)::int AS idx, jsonb_typeof(e.r) = 'object' AS is_obj, r.*,
                ingest_scalar(r.external_id) AS v_id, ingest_scalar(r.platform) AS v_platform,
                ingest_scalar(r.name) AS v_name,
-               ingest_day(ingest_scalar(r.started_on)) AS v_started,
-               ingest_day(ingest_scalar(r.ended_on)) AS v_ended,
-               CASE WHEN ingest_given(r.budget_cents) THEN ingest_cents(r.budget_cents) ELSE 0 END AS v_budget,
-               CASE WHEN NOT ingest_given(r.currency) THEN ns_currency()
-                    WHEN ingest_currency_ok(ingest_scalar(r.currency)) THEN ingest_scalar(r.currency) END AS v_cur,
-               CASE WHEN NOT ingest_given(r.tags) THEN '{}'::text[]
+               ingest_date(r.started_on) AS v_started, ingest_date(r.ended_on) AS v_ended,
+               CASE WHEN ingest_sent(r.budget_cents) THEN ingest_count(r.budget_cents) ELSE 0 END AS v_budget,
+               CASE WHEN ingest_sent(r.currency) THEN ingest_currency(r.currency) ELSE ns_currency() END AS v_cur,
+               CASE WHEN NOT ingest_sent(r.tags) THEN '{}'::text[]
                     WHEN jsonb_typeof(r.tags) = 'array' AND jsonb_array_length(r.tags) <= 50
                      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(r.tags) t
                                      WHERE jsonb_typeof(t) <> 'string' OR length(t #>> '{}') NOT BETWEEN 1 AND 64)
@@ -66,7 +64,7 @@ BEGIN
                         THEN ARRAY['started_on', 'required: the first day, YYYY-MM-DD']
                     WHEN g.v_started < ingest_oldest_day()
                         THEN ARRAY['started_on', ingest_day_bounds(g.v_started)]
-                    WHEN ingest_given(g.ended_on) AND g.v_ended IS NULL
+                    WHEN ingest_sent(g.ended_on) AND g.v_ended IS NULL
                         THEN ARRAY['ended_on', 'must be the last day, YYYY-MM-DD, or null while it runs']
                     WHEN g.v_ended < g.v_started
                         THEN ARRAY['ended_on', format('is before started_on (%s)', g.v_started)]
@@ -139,13 +137,12 @@ BEGIN
     WITH f AS MATERIALIZED (
         SELECT (e.i - 1)::int AS idx, jsonb_typeof(e.r) = 'object' AS is_obj, r.*,
                ingest_scalar(r.campaign_external_id) AS v_cid, ingest_scalar(r.platform) AS v_platform,
-               ingest_day(ingest_scalar(r.day)) AS v_day,
-               CASE WHEN ingest_given(r.spend_cents) THEN ingest_cents(r.spend_cents) ELSE 0 END AS v_spend,
-               CASE WHEN NOT ingest_given(r.currency) THEN ns_currency()
-                    WHEN ingest_currency_ok(ingest_scalar(r.currency)) THEN ingest_scalar(r.currency) END AS v_cur,
-               CASE WHEN ingest_given(r.impressions) THEN ingest_cents(r.impressions) ELSE 0 END AS v_impr,
-               CASE WHEN ingest_given(r.clicks) THEN ingest_cents(r.clicks) ELSE 0 END AS v_clicks,
-               CASE WHEN ingest_given(r.conversions) THEN ingest_cents(r.conversions) ELSE 0 END AS v_conv
+               ingest_date(r.day) AS v_day,
+               CASE WHEN ingest_sent(r.spend_cents) THEN ingest_count(r.spend_cents) ELSE 0 END AS v_spend,
+               CASE WHEN ingest_sent(r.currency) THEN ingest_currency(r.currency) ELSE ns_currency() END AS v_cur,
+               CASE WHEN ingest_sent(r.impressions) THEN ingest_count(r.impressions) ELSE 0 END AS v_impr,
+               CASE WHEN ingest_sent(r.clicks) THEN ingest_count(r.clicks) ELSE 0 END AS v_clicks,
+               CASE WHEN ingest_sent(r.conversions) THEN ingest_count(r.conversions) ELSE 0 END AS v_conv
         FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(r, i)
         CROSS JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(e.r) = 'object' THEN e.r ELSE '{}' END) AS r(
             campaign_external_id jsonb, platform jsonb, day jsonb, spend_cents jsonb, currency jsonb,
@@ -259,9 +256,9 @@ BEGIN
                     WHEN g.v_channel IS NULL
                          OR g.v_channel NOT IN ('organic', 'paid_social', 'paid_search', 'referral', 'partner', 'outbound')
                         THEN ARRAY['channel', 'required: one of organic, paid_social, paid_search, referral, partner, outbound']
-                    WHEN ingest_given(g.campaign_external_id) AND (g.v_cid IS NULL OR length(g.v_cid) NOT BETWEEN 1 AND 200)
+                    WHEN ingest_sent(g.campaign_external_id) AND (g.v_cid IS NULL OR length(g.v_cid) NOT BETWEEN 1 AND 200)
                         THEN ARRAY['campaign_external_id', 'must be the campaign''s id on its platform, 1 to 200 characters']
-                    WHEN (g.v_cid IS NOT NULL OR ingest_given(g.platform))
+                    WHEN (g.v_cid IS NOT NULL OR ingest_sent(g.platform))
                          AND (g.v_platform IS NULL OR g.v_platform NOT IN ('meta', 'tiktok', 'google', 'linkedin'))
                         THEN ARRAY['platform', 'with campaign_external_id: one of meta, tiktok, google, linkedin']
                     WHEN g.v_platform IS NOT NULL AND g.v_cid IS NULL
@@ -269,20 +266,20 @@ BEGIN
                     WHEN g.v_cid IS NOT NULL AND g.camp_id IS NULL
                         THEN ARRAY['campaign_external_id', format('no %s campaign %s: send the campaign first (POST /api/marketing/campaigns)',
                                                                   g.v_platform, g.v_cid)]
-                    WHEN ingest_given(g.mql_at) AND g.v_mql IS NULL
+                    WHEN ingest_sent(g.mql_at) AND g.v_mql IS NULL
                         THEN ARRAY['mql_at', 'must be an ISO-8601 date-time with seconds and a zone, or null']
                     WHEN g.v_mql < g.v_created THEN ARRAY['mql_at', 'is before created_at']
                     WHEN ingest_ts_bounds(g.v_mql) IS NOT NULL THEN ARRAY['mql_at', ingest_ts_bounds(g.v_mql)]
-                    WHEN ingest_given(g.sql_at) AND g.v_sql IS NULL
+                    WHEN ingest_sent(g.sql_at) AND g.v_sql IS NULL
                         THEN ARRAY['sql_at', 'must be an ISO-8601 date-time with seconds and a zone, or null']
                     WHEN g.v_sql IS NOT NULL AND g.v_mql IS NULL
                         THEN ARRAY['sql_at', 'a sales-qualified lead was marketing-qualified first: send mql_at with it']
                     WHEN g.v_sql < g.v_mql THEN ARRAY['sql_at', 'is before mql_at']
                     WHEN ingest_ts_bounds(g.v_sql) IS NOT NULL THEN ARRAY['sql_at', ingest_ts_bounds(g.v_sql)]
-                    WHEN ingest_given(g.customer_external_id) AND g.v_cust IS NULL
+                    WHEN ingest_sent(g.customer_external_id) AND g.v_cust IS NULL
                         THEN ARRAY['customer_external_id', 'must be the customer''s external_id, a string']
                     WHEN g.v_cust IS NOT NULL AND g.cust_id IS NULL
-                        THEN ARRAY['customer_external_id', ingest_no_customer(g.v_cust)]
+                        THEN ARRAY['customer_external_id', format('no customer %s: send the customer first (POST /api/revenue/customers)', g.v_cust)]
                END AS err0
         FROM g
     ), d AS MATERIALIZED (

@@ -29,8 +29,8 @@ BEGIN
         SELECT (e.i - 1)::int AS idx, jsonb_typeof(e.r) = 'object' AS is_obj, r.*,
                ingest_scalar(r.external_id) AS v_id, ingest_scalar(r.customer_external_id) AS v_cust,
                ingest_ts(ingest_scalar(r.opened_at)) AS v_opened, ingest_ts(ingest_scalar(r.resolved_at)) AS v_resolved,
-               CASE WHEN ingest_given(r.priority) THEN ingest_scalar(r.priority) ELSE 'normal' END AS v_priority,
-               ingest_cents(r.csat) AS v_csat, ingest_ts(ingest_scalar(r.updated_at)) AS v_updated
+               CASE WHEN ingest_sent(r.priority) THEN ingest_scalar(r.priority) ELSE 'normal' END AS v_priority,
+               ingest_count(r.csat) AS v_csat, ingest_ts(ingest_scalar(r.updated_at)) AS v_updated
         FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(r, i)
         CROSS JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(e.r) = 'object' THEN e.r ELSE '{}' END) AS r(
             external_id jsonb, customer_external_id jsonb, opened_at jsonb, resolved_at jsonb, priority jsonb,
@@ -45,19 +45,19 @@ BEGIN
                     WHEN g.v_cust IS NULL OR length(g.v_cust) NOT BETWEEN 1 AND 200
                         THEN ARRAY['customer_external_id', 'required: the customer''s external_id, 1 to 200 characters']
                     WHEN g.cust_id IS NULL
-                        THEN ARRAY['customer_external_id', ingest_no_customer(g.v_cust)]
+                        THEN ARRAY['customer_external_id', format('no customer %s: send the customer first (POST /api/revenue/customers)', g.v_cust)]
                     WHEN g.v_opened IS NULL
                         THEN ARRAY['opened_at', 'required: an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
                     WHEN ingest_ts_bounds(g.v_opened) IS NOT NULL THEN ARRAY['opened_at', ingest_ts_bounds(g.v_opened)]
-                    WHEN ingest_given(g.resolved_at) AND g.v_resolved IS NULL
+                    WHEN ingest_sent(g.resolved_at) AND g.v_resolved IS NULL
                         THEN ARRAY['resolved_at', 'must be an ISO-8601 date-time with seconds and a zone, or null while open']
                     WHEN g.v_resolved < g.v_opened THEN ARRAY['resolved_at', 'is before opened_at']
                     WHEN ingest_ts_bounds(g.v_resolved) IS NOT NULL THEN ARRAY['resolved_at', ingest_ts_bounds(g.v_resolved)]
                     WHEN g.v_priority IS NULL OR g.v_priority NOT IN ('low', 'normal', 'high', 'urgent')
                         THEN ARRAY['priority', 'must be one of low, normal, high, urgent (default normal)']
-                    WHEN ingest_given(g.csat) AND (g.v_csat IS NULL OR g.v_csat NOT BETWEEN 1 AND 5)
+                    WHEN ingest_sent(g.csat) AND (g.v_csat IS NULL OR g.v_csat NOT BETWEEN 1 AND 5)
                         THEN ARRAY['csat', 'must be the satisfaction rating, a whole number from 1 to 5, or null']
-                    WHEN ingest_given(g.updated_at) AND g.v_updated IS NULL
+                    WHEN ingest_sent(g.updated_at) AND g.v_updated IS NULL
                         THEN ARRAY['updated_at', 'must be an ISO-8601 date-time with seconds and a zone']
                END AS err0
         FROM g
@@ -118,7 +118,7 @@ BEGIN
     WITH f AS MATERIALIZED (
         SELECT (e.i - 1)::int AS idx, jsonb_typeof(e.r) = 'object' AS is_obj, r.*,
                ingest_scalar(r.external_id) AS v_id, ingest_scalar(r.customer_external_id) AS v_cust,
-               ingest_ts(ingest_scalar(r.answered_at)) AS v_answered, ingest_cents(r.score) AS v_score
+               ingest_ts(ingest_scalar(r.answered_at)) AS v_answered, ingest_count(r.score) AS v_score
         FROM jsonb_array_elements(batch) WITH ORDINALITY AS e(r, i)
         CROSS JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof(e.r) = 'object' THEN e.r ELSE '{}' END) AS r(
             external_id jsonb, customer_external_id jsonb, answered_at jsonb, score jsonb)
@@ -132,7 +132,7 @@ BEGIN
                     WHEN g.v_cust IS NULL OR length(g.v_cust) NOT BETWEEN 1 AND 200
                         THEN ARRAY['customer_external_id', 'required: the customer''s external_id, 1 to 200 characters']
                     WHEN g.cust_id IS NULL
-                        THEN ARRAY['customer_external_id', ingest_no_customer(g.v_cust)]
+                        THEN ARRAY['customer_external_id', format('no customer %s: send the customer first (POST /api/revenue/customers)', g.v_cust)]
                     WHEN g.v_answered IS NULL
                         THEN ARRAY['answered_at', 'required: an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
                     WHEN ingest_ts_bounds(g.v_answered) IS NOT NULL THEN ARRAY['answered_at', ingest_ts_bounds(g.v_answered)]

@@ -30,65 +30,51 @@ BEGIN
 END
 $$;
 
--- The parsers below are the ones services/revenue/ingest.sql also defines (same names, same
--- bodies); they are the shared rules of every record endpoint.
--- XXX: drop the copies from services/revenue/ingest.sql once both sides are merged.
-
--- A day YYYY-MM-DD, or NULL when p is anything else (a real calendar day: no 2026-02-30).
-CREATE OR REPLACE FUNCTION ingest_day(p text) RETURNS date
+-- A day written YYYY-MM-DD (a JSON string), or NULL when p is anything else: checked by its shape
+-- before the cast, so that a bad value rejects its record instead of failing the statement.
+CREATE OR REPLACE FUNCTION ingest_date(p jsonb) RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE
-        WHEN p IS NULL OR length(p) <> 10 OR translate(p, '0123456789', '9999999999') <> '9999-99-99' THEN NULL
-        WHEN substr(p, 1, 4)::int < 1 OR substr(p, 6, 2)::int NOT BETWEEN 1 AND 12 THEN NULL
-        WHEN substr(p, 9, 2)::int NOT BETWEEN 1 AND
-             extract(day FROM make_date(substr(p, 1, 4)::int, substr(p, 6, 2)::int, 1) + interval '1 month - 1 day')::int
-            THEN NULL
-        ELSE p::date END
+        WHEN jsonb_typeof(p) IS DISTINCT FROM 'string' THEN NULL
+        WHEN translate(p #>> '{}', '0123456789', '9999999999') <> '9999-99-99' THEN NULL
+        WHEN substr(p #>> '{}', 6, 2)::int NOT BETWEEN 1 AND 12 OR substr(p #>> '{}', 1, 4)::int < 1 THEN NULL
+        WHEN substr(p #>> '{}', 9, 2)::int NOT BETWEEN 1 AND
+             CASE WHEN substr(p #>> '{}', 6, 2)::int IN (4, 6, 9, 11) THEN 30
+                  WHEN substr(p #>> '{}', 6, 2)::int <> 2 THEN 31
+                  WHEN (substr(p #>> '{}', 1, 4)::int % 4 = 0 AND substr(p #>> '{}', 1, 4)::int % 100 <> 0)
+                       OR substr(p #>> '{}', 1, 4)::int % 400 = 0 THEN 29 ELSE 28 END THEN NULL
+        ELSE (p #>> '{}')::date END
 $$;
 
--- A whole non-negative amount of minor units (a JSON number or a string of digits, at most 15
--- digits), or NULL.  Also the parser of counts (impressions, clicks, ratings, scores).
-CREATE OR REPLACE FUNCTION ingest_cents(p jsonb) RETURNS bigint
+-- A count or an amount in minor units: a JSON integer (or a string of digits, as CSV importers
+-- have them) from 0 to 10^15 - 1, else NULL.
+CREATE OR REPLACE FUNCTION ingest_count(p jsonb) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN ingest_digits(ingest_scalar(p), 15) THEN ingest_scalar(p)::bigint END
 $$;
 
--- Whether a field was sent with a value (JSON null counts as absent).
-CREATE OR REPLACE FUNCTION ingest_given(p jsonb) RETURNS boolean
+-- Whether member p of a record is present with a value (absent and JSON null both mean "not sent").
+CREATE OR REPLACE FUNCTION ingest_sent(p jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT p IS NOT NULL AND jsonb_typeof(p) <> 'null' $$;
+
+-- An ISO 4217 code (three capital letters), else NULL.
+CREATE OR REPLACE FUNCTION ingest_currency(p jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT p IS NOT NULL AND jsonb_typeof(p) <> 'null'
+    SELECT CASE WHEN jsonb_typeof(p) = 'string' AND length(p #>> '{}') = 3
+                 AND translate(p #>> '{}', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = '' THEN p #>> '{}' END
 $$;
-
--- Whether p is an ISO 4217-shaped currency code (three capital letters).
-CREATE OR REPLACE FUNCTION ingest_currency_ok(p text) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT length(p) = 3 AND translate(p, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') = ''
-$$;
-
--- The one "send the customer first" message.
-CREATE OR REPLACE FUNCTION ingest_no_customer(p_ext text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT format('no customer with external_id %s; send the customer first (POST /api/revenue/customers)', p_ext)
-$$;
-
--- Instants that record past facts may be at most this far ahead of the server's clock.
-CREATE OR REPLACE FUNCTION ingest_future(p timestamptz) RETURNS boolean
-LANGUAGE sql STABLE AS $$ SELECT p > now() + interval '5 minutes' $$;
-
--- What an earlier version of this file defined under other names (the twins of the above).
-DROP FUNCTION IF EXISTS ingest_date(jsonb), ingest_count(jsonb), ingest_sent(jsonb), ingest_currency(jsonb);
 
 -- The oldest day a record may fall on.  The rollups keep metrics_daily contiguous from their first
 -- day (rollup_refresh), so a mistyped year would make them compute centuries of empty days.
 CREATE OR REPLACE FUNCTION ingest_oldest_day() RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT date '2000-01-01' $$;
 
--- Why instant p_ts is out of bounds (before ingest_oldest_day(), or ingest_future()), or NULL when
--- it is within them.
+-- Why instant p_ts of field p_field is out of bounds (before ingest_oldest_day(), or more than the
+-- events' 5 minutes of clock skew ahead), or NULL when it is within them.
 CREATE OR REPLACE FUNCTION ingest_ts_bounds(p_ts timestamptz) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
-        WHEN ingest_future(p_ts)
+        WHEN p_ts > now() + interval '5 minutes'
             THEN format('is more than 5 minutes in the future (the server''s time is %s)',
                         to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
         WHEN p_ts < ns_day_start(ingest_oldest_day())

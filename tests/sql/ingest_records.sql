@@ -6,22 +6,22 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(22);
 
 -- days: the shape first, then the calendar (no cast error ever escapes)
-SELECT is(ingest_day('2024-02-29'), date '2024-02-29', 'a leap day is a day');
-SELECT is(ingest_day('2023-02-29'), NULL::date, '29 February of a common year is not');
-SELECT is(ingest_day('1900-02-29'), NULL::date, 'nor of a century that is not a 400th year');
-SELECT is(ingest_day('2026-04-31'), NULL::date, '31 April is not a day');
-SELECT is(ingest_day('2026-13-01'), NULL::date, 'month 13 is not');
-SELECT is(ingest_day('2026-3-01'), NULL::date, 'one-digit months are not the format');
-SELECT is(ingest_day(ingest_scalar('20260301')), NULL::date, 'a number is not a day');
-SELECT is(ingest_day('2026-03-01T00:00:00Z'), NULL::date, 'an instant is not a day');
+SELECT is(ingest_date('"2024-02-29"'), date '2024-02-29', 'a leap day is a day');
+SELECT is(ingest_date('"2023-02-29"'), NULL::date, '29 February of a common year is not');
+SELECT is(ingest_date('"1900-02-29"'), NULL::date, 'nor of a century that is not a 400th year');
+SELECT is(ingest_date('"2026-04-31"'), NULL::date, '31 April is not a day');
+SELECT is(ingest_date('"2026-13-01"'), NULL::date, 'month 13 is not');
+SELECT is(ingest_date('"2026-3-01"'), NULL::date, 'one-digit months are not the format');
+SELECT is(ingest_date('20260301'), NULL::date, 'a number is not a day');
+SELECT is(ingest_date('"2026-03-01T00:00:00Z"'), NULL::date, 'an instant is not a day');
 
 -- counts: JSON integers or digit strings, 0 .. 10^15 - 1
-SELECT is(ingest_cents('12345'), 12345::bigint, 'an integer is a count');
-SELECT is(ingest_cents('"8655"'), 8655::bigint, 'so is a string of digits (CSV)');
-SELECT is(ingest_cents('1.5'), NULL::bigint, 'a fraction is not');
-SELECT is(ingest_cents('-1'), NULL::bigint, 'a negative number is not');
-SELECT is(ingest_cents('1000000000000000'), NULL::bigint, '10^15 is too big');
-SELECT is(ingest_cents('true'), NULL::bigint, 'a boolean is not');
+SELECT is(ingest_count('12345'), 12345::bigint, 'an integer is a count');
+SELECT is(ingest_count('"8655"'), 8655::bigint, 'so is a string of digits (CSV)');
+SELECT is(ingest_count('1.5'), NULL::bigint, 'a fraction is not');
+SELECT is(ingest_count('-1'), NULL::bigint, 'a negative number is not');
+SELECT is(ingest_count('1000000000000000'), NULL::bigint, '10^15 is too big');
+SELECT is(ingest_count('true'), NULL::bigint, 'a boolean is not');
 
 -- the batch
 SELECT throws_ok($$SELECT ingest_records('5', 2500)$$, '22023', NULL, 'a number is no batch (22023 → 400)');
