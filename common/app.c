@@ -9,6 +9,7 @@
  * workers' accept fails and they exit.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@ static const struct ns_service	*app_svc;
 static int			 app_listen_fd = -1;
 static pthread_mutex_t		 app_accept_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int		 app_stopping;
+static int			 app_job_seconds;	/* job_seconds, or NS_JOB_SECONDS */
+static int			 app_job_gap_ms;	/* NS_JOB_GAP_MS */
+#define APP_JOB_IDLE_FACTOR	2	/* idle ≥ 2 × the last run: busy ≤ 1/3 */
 
 static double
 app_ms_since(const struct timespec *t0)
@@ -214,32 +218,158 @@ app_worker(void *arg)
 }
 
 /*
- * The optional periodic job, with its own connection.  Every new
- * connection gets the service's job_setup first: a reconnect is a new
- * session, whatever address libpq's new connection object has.
+ * The job connection, (re)made when there is none or it broke (with a
+ * job_listen channel: also when reading from it fails): a new connection
+ * gets the jobs' statement timeout (NS_JOB_STATEMENT_TIMEOUT_MS: a refresh
+ * that catches up with an import may take minutes), the service's
+ * job_setup, then LISTEN on its job_listen channel.
+ * Returns the usable connection or NULL (retried next period); a broken
+ * or refused one is closed here.
+ */
+static PGconn *
+app_job_connect(PGconn *conn)
+{
+	char		*ident, sql[128];
+	PGresult	*res;
+	int		 ok;
+
+	if (conn != NULL && PQstatus(conn) == CONNECTION_OK &&
+	    (app_svc->job_listen == NULL || PQconsumeInput(conn) != 0))
+		return conn;
+	PQfinish(conn);
+	if ((conn = db_connect()) == NULL)
+		return NULL;
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", cfg.job_stmt_timeout_ms);
+	res = PQexec(conn, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok) {
+		log_msg("warning", "periodic job: %s failed: %s; retrying next period", sql, PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	if (app_svc->job_setup != NULL && app_svc->job_setup(conn) != 0) {
+		log_msg("warning", "periodic job: session setup failed; retrying next period");
+		PQfinish(conn);
+		return NULL;
+	}
+	if (app_svc->job_listen == NULL)
+		return conn;
+	ident = PQescapeIdentifier(conn, app_svc->job_listen, strlen(app_svc->job_listen));
+	snprintf(sql, sizeof(sql), "LISTEN %s", ident != NULL ? ident : "\"\"");
+	PQfreemem(ident);
+	res = PQexec(conn, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok) {
+		log_msg("warning", "periodic job: LISTEN %s failed: %s; retrying next period",
+		    app_svc->job_listen, PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/*
+ * Read what has arrived on the job connection and forget its
+ * notifications; returns how many there were, or -1 when the connection
+ * broke (the caller reconnects).  Never blocks.
+ */
+static int
+app_job_drain(PGconn *conn)
+{
+	PGnotify	*n;
+	int		 count = 0;
+
+	if (PQconsumeInput(conn) == 0)
+		return -1;
+	while ((n = PQnotifies(conn)) != NULL) {
+		PQfreemem(n);
+		count++;
+	}
+	return count;
+}
+
+static long
+app_ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/*
+ * Wait until the next run of the job is due: job_seconds after the end of
+ * the last run (t1), or — with a job_listen channel — as soon as a
+ * notification has arrived, NS_JOB_GAP_MS have passed since the last
+ * run's start (t0) and the job has been idle APP_JOB_IDLE_FACTOR times as
+ * long as that run took (debounce: a stream of notifications runs the job
+ * at most once a gap, and a job whose runs grow long under a stream keeps
+ * to a third of a core, leaving the rest to the writers).
+ * Notifications that arrived while the job ran count (they may be for
+ * data the run did not see).  Returns early when the service stops or
+ * the connection breaks.
+ */
+static void
+app_job_wait(PGconn *conn, const struct timespec *t0, const struct timespec *t1)
+{
+	long		 period = (long)app_job_seconds * 1000;
+	int		 listen = conn != NULL && app_svc->job_listen != NULL, due = 0;
+	struct timespec	 now;
+
+	while (!app_stopping) {
+		struct pollfd	 pfd;
+		long		 wait, since, idle, ran;
+
+		if (listen) {
+			int n = app_job_drain(conn);
+
+			if (n < 0)
+				return;
+			due |= n > 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		since = app_ms_between(t0, &now);
+		idle = app_ms_between(t1, &now);
+		ran = APP_JOB_IDLE_FACTOR * app_ms_between(t0, t1);
+		if (idle >= period || (due && since >= app_job_gap_ms && idle >= ran))
+			return;
+		wait = due ? (app_job_gap_ms - since > ran - idle ? app_job_gap_ms - since : ran - idle)
+			   : period - idle;
+		if (wait > 100)		/* look at app_stopping ten times a second */
+			wait = 100;
+		if (!listen) {
+			usleep((useconds_t)wait * 1000);
+			continue;
+		}
+		pfd.fd = PQsocket(conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd < 0 || (poll(&pfd, 1, (int)wait) < 0 && errno != EINTR))
+			return;
+	}
+}
+
+/*
+ * The optional periodic job, with its own connection (app_job_connect):
+ * run, then wait for the next period or notification (app_job_wait).
+ * What arrived before a run starts is covered by that run, so it is
+ * drained first.
  */
 static void *
 app_job(void *arg)
 {
 	PGconn		*conn = NULL;
-	int		 waited;
+	struct timespec	 t0, t1;
 
 	(void)arg;
 	while (!app_stopping) {
-		if (conn != NULL && PQstatus(conn) != CONNECTION_OK) {
-			PQfinish(conn);
-			conn = NULL;
-		}
-		if (conn == NULL && (conn = db_connect()) != NULL &&
-		    app_svc->job_setup != NULL && app_svc->job_setup(conn) != 0) {
-			log_msg("warning", "periodic job: session setup failed; retrying next period");
-			PQfinish(conn);
-			conn = NULL;
-		}
+		conn = app_job_connect(conn);
+		if (conn != NULL && app_svc->job_listen != NULL)
+			(void)app_job_drain(conn);	/* a failure shows at the next connect */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (conn != NULL && app_svc->job(conn) != 0)
 			log_msg("warning", "periodic job failed; retrying next period");
-		for (waited = 0; waited < app_svc->job_seconds * 10 && !app_stopping; waited++)
-			usleep(100000);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		app_job_wait(conn != NULL && PQstatus(conn) == CONNECTION_OK ? conn : NULL, &t0, &t1);
 	}
 	PQfinish(conn);
 	return NULL;
@@ -399,6 +529,13 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 			log_msg("error", "cannot start worker thread %d", i);
 			return 1;
 		}
+	/* NS_JOB_SECONDS: every job's period at once (tests lengthen it to
+	 * see that notifications alone keep the figures fresh). */
+	if ((app_job_seconds = config_int("NS_JOB_SECONDS", svc->job_seconds, 1, 86400)) < 0)
+		return 1;
+	/* NS_JOB_GAP_MS: the shortest time between notification-driven runs. */
+	if ((app_job_gap_ms = config_int("NS_JOB_GAP_MS", NS_JOB_GAP_MS, 100, 600000)) < 0)
+		return 1;
 	run_job = svc->job != NULL && config_jobs();
 	if (run_job && pthread_create(&job, NULL, app_job, NULL) != 0) {
 		log_msg("error", "cannot start the periodic job");

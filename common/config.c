@@ -130,6 +130,12 @@ config_load(const char *service, int need_secret)
 	cfg.workers = env_int("NS_WORKERS", 4, 1, 64);
 	cfg.token_ttl = env_int("NS_TOKEN_TTL", 3600, 60, 7 * 86400);
 	cfg.stmt_timeout_ms = env_int("NS_STATEMENT_TIMEOUT_MS", 5000, 100, 600000);
+	/*
+	 * The periodic jobs catch up with whatever the ingestion queued (an
+	 * import of years of history marks every day since dirty): a request's
+	 * 5 s would fail that refresh on every run, for ever.
+	 */
+	cfg.job_stmt_timeout_ms = env_int("NS_JOB_STATEMENT_TIMEOUT_MS", 600000, 1000, 86400000);
 	/* With several instances of a service only one runs its periodic job. */
 	cfg.jobs = env_int("NS_JOBS", 1, 0, 1);
 	/* The zone goes into the connection's options: a name, nothing more. */
@@ -143,6 +149,7 @@ config_load(const char *service, int need_secret)
 		return -1;
 	tzset();
 	if (cfg.workers < 0 || cfg.token_ttl < 0 || cfg.stmt_timeout_ms < 0 || cfg.jobs < 0 ||
+	    cfg.job_stmt_timeout_ms < 0 ||
 	    cfg.read_max_lag < 0)
 		return -1;
 	if (!need_secret)

@@ -19,6 +19,7 @@ struct config {
 	int		 workers;	/* NS_WORKERS */
 	int		 token_ttl;	/* NS_TOKEN_TTL seconds */
 	int		 stmt_timeout_ms; /* NS_STATEMENT_TIMEOUT_MS */
+	int		 job_stmt_timeout_ms; /* NS_JOB_STATEMENT_TIMEOUT_MS */
 	int		 jobs;		/* NS_JOBS: run the periodic job here */
 	const char	*tz;		/* NS_TZ reporting time zone */
 	unsigned char	 secret[256];	/* from NS_JWT_SECRET_FILE */

@@ -136,7 +136,19 @@ struct ns_service {
 	 * (session settings, LISTEN); non-zero drops the connection and
 	 * retries next period.  Called again after every reconnect. */
 	int			(*job_setup)(PGconn *);
+	/* Optional: a NOTIFY channel the job connection LISTENs on; a
+	 * notification runs the job early, at most once a second
+	 * (NS_JOB_GAP_MS, the environment may change it) and never busier
+	 * than a third of the time, the period staying the fallback.  The data
+	 * layer's channels: NS_CHANNEL_DIRTY (a transaction marked rollup
+	 * days dirty) and NS_CHANNEL_ROLLUPS (rollup_refresh() recomputed
+	 * dirty days; docs/ingest.md, "Freshness"). */
+	const char		*job_listen;
 };
+
+#define NS_CHANNEL_DIRTY	"northstar_dirty"
+#define NS_CHANNEL_ROLLUPS	"northstar_rollups"
+#define NS_JOB_GAP_MS		1000
 
 struct ns_user {
 	long		 id;		/* 0 when not signed in (and for a key) */

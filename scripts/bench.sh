@@ -153,10 +153,16 @@ else
 fi
 
 # 9: ingestion through POST /api/product/events against COPY (scripts/bench-ingest.sh).
-say "9/9 ingestion versus COPY"
+say "9/11 ingestion versus COPY"
 while IFS=$'\t' read -r tag m v g r; do
   [ "$tag" = ROW ] && row "$m" "$v" "$g" "$r"
 done < <(BENCH_DIR=$DIR scripts/bench-ingest.sh)
+
+# 10–11: freshness after an accepted batch, and under a sustained stream (scripts/bench-fresh.sh).
+say "10/11 freshness and a sustained stream"
+while IFS=$'\t' read -r tag m v g r; do
+  [ "$tag" = ROW ] && row "$m" "$v" "$g" "$r"
+done < <(BENCH_DIR=$DIR scripts/bench-fresh.sh)
 
 {
   echo "# Benchmarks"

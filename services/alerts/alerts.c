@@ -119,6 +119,7 @@ alerts_job(PGconn *conn)
 static struct ns_service alerts_service = {
 	.name = "alerts", .routes = alerts_routes, .job = alerts_job, .job_seconds = 30,
 	.job_setup = notify_session_setup,
+	.job_listen = NS_CHANNEL_DIRTY,
 };
 
 int

@@ -84,6 +84,7 @@ marketing_job(PGconn *conn)
 
 static const struct ns_service marketing_service = {
 	.name = "marketing", .routes = marketing_routes, .job = marketing_job, .job_seconds = 30,
+	.job_listen = NS_CHANNEL_ROLLUPS,
 };
 
 int

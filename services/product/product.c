@@ -222,6 +222,7 @@ product_job(PGconn *conn)
 
 static const struct ns_service product_service = {
 	.name = "product", .routes = product_routes, .job = product_job, .job_seconds = 15,
+	.job_listen = NS_CHANNEL_ROLLUPS,
 };
 
 int

@@ -103,6 +103,7 @@ revenue_job(PGconn *conn)
 
 static const struct ns_service revenue_service = {
 	.name = "revenue", .routes = revenue_routes, .job = revenue_job, .job_seconds = 15,
+	.job_listen = NS_CHANNEL_ROLLUPS,
 };
 
 int

@@ -108,6 +108,7 @@ users_job(PGconn *conn)
 
 static const struct ns_service users_service = {
 	.name = "users", .routes = users_routes, .job = users_job, .job_seconds = 60,
+	.job_listen = NS_CHANNEL_ROLLUPS,
 };
 
 int

@@ -15,6 +15,15 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(nullif(current_setting('northstar.currency', true), ''), 'USD')
 $$;
 
+-- An amount of reporting-currency units as text for messages and reports: "$12,500.00",
+-- "€12,500.00", "CHF 12,500.00" — the one money format of the SQL side (the app has its own).
+CREATE OR REPLACE FUNCTION ns_money_text(p_units numeric) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE ns_currency() WHEN 'USD' THEN '$' WHEN 'EUR' THEN '€' WHEN 'GBP' THEN '£' WHEN 'JPY' THEN '¥'
+                ELSE ns_currency() || ' ' END
+           || to_char(round(p_units, 2), 'FM999,999,999,990.00')
+$$;
+
 -- Plans come from billing systems with their own ids (a Stripe price id): any code of 1-128
 -- characters, not only the demo's four tiers.
 ALTER TABLE plans DROP CONSTRAINT IF EXISTS plans_code_check;

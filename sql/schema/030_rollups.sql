@@ -135,10 +135,16 @@ CREATE TABLE IF NOT EXISTS sales_rep_daily (
     PRIMARY KEY (day, rep_id)
 );
 
--- Days whose rollups must be recomputed (filled by triggers, drained by rollup_refresh()).
+-- Days whose rollups must be recomputed (filled by triggers, drained by rollup_refresh()).  No key:
+-- each writing transaction leaves its own rows, so a writer never waits for a refresh that is
+-- draining the same day (an insert that meets a key deleted by an uncommitted transaction waits for
+-- it: ingestion stalled behind every refresh), and a refresh can only take a transaction's rows
+-- once they are committed, so it never computes a day without the rows that dirtied it.  The
+-- refresh removes duplicates.
 CREATE TABLE IF NOT EXISTS rollup_dirty_days (
-    day  date PRIMARY KEY
+    day  date NOT NULL
 );
+ALTER TABLE rollup_dirty_days DROP CONSTRAINT IF EXISTS rollup_dirty_days_pkey;
 
 -- Single-row bookkeeping: the zone the rollups were built in (a change forces a rebuild).
 CREATE TABLE IF NOT EXISTS rollup_state (
@@ -422,6 +428,7 @@ BEGIN
     PERFORM rollup_compute_range(lo, hi);
     UPDATE rollup_state SET tz = ns_tz(), last_rebuild_at = now(), last_refresh_at = now(),
                             last_refresh_days = hi - lo + 1;
+    PERFORM pg_notify('northstar_rollups', '');   -- the followers' wake-up (see rollup_notify_dirty)
     RETURN hi - lo + 1;
 END
 $$;
@@ -431,8 +438,11 @@ $$;
 -- A concurrent caller waits for the running refresh, then refreshes what is left (today at least):
 -- the lock policy of every derived table (035_rollup_follow.sql).
 -- A changed northstar.tz since the last build triggers a full rebuild. Returns days refreshed.
+-- JIT off: compiling the statements of a few days' recompute costs more than running them.
 CREATE OR REPLACE FUNCTION rollup_refresh() RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET jit = off
+AS $$
 DECLARE
     v_days  date[];
     r       record;
@@ -447,6 +457,9 @@ BEGIN
 
     WITH del AS (DELETE FROM rollup_dirty_days RETURNING day)
     SELECT array_agg(day) INTO v_days FROM del;
+    IF v_days IS NOT NULL THEN
+        PERFORM pg_notify('northstar_rollups', '');   -- the followers' wake-up (see rollup_notify_dirty)
+    END IF;
     v_days := coalesce(v_days, '{}') || ns_today();
     -- keep metrics_daily contiguous up to today: a late row before the first rolled-up day (or a
     -- day nobody marked) also gets the empty days in between, exactly as a rebuild would
@@ -470,14 +483,40 @@ BEGIN
 END
 $$;
 
+-- Freshness (docs/ingest.md, "Freshness"): a transaction that marks days dirty notifies channel
+-- northstar_dirty (delivered at its commit, once however often it was called: PostgreSQL folds
+-- identical notifications of one transaction).  The alerts service's job LISTENs on it and runs
+-- rollup_refresh() within about a second; rollup_refresh() in turn notifies northstar_rollups when
+-- it recomputed dirty days, on which the followers' jobs (035_rollup_follow.sql) LISTEN.  The
+-- jobs' periods stay the fallback.  The channel names are NS_CHANNEL_* in common/northstar.h.
+CREATE OR REPLACE FUNCTION rollup_notify_dirty() RETURNS void
+LANGUAGE sql AS $$ SELECT pg_notify('northstar_dirty', '') $$;
+
+-- Any writer of rollup_dirty_days (the triggers below, or a function that marks days itself)
+-- notifies by this statement trigger.
+CREATE OR REPLACE FUNCTION rollup_dirty_days_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM new_rows) THEN
+        PERFORM rollup_notify_dirty();
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER rollup_dirty_days_notify AFTER INSERT ON rollup_dirty_days
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_dirty_days_notify();
+
 -- Statement-level trigger body: TG_ARGV holds SQL expressions (over the row) giving the
 -- reporting-zone day(s) a row contributes to; those days are queued in rollup_dirty_days.
 -- Bulk loaders that rebuild afterwards may SET northstar.rollup_skip_dirty = on.
+-- A statement with rows notifies even when its days were queued already (by a transaction whose
+-- refresh may be running now and miss this one's rows).
 CREATE OR REPLACE FUNCTION rollup_mark_dirty() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     expr  text;
     tbl   text;
+    has_rows boolean;
 BEGIN
     IF current_setting('northstar.rollup_skip_dirty', true) = 'on' THEN
         RETURN NULL;
@@ -486,6 +525,9 @@ BEGIN
                                     WHEN 'DELETE' THEN ARRAY['old_rows']
                                     ELSE ARRAY['old_rows', 'new_rows'] END
     LOOP
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', tbl) INTO has_rows;
+        CONTINUE WHEN NOT has_rows;
+        PERFORM rollup_notify_dirty();
         FOREACH expr IN ARRAY TG_ARGV
         LOOP
             EXECUTE format('INSERT INTO rollup_dirty_days (day)
@@ -521,6 +563,9 @@ BEGIN
        OR (o.in_effect @> g::date) IS DISTINCT FROM (n.in_effect @> g::date)
     ORDER BY 1
     ON CONFLICT DO NOTHING;
+    IF EXISTS (SELECT 1 FROM new_rows) THEN
+        PERFORM rollup_notify_dirty();
+    END IF;
     RETURN NULL;
 END
 $$;

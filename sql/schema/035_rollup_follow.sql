@@ -48,8 +48,12 @@ $$;
 --  * Stale and gone days (above) are recomputed in contiguous runs, one compute call per run.  The
 --    stale set is taken once, into a temporary table, so that what is recorded as done is exactly
 --    what was computed even if rollup_refresh() commits meanwhile.
+--  * JIT off: a follower recomputes a few days, where compiling its statements (estimated on
+--    generate_series' 1,000 rows) cost 1.5 s of the 2 s a day of the product follower took.
 CREATE OR REPLACE FUNCTION rollup_follow(p_name text) RETURNS integer
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET jit = off
+AS $$
 DECLARE
     f  rollup_followers;
     r  record;

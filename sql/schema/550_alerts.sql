@@ -242,12 +242,12 @@ LANGUAGE sql IMMUTABLE AS $$
                    '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
 $$;
 
--- A value with its unit, for messages: 13.2 %, $12,500.00, 27, 2.4×.
+-- A value with its unit, for messages: 13.2 %, $12,500.00 (the reporting currency: ns_money_text), 27, 2.4×.
 CREATE OR REPLACE FUNCTION alert_fmt(p_value numeric, p_unit text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN p_value IS NULL THEN 'n/a'
                 WHEN p_unit = 'pct' THEN round(p_value, 2)::text || ' %'
-                WHEN p_unit = 'usd' THEN '$' || to_char(round(p_value, 2), 'FM999,999,999,990.00')
+                WHEN p_unit = 'usd' THEN ns_money_text(p_value)
                 WHEN p_unit = 'ratio' THEN round(p_value, 2)::text || '×'
                 ELSE round(p_value, 2)::text END
 $$;
@@ -610,9 +610,9 @@ $$;
 
 -- One metrics_daily figure, formatted: money in dollars, counts as integers, NULL as n/a.
 CREATE OR REPLACE FUNCTION alert_rfmt(p numeric, p_kind text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN p IS NULL THEN 'n/a'
-                WHEN p_kind = 'usd' THEN '$' || to_char(round(p / 100.0, 2), 'FM999,999,999,990.00')
+                WHEN p_kind = 'usd' THEN ns_money_text(p / 100.0)
                 WHEN p_kind = 'pct' THEN to_char(round(p, 2), 'FM999,999,990.00') || ' %'
                 ELSE to_char(p, 'FM999,999,999,990') END
 $$;

@@ -86,6 +86,16 @@ printf '{"batch":[{"type":"track","event":"login","userId":9,"messageId":"t-%s-d
 ingest "$T_TMP/ingest-dup.json"
 check_eq "a message id twice in one batch is stored once" "$(jqb '[.accepted, .stored, .duplicates]')" "[2,1,1]"
 
+# ---- context.groupId as the source's own account id (customers.external_id), else the Northstar id
+I_EXT_CUST=$(sql "UPDATE customers SET external_id = 'acct-t18-$I_RUN' WHERE id = (SELECT max(id) FROM customers WHERE external_id IS NULL) RETURNING id")
+defer "sql \"UPDATE customers SET external_id = NULL WHERE external_id = 'acct-t18-$I_RUN'\""
+printf '{"batch":[{"type":"track","event":"Signed In","userId":"87%s","messageId":"t-%s-ext","context":{"groupId":"acct-t18-%s"}},{"type":"track","event":"Signed In","userId":"87%s","messageId":"t-%s-ext-bad","context":{"groupId":"acct-none-%s"}}]}' \
+  "$I_RUN" "$I_RUN" "$I_RUN" "$I_RUN" "$I_RUN" "$I_RUN" >"$T_TMP/ingest-ext.json"
+ingest "$T_TMP/ingest-ext.json"
+check_eq "groupId = a customer's external id: the event is that customer's; an unknown one is rejected naming it" \
+  "$STATUS $(sql "SELECT customer_id FROM events WHERE user_id = 87$I_RUN") $(jqb '[.rejected[] | .field, (.message | test("acct-none-'"$I_RUN"'"))]')" \
+  "207 $I_EXT_CUST [\"context.groupId\",true]"
+
 # ---- a single message, and NDJSON
 printf '{"type":"track","event":"Signed In","userId":"%s","messageId":"t-%s-single","context":{"groupId":"%s"}}' \
   "88$I_RUN" "$I_RUN" "$I_CUST" >"$T_TMP/ingest-one.json"
@@ -132,7 +142,8 @@ check_eq "every rejection says why" "$(jqb '[.rejected[] | select((.message | le
 check_eq "a future timestamp is refused as such" "$(jqb '.rejected[] | select(.index == 7) | .message | test("future")')" true
 check_eq "a stale timestamp is refused as older than the retention" \
   "$(jqb '.rejected[] | select(.index == 8) | .message | test("older than the retention")')" true
-check_eq "an unknown customer is named" "$(jqb '.rejected[] | select(.index == 9) | .message')" '"no customer 999999999"'
+check_eq "an unknown customer is named, with what to do" "$(jqb '.rejected[] | select(.index == 9) | .message')" \
+  '"no customer has the external id (or the Northstar id) 999999999: send the customer first (POST /api/revenue/customers)"'
 check_eq "only the valid message was stored" \
   "$(sql "SELECT count(*) FROM ingest_messages WHERE message_id = 't-$I_RUN-b0'")" 1
 printf '{"batch":[{"type":"nope","userId":1},{"type":"track","userId":1}]}' >"$T_TMP/ingest-none.json"
