@@ -364,6 +364,18 @@ check_eq "each rejection names its index and first bad field" "$(jqb '[.accepted
 # k3 (normal, open, opened 3 days before H): one more ticket in 30 days → support 11 − 4 = 7; score 32.
 check_eq "the accepted ticket moves the health again: support 11 → 7" "$(health)" "[7,32]"
 
+# ---- today's health, what the dashboard shows by default: a snapshot the users job retakes every 60 s.
+# Customer T (ours) pays 1 seat since 10 days ago, no events, no billing events: without tickets
+# 0 + 0 + 20 + 25 = 45 (as customer S above).  One urgent ticket opened an hour ago, still open:
+# support 20 − 4 − 4 = 12, score 37, in the first snapshot taken after it (≤ 60 s).
+sql "INSERT INTO customers (name, email, signup_at, external_id) VALUES ('Today $X', '$X-t@example.com', now() - interval '20 days', '$X-t')"
+CT=$(sql "SELECT id FROM customers WHERE external_id = '$X-t'")
+sql "INSERT INTO subscriptions (customer_id, plan_id, quantity, mrr_cents, valid_from) SELECT $CT, min(id), 1, 10000, ns_today() - 10 FROM plans"
+health_today() { api GET "/api/users/customers/$CT" "$CEO"; jqb '[.health.support, .health.health_score]'; }
+post /api/users/tickets "{\"external_id\": \"$X-k5\", \"customer_external_id\": \"$X-t\", \"opened_at\": \"$(ts "now() - interval '1 hour'")\",
+  \"priority\": \"urgent\"}" "$S_KEY"
+check_eq "an urgent ticket of today is created" "$STATUS $(jqb .created)" "200 1"
+
 # ---------------------------------------------------------------- NPS
 # The baseline: the answers of the summary's 90 days (today − 89 .. today) that are not ours, from the raw table.
 NPS0=$(sql "SELECT json_build_array(count(*), count(*) FILTER (WHERE score >= 9), count(*) FILTER (WHERE score BETWEEN 7 AND 8),
@@ -406,6 +418,11 @@ printf '{"external_id":"%s-n6","customer_external_id":"%s-s","answered_at":"%s",
 api POST /api/users/nps "$S_KEY" -H 'Content-Type: application/x-ndjson' --data-binary "@$T_TMP/mkt-nps.ndjson"
 check_eq "NDJSON: the valid line created, the broken one rejected at its index (207)" \
   "$STATUS $(jqb '[.created, (.rejected | map("\(.index):\(.field)"))]')" '207 [1,["1:null"]]'
+
+# ---- today's health of customer T (its ticket was sent before the NPS answers: the waits overlap)
+got=""
+for _ in $(seq 1 50); do got=$(health_today); [ "$got" = "[12,37]" ] && break; sleep 3; done   # the next snapshot
+check_eq "today's health (the users job's snapshot): support 20 → 12, score 45 → 37" "$got" "[12,37]"
 
 # ---- every use is logged with the key's name
 if grep -q "path=/api/users/tickets status=200 .* key=$X-sup\$" "$T_DIR/logs/users.log" &&
