@@ -13,9 +13,6 @@
 SET client_min_messages = warning;
 CREATE SCHEMA IF NOT EXISTS api;
 
--- A campaign's budget in its own currency (NULL: it was in the reporting currency), beside
--- budget_cents in the reporting currency (015_sources.sql's rule for every money column).
-ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS budget_original_cents bigint CHECK (budget_original_cents >= 0);
 
 -- POST /api/marketing/campaigns.  Key (platform, external_id); a budget in another currency is
 -- converted at the rate of its start day (today's for a campaign starting later).
@@ -279,7 +276,7 @@ BEGIN
                     WHEN ingest_sent(g.customer_external_id) AND g.v_cust IS NULL
                         THEN ARRAY['customer_external_id', 'must be the customer''s external_id, a string']
                     WHEN g.v_cust IS NOT NULL AND g.cust_id IS NULL
-                        THEN ARRAY['customer_external_id', format('no customer %s: send the customer first (POST /api/revenue/customers)', g.v_cust)]
+                        THEN ARRAY['customer_external_id', ingest_no_customer(g.v_cust)]
                END AS err0
         FROM g
     ), d AS MATERIALIZED (

@@ -13,9 +13,6 @@
 SET client_min_messages = warning;
 CREATE SCHEMA IF NOT EXISTS api;
 
--- opportunities had no "last changed" instant of the source (015 gave one to customers,
--- subscriptions and orders): the stale rule needs it.
-ALTER TABLE opportunities ADD COLUMN IF NOT EXISTS source_updated_at timestamptz;
 
 -- ---------------------------------------------------------------- helpers
 
@@ -55,11 +52,6 @@ LANGUAGE sql VOLATILE AS $$
     FROM (SELECT DISTINCT abs(hashtext(x) % 64) AS k FROM unnest(p_ids) x WHERE x IS NOT NULL ORDER BY 1) b
 $$;
 
--- The one "send the customer first" message.
-CREATE OR REPLACE FUNCTION ingest_no_customer(p_ext text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT format('no customer with external_id %s; send the customer first (POST /api/revenue/customers)', p_ext)
-$$;
 
 -- ---------------------------------------------------------------- customers
 

@@ -9,8 +9,6 @@
 SET client_min_messages = warning;
 CREATE SCHEMA IF NOT EXISTS api;
 
--- The source's own "last changed" instant of a ticket: a change older than the stored one loses.
-ALTER TABLE support_tickets ADD COLUMN IF NOT EXISTS source_updated_at timestamptz;
 
 -- POST /api/users/tickets.  Key external_id; a ticket sent again (resolved, rated) updates in
 -- place unless its updated_at is older than the stored one (stale).
@@ -45,7 +43,7 @@ BEGIN
                     WHEN g.v_cust IS NULL OR length(g.v_cust) NOT BETWEEN 1 AND 200
                         THEN ARRAY['customer_external_id', 'required: the customer''s external_id, 1 to 200 characters']
                     WHEN g.cust_id IS NULL
-                        THEN ARRAY['customer_external_id', format('no customer %s: send the customer first (POST /api/revenue/customers)', g.v_cust)]
+                        THEN ARRAY['customer_external_id', ingest_no_customer(g.v_cust)]
                     WHEN g.v_opened IS NULL
                         THEN ARRAY['opened_at', 'required: an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
                     WHEN ingest_ts_bounds(g.v_opened) IS NOT NULL THEN ARRAY['opened_at', ingest_ts_bounds(g.v_opened)]
@@ -132,7 +130,7 @@ BEGIN
                     WHEN g.v_cust IS NULL OR length(g.v_cust) NOT BETWEEN 1 AND 200
                         THEN ARRAY['customer_external_id', 'required: the customer''s external_id, 1 to 200 characters']
                     WHEN g.cust_id IS NULL
-                        THEN ARRAY['customer_external_id', format('no customer %s: send the customer first (POST /api/revenue/customers)', g.v_cust)]
+                        THEN ARRAY['customer_external_id', ingest_no_customer(g.v_cust)]
                     WHEN g.v_answered IS NULL
                         THEN ARRAY['answered_at', 'required: an ISO-8601 date-time with seconds and a zone, e.g. 2026-03-01T12:00:00Z']
                     WHEN ingest_ts_bounds(g.v_answered) IS NOT NULL THEN ARRAY['answered_at', ingest_ts_bounds(g.v_answered)]

@@ -58,6 +58,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS billing_events_external_id_key ON billing_even
 
 ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS external_id text;
 ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS currency char(3) NOT NULL DEFAULT 'USD' CHECK (currency ~ '^[A-Z]{3}$');
+-- the budget in the campaign's own currency (NULL: it was in the reporting currency)
+ALTER TABLE campaigns ADD COLUMN IF NOT EXISTS budget_original_cents bigint CHECK (budget_original_cents >= 0);
 CREATE UNIQUE INDEX IF NOT EXISTS campaigns_external_id_key ON campaigns (platform, external_id) WHERE external_id IS NOT NULL;
 
 ALTER TABLE ad_spend ADD COLUMN IF NOT EXISTS currency char(3) NOT NULL DEFAULT 'USD' CHECK (currency ~ '^[A-Z]{3}$');
@@ -66,12 +68,14 @@ ALTER TABLE ad_spend ADD COLUMN IF NOT EXISTS spend_original_cents bigint CHECK 
 ALTER TABLE opportunities ADD COLUMN IF NOT EXISTS external_id text;
 ALTER TABLE opportunities ADD COLUMN IF NOT EXISTS currency char(3) NOT NULL DEFAULT 'USD' CHECK (currency ~ '^[A-Z]{3}$');
 ALTER TABLE opportunities ADD COLUMN IF NOT EXISTS amount_original_cents bigint CHECK (amount_original_cents >= 0);
+ALTER TABLE opportunities ADD COLUMN IF NOT EXISTS source_updated_at timestamptz;
 CREATE UNIQUE INDEX IF NOT EXISTS opportunities_external_id_key ON opportunities (external_id) WHERE external_id IS NOT NULL;
 
 ALTER TABLE sales_activities ADD COLUMN IF NOT EXISTS external_id text;
 CREATE UNIQUE INDEX IF NOT EXISTS sales_activities_external_id_key ON sales_activities (external_id) WHERE external_id IS NOT NULL;
 
 ALTER TABLE support_tickets ADD COLUMN IF NOT EXISTS external_id text;
+ALTER TABLE support_tickets ADD COLUMN IF NOT EXISTS source_updated_at timestamptz;
 CREATE UNIQUE INDEX IF NOT EXISTS support_tickets_external_id_key ON support_tickets (external_id) WHERE external_id IS NOT NULL;
 
 ALTER TABLE nps_responses ADD COLUMN IF NOT EXISTS external_id text;

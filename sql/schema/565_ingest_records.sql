@@ -102,3 +102,9 @@ LANGUAGE sql IMMUTABLE AS $$
                              'created', p_created, 'updated', p_updated, 'unchanged', p_unchanged,
                              'stale', p_stale, 'rejected', coalesce(p_rejected, '[]'::json))
 $$;
+
+-- The one "send the customer first" message.
+CREATE OR REPLACE FUNCTION ingest_no_customer(p_ext text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format('no customer with external_id %s; send the customer first (POST /api/revenue/customers)', p_ext)
+$$;
