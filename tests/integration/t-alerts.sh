@@ -29,16 +29,24 @@ if [ "$(jq length <<<"$API")" = 1 ]; then
     "$(sql "SELECT round(count(*) FILTER (WHERE status >= 500) * 100.0 / count(*), 3) FROM events
             WHERE type = 'api_call' AND occurred_at >= '$F' AND occurred_at < '$T'")"
 else not_ok "alerts: the seeded API error burst is an open alert" "$API"; fi
+# CAC spike: the demo seeds one (spend x1.8, conversions x0.45 in the last 7 days), but the test
+# company (SCALE 0.02) converts a handful of customers a week, so on some days chance leaves a week
+# without a conversion, where CAC is undefined.  The check is both ways against the raw tables:
+# an open alert with the raw value exactly when the raw change of the last 7 full days against the
+# 7 before is above 50 %, none otherwise.
 CAC=$(a_rule cac_spike)
-if [ "$(jq length <<<"$CAC")" = 1 ]; then
-  D=$(sql "SELECT ns_day('$(jq -r '.[0].window_to' <<<"$CAC")'::timestamptz)")
-  check_num "alerts: cac_spike value = CAC change from raw ad_spend and customers.converted_at" "$(jq -r '.[0].value' <<<"$CAC")" \
-    "$(sql "WITH s AS (SELECT (SELECT sum(spend_cents) FROM ad_spend WHERE day BETWEEN '$D'::date - 7 AND '$D'::date - 1)::numeric
-                              / (SELECT count(*) FROM customers WHERE ns_day(converted_at) BETWEEN '$D'::date - 7 AND '$D'::date - 1) AS c1,
-                              (SELECT sum(spend_cents) FROM ad_spend WHERE day BETWEEN '$D'::date - 14 AND '$D'::date - 8)::numeric
-                              / (SELECT count(*) FROM customers WHERE ns_day(converted_at) BETWEEN '$D'::date - 14 AND '$D'::date - 8) AS c0)
-            SELECT round((c1 - c0) * 100 / c0, 2) FROM s")"
-else not_ok "alerts: the seeded CAC spike is an open alert" "$CAC"; fi
+A_CAC_RAW=$(sql "WITH s AS (SELECT (SELECT sum(spend_cents) FROM ad_spend WHERE day BETWEEN ns_today() - 7 AND ns_today() - 1)::numeric
+                                  / nullif((SELECT count(*) FROM customers WHERE ns_day(converted_at) BETWEEN ns_today() - 7 AND ns_today() - 1), 0) AS c1,
+                                  (SELECT sum(spend_cents) FROM ad_spend WHERE day BETWEEN ns_today() - 14 AND ns_today() - 8)::numeric
+                                  / nullif((SELECT count(*) FROM customers WHERE ns_day(converted_at) BETWEEN ns_today() - 14 AND ns_today() - 8), 0) AS c0)
+                 SELECT coalesce(round((c1 - c0) * 100 / c0, 2)::text, 'undefined') FROM s")
+if [ "$A_CAC_RAW" != undefined ] && [ "$(awk -v v="$A_CAC_RAW" 'BEGIN { print (v > 50) }')" = 1 ]; then
+  check_eq "alerts: the raw CAC change ($A_CAC_RAW %) is above 50 %: one open cac_spike alert" "$(jq length <<<"$CAC")" 1
+  check_num "alerts: cac_spike value = CAC change from raw ad_spend and customers.converted_at" \
+    "$(jq -r '.[0].value' <<<"$CAC")" "$A_CAC_RAW"
+else
+  check_eq "alerts: the raw CAC change ($A_CAC_RAW %) is not above 50 %: no cac_spike alert" "$(jq length <<<"$CAC")" 0
+fi
 check_eq "alerts: ad_spend days = days of the last 14 with spend > \$10K and order revenue below spend (raw)" \
   "$(jq -r '[.[] | .subject_key] | sort | join(",")' <<<"$(a_rule ad_spend_no_revenue)")" \
   "$(sql "SELECT coalesce(string_agg(d::text, ',' ORDER BY d), '') FROM (

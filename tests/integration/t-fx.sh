@@ -87,9 +87,27 @@ check_eq "northstar_app may not write fx_rates itself" \
 # at 1.1: 11000 cents).  USD per EUR: 1.1000 on 2000-01-31, 1.2000 on 2000-02-29.
 # MRR 01-31 = 10000 x 1.1 = 11000 ($110.00); 02-29 = 10000 x 1.2 = 12000 ($120.00);
 # February: fx +$10.00, new/expansion/contraction/churn 0.
-sql "INSERT INTO customers (id, name, email, signup_at) VALUES ($F_CUST, 't-fx $F_RUN', 'fx-$F_RUN@fixture.example', '2000-01-01Z');
+# Rows of 2000 must never reach the rollups: a refresh of a day that early keeps metrics_daily
+# contiguous from it to today (docs/metrics.md), and those filler days would collide with the
+# fixtures of other tests (t-revenue's 2001, alerts_rules.sql).  So the refresh job is held off with
+# the advisory lock it takes (as t-revenue does), the rows go in with rollup_skip_dirty, and the
+# cleanup below drops the days the rate change queued before the lock is let go.
+F_LOCK_APP=t-fx-lock-$$
+PGAPPNAME=$F_LOCK_APP psql -X -qtA -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar \
+  -c "SELECT pg_advisory_lock(hashtext('northstar.rollup')::bigint), pg_sleep(300)" >/dev/null 2>&1 &
+F_LOCK_PID=$!
+f_unlock() { sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '$F_LOCK_APP'" >/dev/null; wait "$F_LOCK_PID" 2>/dev/null; }
+defer f_unlock
+f_locked=0
+for _ in $(seq 1 600); do
+  [ "$(sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = '$F_LOCK_APP'")" = 1 ] && { f_locked=1; break; }
+  sleep 0.1
+done
+check_eq "the rollup refresh is held off for the 2000 fixture (its advisory lock is ours)" "$f_locked" 1
+sql "BEGIN; SET LOCAL northstar.rollup_skip_dirty = on;
+     INSERT INTO customers (id, name, email, signup_at) VALUES ($F_CUST, 't-fx $F_RUN', 'fx-$F_RUN@fixture.example', '2000-01-01Z');
      INSERT INTO subscriptions (customer_id, plan_id, quantity, mrr_cents, mrr_original_cents, currency, valid_from, valid_to)
-     SELECT $F_CUST, min(id), 1, 11000, 10000, 'EUR', '2000-01-01', '2000-03-01' FROM plans" >/dev/null
+     SELECT $F_CUST, min(id), 1, 11000, 10000, 'EUR', '2000-01-01', '2000-03-01' FROM plans; COMMIT" >/dev/null
 printf '[{"currency": "USD", "day": "2000-01-31", "per_eur": 1.1}, {"currency": "USD", "day": "2000-02-29", "per_eur": "1.2000"}]' \
   >"$T_TMP/fx-usd.json"
 fx "$T_TMP/fx-usd.json"
@@ -99,6 +117,13 @@ check_status "MRR movements of February 2000: 200" 200
 jq_eq "February 2000: starting \$110.00, fx +\$10.00, no expansion, ending \$120.00" \
   "$(jqb '.months[0] | {starting_mrr, fx, new, expansion, contraction, churn, ending_mrr, fx_customers, expansion_customers}')" \
   '{"starting_mrr": 110.00, "fx": 10.00, "new": 0, "expansion": 0, "contraction": 0, "churn": 0, "ending_mrr": 120.00, "fx_customers": 1, "expansion_customers": 0}'
+sql "BEGIN; SET LOCAL northstar.rollup_skip_dirty = on;
+     DELETE FROM fx_rates WHERE currency = 'USD' AND day IN ('2000-01-31', '2000-02-29');
+     DELETE FROM subscriptions WHERE customer_id = $F_CUST; DELETE FROM customers WHERE id = $F_CUST;
+     DELETE FROM rollup_dirty_days WHERE day < '2001-01-01'; COMMIT" >/dev/null
+f_unlock
+check_eq "the fixture left no day of 2000 to the rollups" \
+  "$(sql "SELECT (SELECT count(*) FROM rollup_dirty_days WHERE day < '2001-01-01') + (SELECT count(*) FROM metrics_daily WHERE day < '2001-01-01')")" 0
 
 # ---- the reporting currency: set on the database by scripts/stack.sh, inherited by the services' role
 check_eq "the database carries northstar.currency (NS_CURRENCY, default USD)" \
