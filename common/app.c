@@ -9,6 +9,7 @@
  * workers' accept fails and they exit.
  */
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -462,6 +463,32 @@ app_routes_check(const struct ns_service *svc)
 }
 
 /*
+ * NS_SOCKET_GROUP: the group that may connect to the unix socket (nginx
+ * workers' group, when it is not the service's own, e.g. "nogroup" for a
+ * stack started as root).  Unset, or a TCP socket: nothing to do.  Returns
+ * 0, or -1 (logged, naming the group) when it is unknown or the socket
+ * cannot be given to it.
+ */
+static int
+app_socket_group(void)
+{
+	const char	*name = getenv("NS_SOCKET_GROUP");
+	struct group	*gr;
+
+	if (name == NULL || *name == '\0' || cfg.socket[0] == ':')
+		return 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		log_msg("error", "NS_SOCKET_GROUP=%s is not a group of this system", name);
+		return -1;
+	}
+	if (chown(cfg.socket, (uid_t)-1, gr->gr_gid) != 0) {
+		log_msg("error", "cannot give %s to group %s: %s", cfg.socket, name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The C ↔ SQL seam: every route's function must match its declaration.
  * A mismatch refuses the start (a route whose arguments would be
  * misread must never serve); an unreachable database only defers the
@@ -515,13 +542,16 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (cfg.socket[0] != ':')
 		unlink(cfg.socket);
-	umask(0);	/* nginx's workers run as another user */
+	/* The socket is 0660: the service and its group (nginx's) only. */
+	umask(0117);
 	app_listen_fd = FCGX_OpenSocket(cfg.socket, 128);
 	umask(022);
 	if (app_listen_fd < 0) {
 		log_msg("error", "cannot listen on %s", cfg.socket);
 		return 1;
 	}
+	if (app_socket_group() != 0)
+		return 1;
 	if ((workers = calloc((size_t)cfg.workers, sizeof(*workers))) == NULL)
 		return 1;
 	for (i = 0; i < cfg.workers; i++)

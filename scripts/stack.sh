@@ -131,8 +131,11 @@ EOT
 
 # Each service runs NS_INSTANCES processes (default 2) behind one nginx
 # upstream, each under supervise.sh; only instance 1 runs the periodic job.
+# Sockets are 0660 (common/app.c): as root nginx's workers are nobody:nogroup,
+# so the sockets go to group nogroup; otherwise workers and services are one user.
 services_start() {
-  local s i
+  local s i socket_group=""
+  [ "$(id -u)" -eq 0 ] && socket_group=nogroup
   [ -s "$DIR/jwt.secret" ] || { head -c 48 /dev/urandom | base64 -w0 >"$DIR/jwt.secret"; chmod 600 "$DIR/jwt.secret"; }
   # The Stripe signing secret, when set: as an absolute path (the services may run elsewhere).
   local stripe=()
@@ -144,7 +147,7 @@ services_start() {
     [ -x "$BUILD/$s" ] || die "$BUILD/$s is missing: run make first"
     say "starting service $s ($INSTANCES instances)"
     for i in $(seq 1 "$INSTANCES"); do
-      NS_SOCKET="$RUN/$s.$i.sock" NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
+      NS_SOCKET="$RUN/$s.$i.sock" NS_SOCKET_GROUP="$socket_group" NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
       NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=northstar_app" \
       NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-2}" NS_TZ="${NS_TZ:-UTC}" \
         env "${stripe[@]}" "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &

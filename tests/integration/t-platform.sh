@@ -83,4 +83,10 @@ case "$(app_sql "DELETE FROM orders WHERE id = 1")" in
 case "$(app_sql "UPDATE app_users SET role = 'ceo' WHERE id = 2")" in
   *"permission denied"*) ok "the services' role cannot change a user's role";; *) not_ok "the services' role cannot change a user's role";; esac
 check_eq "the services' role reads business data" "$(app_sql "SELECT count(*) > 0 FROM customers")" t
+# The FastCGI sockets: 0660, nobody else may connect (as root: group nogroup, nginx's workers').
+P_MODES=$(stat -c '%a' "$T_RUN"/*.sock | sort -u | tr '\n' ' ')
+check_eq "every service socket is 0660 (12 of them)" "$(ls "$T_RUN"/*.sock | wc -l) $P_MODES" "12 660 "
+if [ "$(id -u)" -eq 0 ]; then
+  check_eq "as root the sockets belong to group nogroup" "$(stat -c '%G' "$T_RUN"/*.sock | sort -u)" nogroup
+fi
 done_testing
