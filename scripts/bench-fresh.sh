@@ -28,20 +28,10 @@ cleanup() {
   return 0
 }
 trap cleanup EXIT; trap 'exit 1' INT TERM
-if [ -z "${BENCH_DIR:-}" ]; then
-  OWN=$(mktemp -d /tmp/northstar-bench-stack.XXXXXX); BENCH_DIR=$OWN
-  port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-  p=$((20000 + RANDOM % 20000)); while ! port_free $p; do p=$((p + 1)); done
-  say "starting a stack (SCALE=${SCALE:-0.02})"
-  PORT=$p FAST=1 SCALE=${SCALE:-0.02} INGEST_RATE=100000r/s INGEST_BURST=100000 \
-    scripts/stack.sh start "$OWN" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
-fi
-RUN=$BENCH_DIR/run; PGPORT=$(cat "$RUN/pg.port"); PORT=$(cat "$RUN/http.port"); U=http://127.0.0.1:$PORT
-psqlq() { psql -X -qtA -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U postgres -d northstar "$@"; }
-ms() { date +%s%3N; }
+. scripts/bench-stack.sh
+bench_stack
 
-KEY=$(NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=postgres" \
-      "${NS_BUILD:-build}/northstar-admin" key add "bench-fresh-$$-$RANDOM" ingest:events 2>/dev/null)
+KEY=$(bench_key "bench-fresh-$$-$RANDOM")
 TOK=$(curl -s -X POST -H 'Content-Type: application/json' \
   -d '{"email":"ceo@northstar.example","password":"northstar-demo"}' "$U/api/auth/login" | jq -r .token)
 CUST=$(psqlq -c "SELECT min(id) FROM customers")

@@ -1,0 +1,22 @@
+# bench-stack.sh — sourced by bench-ingest.sh and bench-fresh.sh: the stack they measure and the
+# helpers they share.  bench_stack uses the running stack of BENCH_DIR (make bench's, started with
+# a high INGEST_RATE), or starts a small one of its own on a free port (OWN: the caller's cleanup
+# stops and removes it).  Needs say() and WORK (a scratch directory); sets BENCH_DIR, OWN, RUN,
+# PGPORT, PORT and U.
+bench_stack() {
+
+  if [ -z "${BENCH_DIR:-}" ]; then
+    OWN=$(mktemp -d /tmp/northstar-bench-stack.XXXXXX); BENCH_DIR=$OWN
+    say "starting a stack (SCALE=${SCALE:-0.02})"
+    PORT=0 FAST=1 SCALE=${SCALE:-0.02} INGEST_RATE=100000r/s INGEST_BURST=100000 \
+      scripts/stack.sh start "$OWN" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
+  fi
+  RUN=$BENCH_DIR/run; PGPORT=$(cat "$RUN/pg.port"); PORT=$(cat "$RUN/http.port"); U=http://127.0.0.1:$PORT
+}
+psqlq() { psql -X -qtA -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U postgres -d northstar "$@"; }
+ms() { date +%s%3N; }
+# bench_key NAME — a new ingest:events key (printed once by northstar-admin) on stdout.
+bench_key() {
+  NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=postgres" \
+    "${NS_BUILD:-build}/northstar-admin" key add "$1" ingest:events 2>/dev/null
+}
