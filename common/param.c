@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "internal.h"
 
 static const char *const format_words[] = { "json", "csv", NULL };
@@ -21,18 +23,6 @@ static const struct ns_param range_params[] = {
 };
 static const struct ns_param asof_param = { "as_of", NS_P_DATE, 0, 0, NULL, NULL };
 static const struct ns_param format_param = { "format", NS_P_ENUM, 0, 0, format_words, "json" };
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * Decode %XX and '+' in place.  Returns 0, or -1 on a malformed escape or
@@ -47,7 +37,8 @@ param_percent_decode(char *s)
 		if (*s == '+') {
 			*o++ = ' ';
 		} else if (*s == '%') {
-			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+			int hi = OPENSSL_hexchar2int((unsigned char)s[1]),
+			    lo = hi < 0 ? -1 : OPENSSL_hexchar2int((unsigned char)s[2]);
 
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;

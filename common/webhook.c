@@ -76,19 +76,6 @@ webhook_hmac_sha256(const unsigned char *key, size_t keylen, const char *prefix,
 	return rc;
 }
 
-/* The value of hex digit c, or -1. */
-static int
-webhook_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* s[0..n) as exactly NS_WEBHOOK_MAC_LEN bytes of hex into out: 0, or -1. */
 static int
 webhook_unhex(const char *s, size_t n, unsigned char *out)
@@ -98,7 +85,8 @@ webhook_unhex(const char *s, size_t n, unsigned char *out)
 	if (n != 2 * NS_WEBHOOK_MAC_LEN)
 		return -1;
 	for (i = 0; i < NS_WEBHOOK_MAC_LEN; i++) {
-		int hi = webhook_hexval(s[2 * i]), lo = webhook_hexval(s[2 * i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]),
+		    lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
