@@ -42,11 +42,16 @@ sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%p
 # An interrupted rollup refresh leaves no half-updated day; the next one repairs it.
 day=$(sql "SELECT current_date - 40")
 before=$(sql "SELECT revenue_cents FROM metrics_daily WHERE day = '$day'")
-sql "INSERT INTO orders (customer_id, ordered_at, source, total_cents, cogs_cents, status)
-     SELECT min(id), '$day 12:00+00', 'api', 12345, 100, 'paid' FROM customers" >/dev/null
-psql -X -q -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar \
-  -c "SET statement_timeout = '1ms'" -c "SELECT rollup_refresh()" >/dev/null 2>&1
-check_eq "an interrupted refresh changed nothing" "$(sql "SELECT revenue_cents FROM metrics_daily WHERE day = '$day'")" "$before"
+# The insert wakes the alerts job's refresh within a second (docs/ingest.md, "Freshness"): one
+# session holds the refresh lock (session locks are re-entrant, so its own refresh still runs and
+# is interrupted mid-way), reads the day back, and lets the job in only when it ends.
+during=$(psql -X -qtA -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar \
+  -c "SELECT pg_advisory_lock(hashtext('northstar.rollup')::bigint)" \
+  -c "INSERT INTO orders (customer_id, ordered_at, source, total_cents, cogs_cents, status)
+      SELECT min(id), '$day 12:00+00', 'api', 12345, 100, 'paid' FROM customers" \
+  -c "SET statement_timeout = '1ms'" -c "SELECT rollup_refresh()" -c "SET statement_timeout = 0" \
+  -c "SELECT 'day=' || revenue_cents FROM metrics_daily WHERE day = '$day'" 2>/dev/null | sed -n 's/^day=//p')
+check_eq "an interrupted refresh changed nothing" "$during" "$before"
 # 0: the alerts service's 30-second job holds the refresh lock right now; wait for our own run
 for _ in $(seq 1 30); do [ "$(sql "SELECT rollup_refresh()")" != 0 ] && break; sleep 1; done
 check_eq "the next refresh repairs the day to the raw total" \
