@@ -204,6 +204,7 @@ struct sim {
 	int64_t		 campaign_month;	/* year * 12 + month the campaigns were sent for, or -1 */
 	unsigned	 spend_next;	/* the platform whose spend goes next */
 	unsigned	 backoff_s;	/* the next back-off, 0 after a success */
+	int64_t		 end_mono;	/* --duration's end on the monotonic clock, or 0 */
 	unsigned long	 sent, failed, minute_sent, minute_failed;
 };
 
@@ -529,7 +530,7 @@ sim_emit(struct sim *s, const char *path, cJSON *body)
 			break;
 		}
 		sim_back_off(s);
-		if (r == POST_DROP || sim_stop)
+		if (r == POST_DROP || sim_stop || (s->end_mono > 0 && mono_ms() >= s->end_mono))
 			break;
 	}
 	cJSON_free(text);
@@ -837,7 +838,7 @@ static int
 send_app_events(struct sim *s, struct rng *r, const struct customer *c)
 {
 	cJSON		*batch = cJSON_CreateArray(), *body = cJSON_CreateObject();
-	unsigned	 n = 1 + rng_below(r, 4), u = 1 + rng_below(r, c->users), i = 0;
+	unsigned	 n = 1 + rng_below(r, 3), u = 1 + rng_below(r, c->users), i = 0;
 	int64_t		 day = day_of(s->clock_ms), t = s->clock_ms - (int64_t)n * 2000;
 	char		 session[160], id[96];
 
@@ -1274,7 +1275,7 @@ fmt_money(char *out, size_t sz, int64_t cents, const char *currency)
 	snprintf(out, sz, "%" PRId64 ".%02" PRId64 " %s", cents / 100, cents % 100, currency);
 }
 
-/* Once a minute: what was sent, and the run's own customers. */
+/* Once a minute and at the end: what was sent since the last summary, and the run's own customers. */
 static void
 sim_summary(struct sim *s)
 {
@@ -1289,7 +1290,7 @@ sim_summary(struct sim *s)
 		mrr += mrr_cents(&s->cust[i]);
 	}
 	fmt_money(m, sizeof(m), mrr, s->o.currency);
-	sim_log("last minute: %lu requests, %lu failed; this run: %" PRIu64 " steps, %zu customers "
+	sim_log("since the last summary: %lu requests, %lu failed; this run: %" PRIu64 " steps, %zu customers "
 	    "(%zu paying, %zu trialing, %zu churned), their MRR %s", s->minute_sent, s->minute_failed,
 	    s->step, s->ncust, paying, trialing, churned, m);
 	s->minute_sent = s->minute_failed = 0;
@@ -1446,13 +1447,15 @@ base36(uint64_t v, char *out, size_t sz)
 static int
 sim_run(struct sim *s)
 {
-	int64_t	 t0 = mono_ms(), start = t0, last_summary = t0;
+	int64_t	 t0 = mono_ms(), last_summary = t0;
 	double	 per_ms = 1000.0 / s->o.rate;
 
+	/* (retries end there too, on either clock: a stack that never answers ends a bounded run) */
+	s->end_mono = s->o.duration > 0 ? t0 + s->o.duration * 1000LL : 0;
 	for (s->step = 0; !sim_stop; s->step++) {
 		int64_t due = (int64_t)((double)s->step * per_ms);
 
-		if (s->o.duration > 0 && (s->o.now_ms >= 0 ? due : mono_ms() - start) >= s->o.duration * 1000LL)
+		if (s->o.duration > 0 && (s->o.now_ms >= 0 ? due >= s->o.duration * 1000LL : mono_ms() >= s->end_mono))
 			break;
 		if (s->o.now_ms >= 0)
 			s->clock_ms = s->o.now_ms + due;
