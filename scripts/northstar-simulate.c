@@ -19,7 +19,7 @@
  * before did; the clock is the real one, or with --now a virtual one (--now + n ÷ rate seconds,
  * no sleeping), so that --dry-run --now … prints the same bytes on every run of one seed.
  * The simulator makes and evolves its own customers, external ids sim-SEED-RUN-cN, RUN being
- * its start second in base 36 (a restart starts a new set instead of rewriting the old one).
+ * its start instant in milliseconds, base 36 (a restart starts a new set instead of rewriting the old one).
  * Money is integer minor units throughout.
  */
 #include <errno.h>
@@ -192,7 +192,7 @@ struct opts {
 
 struct sim {
 	struct opts	 o;
-	char		 run[16];	/* the start second in base 36 */
+	char		 run[16];	/* the start instant (ms) in base 36 */
 	char		 auth[320];		/* "Authorization: Bearer nsk_…" (wiped at exit) */
 	CURL		*curl;
 	struct customer	*cust;
@@ -1490,7 +1490,7 @@ main(int argc, char *argv[])
 	if ((rc = parse_opts(argc, argv, &s.o)) != 0)
 		return rc;
 	s.campaign_month = -1;
-	base36((uint64_t)((s.o.now_ms >= 0 ? s.o.now_ms : real_ms()) / 1000), s.run, sizeof(s.run));
+	base36((uint64_t)(s.o.now_ms >= 0 ? s.o.now_ms : real_ms()), s.run, sizeof(s.run));
 	if (!s.o.dry_run && read_key(&s) != 0)
 		return 2;
 	memset(&sa, 0, sizeof(sa));
