@@ -193,8 +193,8 @@ struct opts {
 struct sim {
 	struct opts	 o;
 	char		 run[16];	/* the start instant (ms) in base 36 */
-	char		 auth[320];		/* "Authorization: Bearer nsk_…" (wiped at exit) */
 	CURL		*curl;
+	struct curl_slist *headers;	/* Content-Type and Authorization (the key: wiped at exit) */
 	struct customer	*cust;
 	size_t		 ncust, capcust;
 	struct order	 orders[SIM_ORDERS_KEPT];
@@ -431,23 +431,19 @@ static enum post_result
 sim_post_once(struct sim *s, const char *path, const char *text)
 {
 	char			 url[1024], msg[600];
-	struct curl_slist	*h = NULL;
 	struct answer		 a = { NULL, 0 };
 	long			 status = 0;
 	CURLcode		 rc;
 
 	snprintf(url, sizeof(url), "%s%s", s->o.url, path);
-	h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, s->auth);
 	curl_easy_setopt(s->curl, CURLOPT_URL, url);
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->headers);
 	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, text);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, answer_write);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &a);
 	rc = curl_easy_perform(s->curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);	/* (the list's copy of the key is freed memory now; libcurl keeps none) */
 	if (rc != CURLE_OK) {
 		sim_log("POST %s: %s could not be reached (%s)", path, s->o.url, curl_easy_strerror(rc));
 		free(a.buf);
@@ -1393,15 +1389,17 @@ parse_opts(int argc, char *argv[], struct opts *o)
 }
 
 /*
- * The key of the key file into s->auth as an Authorization header line.  0, or -1 with the
- * reason (the key itself is never printed).
+ * The request headers into s->headers: the JSON type and the key of the key file as a Bearer
+ * credential (the only copy of the key; headers_free wipes it).  0, or -1 with the reason
+ * (the key itself is never printed).
  */
 static int
 read_key(struct sim *s)
 {
-	FILE	*fp = fopen(s->o.key_file, "r");
-	char	 buf[256];
-	size_t	 n;
+	FILE			*fp = fopen(s->o.key_file, "r");
+	char			 buf[256], auth[320];
+	struct curl_slist	*h;
+	size_t			 n;
 
 	if (fp == NULL) {
 		fprintf(stderr, SIM_NAME ": cannot read the key file %s: %s\n", s->o.key_file, strerror(errno));
@@ -1418,9 +1416,26 @@ read_key(struct sim *s)
 		    "build/northstar-admin key add simulator " SIM_SCOPES " > %s\n", s->o.key_file, s->o.key_file);
 		return -1;
 	}
-	snprintf(s->auth, sizeof(s->auth), "Authorization: Bearer %s", buf);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", buf);
 	explicit_bzero(buf, sizeof(buf));
+	h = curl_slist_append(NULL, "Content-Type: application/json");
+	s->headers = h != NULL ? curl_slist_append(h, auth) : NULL;
+	explicit_bzero(auth, sizeof(auth));
+	if (s->headers == NULL) {	/* (on failure curl_slist_append leaves the list as it was) */
+		curl_slist_free_all(h);
+		fprintf(stderr, SIM_NAME ": out of memory\n");
+		return -1;
+	}
 	return 0;
+}
+
+/* Wipe the headers (the key) and free them; NULL is fine. */
+static void
+headers_free(struct curl_slist *h)
+{
+	for (struct curl_slist *l = h; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(h);
 }
 
 /* "a" … "z0" : v in base 36 into out. */
@@ -1500,7 +1515,7 @@ main(int argc, char *argv[])
 	if (!s.o.dry_run) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || (s.curl = curl_easy_init()) == NULL) {
 			fprintf(stderr, SIM_NAME ": libcurl could not be initialised\n");
-			explicit_bzero(s.auth, sizeof(s.auth));
+			headers_free(s.headers);
 			return 1;
 		}
 		curl_easy_setopt(s.curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -1522,8 +1537,8 @@ main(int argc, char *argv[])
 		    rc != 0 ? "stopped: the API key was refused" : "done", s.step, s.sent, s.failed);
 	}
 	fflush(stdout);
-	explicit_bzero(s.auth, sizeof(s.auth));
 	curl_easy_cleanup(s.curl);
+	headers_free(s.headers);
 	if (!s.o.dry_run)
 		curl_global_cleanup();
 	free(s.cust);
