@@ -155,6 +155,22 @@ check_eq "GET /api/product/live: requests_last_minute > 0, users_active_5m > 0, 
   "$(jq '.[0] > 0 and .[1] > 0 and .[2] > 0' <<<"$Z_LIVE" 2>/dev/null)" true
 [ "$(jq '.[0] > 0' <<<"$Z_LIVE" 2>/dev/null)" = true ] || printf '#   live: %s\n' "$Z_LIVE"
 
+# The live stream (GET /api/live, docs/live.md) carries it too: an api_calls message naming the
+# simulator's customers, read from the CEO's stream within ~40 s at most.
+Z_SEEN=$(timeout 40 curl -sN -H "Authorization: Bearer $Z_CEO" -H 'Accept: text/event-stream' \
+    "http://127.0.0.1:$Z_PORT/api/live" 2>/dev/null | while IFS= read -r l; do
+  case $l in "data: "*) ;; *) continue ;; esac
+  t=$(jq -r --arg ids "$Z_IDS" '($ids | split(",") | map(tonumber)) as $s
+        | if .type == "api_calls" and ([.calls[].customer_id | select(. as $c | $s | index($c))] | length) > 0
+          then "api_calls_of_the_simulator" else .type end' <<<"${l#data: }" 2>/dev/null)
+  echo "$t"
+  [ "$t" = api_calls_of_the_simulator ] && break
+done | sort -u | paste -sd' ')
+case " $Z_SEEN " in
+  *" api_calls_of_the_simulator "*) ok "GET /api/live: the CEO's stream carries api_calls messages of the simulator's customers" ;;
+  *) not_ok "GET /api/live: the CEO's stream carries api_calls of the simulator's customers" "message types seen: '$Z_SEEN'" ;;
+esac
+
 # Every request of the dry run, sent to this stack in order with a key of its own (one curl,
 # keep-alive): each answered 200 with nothing rejected — the records pass the ingestion rules.
 Z_RKEY=$(zadmin key add t-simulate-replay ingest:billing ingest:events ingest:marketing 2>"$Z/replay-key.err")
