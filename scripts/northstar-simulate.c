@@ -535,6 +535,12 @@ sim_emit(struct sim *s, const char *path, cJSON *body)
 
 /* ------------------------------------------------------------------ records */
 
+/*
+ * Each rec_* function returns a new JSON array of one record in the shape of its endpoint
+ * (docs/ingest.md), which sim_emit takes; cJSON tolerates NULL all the way, so an allocation
+ * failure yields a smaller body, which the API rejects and the log shows.
+ */
+
 static void
 cust_id(const struct sim *s, const struct customer *c, char *out, size_t sz)
 {

@@ -9,7 +9,7 @@
 #      and active users; every dry-run request sent to the stack is accepted with nothing rejected;
 #   3. a restart reuses a key still in force; a revoked key makes the simulator exit non-zero
 #      saying what to do, and the next start makes a new key;
-#   4. scripts/stack.sh stop leaves no simulator process.
+#   4. scripts/stack.sh stop leaves no simulator process; LIVE=1 with DEMO=0 never starts one.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 Z=$T_TMP/simulate; Z_STACK=$Z/stack; mkdir -p "$Z"
@@ -238,5 +238,10 @@ Z_LEFT=""
 for p in $Z_SUP $Z_CHILD; do kill -0 "$p" 2>/dev/null && Z_LEFT="$Z_LEFT $p"; done
 check_eq "and stop leaves no simulator process again (PIDs $Z_SUP, $Z_CHILD)" \
   "$([ -n "$Z_SUP" ] && [ -n "$Z_CHILD" ] && echo "${Z_LEFT:-none}")" none
+
+# ---- LIVE=1 with DEMO=0 (a company's own data) never starts it
+LIVE=1 DEMO=0 PORT=0 FAST=1 NS_INSTANCES=1 "$ROOT/scripts/stack.sh" start "$Z_STACK" >"$Z_OUT" 2>&1; rc=$?
+check_eq "LIVE=1 DEMO=0: the stack starts without the simulator, and says so" \
+  "$rc:$(grep -c 'LIVE=1: the simulator is not started' "$Z_OUT"):$(ls "$Z_RUN"/simulator*.pid 2>/dev/null | wc -l)" "0:1:0"
 
 done_testing
