@@ -191,8 +191,9 @@ for (const R of ROLES) {
       w.reset();
       await page.goto(`${BASE}/alerts`);
       await settleView(page);
-      // The Server-Sent Events feed is connected.
-      await page.waitForFunction(() => document.querySelector('main .live')?.textContent === 'live', null, { timeout: 10000 });
+      // The live stream (GET /api/live, live.js) is connected: the shell says so.
+      await page.waitForFunction(() => document.querySelector('#live-state')?.dataset.state === 'live', null, { timeout: 10000 });
+      assert.equal(await page.textContent('#live-state'), 'Live');
       const ack = page.locator('main [data-panel="alerts-feed"] button[data-action="ack"]').first();
       if (!(await ack.count())) { t.diagnostic('no open alert to acknowledge'); assertClean(w, `${R.role} alerts`); return; }
       const id = await ack.evaluate((b) => b.closest('li').dataset.alert);
