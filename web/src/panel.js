@@ -120,27 +120,26 @@ export function createPanel(spec, view) {
 
   /**
    * The "as of" line: the time the API answer was made (asOfOf in api.js;
-   * "or later" when only a bound is known from a cached answer), or the
-   * time of the last live message applied.
+   * "or later" when only a bound is known from a cached answer) and, after
+   * a live message changed some of the figures, that message's time too
+   * (the others are as old as the answer).
    */
   function showAsOf() {
     const t = asOfEl.firstChild;
     if (spec.asOf === false) return;   // a panel whose items carry their own times (the live feed)
-    const at = msgAt !== null && (apiAt === null || msgAt >= apiAt) ? msgAt : apiAt;
-    if (at === null) {
-      asOfEl.hidden = !hasContent;
+    asOfEl.hidden = !hasContent && apiAt === null;
+    asOfEl.dataset.asof = apiAt === null ? '' : String(apiAt);
+    asOfEl.dataset.live = msgAt === null ? '' : String(msgAt);
+    const live = msgAt !== null ? ` · updated live ${clock(msgAt)}` : '';
+    if (apiAt === null) {
       t.removeAttribute('datetime');
-      t.textContent = hasContent ? 'as of: unknown (a cached copy)' : '';
-      asOfEl.dataset.asof = '';
+      t.textContent = `as of: unknown (a cached copy)${live}`;
       return;
     }
-    asOfEl.hidden = false;
-    t.dateTime = new Date(at).toISOString();
-    t.textContent = `as of ${clock(at)}`;
-    asOfEl.dataset.asof = String(at);
-    asOfEl.dataset.source = at === msgAt ? 'live' : 'api';
-    t.title = at === msgAt ? 'the time of the last live update'
-      : apiCached ? 'from the cache: made at this time or later' : 'the time the server made this answer';
+    t.dateTime = new Date(apiAt).toISOString();
+    t.textContent = `as of ${clock(apiAt)}${live}`;
+    t.title = (apiCached ? 'from the cache: made at this time or later' : 'the time the server made this answer')
+      + (msgAt !== null ? '; then changed by a live update' : '');
   }
 
   function setState(s) {
