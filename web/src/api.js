@@ -192,7 +192,9 @@ export function clearCache() { lastGood.clear(); inflight.clear(); }
  */
 export async function downloadCsv(path, params, filename) {
   const url = apiUrl(path, { ...params, format: 'csv' });
-  const res = await request(url, { headers: { Accept: 'text/csv' }, credentials: 'same-origin' }, 1);
+  const headers = { Accept: 'text/csv' };
+  if (dataVersion !== null) headers['X-Data-Version'] = String(dataVersion);
+  const res = await request(url, { headers, credentials: 'same-origin', cache: 'no-cache' }, 1);
   const blob = await res.blob();
   const href = URL.createObjectURL(blob);
   const a = document.createElement('a');
