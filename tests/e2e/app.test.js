@@ -33,6 +33,13 @@ async function assertViewRendered(page, w, view, t) {
     if (p.state === 'na') assert.ok(w.notAvailable.size > 0, `${view}: panel "${p.title}" says not available but no endpoint answered "no such endpoint"`);
   }
   const ready = new Set(panels.filter((p) => p.state === 'ready').map((p) => p.id));
+  // Every panel with data says how old it is (panel.js), but the live feeds, whose items carry their own times.
+  const asOf = await page.$$eval('main [data-panel][data-state="ready"]', (els) => els.map((e) => ({
+    id: e.dataset.panel, none: e.dataset.asof === 'none',
+    text: e.querySelector('.panel-asof:not([hidden])')?.textContent ?? null })));
+  for (const a of asOf) {
+    if (!a.none) assert.match(a.text || '', /^as of \d\d:\d\d:\d\d/, `${view}: panel ${a.id} says how old its data is`);
+  }
   const list = (await charts(page)).filter((c) => ready.has(c.panel));
   for (const c of list) {
     assert.ok(c.rendered, `${view}: a ${c.kind} chart in panel ${c.panel} did not finish rendering`);

@@ -106,7 +106,7 @@ export function createPanel(spec, view) {
   }
   const el = h('section', {
     class: `panel panel-${spec.span || 'half'} panel-kind-${kind}`, 'aria-labelledby': titleId,
-    dataset: { panel: id, state: 'idle' }, 'aria-busy': 'true',
+    dataset: { panel: id, state: 'idle', asof: spec.asOf === false ? 'none' : 'shown' }, 'aria-busy': 'true',
   },
   h('header', { class: 'panel-head' },
     h('div', {}, h('h2', { id: titleId, text: spec.title }), spec.subtitle ? h('p', { class: 'panel-sub', text: spec.subtitle }) : null, asOfEl),
