@@ -117,6 +117,7 @@ export function createPanel(spec, view) {
   let data = null;          // the data drawn (an API answer, patched by live messages)
   let liveAt = 0;           // Date.now() of the last live patch
   let apiAt = null, apiCached = false, msgAt = null;
+  let inFlight = null;      // live patches [fn, at] that came while a refresh was loading
 
   /**
    * The "as of" line: the time the API answer was made (asOfOf in api.js;
@@ -183,20 +184,32 @@ export function createPanel(spec, view) {
     const my = ++gen;
     const f = filters();
     if (!hasContent) setState('loading');
+    const patches = inFlight = [];
     let answer;
     try {
       answer = await spec.load(f);
     } catch (err) {
+      if (inFlight === patches) inFlight = null;
       if (my !== gen) return;
       return fail(err, f);
     }
+    if (inFlight === patches) inFlight = null;
     if (my !== gen || !el.isConnected) return;
+    // A message that came while the answer was being made may be newer than
+    // it: applied again on the answer when its time is after the answer's.
+    const made = asOfOf(answer);
+    let lateAt = null;
+    for (const [fn, at] of patches) {
+      if (made !== null && at !== null && at <= made) continue;
+      if (fn(answer) !== false) lateAt = at;
+    }
     notice.hidden = true;
     let ok;
     try { ok = await draw(answer, f); } catch (err) { console.warn('panel', id, err); return fail(new ApiError(0, 'render', 'this data could not be drawn'), f); }
     if (my !== gen) return;
     data = answer;
-    apiAt = asOfOf(answer); apiCached = asOfCached(answer); msgAt = null;
+    apiAt = made; apiCached = asOfCached(answer); msgAt = lateAt;
+    if (lateAt !== null) liveAt = Date.now();
     if (!ok) {
       disposeCharts(body); clear(body);
       body.append(stateBox('empty', spec.empty || 'No data for this period', 'Try a longer date range.'));
@@ -216,13 +229,16 @@ export function createPanel(spec, view) {
    * message's time (epoch ms).  Nothing happens before the first answer.
    */
   async function patch(fn, at) {
+    if (inFlight) inFlight.push([fn, at === undefined ? null : at]);
     if (!active || data === null || !hasContent || !el.isConnected) return false;
     if (fn(data) === false) return false;
-    const my = ++gen;
+    // gen is left alone: a refresh in flight still lands (with this patch
+    // applied again if the answer is older than the message).
+    const mine = data;
     liveAt = Date.now();
     if (at !== null && at !== undefined) msgAt = at;
     try { await draw(data, filters()); } catch (err) { console.warn('panel', id, err); return false; }
-    if (my !== gen) return false;
+    if (mine !== data) return false;
     showAsOf();
     view.touched();
     return true;
