@@ -11,10 +11,20 @@ const cents = (c) => money(Number(c) / 100, { compact: false });
 const who = (c) => (c && c.name) || (c && c.id !== undefined ? `customer #${c.id}` : 'a customer');
 const more = (shown, count) => (Number(count) > shown ? ` and ${num(Number(count) - shown)} more` : '');
 
-const CHANGE = {
-  new: 'subscribed to', trial_started: 'started a trial of', trial_converted: 'converted to',
-  upgrade: 'upgraded to', downgrade: 'downgraded to', cancel: 'cancelled', reactivation: 'reactivated',
-};
+/** "Acme upgraded to Pro (from Starter)": one change of a subscription_changed message, in words. */
+function changeText(c) {
+  const p = c.plan ? ` ${c.plan}` : '', prev = c.previous_plan ? ` (from ${c.previous_plan})` : '';
+  switch (c.change) {
+    case 'new': return `${who(c.customer)} subscribed${c.plan ? ' to' + p : ''}`;
+    case 'trial_started': return `${who(c.customer)} started a trial${c.plan ? ' of' + p : ''}`;
+    case 'trial_converted': return `${who(c.customer)} converted from trial${c.plan ? ' to' + p : ''}`;
+    case 'upgrade': return `${who(c.customer)} upgraded${c.plan ? ' to' + p : ''}${prev}`;
+    case 'downgrade': return `${who(c.customer)} downgraded${c.plan ? ' to' + p : ''}${prev}`;
+    case 'cancel': return `${who(c.customer)} cancelled${c.previous_plan || c.plan ? ' ' + (c.previous_plan || c.plan) : ''}`;
+    case 'reactivation': return `${who(c.customer)} reactivated${p}`;
+    default: return `${who(c.customer)}: ${String(c.change || 'changed')}${p}`;
+  }
+}
 
 /**
  * The feed items of one message: [{kind, text, tone}] (none for a message
@@ -30,8 +40,7 @@ export function itemsOf(msg) {
     case 'subscription_changed':
       return list(msg.changes).map((c) => ({
         kind: 'subscription', tone: c.change === 'cancel' || c.change === 'downgrade' ? 'bad' : 'good',
-        text: `${who(c.customer)} ${CHANGE[c.change] || c.change} ${c.change === 'cancel' ? (c.previous_plan || c.plan || '') : (c.plan || '')}`.trim()
-          + (Number(c.mrr_delta_cents) ? ` (${Number(c.mrr_delta_cents) > 0 ? '+' : ''}${cents(c.mrr_delta_cents)} MRR)` : ''),
+        text: changeText(c) + (Number(c.mrr_delta_cents) ? ` (${Number(c.mrr_delta_cents) > 0 ? '+' : ''}${cents(c.mrr_delta_cents)} MRR)` : ''),
       }));
     case 'payment_received': {
       const ps = list(msg.payments);
