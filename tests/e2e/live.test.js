@@ -4,7 +4,8 @@
 // "Today's signups" card and show in the live feed, a batch of API calls streams into the
 // operations view's latest-calls table and its requests per minute; the feed's pause counts
 // what came and shows it on resume; a network cut shows "Offline", and on return the stream
-// resumes from its last event id: the signup sent while offline appears once.
+// resumes from its last event id: the signup sent while offline appears once; after a change the
+// app asks again with the new data version (X-Data-Version), and gets an answer made for it.
 //
 // It writes to the suite's demo stack (NS_E2E_STACK, set by run.sh): customers whose signup is
 // now and API calls on endpoints of its own, all tagged with this run's id and deleted at the
@@ -114,6 +115,32 @@ test('two_signups_sent_by_the_test_appear_without_a_reload', async (t) => {
   }
   assert.equal(await notReloaded(), true, 'the page was not reloaded');
   await shot(page, 'live-executive');
+});
+
+test('after_a_change_the_app_asks_with_the_data_version_it_heard_of', async (t) => {
+  const v0 = Number(sql('SELECT api.live_version()'));
+  const asked = [];   // [data version sent, X-Cache-Status] of GET /api/users/summary
+  const onResponse = (res) => {
+    if (new URL(res.url()).pathname !== '/api/users/summary') return;
+    asked.push([Number(res.request().headers()['x-data-version']), res.headers()['x-cache-status']]);
+  };
+  page.on('response', onResponse);
+  try {
+    const [c] = customers('v', 1);
+    assert.equal((await ingest('/api/revenue/customers', [c])).body.created, 1);
+    // The change's data_version message makes the view ask again, with a version after v0.
+    await page.waitForFunction((n) => [...document.querySelectorAll('main [data-panel="exec-feed"] li')].some((li) => li.textContent.includes(n)), c.name, { timeout: WAIT });
+    const deadline = Date.now() + WAIT;
+    while (!asked.some(([v]) => v > v0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const v1 = Number(sql('SELECT api.live_version()'));
+    t.diagnostic(`data version before ${v0}, after ${v1}; asked with ${JSON.stringify(asked)}`);
+    const first = asked.find(([v]) => v > v0);
+    assert.ok(first, `a GET /api/users/summary with X-Data-Version above ${v0} (asked: ${JSON.stringify(asked)})`);
+    assert.ok(first[0] <= v1, `the version sent (${first[0]}) is one the server made (at most ${v1})`);
+    assert.notEqual(first[1], 'HIT', 'an answer made for the new version, not one cached before the change');
+  } finally {
+    page.off('response', onResponse);
+  }
 });
 
 test('pausing_the_feed_counts_new_items_and_resume_shows_them', async () => {
