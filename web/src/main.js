@@ -15,6 +15,7 @@ import { startLive, stopLive, onState, liveState, liveInfo, STATE_TEXT } from '.
 
 const app = document.getElementById('app');
 const REFRESH_MS = 30000;
+const LIVE_REFRESH_MS = 300000;
 const HINT = 'ns-signed-in';        // "a session cookie probably exists" (the cookie itself is HttpOnly)
 const THEME = 'ns-theme';
 
@@ -359,8 +360,11 @@ setInterval(() => {
   if (!document.hidden && current && current.empty && Date.now() - lastAttempt >= REFRESH_MS) { lastAttempt = Date.now(); recheckData(); }
   if (document.hidden || !current || !current.ctx) { tick(); return; }
   // While the stream is live, pushed messages and data_version ticks keep
-  // the view current (view.js); polling is the fallback when it is not.
-  if (liveState() !== 'live' && Date.now() - lastAttempt >= REFRESH_MS) { lastAttempt = Date.now(); current.ctx.refresh(); }
+  // the view current (view.js): polling every 30 s is the fallback when it
+  // is not, and every 5 minutes when it is (figures of "today" move on at
+  // midnight without any change to the data).
+  const every = liveState() === 'live' ? LIVE_REFRESH_MS : REFRESH_MS;
+  if (Date.now() - lastAttempt >= every) { lastAttempt = Date.now(); current.ctx.refresh(); }
   tick();
 }, 1000);
 document.addEventListener('visibilitychange', () => {
