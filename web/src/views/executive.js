@@ -178,9 +178,10 @@ export default {
         if (isNum(m.arr_cents)) d.rev.arr = fromCents(m.arr_cents);
       }, atOf(m));
     });
-    // An alert fired, was acknowledged or resolved: the top five again.
+    // An alert fired, was acknowledged or resolved: the top five and the
+    // "Active alerts" card again (a burst of them, once).
     let alertTimer = 0;
-    ctx.live('alert', () => { clearTimeout(alertTimer); alertTimer = setTimeout(() => topAlerts.refresh(), 300); });
+    ctx.live('alert', () => { clearTimeout(alertTimer); alertTimer = setTimeout(() => { topAlerts.refresh(); kpis.refresh(); }, 300); });
     ctx.onUnmount(() => clearTimeout(alertTimer));
   },
 };
