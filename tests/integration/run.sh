@@ -53,7 +53,7 @@ rc=0
 read -ra words <<<"${T_ONLY:-t-*.sh *.sql determinism}"
 sh_files=(); sql_files=(); det=0
 for w in "${words[@]}"; do
-  case $w in determinism) det=1; continue;; browser|fuzz) continue;; *.sql) dir=$ROOT/tests/sql;; *) dir=$ROOT/tests/integration;; esac
+  case $w in determinism) det=1; continue;; browser|fuzz|*.test.js) continue;; *.sql) dir=$ROOT/tests/sql;; *) dir=$ROOT/tests/integration;; esac
   case $w in *.sql|*.sh|*'*'*) ;; *) w=$w.sh;; esac   # "t-ingest" names t-ingest.sh
   n=0
   for f in "$dir"/$w; do
