@@ -293,7 +293,8 @@ BEGIN
         FROM live_batch b WHERE b.kind = 'trial_converted'
         UNION ALL
         SELECT b.customer_id, jsonb_build_object('customer', live_customer_json(b.customer_id),
-                   'change', 'trial_started', 'plan', NULL, 'previous_plan', NULL, 'mrr_delta_cents', 0)
+                   'change', 'trial_started', 'plan', live_customer_json(b.customer_id)->>'plan',
+                   'previous_plan', NULL, 'mrr_delta_cents', 0)
         FROM live_batch b JOIN customers c ON c.id = b.customer_id
         WHERE b.kind = 'signup' AND c.trial_started_on IS NOT NULL
     ) x CROSS JOIN LATERAL live_customer_channels(x.customer_id) ch

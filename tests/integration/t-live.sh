@@ -29,14 +29,16 @@ subscribe() {
 }
 # msgs NAME [TYPE] — the JSON messages NAME received (of TYPE), one per line
 msgs() { grep -v '^#' "$L_DIR/$1" 2>/dev/null | cut -f2- | grep '^{' | jq -c --arg t "${2:-}" 'select($t == "" or .type == $t)' 2>/dev/null; }
-# await NAME JQ-FILTER — wait up to 10 s until a message of NAME matches the filter; echo it
+# await NAME JQ-FILTER — wait up to 20 s until a message of NAME matches the filter; echo it
+# (on a time-out, what NAME got last goes to the TAP output as a comment)
 await() {
   local m
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 200); do
     m=$(msgs "$1" | jq -c "select($2)" 2>/dev/null | tail -1)
     [ -n "$m" ] && { echo "$m"; return 0; }
     sleep 0.1
   done
+  { echo "# await $1 ($2) timed out; its last lines:"; tail -5 "$L_DIR/$1" | cut -c1-300 | sed 's/^/#   /'; } >&2
   return 1
 }
 post() { api POST "$1" "$L_KEY" -H 'Content-Type: application/json' --data-binary "$2"; }
