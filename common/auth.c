@@ -437,16 +437,16 @@ auth_me(struct ns_req *req)
  * GET /api/auth/live — nginx's auth_request for the live stream
  * (docs/live.md), reached only through nginx's internal location.  The
  * route's own token check has passed (signature, expiry, revocation), so
- * answer the channels this user may hear: its role's and its own.
- * Returns what http_json_text returns.
+ * answer the channel this user hears: its own (the publisher sends a
+ * role's messages to each user of the role).  Returns what
+ * http_json_text returns.
  */
 int
 auth_live(struct ns_req *req)
 {
-	char	 line[96];
+	char	 line[64];
 
-	snprintf(line, sizeof(line), "X-Live-Channels: role:%s,user:%ld",
-	    role_name(req->user.role), req->user.id);
+	snprintf(line, sizeof(line), "X-Live-Channels: user:%ld", req->user.id);
 	http_extra_header(req, line);
 	return http_json_text(req, 200, "{}", 2);
 }

@@ -138,37 +138,44 @@ LANGUAGE sql STABLE AS $$
     FROM customers c WHERE c.id = p_customer
 $$;
 
--- The channels of a customer-level message: the CEOs', and the customer's cs owner's own
+-- Channels are per user ("user:<id>", GET /api/auth/live): each subscriber hears exactly one, so
+-- no message reaches it twice, and nginx needs no multiplexed subscriptions (nchan 1.3.6 loses
+-- some: slact/nchan#715).  A message for a role goes to each enabled user of the role.
+CREATE OR REPLACE FUNCTION live_users_channels(p_roles text[]) RETURNS SETOF text
+LANGUAGE sql STABLE AS $$
+    SELECT 'user:' || u.id FROM app_users u WHERE u.role = ANY (p_roles) AND NOT u.disabled
+$$;
+
+-- The channels of a customer-level message: every CEO's, and the customer's cs owner's
 -- (docs/live.md: a cs user hears only the customers it owns, as the API shows them).
 CREATE OR REPLACE FUNCTION live_customer_channels(p_customer int) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT 'role:ceo'
-    UNION ALL
+    SELECT live_users_channels(ARRAY['ceo'])
+    UNION
     SELECT 'user:' || u.id FROM customers c JOIN app_users u ON u.id = c.cs_owner_id AND u.role = 'cs'
-    WHERE c.id = p_customer
+    WHERE c.id = p_customer AND NOT u.disabled
 $$;
 
--- The role channels of company-wide figures: the roles of the route that shows the same figure
--- (docs/access.md; tests/integration/t-live.sh checks each list against it).
-CREATE OR REPLACE FUNCTION live_route_channels(p_route text) RETURNS SETOF text
+-- The roles whose users hear company-wide figures: the roles of the route that shows the same
+-- figure (docs/access.md; tests/integration/t-live.sh checks each list against it).
+CREATE OR REPLACE FUNCTION live_route_roles(p_route text) RETURNS text[]
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT 'role:' || r FROM unnest(CASE p_route
+    SELECT CASE p_route
         WHEN '/api/revenue/mrr' THEN ARRAY['ceo', 'cs', 'sales']
         WHEN '/api/product/live' THEN ARRAY['ceo', 'cs']
-        ELSE ARRAY['ceo', 'cs', 'sales'] END) r   -- data_version: everyone signed in
+        ELSE ARRAY['ceo', 'cs', 'sales'] END   -- data_version: everyone signed in
 $$;
+DROP FUNCTION IF EXISTS live_route_channels(text);
+CREATE OR REPLACE FUNCTION live_route_channels(p_route text) RETURNS SETOF text
+LANGUAGE sql STABLE AS $$ SELECT live_users_channels(live_route_roles(p_route)) $$;
 
--- The channels of an alert event: exactly where alert_visible() (550_alerts.sql, the one rule of
--- GET /api/alerts) lets it be seen — a role's channel when every user of the role sees it, else
--- the own channel of each cs user who does (an alert about a customer they own).
+-- The channels of an alert event: the users alert_visible() (550_alerts.sql, the one rule of
+-- GET /api/alerts) lets see it.
+DROP FUNCTION IF EXISTS live_alert_channels(text[], int);
 CREATE OR REPLACE FUNCTION live_alert_channels(p_audience text[], p_customer int) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
-    SELECT 'role:' || r FROM unnest(ARRAY['ceo', 'cs', 'sales']) r
-    WHERE alert_visible(NULL, r, p_audience, p_customer)
-    UNION ALL
     SELECT 'user:' || u.id FROM app_users u
-    WHERE u.role = 'cs' AND NOT alert_visible(NULL, 'cs', p_audience, p_customer)
-      AND alert_visible(u.id, 'cs', p_audience, p_customer)
+    WHERE NOT u.disabled AND alert_visible(u.id, u.role, p_audience, p_customer)
 $$;
 
 -- The first n elements of a json array (the arrays of a message; count says how many there were).
@@ -343,7 +350,7 @@ BEGIN
         SELECT 7, ch, jsonb_build_object('type', 'api_calls', 'at', (SELECT max(at) FROM live_batch WHERE kind = 'api_calls'),
                    'data_version', ver,
                    'count', (SELECT sum((data->>'count')::bigint) FROM live_batch WHERE kind = 'api_calls'),
-                   'calls', (SELECT jsonb_agg(CASE WHEN ch = 'role:ceo'
+                   'calls', (SELECT jsonb_agg(CASE WHEN ch IN (SELECT live_users_channels(ARRAY['ceo']))
                                                    THEN c || jsonb_build_object('customer', cu.name)
                                                    ELSE c || '{"customer_id": null, "customer": null}' END
                                               ORDER BY c->>'time' DESC)

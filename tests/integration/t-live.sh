@@ -202,7 +202,13 @@ check_error "… as is any request with the revoked token" 401 unauthorized
 l_roles() { awk -F'|' -v r="\`$1\`" '$3 ~ r {o=""; if ($4 ~ /✓/) o=o "ceo,"; if ($5 ~ /✓/) o=o "cs,"; if ($6 ~ /✓/) o=o "sales,"; print o}' "$ROOT/docs/access.md" | sed 's/,$//'; }
 for r in /api/revenue/mrr /api/product/live; do
   check_eq "channels of $r's figures = its roles in docs/access.md" \
-    "$(sql "SELECT string_agg(substr(c, 6), ',' ORDER BY c) FROM live_route_channels('$r') c")" "$(l_roles "$r")"
+    "$(sql "SELECT string_agg(r, ',' ORDER BY r) FROM unnest(live_route_roles('$r')) r")" "$(l_roles "$r")"
+done
+# … and exactly the enabled users of those roles get such a message
+for r in /api/revenue/mrr /api/product/live; do
+  check_eq "the users that hear $r's figures are the enabled users of its roles" \
+    "$(sql "SELECT string_agg(c, ',' ORDER BY c) FROM live_route_channels('$r') c")" \
+    "$(sql "SELECT string_agg('user:' || id, ',' ORDER BY 'user:' || id) FROM app_users WHERE NOT disabled AND role = ANY (live_route_roles('$r'))")"
 done
 
 kill "$L_WS" 2>/dev/null
