@@ -93,7 +93,8 @@ STATUS_PATH=$(awk '/location/ {loc = $0} /nchan_stub_status/ {print loc; exit}' 
   | sed -nE 's/.*location[[:space:]]+(=[[:space:]]*)?([^[:space:]{]+).*/\2/p')
 nchan_status() {
   [ -n "$STATUS_PATH" ] || return 0
-  curl -s "$U$STATUS_PATH" | awk -F': *' '/^shared memory used/ {m = $2 + 0; if ($2 ~ /M/) m *= 1024}
+  # on the public server, or on the publisher's socket (the run directory's live.sock)
+  { curl -s "$U$STATUS_PATH"; [ -S "$RUN/live.sock" ] && curl -s --unix-socket "$RUN/live.sock" "http://localhost$STATUS_PATH"; } | awk -F': *' '/^shared memory used/ {m = $2 + 0; if ($2 ~ /M/) m *= 1024}
     /^subscribers/ {s = $2} END {if (s != "") print m, s}'
 }
 # api_lat LABEL — median and p95 ms of CALLS uncached calls of each endpoint → $WORK/lat.LABEL
@@ -101,7 +102,7 @@ LAT_EPS="/api/revenue/summary /api/product/live"
 api_lat() {
   local ep i
   for ep in $LAT_EPS; do
-    for i in 1 2 3; do curl -s -o /dev/null -H "Authorization: Bearer $TOK_CEO" -H 'X-No-Cache: 1' "$U$ep"; done
+    for i in $(seq 1 10); do curl -s -o /dev/null -H "Authorization: Bearer $TOK_CEO" -H 'X-No-Cache: 1' "$U$ep"; done
     for i in $(seq 1 "$CALLS"); do
       curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $TOK_CEO" -H 'X-No-Cache: 1' "$U$ep"
     done | sort -n | awk -v ep="$ep" '{a[NR] = $1 * 1000} END {
@@ -126,12 +127,12 @@ read -r SHM0 NSUB0 < <(nchan_status; echo) || true
 # ---- N subscribers
 say "live: connecting $N subscribers to /api/live"
 jq -n --arg url "$U" --argjson n "$N" --arg key "$KEY" --arg tag "$TAG" --argjson rounds "$ROUNDS" \
-  --arg ctl "$WORK" --arg out "$WORK/results.json" --argjson owned "$OWNED" \
+  --arg ctl "$WORK" --arg out "$WORK/results.json" --argjson owned "$OWNED" --argjson recheck "${NS_LIVE_RECHECK_SECONDS:-60}" \
   --arg tceo "$TOK_CEO" --arg tcs1 "$TOK_CS1" --arg tcs2 "$TOK_CS2" --arg tsales "$TOK_SALES" \
   --argjson iceo "$ID_CEO" --argjson ics1 "$ID_CS1" --argjson ics2 "$ID_CS2" --argjson isales "$ID_SALES" \
   --argjson caid "$CA_ID" --arg caext "$CA_EXT" --argjson cbid "$CB_ID" --arg cbext "$CB_EXT" '{
     url: $url, n: $n, parallel: 50, key: $key, tag: $tag, rounds: $rounds, interval_ms: 1000,
-    settle_ms: 15000, control: $ctl, out: $out, owned: $owned,
+    settle_ms: 15000, control: $ctl, out: $out, owned: $owned, recheck_s: $recheck,
     tokens: [{role: "ceo", user_id: $iceo, token: $tceo, share: 2}, {role: "cs", user_id: $ics1, token: $tcs1, share: 1},
              {role: "cs", user_id: $ics2, token: $tcs2, share: 1}, {role: "sales", user_id: $isales, token: $tsales, share: 1}],
     cust_a: {id: $caid, ext: $caext, owner: $ics1}, cust_b: {id: $cbid, ext: $cbext, owner: $ics2} }' >"$WORK/config.json"
@@ -165,6 +166,7 @@ fi
 # ---- without them again
 touch "$WORK/quit"
 for _ in $(seq 1 50); do kill -0 "$LOADPID" 2>/dev/null || break; sleep 0.1; done
+[ -s "$WORK/final.json" ] || echo '{}' >"$WORK/final.json"
 LOADPID=""
 sleep 2
 say "live: the API's latency after the subscribers left"
@@ -201,13 +203,21 @@ p50=$(fmt "$(j .latency_ms.p50)"); p95=$(fmt "$(j .latency_ms.p95)"); p99=$(fmt 
 fmode=$(jq -r '.mode // "n/a"' "$F"); fn=$(jq -r '.n // 0' "$F")
 fp50=$(jq -r 'if .p50_ms then (.p50_ms / 1000 * 100 | round / 100) else "n/a" end' "$F")
 fp95=$(jq -r 'if .p95_ms then (.p95_ms / 1000 * 100 | round / 100) else "n/a" end' "$F")
-fwhat="changed figure drawn"; [ "$fmode" = eventsource ] && fwhat="SSE message in the page (no live figure in the app yet)"
+case $fmode in
+  figure) fwhat="\"today's signups\" changed on the executive view" ;;
+  eventsource) fwhat="SSE message in the page (the app draws no live figure yet)" ;;
+  *) fwhat="not measured: $(jq -r '.error // "?"' "$F" | head -1 | cut -c1-120)" ;;
+esac
 ffail=$(jq -r '(.failures // []) | length' "$F")
 
 ROWS=()
 row() { ROWS+=("$(printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4")"); printf 'ROW\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4"; }
 row "L1. SSE subscribers connected to /api/live (asked; time to connect all)" \
   "$OPEN ($N; $(awk -v m="$CONNECT_MS" 'BEGIN { printf "%.1f", m / 1000 }') s)" "$N" "$([ "$OPEN" = "$N" ] && echo met || echo short)"
+RECHECK=${NS_LIVE_RECHECK_SECONDS:-60}
+read -r held longest older < <(jq -r '"\(.held_s // 0) \(.longest_stream_s // 0) \(.streams_older_than_recheck // 0)"' "$WORK/final.json")
+row "L1b. streams re-authorised: the oldest stream still open after ${held} s held, s (streams older than the re-check interval)" \
+  "$longest ($older)" "≤ $RECHECK + 15 s" "$(awk -v r="$longest" -v g="$RECHECK" 'BEGIN { print (r + 0 <= g + 15) ? "met" : "short" }')"
 row "L2. deliveries missing of those due ($(j .batches_accepted) of $(j .batches_sent) batches accepted; duplicates $(j .duplicates), reconnections $(j .reconnects))" \
   "$missing of $expected" "0" "$(zero "$missing")"
 row "L3. role and row scope violations under load (cs hearing another's customer, sales hearing customer-level, batches not entitled to)" \
@@ -243,6 +253,11 @@ What the numbers mean:
   `auth_request` to the users service; four shared tokens: ceo 40 %, two cs users 20 % each,
   sales 20 %. A stream that ends (the re-check interval, `NS_LIVE_RECHECK_SECONDS`) is resumed
   with its last event id; "reconnections" counts those.
+- **Re-authorisation (L1b)**: docs/live.md ends every stream after the re-check interval
+  (`NS_LIVE_RECHECK_SECONDS`, 60 s) so that a revoked session stops hearing; this row is the age
+  of the oldest stream still open when the tool lets go (after the browser samples, so the ceo
+  streams have had a message every second or two all along), and how many were older than the
+  interval.
 - **Missing (L2)**: every round (one a second) posts 10 API calls (5 for a customer of each cs
   user; due to ceo and cs), one order of a customer of one cs user (`payment_received`: ceo and
   that owner) and one new customer without an owner (`new_signup`: ceo). A (subscriber, batch)

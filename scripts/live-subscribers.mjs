@@ -158,7 +158,7 @@ function connect(sub) {
         sub.backoff = Math.min(16000, (sub.backoff || 500) * 2);
         res.resume(); res.on('end', () => again(sub, sub.backoff)); resolve(false); return;
       }
-      sub.open = true; sub.backoff = 0; sub.buf = ''; sub.data = null;
+      sub.open = true; sub.backoff = 0; sub.buf = ''; sub.data = null; sub.since = now();
       res.setEncoding('utf8');
       res.on('data', (chunk) => parseChunk(sub, chunk, now()));
       res.on('close', () => { sub.open = false; again(sub, 50 + Math.random() * 450); });
@@ -295,6 +295,13 @@ async function main() {
   log(`rounds done: missing ${res.missing} of ${res.expected}, leaks ${res.leaks}, p95 ${res.latency_ms.p95 && res.latency_ms.p95.toFixed(1)} ms`);
 
   await waitFile(path.join(cfg.control, 'quit'));
+  const open2 = subs.filter((s) => s.open);
+  writeFileSync(path.join(cfg.control, 'final.json'), JSON.stringify({
+    open: open2.length, reconnects: stats.reconnects, statuses: stats.statuses, messages: stats.messages, leaks: stats.leaks,
+    held_s: Math.round((now() - t0) / 1000),
+    longest_stream_s: Math.round(Math.max(0, ...open2.map((s) => now() - s.since)) / 1000),
+    streams_older_than_recheck: open2.filter((s) => now() - s.since > (cfg.recheck_s || 60) * 1000).length,
+  }) + '\n');
   stopping = true;
   for (const s of subs) if (s.req) s.req.destroy();
   const bad = res.batches_accepted < res.batches_sent || open < subs.length;

@@ -15,13 +15,14 @@
 //     customer — the time until the message is in the page, not until a figure is drawn.
 // MODE=auto (default) takes "figure" when the figure is on the page, else "eventsource".
 import http from 'node:http';
-import { launch, signIn, BASE } from './lib.js';
+import { launch, signIn, settleView, BASE } from './lib.js';
 
 const SAMPLES = Number(process.env.SAMPLES || 20);
 const TAG = process.env.TAG || `lf${process.pid}`;
 const KEY = process.env.NS_KEY;
 // The figure a new customer changes: today's signups on the executive real-time panel.
-const FIGURE = process.env.FIGURE || '[data-live="signups_today"], [data-figure="signups_today"]';
+// (web/src/views/executive.js: the card of data-kpi "rt-signups-today")
+const FIGURE = process.env.FIGURE || 'main [data-kpi="rt-signups-today"] .kpi-value';
 const base = new URL(BASE);
 
 function post(path, body) {
@@ -47,10 +48,16 @@ async function main() {
   try {
     const page = context.pages()[0] || await context.newPage();
     await signIn(page, 'ceo@northstar.example');
-    await page.waitForLoadState('networkidle').catch(() => {});
+    await page.goto(`${BASE}/executive`);
+    await settleView(page).catch(() => {});
     const want = process.env.MODE || 'auto';
     const hasFigure = await page.locator(FIGURE).count().then((n) => n > 0).catch(() => false);
     out.mode = want === 'auto' ? (hasFigure ? 'figure' : 'eventsource') : want;
+    if (out.mode === 'figure') {
+      // the app's own stream connected (the shell's state says "live", web/src/live.js)
+      await page.waitForFunction(() => { const e = document.querySelector('#live-state'); return !e || e.dataset.state === 'live'; },
+        null, { timeout: 20000 });
+    }
     if (out.mode === 'eventsource') {
       await page.evaluate(() => new Promise((resolve, reject) => {
         window.__lb = [];
@@ -63,15 +70,17 @@ async function main() {
     for (let i = 1; i <= SAMPLES; i++) {
       const name = `LiveFresh ${TAG} ${i}`;
       if (out.mode === 'figure') {
+        // Watch all of main: a redraw may replace the figure's element rather than its text.
         await page.evaluate((sel) => {
-          const el = document.querySelector(sel);
-          window.__lbFig = { before: el.textContent, t: null };
+          const text = () => document.querySelector(sel)?.textContent;
+          window.__lbFig = { before: text(), t: null };
           const mo = new MutationObserver(() => {
-            if (window.__lbFig.t || el.textContent === window.__lbFig.before) return;
-            requestAnimationFrame(() => { window.__lbFig.t = Date.now(); window.__lbFig.after = el.textContent; });
+            const now = text();
+            if (now === undefined || now === window.__lbFig.before) return;
             mo.disconnect();
+            requestAnimationFrame(() => { window.__lbFig.t = Date.now(); window.__lbFig.after = now; });
           });
-          mo.observe(el, { subtree: true, childList: true, characterData: true });
+          mo.observe(document.querySelector('main'), { subtree: true, childList: true, characterData: true });
         }, FIGURE);
       }
       const r = await post('/api/revenue/customers', [{ external_id: `lf-${TAG}-${i}`, name, signup_at: iso(2000) }]);
