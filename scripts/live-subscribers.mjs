@@ -23,7 +23,8 @@
 // Control (files in DIR, so a shell can drive it): the tool connects every subscriber, writes
 // DIR/connected (JSON), waits for DIR/go, runs `rounds` rounds of three batches, waits settle_ms
 // for stragglers, writes `out` (JSON results) and DIR/done, keeps its subscribers connected
-// until DIR/quit exists, then closes them and exits 0.  Exit 1: bad configuration; 2: a batch was
+// until DIR/quit exists (posting one API call every 2 s meanwhile), then writes DIR/final.json (the
+// streams' ages: L1b of bench-live.sh), closes them and exits 0.  Exit 1: bad configuration; 2: a batch was
 // not accepted or fewer than n subscribers connected (the results still say what happened).
 import http from 'node:http';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -294,7 +295,14 @@ async function main() {
   writeFileSync(path.join(cfg.control, 'done'), '');
   log(`rounds done: missing ${res.missing} of ${res.expected}, leaks ${res.leaks}, p95 ${res.latency_ms.p95 && res.latency_ms.p95.toFixed(1)} ms`);
 
-  await waitFile(path.join(cfg.control, 'quit'));
+  // Until quit: one API call every 2 s (not one of the counted batches), so that every ceo and cs
+  // stream keeps hearing messages — the re-check must end a stream that is never idle.
+  let keep = 0;
+  while (!existsSync(path.join(cfg.control, 'quit'))) {
+    await post('/api/product/events', { type: 'track', event: 'API Call', messageId: `lb-${tag}-keep-${++keep}`, userId: '7000',
+      timestamp: iso(1000), properties: { endpoint: `/v1/livebench-${tag}-keep`, status: 200, latency_ms: 20 }, context: { groupId: String(cfg.cust_a.id) } });
+    for (let w = 0; w < 20 && !existsSync(path.join(cfg.control, 'quit')); w++) await sleep(100);
+  }
   const open2 = subs.filter((s) => s.open);
   writeFileSync(path.join(cfg.control, 'final.json'), JSON.stringify({
     open: open2.length, reconnects: stats.reconnects, statuses: stats.statuses, messages: stats.messages, leaks: stats.leaks,
