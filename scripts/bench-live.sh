@@ -233,7 +233,7 @@ row "L2. deliveries missing of those due ($(j .batches_accepted) of $(j .batches
   "$missing of $expected" "0" "$(zero "$missing")"
 row "L3. role and row scope violations under load (cs hearing another's customer, sales hearing customer-level, batches not entitled to)" \
   "$leaks" "0" "$(zero "$leaks")"
-row "L4. delivery latency, accepted batch → message at the subscriber, p50 / p95 / p99 ms ($(j .received) deliveries)" \
+row "L4. delivery latency, accepted batch → message at the subscriber, p50 / p95 / p99 ms ($(j .received) deliveries; per batch, first subscriber p50 $(fmt "$(j .first_subscriber_ms.p50)") ms, first → last p50 $(fmt "$(j .fanout_spread_ms.p50)") ms)" \
   "$p50 / $p95 / $p99" "reported" ""
 row "L5. memory per subscriber: nginx workers' RSS (private) KB${shm}" "$rss_sub ($priv_sub)" "reported" ""
 row "L6. uncached API median with the subscribers connected vs without (${lat_with_txt%; })" "${ratio_with} ×" "≤ 1.2 ×" "$(res "$ratio_with" 1.2)"
@@ -281,7 +281,9 @@ What the numbers mean:
 - **Latency (L4)**: from the moment the batch's accepted answer was read to the moment the
   chunk holding the message reached the load tool, both on one clock. It includes the tool's
   own handling: one thread reads the 2,000 sockets one after the other, so p99 is an upper bound
-  of nginx's fan-out.
+  of nginx's fan-out. Per batch, "first subscriber" is the delay until the first subscriber had
+  it (commit, outbox, publisher, nchan: the pipeline), "first → last" the spread until the last
+  one had it (the fan-out, this tool's reading included).
 - **Memory (L5)**: the nginx workers' resident memory with the subscribers connected minus
   before, divided by their number (private pages in brackets: RSS also counts shared pages a
   worker touched first); nchan's shared memory from `nchan_stub_status` where nginx has one.

@@ -236,6 +236,15 @@ function results(subs, connectMs) {
       }
     }
   }
+  // Per batch: the first subscriber's delay (the pipeline: commit, outbox, publisher, nchan) and
+  // the spread to the last one (the fan-out over the sockets, this tool's reading included).
+  const first = [], spread = [];
+  for (const [key, b] of batches) {
+    if (!b.ok) continue;
+    let lo = Infinity, hi = -Infinity;
+    for (const s of subs) { const at = s.got.get(key); if (at !== undefined && entitled(s, b)) { lo = Math.min(lo, at); hi = Math.max(hi, at); } }
+    if (lo !== Infinity) { first.push(lo - b.ack); spread.push(hi - lo); }
+  }
   lat.sort((a, b) => a - b);
   const summary = (a) => { a.sort((x, y) => x - y); return { n: a.length, p50: pct(a, 0.5), p95: pct(a, 0.95), p99: pct(a, 0.99), max: a[a.length - 1] ?? null }; };
   const roles = {};
@@ -246,7 +255,7 @@ function results(subs, connectMs) {
     batches_accepted: [...batches.values()].filter((b) => b.ok).length, batches_sent: batches.size,
     expected, received, missing, missing_examples: missingExamples, unexpected, unexpected_examples: unexpectedExamples, duplicates: dups,
     leaks: stats.leaks, leak_examples: stats.leakExamples,
-    latency_ms: summary(lat), latency_by_role_ms: Object.fromEntries(Object.entries(byRole).map(([r, a]) => [r, summary(a)])),
+    latency_ms: summary(lat), first_subscriber_ms: summary(first), fanout_spread_ms: summary(spread), latency_by_role_ms: Object.fromEntries(Object.entries(byRole).map(([r, a]) => [r, summary(a)])),
     messages: stats.messages, bytes: stats.bytes, types: stats.types, unparsable: stats.unparsable,
     reconnects: stats.reconnects, statuses: stats.statuses, errors: stats.errors,
     tool_rss_mb: Math.round(process.memoryUsage().rss / 1048576),
