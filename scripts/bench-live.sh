@@ -78,7 +78,8 @@ read -r CA_ID CA_EXT < <(psqlq -F ' ' -c "UPDATE customers SET external_id = coa
   WHERE id = (SELECT min(id) FROM customers WHERE cs_owner_id = $ID_CS1) RETURNING id, external_id")
 read -r CB_ID CB_EXT < <(psqlq -F ' ' -c "UPDATE customers SET external_id = coalesce(external_id, 'lb-cust-' || id)
   WHERE id = (SELECT min(id) FROM customers WHERE cs_owner_id = $ID_CS2) RETURNING id, external_id")
-OWNED=$(psqlq -c "SELECT json_object_agg(cs_owner_id, ids) FROM (SELECT cs_owner_id, json_agg(id) ids
+[ -n "${CA_ID:-}" ] && [ -n "${CB_ID:-}" ] || { say "cs1 and cs2 need a customer each (the demo data)"; exit 1; }
+OWNED=$(psqlq -c "SELECT coalesce(json_object_agg(cs_owner_id, ids), '{}') FROM (SELECT cs_owner_id, json_agg(id) ids
   FROM customers WHERE cs_owner_id IN ($ID_CS1, $ID_CS2) GROUP BY 1) o")
 
 # ---- measuring helpers
