@@ -414,11 +414,13 @@ auth_logout(struct ns_req *req)
 /*
  * has_data: whether the company has any data yet (the app's "No data yet"
  * state); currency: the reporting currency every amount is in (the app's
- * money symbol).
+ * money symbol); data_version: the data version of docs/live.md, which
+ * the app sends back as X-Data-Version.
  */
 static const char SQL_AUTH_ME[] =
     "SELECT json_build_object('id', id, 'email', email, 'name', name, 'role', role, "
-    "'views', $2::json, 'has_data', api.has_data(), 'currency', ns_currency()) "
+    "'views', $2::json, 'has_data', api.has_data(), 'currency', ns_currency(), "
+    "'data_version', api.live_version()) "
     "FROM app_users WHERE id = $1";
 
 int
@@ -429,4 +431,22 @@ auth_me(struct ns_req *req)
 
 	snprintf(idtxt, sizeof(idtxt), "%ld", req->user.id);
 	return reply_result(req, db_exec(req->db, "auth_me", SQL_AUTH_ME, 2, vals));
+}
+
+/*
+ * GET /api/auth/live — nginx's auth_request for the live stream
+ * (docs/live.md), reached only through nginx's internal location.  The
+ * route's own token check has passed (signature, expiry, revocation), so
+ * answer the channels this user may hear: its role's and its own.
+ * Returns what http_json_text returns.
+ */
+int
+auth_live(struct ns_req *req)
+{
+	char	 line[96];
+
+	snprintf(line, sizeof(line), "X-Live-Channels: role:%s,user:%ld",
+	    role_name(req->user.role), req->user.id);
+	http_extra_header(req, line);
+	return http_json_text(req, 200, "{}", 2);
 }

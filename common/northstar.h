@@ -148,6 +148,7 @@ struct ns_service {
 
 #define NS_CHANNEL_DIRTY	"northstar_dirty"
 #define NS_CHANNEL_ROLLUPS	"northstar_rollups"
+#define NS_CHANNEL_LIVE		"northstar_live"	/* the live outbox has rows (570_live.sql) */
 #define NS_JOB_GAP_MS		1000
 
 struct ns_user {
@@ -443,5 +444,14 @@ int		 webhook_hmac_sha256(const unsigned char *key, size_t keylen, const char *p
 int		 auth_login(struct ns_req *);
 int		 auth_logout(struct ns_req *);
 int		 auth_me(struct ns_req *);
+int		 auth_live(struct ns_req *);	/* the live stream's auth_request */
+
+/*
+ * live.c — start the live stream's publisher thread (docs/live.md) once
+ * per process; later calls do nothing.  Without NS_LIVE_SOCKET it logs
+ * a warning and publishes nothing.  Failures are logged and retried by
+ * the thread itself; it never stops the caller.
+ */
+void		 live_start(void);
 
 #endif /* NORTHSTAR_H */

@@ -9,7 +9,7 @@ PACKAGES=(
   libfcgi-dev libpq-dev libcjson-dev libjwt-dev libcmocka-dev libcurl4-openssl-dev
   libssl-dev                              # SHA-256 of API keys (libcrypto)
   postgresql postgresql-contrib postgresql-15-pgtap   # server, pgcrypto, pgTAP for SQL tests
-  nginx curl jq wrk ca-certificates
+  nginx libnginx-mod-nchan curl jq wrk ca-certificates   # nchan: the live stream (docs/live.md)
 )
 
 # Tests also drive Chromium, build libFuzzer harnesses with clang, and run

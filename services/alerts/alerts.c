@@ -5,7 +5,8 @@
  * sql/schema/550_alerts.sql.  It also runs the periodic job: every 30 s
  * rollup_refresh() (only the days touched since the last run, guarded by
  * an advisory lock, so several instances are harmless), then
- * alert_evaluate() and the report schedule; notify.c delivers.
+ * alert_evaluate() and the report schedule; notify.c delivers, and
+ * common/live.c publishes the live stream (docs/live.md).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,7 @@ alerts_job(PGconn *conn)
 	int	 rc = 0;
 
 	notify_start();
+	live_start();
 	if (alerts_job_call(conn, "rollup_refresh") != 0)
 		rc = -1;
 	if (alerts_job_call(conn, "alert_evaluate") != 0)

@@ -48,6 +48,8 @@ static const struct ns_route users_routes[] = {
 	{ "POST", "/api/auth/login", NS_PUBLIC, NULL, NS_F_BODY, 0, NULL, NULL, auth_login },
 	{ "POST", "/api/auth/logout", NS_ROLES_ALL, NULL, 0, 0, NULL, NULL, auth_logout },
 	{ "GET", "/api/auth/me", NS_ROLES_ALL, NULL, 0, 0, NULL, NULL, auth_me },
+	/* nginx's auth_request for GET /api/live (internal; docs/live.md). */
+	{ "GET", "/api/auth/live", NS_ROLES_ALL, NULL, 0, 0, NULL, NULL, auth_live },
 	/* Company-wide customer KPIs, each with the previous period's value. */
 	{ "GET", "/api/users/summary", NS_ROLES_ALL, NULL, NS_F_ASOF, 30,
 	    "api.users_summary", NULL, NULL },

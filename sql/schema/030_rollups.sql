@@ -429,6 +429,7 @@ BEGIN
     UPDATE rollup_state SET tz = ns_tz(), last_rebuild_at = now(), last_refresh_at = now(),
                             last_refresh_days = hi - lo + 1;
     PERFORM pg_notify('northstar_rollups', '');   -- the followers' wake-up (see rollup_notify_dirty)
+    PERFORM live_data_changed();
     RETURN hi - lo + 1;
 END
 $$;
@@ -447,6 +448,7 @@ DECLARE
     v_days  date[];
     r       record;
     n       integer := 0;
+    dirty   boolean := false;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('northstar.rollup')::bigint);
     IF (SELECT tz FROM rollup_state) IS DISTINCT FROM ns_tz() THEN
@@ -459,6 +461,7 @@ BEGIN
     SELECT array_agg(day) INTO v_days FROM del;
     IF v_days IS NOT NULL THEN
         PERFORM pg_notify('northstar_rollups', '');   -- the followers' wake-up (see rollup_notify_dirty)
+        dirty := true;
     END IF;
     v_days := coalesce(v_days, '{}') || ns_today();
     -- keep metrics_daily contiguous up to today: a late row before the first rolled-up day (or a
@@ -479,6 +482,9 @@ BEGIN
         n := n + (r.hi - r.lo + 1);
     END LOOP;
     UPDATE rollup_state SET last_refresh_at = now(), last_refresh_days = n;
+    IF dirty THEN
+        PERFORM live_data_changed();   -- a new data version (570_live.sql), at the end: held to the commit
+    END IF;
     RETURN n;
 END
 $$;

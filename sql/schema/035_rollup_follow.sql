@@ -95,6 +95,11 @@ BEGIN
     ON CONFLICT (follower, day) DO UPDATE SET source_refreshed_at = EXCLUDED.source_refreshed_at;
     UPDATE rollup_followers SET last_refresh_at = now() WHERE name = p_name;
     DROP TABLE rollup_follow_stale;
+    -- a follower that recomputed after a data change gives its readers a new data version too
+    -- (570_live.sql); today's day, recomputed at every refresh, alone does not
+    IF n > 0 AND (SELECT data_changed_at FROM live_state) > coalesce(f.last_refresh_at, '-infinity') THEN
+        PERFORM live_data_changed();
+    END IF;
     RETURN n;
 END
 $$;

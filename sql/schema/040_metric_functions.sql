@@ -89,6 +89,18 @@ $$;
 -- so a customer has up to two rows (fx and one other).  sum(delta_cents) = total MRR(p_to) - total
 -- MRR(p_from) exactly.  A customer who starts and stops paying strictly between the two dates has
 -- no row.
+-- The one classification of a customer's MRR change m0 -> m1 (m0t: m0 at m1's exchange rates;
+-- p_paid_before: paid at some time before, asked only when m0 = 0), for mrr_movements below and
+-- the live stream's mrr_updated (570_live.sql).
+CREATE OR REPLACE FUNCTION mrr_movement_kind(p_m0 numeric, p_m0t numeric, p_m1 numeric, p_paid_before boolean)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN p_m0 = 0 AND p_paid_before THEN 'reactivation'
+                WHEN p_m0 = 0 THEN 'new'
+                WHEN p_m1 = 0 THEN 'churn'
+                WHEN p_m1 > p_m0t THEN 'expansion'
+                ELSE 'contraction' END
+$$;
+
 CREATE OR REPLACE FUNCTION mrr_movements(p_from date, p_to date)
 RETURNS TABLE (customer_id int, kind text, delta_cents bigint)
 LANGUAGE sql STABLE AS $$
@@ -110,13 +122,10 @@ LANGUAGE sql STABLE AS $$
     SELECT x.customer_id, 'fx', x.m0t - x.m0 FROM x WHERE x.m0t <> x.m0
     UNION ALL
     SELECT x.customer_id,
-           CASE WHEN x.m0 = 0 AND EXISTS (SELECT 1 FROM subscriptions s
-                                          WHERE s.customer_id = x.customer_id AND s.mrr_cents > 0
-                                            AND s.valid_from < p_from) THEN 'reactivation'
-                WHEN x.m0 = 0 THEN 'new'
-                WHEN x.m1 = 0 THEN 'churn'
-                WHEN x.m1 > x.m0t THEN 'expansion'
-                ELSE 'contraction' END,
+           mrr_movement_kind(x.m0, x.m0t, x.m1,
+                             x.m0 = 0 AND EXISTS (SELECT 1 FROM subscriptions s
+                                                  WHERE s.customer_id = x.customer_id AND s.mrr_cents > 0
+                                                    AND s.valid_from < p_from)),
            x.m1 - x.m0t
     FROM x
     WHERE x.m1 <> x.m0t

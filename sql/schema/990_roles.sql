@@ -78,6 +78,9 @@ BEGIN
     END LOOP;
 END $$;
 GRANT SELECT, UPDATE (last_used_at) ON api_keys TO northstar_ingest;
+-- the live stream's outbox (570_live.sql), which the triggers on business tables fill
+GRANT INSERT ON live_outbox TO northstar_ingest;
+GRANT USAGE ON SEQUENCE live_outbox_id_seq TO northstar_ingest;
 REVOKE ALL ON api_keys FROM northstar_app;
 ALTER FUNCTION api.product_events(int, text, jsonb, text, int) OWNER TO northstar_ingest;
 ALTER FUNCTION key_verify(text) OWNER TO northstar_ingest;
