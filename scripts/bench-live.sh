@@ -198,7 +198,9 @@ R=$WORK/results.json; F=$WORK/fresh.json
 j() { jq -r "$1" "$R"; }
 per_sub() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.1f", (n > 0 ? (b - a) / n : 0) }'; }
 rss_sub=$(per_sub "$MEM0" "$MEM1" "$OPEN"); priv_sub=$(per_sub "$PRIV0" "$PRIV1" "$OPEN")
-shm=""; [ -n "${SHM1:-}" ] && shm="; nchan shared memory $(per_sub 0 "$SHM1" 1) KB in all ($(per_sub "$SHM0" "$SHM1" "$OPEN") KB a subscriber, nchan counts ${NSUB1} subscribers)"
+shm="; nchan's shared memory not read: no nchan_stub_status location in nginx/nginx.conf.in"
+[ -n "$STATUS_PATH" ] && shm="; nchan's shared memory not read: $STATUS_PATH answered no \"shared memory used\""
+[ -n "${SHM1:-}" ] && shm="; nchan shared memory $(per_sub 0 "$SHM1" 1) KB in all ($(per_sub "$SHM0" "$SHM1" "$OPEN") KB a subscriber, nchan counts ${NSUB1} subscribers)"
 # lat_ratio A B — per endpoint "ep med_A/med_base", overall Σ median A / Σ median baseline, where the
 # baseline is the mean of before and after
 lat_ratio() {
