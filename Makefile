@@ -20,7 +20,7 @@ UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps web run stop test test-asan bench clean cppcheck fuzz soak
-all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin $(B)/northstar-import $(B)/alerts-report
+all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin $(B)/northstar-import $(B)/northstar-simulate $(B)/alerts-report
 
 deps:
 	@scripts/deps.sh
@@ -59,6 +59,11 @@ $(B)/northstar-admin: $(B)/scripts/northstar-admin.o $(B)/libnorthstar.a
 
 # The importer of vendor exports (docs/ingest.md "Importers"); its CSV reader is common/csvread.c.
 $(B)/northstar-import: $(B)/scripts/northstar-import.o $(B)/libnorthstar.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The demo company's simulator (docs/live.md "The simulator"): a client of the ingestion API.
+$(B)/northstar-simulate: $(B)/scripts/northstar-simulate.o $(B)/libnorthstar.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -88,20 +88,20 @@ live_exec(PGconn *conn, const char *sql, ExecStatusType want)
 }
 
 /*
- * Compose and publish one transaction's worth.  Returns the number of
- * messages published (0: the outbox was empty), or -1 after a failure
- * (rolled back; the caller waits before the next round).
+ * Compose and publish one transaction's worth of the rows up to id upto.
+ * Returns the number of messages published (0: none left), or -1 after
+ * a failure (rolled back; the caller waits before the next round).
  */
 static int
-live_publish_batch(PGconn *conn, CURL *c)
+live_publish_batch(PGconn *conn, CURL *c, const char *upto)
 {
-	static const struct ns_arg limit = { "p_limit", LIVE_BATCH };
+	struct ns_arg	 args[2] = { { "p_limit", LIVE_BATCH }, { "p_upto", upto } };
 	PGresult	*res;
 	int		 i, n, rc = -1;
 
 	if (live_exec(conn, "BEGIN", PGRES_COMMAND_OK) != 0)
 		return -1;
-	res = db_call_conn(conn, "channel, message", "live_compose", &limit, 1);
+	res = db_call_conn(conn, "channel, message", "live_compose", args, 2);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		log_msg("warning", "live: live_compose failed: %s", db_error_message(conn, res));
 		goto out;
@@ -120,25 +120,36 @@ out:
 	return rc;
 }
 
-/* A round: the rollups first when business data changed, then batches until empty. */
+/*
+ * A round: the rows there now (up to their newest id, read before the
+ * refresh: a row committed during the refresh waits for the next round,
+ * so its figures are never older than its message); the rollups first
+ * when business data changed; then batches until those rows are gone.
+ */
 static int
 live_round(PGconn *conn, CURL *c)
 {
 	PGresult	*res;
+	char		 upto[24];
 	int		 changed, n, i;
 
-	res = PQexec(conn, "SELECT EXISTS (SELECT 1 FROM live_outbox WHERE kind <> 'data_version')");
+	res = PQexec(conn, "SELECT max(id), coalesce(bool_or(kind <> 'data_version'), false) FROM live_outbox");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		log_msg("warning", "live: reading the outbox failed: %s", db_error_message(conn, res));
 		PQclear(res);
 		return -1;
 	}
-	changed = PQgetvalue(res, 0, 0)[0] == 't';
+	if (PQgetisnull(res, 0, 0)) {
+		PQclear(res);
+		return 0;
+	}
+	snprintf(upto, sizeof(upto), "%s", PQgetvalue(res, 0, 0));
+	changed = PQgetvalue(res, 0, 1)[0] == 't';
 	PQclear(res);
 	if (changed)
 		(void)live_exec(conn, "SELECT rollup_refresh()", PGRES_TUPLES_OK);
 	for (i = 0; i < 100; i++) {
-		if ((n = live_publish_batch(conn, c)) <= 0)
+		if ((n = live_publish_batch(conn, c, upto)) <= 0)
 			return n;
 	}
 	return 0;

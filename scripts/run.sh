@@ -4,12 +4,16 @@
 # Ctrl-C (or `make stop`), then stop everything that was started.
 # DEMO=0 make run: an empty company instead (docs/ingest.md, "Starting
 # empty"); its CEO password is printed by stack.sh on the first start.
+# The demo company lives: LIVE=1 (the default with DEMO=1) starts the
+# simulator (docs/live.md, "The simulator"; LIVE_RATE, LIVE_SEED), LIVE=0
+# make run keeps the data frozen; DEMO=0 never starts it.
 # NS_RUN_DIR=DIR keeps the stack in DIR instead of var/ (tests; stop it
 # with scripts/stack.sh stop DIR).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 export PORT=${PORT:-8080} SCALE=${SCALE:-0.1} DEMO=${DEMO:-1}
+if [ "$DEMO" = 1 ]; then export LIVE=${LIVE:-1}; else export LIVE=0; fi
 VAR=${NS_RUN_DIR:-$ROOT/var}
 
 stopping=0
@@ -34,12 +38,23 @@ else
   printed above on the first start (a new one: build/northstar-admin user password EMAIL).
   Send your data: docs/ingest.md (also at http://127.0.0.1:$PORT/docs/ingest.md)."
 fi
+if [ "$LIVE" = 1 ]; then
+  live="  Live: a simulator keeps the demo company moving (signups, plan changes, orders, API calls,
+  ad spend: ${LIVE_RATE:-5} actions a second, seed ${LIVE_SEED:-1}) through the ingestion API;
+  its log is ${VAR#"$ROOT"/}/logs/simulator.log.  LIVE=0 make run keeps the data frozen."
+elif [ "$DEMO" = 1 ]; then
+  live="  Live: off (LIVE=0): the demo data stays as generated."
+else
+  live=""
+fi
 cat <<EOT
 
   Northstar is running:  http://127.0.0.1:$PORT/
 
 $logins
-
+${live:+
+$live
+}
   API example:  curl -s http://127.0.0.1:$PORT/api/revenue/health
   Logs: var/logs/   Stop: Ctrl-C here, or make stop in another shell.
 

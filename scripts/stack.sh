@@ -8,8 +8,11 @@
 #                                   ANCHOR='2026-03-31 12:00+00': the demo data's "now",
 #                                   INGEST_RATE, INGEST_BURST,
 #                                   NS_STRIPE_WEBHOOK_SECRET_FILE: the Stripe endpoint's
-#                                   signing secret, passed to the services when set)
-#   scripts/stack.sh stop DIR
+#                                   signing secret, passed to the services when set,
+#                                   LIVE=0|1 (1: the simulator keeps the company moving through
+#                                   the ingestion API, docs/live.md; default 0, frozen data for
+#                                   the tests), LIVE_RATE (actions a second, 5), LIVE_SEED (1))
+#   scripts/stack.sh stop DIR      (the simulator first, then nginx, the services, PostgreSQL)
 #   scripts/stack.sh pg-stop|pg-start DIR   (fault tests: PostgreSQL only)
 #   scripts/stack.sh services-restart DIR   (e.g. with NS_DATABASE_READ_URL set)
 #   scripts/stack.sh replica-start|replica-stop DIR   (a streaming replica)
@@ -167,7 +170,10 @@ services_start() {
 # it); whatever still runs after 10 s gets KILL.
 services_stop() {
   local f p pids=() alive
-  for f in "$RUN"/*.supervisor.pid; do [ -f "$f" ] && pids+=("$(cat "$f")"); done
+  for f in "$RUN"/*.supervisor.pid; do
+    [ "$f" = "$RUN/simulator.supervisor.pid" ] && continue   # not a service: simulator_stop
+    [ -f "$f" ] && pids+=("$(cat "$f")")
+  done
   [ "${#pids[@]}" -gt 0 ] && { kill -TERM "${pids[@]}" 2>/dev/null || true; }
   for _ in $(seq 1 100); do
     alive=0
@@ -176,6 +182,7 @@ services_stop() {
     sleep 0.1
   done
   for f in "$RUN"/*.supervisor.pid "$RUN"/*.[0-9].pid; do
+    [ "$f" = "$RUN/simulator.supervisor.pid" ] && continue
     [ -f "$f" ] && { kill -KILL "$(cat "$f")" 2>/dev/null || true; }
     rm -f "$f"
   done
@@ -275,8 +282,62 @@ stop_pid() {  # stop_pid FILE — TERM, wait up to 5 s, then KILL
   rm -f "$f"
 }
 
+# LIVE=1: the demo company's simulator (docs/live.md, "The simulator"), a client of the ingestion
+# API like any external source.  Its key, named "simulator", is in DIR/run/simulator.key (0600):
+# reused while it is in force with the scopes it needs, else a new one (a key of that name still
+# in force, whose secret this file no longer holds, is revoked first).  The simulator runs under
+# supervise.sh, PID in DIR/run/simulator.supervisor.pid, log DIR/logs/simulator.log.
+SIM_SCOPES="ingest:billing ingest:events ingest:marketing"
+simulator_admin() {
+  NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=postgres" "$BUILD/northstar-admin" "$@"
+}
+simulator_key() {
+  local f=$RUN/simulator.key hash="" valid=0 key
+  if [ -s "$f" ]; then
+    hash=$(tr -d ' \t\r\n' <"$f" | sha256sum | cut -d' ' -f1)
+    valid=$(psql_ns -d northstar -tA -v h="$hash" <<'SQL'
+SELECT count(*) FROM api_keys
+ WHERE key_hash = decode(:'h', 'hex') AND revoked_at IS NULL
+   AND scopes @> ARRAY['ingest:billing', 'ingest:events', 'ingest:marketing']
+SQL
+)
+  fi
+  if [ "$valid" = 1 ]; then say "LIVE=1: reusing the simulator's API key ($f)"; return 0; fi
+  if [ -n "$(psql_ns -d northstar -tAc "SELECT 1 FROM api_keys WHERE name = 'simulator' AND revoked_at IS NULL")" ]; then
+    simulator_admin key revoke simulator >>"$LOGS/admin.log" 2>&1 || die "could not revoke the old simulator key; see $LOGS/admin.log"
+  fi
+  # shellcheck disable=SC2086
+  key=$(simulator_admin key add simulator $SIM_SCOPES 2>>"$LOGS/admin.log") \
+    || die "could not create the simulator's API key; see $LOGS/admin.log"
+  (umask 077; printf '%s\n' "$key" >"$f.new") && chmod 600 "$f.new" && mv "$f.new" "$f"
+  key=
+  say "LIVE=1: a new API key for the simulator ($f, mode 0600; build/northstar-admin key list shows it)"
+}
+simulator_start() {
+  [ "${LIVE:-0}" = 1 ] || return 0
+  [ -x "$BUILD/northstar-simulate" ] || die "$BUILD/northstar-simulate is missing: run make first"
+  simulator_stop
+  # only into the demo company: never into one started with DEMO=0 (a company's own data)
+  if [ "${DEMO:-1}" != 1 ] || [ -z "$(psql_ns -d northstar -tAc "SELECT 1 FROM app_users WHERE email = 'ceo@northstar.example'")" ]; then
+    say "LIVE=1: the simulator is not started: $DIR holds a company of its own, not the demo"
+    return 0
+  fi
+  simulator_key
+  say "LIVE=1: starting the simulator (seed ${LIVE_SEED:-1}, ${LIVE_RATE:-5} actions a second; log $LOGS/simulator.log)"
+  "$ROOT/scripts/supervise.sh" "$RUN/simulator" "$BUILD/northstar-simulate" --url "http://127.0.0.1:$PORT" \
+    --key-file "$RUN/simulator.key" --seed "${LIVE_SEED:-1}" --rate "${LIVE_RATE:-5}" \
+    --currency "${NS_CURRENCY:-USD}" >>"$LOGS/simulator.log" 2>&1 &
+  echo $! >"$RUN/simulator.supervisor.pid"
+}
+# The supervisor stops the simulator it runs; its PID file goes too, should the supervisor have died.
+simulator_stop() {
+  stop_pid "$RUN/simulator.supervisor.pid"
+  stop_pid "$RUN/simulator.pid"
+}
+
 stack_stop() {
   [ -d "$RUN" ] || return 0
+  simulator_stop
   stop_pid "$RUN/nginx.pid"
   services_stop
   replica_stop
@@ -304,7 +365,8 @@ case $cmd in
     fi
     web_publish
     pg_start; db_load; services_start; nginx_start
-    echo "$PORT" >"$RUN/http.port" ;;
+    echo "$PORT" >"$RUN/http.port"
+    simulator_start ;;
   stop) stack_stop ;;
   pg-stop) as_pg "$PGBIN/pg_ctl" -D "$SHARED/pg" -m fast -w -t 30 stop >/dev/null ;;
   pg-start) pg_start ;;

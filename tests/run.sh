@@ -56,11 +56,15 @@ if [ -x "$B/forecast-cli" ] && [ -x tests/forecast/check_reference.sh ]; then
   if [ -d "$REF" ]; then suite forecast-ref tests/forecast/check_reference.sh "$REF" "$B/forecast-cli"
   else echo "==> forecast-ref   skipped: $REF not found"; fi
 fi
-# T_ONLY (integration files) leaves out the fuzz and browser suites unless it names them.
+# T_ONLY (integration files) leaves out the fuzz and browser suites unless it names them;
+# a browser test file's name (live.test.js) runs the browser suite with that file only
+# (tests/e2e/run.sh), and no integration stack when T_ONLY names nothing else.
 only() { [ -z "${T_ONLY:-}" ] || [[ " $T_ONLY " == *" $1 "* ]]; }
+browser_files=() other_words=0
+for w in ${T_ONLY:-}; do case $w in *.test.js) browser_files+=("$w");; *) other_words=1;; esac; done
 only fuzz && suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-10}"
-run_suite integration tests/integration/run.sh
-only browser && [ -x tests/e2e/run.sh ] && suite browser tests/e2e/run.sh
+{ [ -z "${T_ONLY:-}" ] || [ "$other_words" = 1 ]; } && run_suite integration tests/integration/run.sh
+{ only browser || [ "${#browser_files[@]}" -gt 0 ]; } && [ -x tests/e2e/run.sh ] && suite browser tests/e2e/run.sh
 if command -v docker-compose >/dev/null 2>&1; then
   suite compose bash -c 'echo 1..1; if docker-compose -f docker-compose.yml config -q; then
     echo "ok 1 - docker-compose.yml is valid"; else echo "not ok 1 - docker-compose.yml is valid"; fi'

@@ -1,7 +1,7 @@
 /*
  * alerts.c — the alerts service: the alert list, acknowledge/resolve,
- * the summary for the executive header, the rules (CEO edits them), the
- * live feed (stream.c) and report previews.  The SQL is in alerts.sql and
+ * the summary for the executive header, the rules (CEO edits them) and
+ * report previews (the live feed is GET /api/live, docs/live.md).  The SQL is in alerts.sql and
  * sql/schema/550_alerts.sql.  It also runs the periodic job: every 30 s
  * rollup_refresh() (only the days touched since the last run, guarded by
  * an advisory lock, so several instances are harmless), then
@@ -67,8 +67,6 @@ static const struct ns_route alerts_routes[] = {
 	    "api.alerts_rules", "rules", NULL },
 	{ "PUT", "/api/alerts/rules/{id}", NS_ROLE_CEO, NULL, NS_F_BODY, 0,
 	    "api.alerts_rule_update", NULL, alerts_rule_put },
-	/* Server-Sent Events: new, acknowledged and resolved alerts. */
-	{ "GET", "/api/alerts/stream", NS_ROLES_ALL, NULL, 0, 0, NULL, NULL, stream_handler },
 	/* Preview of a scheduled report (what the e-mail carries). */
 	{ "GET", "/api/alerts/report", NS_ROLE_CEO, alerts_report_params, 0, 0,
 	    "api.alerts_report", NULL, NULL },

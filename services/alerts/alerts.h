@@ -4,9 +4,6 @@
 
 #include "northstar.h"
 
-/* stream.c — GET /api/alerts/stream: the live feed as Server-Sent Events. */
-int	 stream_handler(struct ns_req *);
-
 /* notify.c */
 /*
  * Pass the notification settings of the environment (NS_ALERTS_WEBHOOK_URL,

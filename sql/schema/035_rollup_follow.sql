@@ -98,7 +98,7 @@ BEGIN
     -- a follower that recomputed after a data change gives its readers a new data version too
     -- (570_live.sql); today's day, recomputed at every refresh, alone does not
     IF n > 0 AND (SELECT data_changed_at FROM live_state) > coalesce(f.last_refresh_at, '-infinity') THEN
-        PERFORM live_data_changed();
+        PERFORM live_data_changed(p_rollups => false);
     END IF;
     RETURN n;
 END

@@ -25,10 +25,11 @@ CREATE TABLE IF NOT EXISTS live_outbox (
 CREATE TABLE IF NOT EXISTS live_state (
     one              boolean PRIMARY KEY DEFAULT true CHECK (one),
     data_version     bigint NOT NULL DEFAULT 1,
-    data_changed_at  timestamptz,
+    data_changed_at  timestamptz,      -- the last refresh of the rollups that recomputed dirty days
     mrr_day          date,
     mrr_seeded_at    timestamptz
 );
+ALTER TABLE live_state ADD COLUMN IF NOT EXISTS version_sent_at timestamptz;   -- the last data_version message
 INSERT INTO live_state DEFAULT VALUES ON CONFLICT DO NOTHING;
 
 -- Each paying customer's MRR today (mrr_at, the one MRR rule) as the stream last told it: the
@@ -120,11 +121,14 @@ END
 $$;
 
 -- Figures may have changed: a new data version, and a data_version message.  Called by
--- rollup_refresh() when it recomputed dirty days and by rollup_follow() when a follower
--- recomputed after such a change, each at its end (the one-row update is held to the commit).
-CREATE OR REPLACE FUNCTION live_data_changed() RETURNS void
+-- rollup_refresh() when it recomputed dirty days (p_rollups: data_changed_at moves, which is what
+-- the followers compare with) and by rollup_follow() when a follower recomputed after such a
+-- change, each at its end (the one-row update is held to the commit).
+DROP FUNCTION IF EXISTS live_data_changed();
+CREATE OR REPLACE FUNCTION live_data_changed(p_rollups boolean DEFAULT true) RETURNS void
 LANGUAGE sql AS $$
-    UPDATE live_state SET data_version = data_version + 1, data_changed_at = now();
+    UPDATE live_state SET data_version = data_version + 1,
+                          data_changed_at = CASE WHEN p_rollups THEN now() ELSE data_changed_at END;
     INSERT INTO live_outbox (kind) VALUES ('data_version');
 $$;
 
@@ -202,12 +206,13 @@ BEGIN
 END
 $$;
 
--- Turn up to p_limit outbox rows into the messages of each channel (docs/live.md, "Messages"),
+-- Turn up to p_limit outbox rows (of ids up to p_upto, when given) into the messages of each channel (docs/live.md, "Messages"),
 -- deleting the rows: the caller publishes the messages and commits, or rolls back and the rows
 -- come again.  One message per type and channel per call; arrays hold the first 20 items (100 API
 -- calls) and count says how many there were.  Figures come from the same functions as the API's
 -- (the caller refreshes the rollups first): a message and a refetch agree.
-CREATE OR REPLACE FUNCTION live_compose(p_limit int DEFAULT 5000)
+DROP FUNCTION IF EXISTS live_compose(int);
+CREATE OR REPLACE FUNCTION live_compose(p_limit int DEFAULT 5000, p_upto bigint DEFAULT NULL)
 RETURNS TABLE (channel text, message text)
 LANGUAGE plpgsql
 SET jit = off
@@ -225,8 +230,8 @@ BEGIN
                                                 plan text, previous_plan text) ON COMMIT DROP;
     CREATE TEMP TABLE IF NOT EXISTS live_out (ord int, channel text, message jsonb) ON COMMIT DROP;
     TRUNCATE live_batch, live_moves, live_out;
-    WITH d AS (DELETE FROM live_outbox WHERE id IN (SELECT id FROM live_outbox ORDER BY id LIMIT p_limit
-                                                    FOR UPDATE SKIP LOCKED)
+    WITH d AS (DELETE FROM live_outbox WHERE id IN (SELECT id FROM live_outbox WHERE id <= coalesce(p_upto, id)
+                                                    ORDER BY id LIMIT p_limit FOR UPDATE SKIP LOCKED)
                RETURNING *)
     INSERT INTO live_batch SELECT * FROM d;
     IF NOT EXISTS (SELECT 1 FROM live_batch) THEN
@@ -244,8 +249,10 @@ BEGIN
     IF cardinality(touched) > 0 THEN
         INSERT INTO live_moves
         SELECT t.c, mrr_movement_kind(coalesce(o.mrr_cents, 0), coalesce(o.mrr_cents, 0), coalesce(n.mrr_cents, 0),
+                                      -- paid before: a paid period that ended by today (for a customer at 0
+                                      -- before the change, what mrr_movements' "paid before p_from" means)
                                       EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = t.c
-                                                 AND s.mrr_cents > 0 AND s.valid_from < today)),
+                                                 AND s.mrr_cents > 0 AND s.valid_to <= today)),
                coalesce(n.mrr_cents, 0) - coalesce(o.mrr_cents, 0),
                live_customer_json(t.c)->>'plan', o.plan
         FROM unnest(touched) t(c)
@@ -286,7 +293,8 @@ BEGIN
         FROM live_batch b WHERE b.kind = 'trial_converted'
         UNION ALL
         SELECT b.customer_id, jsonb_build_object('customer', live_customer_json(b.customer_id),
-                   'change', 'trial_started', 'plan', NULL, 'previous_plan', NULL, 'mrr_delta_cents', 0)
+                   'change', 'trial_started', 'plan', live_customer_json(b.customer_id)->>'plan',
+                   'previous_plan', NULL, 'mrr_delta_cents', 0)
         FROM live_batch b JOIN customers c ON c.id = b.customer_id
         WHERE b.kind = 'signup' AND c.trial_started_on IS NOT NULL
     ) x CROSS JOIN LATERAL live_customer_channels(x.customer_id) ch
@@ -357,11 +365,17 @@ BEGIN
         FROM live_route_channels('/api/product/live') ch;
     END IF;
 
-    -- data_version: everyone
+    -- data_version: everyone, at most one a second (a refresh and its followers land within
+    -- moments of each other): a tick due sooner waits in the outbox for the next call
     IF EXISTS (SELECT 1 FROM live_batch WHERE kind = 'data_version') THEN
-        INSERT INTO live_out
-        SELECT 8, ch, jsonb_build_object('type', 'data_version', 'at', now(), 'data_version', ver)
-        FROM live_route_channels('*') ch;
+        IF (SELECT coalesce(version_sent_at < now() - interval '1 second', true) FROM live_state) THEN
+            INSERT INTO live_out
+            SELECT 8, ch, jsonb_build_object('type', 'data_version', 'at', now(), 'data_version', ver)
+            FROM live_route_channels('*') ch;
+            UPDATE live_state SET version_sent_at = now();
+        ELSE
+            INSERT INTO live_outbox (kind) VALUES ('data_version');
+        END IF;
     END IF;
 
     RETURN QUERY SELECT o.channel, o.message::text FROM live_out o ORDER BY o.ord, o.channel;

@@ -33,6 +33,13 @@ async function assertViewRendered(page, w, view, t) {
     if (p.state === 'na') assert.ok(w.notAvailable.size > 0, `${view}: panel "${p.title}" says not available but no endpoint answered "no such endpoint"`);
   }
   const ready = new Set(panels.filter((p) => p.state === 'ready').map((p) => p.id));
+  // Every panel with data says how old it is (panel.js), but the live feeds, whose items carry their own times.
+  const asOf = await page.$$eval('main [data-panel][data-state="ready"]', (els) => els.map((e) => ({
+    id: e.dataset.panel, none: e.dataset.asof === 'none',
+    text: e.querySelector('.panel-asof:not([hidden])')?.textContent ?? null })));
+  for (const a of asOf) {
+    if (!a.none) assert.match(a.text || '', /^as of \d\d:\d\d:\d\d/, `${view}: panel ${a.id} says how old its data is`);
+  }
   const list = (await charts(page)).filter((c) => ready.has(c.panel));
   for (const c of list) {
     assert.ok(c.rendered, `${view}: a ${c.kind} chart in panel ${c.panel} did not finish rendering`);
@@ -191,8 +198,9 @@ for (const R of ROLES) {
       w.reset();
       await page.goto(`${BASE}/alerts`);
       await settleView(page);
-      // The Server-Sent Events feed is connected.
-      await page.waitForFunction(() => document.querySelector('main .live')?.textContent === 'live', null, { timeout: 10000 });
+      // The live stream (GET /api/live, live.js) is connected: the shell says so.
+      await page.waitForFunction(() => document.querySelector('#live-state')?.dataset.state === 'live', null, { timeout: 10000 });
+      assert.equal(await page.textContent('#live-state'), 'Live');
       const ack = page.locator('main [data-panel="alerts-feed"] button[data-action="ack"]').first();
       if (!(await ack.count())) { t.diagnostic('no open alert to acknowledge'); assertClean(w, `${R.role} alerts`); return; }
       const id = await ack.evaluate((b) => b.closest('li').dataset.alert);

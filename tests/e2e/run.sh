@@ -6,7 +6,10 @@
 #
 #   tests/e2e/run.sh              (env: NS_BUILD for service binaries elsewhere,
 #                                  SCALE, default 0.02; NS_URL=http://… to test a
-#                                  running stack instead of starting one)
+#                                  running stack instead of starting one, with
+#                                  NS_E2E_STACK=its directory for the tests that
+#                                  write records (live.test.js); T_ONLY's *.test.js
+#                                  names run those files only)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -48,11 +51,18 @@ if [ -z "${NS_URL:-}" ]; then
     die "the stack did not start"
   fi
   export NS_URL=http://127.0.0.1:$port
+  # The stack's directory: live.test.js makes its API key and cleans up its rows there.
+  export NS_E2E_STACK=$STACK
 fi
 
 mkdir -p "$ROOT/tests/artifacts"
 cd "$E2E"
 rc=0
-node --test --test-reporter=./tap-reporter.mjs --test-concurrency=1 ./*.test.js || rc=$?
+files=()
+for w in ${T_ONLY:-}; do
+  case $w in *.test.js) [ -f "$w" ] || die "no browser test file $w in tests/e2e"; files+=("./$w");; esac
+done
+[ "${#files[@]}" -gt 0 ] || files=(./*.test.js)
+node --test --test-reporter=./tap-reporter.mjs --test-concurrency=1 "${files[@]}" || rc=$?
 say "screenshots in tests/artifacts/"
 exit $rc

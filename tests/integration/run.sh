@@ -29,6 +29,8 @@ trap 'exit 1' INT TERM
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 T_PORT=$((20000 + RANDOM % 20000)); while ! port_free $T_PORT; do T_PORT=$((T_PORT + 1)); done
 export PORT=$T_PORT FAST=1 SCALE=${TEST_SCALE:-0.02} NS_TOKEN_TTL=3600 LOGIN_RATE=300r/m
+# A live stream is authorised again every 5 s (t-live.sh: a revoked session stops receiving).
+export NS_LIVE_RECHECK_SECONDS=${NS_LIVE_RECHECK_SECONDS:-5}
 # The Stripe webhook's signing secret (t-stripe.sh signs its events with it).
 T_STRIPE_SECRET_FILE=$T_DIR/stripe.secret
 printf 'whsec_test_%s\n' "$(head -c 24 /dev/urandom | base64 -w0 | tr '+/' '-_')" >"$T_STRIPE_SECRET_FILE"; chmod 600 "$T_STRIPE_SECRET_FILE"
@@ -51,7 +53,7 @@ rc=0
 read -ra words <<<"${T_ONLY:-t-*.sh *.sql determinism}"
 sh_files=(); sql_files=(); det=0
 for w in "${words[@]}"; do
-  case $w in determinism) det=1; continue;; browser|fuzz) continue;; *.sql) dir=$ROOT/tests/sql;; *) dir=$ROOT/tests/integration;; esac
+  case $w in determinism) det=1; continue;; browser|fuzz|*.test.js) continue;; *.sql) dir=$ROOT/tests/sql;; *) dir=$ROOT/tests/integration;; esac
   case $w in *.sql|*.sh|*'*'*) ;; *) w=$w.sh;; esac   # "t-ingest" names t-ingest.sh
   n=0
   for f in "$dir"/$w; do

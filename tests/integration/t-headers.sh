@@ -42,9 +42,9 @@ head -c 70000 /dev/zero | tr '\0' 'x' >"$T_TMP/big-body"
 api PUT /api/alerts/rules/1 "$H_CEO" -H 'Content-Type: application/json' --data-binary @"$T_TMP/big-body"
 h_check "nginx's 413 for a large body" "$H_API_CSP"
 HEADERS=$T_TMP/stream-headers
-curl -s -N --max-time 1 -D "$HEADERS" -o /dev/null -H "Authorization: Bearer $H_CEO" "http://127.0.0.1:$T_PORT/api/alerts/stream"
+curl -s -N --max-time 1 -D "$HEADERS" -o /dev/null -H 'Accept: text/event-stream' -H "Authorization: Bearer $H_CEO" "http://127.0.0.1:$T_PORT/api/live"
 STATUS=$(head -1 "$HEADERS" | cut -d' ' -f2)
-h_check "the live alert stream" "$H_API_CSP"
+h_check "the live stream (nchan)" "$H_API_CSP"
 # nginx can neither read nor write its cache (a cacheable answer not asked for before: a random
 # day): the answer still arrives whole, with its headers (from the backend, or again from
 # @uncached while the cache is cold)

@@ -1,7 +1,9 @@
 // api.js — the one place that talks to /api: fetch with JSON errors,
 // sign-in redirect on 401, retries of transient failures, de-duplication of
 // identical GETs in flight, the last good answer of every GET (shown when
-// the API answers 503) and CSV downloads.
+// the API answers 503), the data version every GET carries (X-Data-Version:
+// part of nginx's cache key, docs/live.md), the time each answer was made
+// (asOf) and CSV downloads.
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -18,8 +20,83 @@ let onUnauthorized = () => {};
 /** Register what happens on a 401 (the router sends the user to sign-in). */
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
-const inflight = new Map();   // url -> Promise (identical GETs share one request)
+const inflight = new Map();   // url + data version -> Promise (identical GETs share one request)
 const lastGood = new Map();   // url -> last successful JSON answer
+
+/*
+ * The newest data version the app has heard of (/api/auth/me, then every
+ * live message): sent as X-Data-Version with every GET, so nginx's cache
+ * (whose key holds it) never answers with figures computed before a change
+ * the app knows about.  Only ever grows.
+ */
+let dataVersion = null;
+/** Note a data version (a number, or its string); keeps the greatest. */
+export function noteDataVersion(v) {
+  const n = Number(v);
+  if (v === null || v === undefined || v === '' || !Number.isFinite(n)) return false;
+  if (dataVersion !== null && n <= dataVersion) return false;
+  dataVersion = n;
+  return true;
+}
+export function currentDataVersion() { return dataVersion; }
+
+/*
+ * When an answer was made, as epoch milliseconds, stored on the parsed
+ * answer under this symbol (not a JSON field: never sent, never listed).
+ * The nearest honest time: the answer's own `now` (a full timestamp) when
+ * it has one; else the Date header of an answer the service made for this
+ * request (X-Cache-Status MISS, BYPASS, EXPIRED, or none); for an answer
+ * nginx's cache kept (HIT, REVALIDATED, UPDATING) the Date header is the
+ * time it was served, so the answer was made at most max-age before it:
+ * Date − max-age, the oldest it can be (cached: true).  A STALE answer (the
+ * service failing) may be older still: unknown (null).
+ */
+export const AS_OF = Symbol('asOf');
+export const AS_OF_CACHED = Symbol('asOfCached');
+
+function stampOf(res, json) {
+  if (json && typeof json === 'object' && typeof json.now === 'string' && /T\d\d:\d\d/.test(json.now)) {
+    const t = Date.parse(json.now);
+    if (Number.isFinite(t)) return { at: t, cached: false };
+  }
+  const date = Date.parse(res.headers.get('Date') || '');
+  const status = (res.headers.get('X-Cache-Status') || '').toUpperCase();
+  if (!Number.isFinite(date)) return { at: null, cached: false };
+  if (!status || status === 'MISS' || status === 'BYPASS' || status === 'EXPIRED') return { at: date, cached: false };
+  if (status === 'STALE') return { at: null, cached: true };
+  const m = /max-age=(\d+)/.exec(res.headers.get('Cache-Control') || '');
+  return { at: date - (m ? Number(m[1]) : 0) * 1000, cached: true };
+}
+
+function stamp(json, { at, cached }) {
+  if (json && typeof json === 'object') {
+    Object.defineProperty(json, AS_OF, { value: at, configurable: true });
+    Object.defineProperty(json, AS_OF_CACHED, { value: cached, configurable: true });
+  }
+  return json;
+}
+
+/**
+ * The time data was made (epoch ms, or null): an answer's own, or for an
+ * object that gathers answers ({rev, users, …}: views/util.js gather) the
+ * oldest of its parts.
+ */
+export function asOfOf(data) {
+  if (!data || typeof data !== 'object') return null;
+  if (data[AS_OF] !== undefined) return data[AS_OF];
+  let oldest = null;
+  for (const v of Object.values(data)) {
+    const t = v && typeof v === 'object' ? v[AS_OF] : undefined;
+    if (typeof t === 'number' && (oldest === null || t < oldest)) oldest = t;
+  }
+  return oldest;
+}
+/** Whether the time asOfOf gives is a bound from a cached answer. */
+export function asOfCached(data) {
+  if (!data || typeof data !== 'object') return false;
+  if (data[AS_OF_CACHED] !== undefined) return data[AS_OF_CACHED];
+  return Object.values(data).some((v) => v && typeof v === 'object' && v[AS_OF_CACHED] === true);
+}
 
 /** Build /api/... URL with the non-empty params. */
 export function apiUrl(path, params) {
@@ -72,13 +149,20 @@ async function request(url, opts, retries) {
  */
 export function get(path, params, { retries = 1 } = {}) {
   const url = apiUrl(path, params);
-  if (inflight.has(url)) return inflight.get(url);
-  const p = request(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' }, retries)
-    .then((res) => res.json())
+  const key = `${url}#${dataVersion}`;
+  if (inflight.has(key)) return inflight.get(key);
+  const headers = { Accept: 'application/json' };
+  if (dataVersion !== null) headers['X-Data-Version'] = String(dataVersion);
+  // cache: 'no-cache' — the browser's own cache keys answers by URL alone
+  // (the API's Vary does not name X-Data-Version), so it would hand back an
+  // answer older than the version just sent; revalidating goes to nginx,
+  // whose cache key holds the version (a 304 when the answer is the same).
+  const p = request(url, { headers, credentials: 'same-origin', cache: 'no-cache' }, retries)
+    .then(async (res) => { const json = await res.json(); return stamp(json, stampOf(res, json)); })
     .then((json) => { lastGood.set(url, json); return json; })
     .catch((err) => { if (err instanceof ApiError) err.last = lastGood.get(url); throw err; })
-    .finally(() => inflight.delete(url));
-  inflight.set(url, p);
+    .finally(() => inflight.delete(key));
+  inflight.set(key, p);
   return p;
 }
 
@@ -108,7 +192,9 @@ export function clearCache() { lastGood.clear(); inflight.clear(); }
  */
 export async function downloadCsv(path, params, filename) {
   const url = apiUrl(path, { ...params, format: 'csv' });
-  const res = await request(url, { headers: { Accept: 'text/csv' }, credentials: 'same-origin' }, 1);
+  const headers = { Accept: 'text/csv' };
+  if (dataVersion !== null) headers['X-Data-Version'] = String(dataVersion);
+  const res = await request(url, { headers, credentials: 'same-origin', cache: 'no-cache' }, 1);
   const blob = await res.blob();
   const href = URL.createObjectURL(blob);
   const a = document.createElement('a');

@@ -78,3 +78,10 @@ export function byKind(kind, v) {
     default: return v === null || v === undefined || v === '' ? DASH : String(v);
   }
 }
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+/** Local wall-clock time of epoch ms: "12:04:31" (the "as of" of panels and live items). */
+export function clock(ms) { return timeFmt.format(new Date(ms)); }
+
+/** Money of a live message (minor units, `*_cents`) in the units the API answers: api.money(), cents ÷ 100. */
+export const fromCents = (c) => (isNum(c) ? Math.round(Number(c)) / 100 : null);

@@ -5,7 +5,7 @@ import { h } from './dom.js';
 import { renderChart } from './charts/core.js';
 import { sparkOption } from './charts/sparkline.js';
 import { gaugeOption } from './charts/gauge.js';
-import { change as fmtChange, isNum } from './format.js';
+import { change as fmtChange, isNum, clock } from './format.js';
 import { filterQuery } from './store.js';
 
 /**
@@ -30,7 +30,8 @@ export function pctChange(value, previous) {
 /**
  * One card.  c: { id, label, value (text), change (pct), changeLabel,
  * upIsGood, tone, href (view path), spark: [numbers], gauge: pct of target,
- * note (text) }.  Returns the element; charts are drawn by drawCards().
+ * note (text), asOf (epoch ms: a card whose figure is newer or older than its
+ * panel's says its own time; live: true when it came in a live message) }.  Returns the element; charts are drawn by drawCards().
  */
 export function card(c) {
   const t = c.tone || tone(c.change, { upIsGood: c.upIsGood !== false });
@@ -42,6 +43,7 @@ export function card(c) {
       arrow + (c.changeText || fmtChange(c.change)), ' ', c.changeLabel === '' ? null : h('span', { class: 'kpi-vs', text: c.changeLabel || 'vs previous' }),
       WORD[t] ? h('span', { class: 'sr-only', text: ` (${WORD[t]})` }) : null) : null,
     c.note ? h('span', { class: 'kpi-note', text: c.note }) : null,
+    isNum(c.asOf) ? h('time', { class: 'kpi-asof', datetime: new Date(c.asOf).toISOString(), dataset: { source: c.live ? 'live' : 'api' }, text: `as of ${clock(c.asOf)}${c.live ? ' (live)' : ''}` }) : null,
     c.gauge !== undefined && isNum(c.gauge) ? h('div', { class: 'kpi-gauge', dataset: { kind: 'gauge', value: c.gauge } }) : null,
     c.spark && c.spark.filter(isNum).length > 1 ? h('div', { class: 'kpi-spark', dataset: { kind: 'sparkline' } }) : null,
   ];

@@ -1,18 +1,21 @@
 // main.js — boot, sign-in, the application shell (navigation from
 // /api/auth/me, global filters, theme, sign-out), the router, the "No data
-// yet" state of a company that has sent nothing yet and the 30 s
-// auto-refresh that pauses while the tab is hidden.
+// yet" state of a company that has sent nothing yet, the live stream's
+// state (live.js) and the 30 s auto-refresh that pauses while the tab is
+// hidden.
 import { h, clear } from './dom.js';
-import { get, post, setUnauthorizedHandler, clearCache, ApiError } from './api.js';
+import { get, post, setUnauthorizedHandler, clearCache, ApiError, noteDataVersion } from './api.js';
 import { filters, setFilters, filterQuery, onFiltersChange, RANGES } from './store.js';
 import { createView } from './view.js';
 import { stateBox } from './panel.js';
 import { chartsSummary } from './charts/core.js';
 import { VIEWS, viewFor } from './views/index.js';
 import { setCurrency } from './format.js';
+import { startLive, stopLive, onState, liveState, liveInfo, STATE_TEXT } from './live.js';
 
 const app = document.getElementById('app');
 const REFRESH_MS = 30000;
+const LIVE_REFRESH_MS = 300000;
 const HINT = 'ns-signed-in';        // "a session cookie probably exists" (the cookie itself is HttpOnly)
 const THEME = 'ns-theme';
 
@@ -20,6 +23,7 @@ let me = null;            // /api/auth/me
 let shell = null;         // { nav, main, updated, ... }
 let current = null;       // { key, ctx, url }
 let lastRefresh = 0;
+let lastAttempt = Date.now();   // the last automatic refresh
 
 /* ---------- theme ---------- */
 function applyTheme(t) {
@@ -54,6 +58,7 @@ onFiltersChange(() => route());
 
 setUnauthorizedHandler(() => {
   localStorage.removeItem(HINT);
+  stopLive();
   me = null;
   if (location.pathname !== '/login') navigate(loginUrl(), { replace: true });
 });
@@ -113,6 +118,7 @@ function renderLogin() {
 async function signOut() {
   try { await post('/api/auth/logout'); } catch (e) { console.warn('logout', e.message); }
   localStorage.removeItem(HINT);
+  stopLive();
   clearCache();
   me = null;
   navigate('/login', { replace: false });
@@ -163,6 +169,9 @@ function renderShell() {
   function showCustom(on) { custom.hidden = !on; if (on) from.focus(); }
   const compare = h('input', { type: 'checkbox', id: 'compare', checked: f.compare, onchange: (e) => setFilters({ compare: e.target.checked }) });
   const updated = h('span', { class: 'updated', id: 'updated', 'aria-live': 'off', text: 'loading…' });
+  // The live stream's state (live.js); role="status" announces a change
+  // (going offline, back to live) to screen readers.
+  const liveEl = h('span', { class: 'live', id: 'live-state', role: 'status', dataset: { state: 'connecting' }, text: STATE_TEXT.connecting });
   const refreshBtn = h('button', { type: 'button', class: 'btn btn-small', id: 'refresh', text: 'Refresh', 'aria-label': 'Refresh now',
     onclick: () => refreshNow() });
 
@@ -186,12 +195,35 @@ function renderShell() {
   const toolbar = h('div', { class: 'toolbar', role: 'group', 'aria-label': 'Filters' },
     rangeGroup, custom,
     h('span', { class: 'compare' }, compare, h('label', { for: 'compare', text: 'Compare to previous period' })),
-    h('span', { class: 'spacer' }), updated, refreshBtn);
+    h('span', { class: 'spacer' }), liveEl, updated, refreshBtn);
   const main = h('main', { id: 'main', tabindex: '-1' });
   app.append(header, nav, h('div', { class: 'content' }, toolbar, main));
   app.removeAttribute('aria-busy');
-  shell = { nav, main, updated, rangeGroup, custom, from, to, compare };
+  shell = { nav, main, updated, liveState: liveEl, rangeGroup, custom, from, to, compare };
+  showLive(liveState());
+  startLive(me.data_version);
 }
+
+function showLive(s) {
+  if (!shell) return;
+  shell.liveState.dataset.state = s;
+  shell.liveState.textContent = STATE_TEXT[s] || s;
+  shell.liveState.classList.toggle('on', s === 'live');
+  shell.liveState.classList.toggle('off', s === 'offline');
+}
+
+// The shell's live indicator; back to "Live" after a drop, the view is
+// loaded again (the stream replays what nchan kept, but a long gap or a
+// fresh connection may have missed messages).
+let prevLive = 'connecting';
+onState((s) => {
+  showLive(s);
+  if (s === 'live' && (prevLive === 'reconnecting' || prevLive === 'offline') && current && current.ctx && !document.hidden) {
+    lastAttempt = Date.now();
+    current.ctx.refresh();
+  }
+  prevLive = s;
+});
 
 function syncShell() {
   const f = filters();
@@ -227,6 +259,7 @@ function noDataBox() {
 async function recheckData() {
   try {
     const fresh = await get('/api/auth/me');
+    noteDataVersion(fresh && fresh.data_version);
     lastRefresh = Date.now();
     if (fresh && fresh.has_data !== false) { me = fresh; mountView(true); } else tick();
   } catch (e) { console.warn('auth/me', e.message); }
@@ -317,7 +350,6 @@ function refreshNow() {
   if (current && current.ctx) current.ctx.refresh();
 }
 
-let lastAttempt = Date.now();
 function tick() {
   if (!shell) return;
   const ago = Math.max(0, Math.round((Date.now() - lastRefresh) / 1000));
@@ -327,7 +359,12 @@ setInterval(() => {
   // An empty company: look every 30 s whether its first data has arrived.
   if (!document.hidden && current && current.empty && Date.now() - lastAttempt >= REFRESH_MS) { lastAttempt = Date.now(); recheckData(); }
   if (document.hidden || !current || !current.ctx) { tick(); return; }
-  if (Date.now() - lastAttempt >= REFRESH_MS) { lastAttempt = Date.now(); current.ctx.refresh(); }
+  // While the stream is live, pushed messages and data_version ticks keep
+  // the view current (view.js): polling every 30 s is the fallback when it
+  // is not, and every 5 minutes when it is (figures of "today" move on at
+  // midnight without any change to the data).
+  const every = liveState() === 'live' ? LIVE_REFRESH_MS : REFRESH_MS;
+  if (Date.now() - lastAttempt >= every) { lastAttempt = Date.now(); current.ctx.refresh(); }
   tick();
 }, 1000);
 document.addEventListener('visibilitychange', () => {
@@ -339,6 +376,6 @@ document.addEventListener('visibilitychange', () => {
 });
 
 // Hook for the browser tests and for debugging from the console.
-window.northstar = { charts: chartsSummary, get user() { return me; } };
+window.northstar = { charts: chartsSummary, live: liveInfo, get user() { return me; } };
 
 route();

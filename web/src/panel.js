@@ -1,14 +1,51 @@
 // panel.js — the building block of every view: a titled card that loads
 // its data (only once scrolled into view when lazy), shows a skeleton, then
 // the chart/table/content, or a clear empty / not-available / error state.
-// A 503 keeps the last values on screen with a notice.
+// A 503 keeps the last values on screen with a notice.  Every panel says how
+// old its data is ("as of 12:04:31"), takes live updates (patch) and marks
+// the figures that changed for two seconds.
 import { h, clear } from './dom.js';
 import { renderChart, disposeCharts } from './charts/core.js';
-import { downloadCsv, ApiError } from './api.js';
-import { byKind } from './format.js';
+import { downloadCsv, ApiError, asOfOf, asOfCached } from './api.js';
+import { byKind, clock } from './format.js';
 import { filters } from './store.js';
 
 let seq = 0;
+const CHANGED_MS = 2000;
+
+
+/** Parse a message's `at` (ISO 8601) to epoch ms; null when it is not a time. */
+export function atOf(msg) {
+  const t = msg && typeof msg.at === 'string' ? Date.parse(msg.at) : NaN;
+  return Number.isFinite(t) ? t : null;
+}
+
+/** The figures shown in el: {kpi id: value text} of its KPI cards. */
+function figures(el) {
+  const out = new Map();
+  for (const k of el.querySelectorAll('[data-kpi]')) {
+    const v = k.querySelector('.kpi-value');
+    if (v) out.set(k.dataset.kpi, v.textContent);
+  }
+  return out;
+}
+
+/**
+ * Mark the KPI cards of el whose value differs from before (a Map from
+ * figures()) with the class kpi-changed for two seconds, so a person sees
+ * what moved (styles.css: a highlight; no animation under
+ * prefers-reduced-motion).
+ */
+function markChanged(el, before) {
+  if (!before.size) return;
+  for (const k of el.querySelectorAll('[data-kpi]')) {
+    const v = k.querySelector('.kpi-value');
+    if (!v || !before.has(k.dataset.kpi) || before.get(k.dataset.kpi) === v.textContent) continue;
+    k.classList.add('kpi-changed');
+    k.dataset.changed = String(Date.now());
+    setTimeout(() => k.classList.remove('kpi-changed'), CHANGED_MS);
+  }
+}
 
 /** A skeleton placeholder of the given kind. */
 export function skeleton(kind) {
@@ -34,8 +71,13 @@ export function stateBox(kind, title, detail, action) {
  *   render(body, data, f) → content for custom panels (return false = empty),
  *   csv: { path, params(f), filename } — adds a "Download CSV" button,
  *   endpoint: the path named in the not-available message,
- *   controls: elements placed in the panel header (selects, toggles).
- * Returns { el, refresh(), activate() }.
+ *   controls: elements placed in the panel header (selects, toggles),
+ *   asOf: false — no "as of" line (items that carry their own times).
+ * Returns { el, refresh({ unlessLiveWithin }), activate(), patch(fn, at),
+ * data, liveAt }: patch applies a live message to the panel's data
+ * (fn(data) changes it in place; returning false means it did not apply)
+ * and redraws without a fetch; the "as of" line then gives the message's
+ * time.
  */
 export function createPanel(spec, view) {
   const id = spec.id || `p${++seq}`;
@@ -43,6 +85,7 @@ export function createPanel(spec, view) {
   const kind = spec.chart ? 'chart' : spec.table ? 'table' : spec.kind || 'custom';
   const body = h('div', { class: 'panel-body' }, skeleton(kind === 'chart' ? 'chart' : kind === 'table' ? 'table' : 'kpi'));
   const notice = h('p', { class: 'panel-notice', role: 'status', hidden: true });
+  const asOfEl = h('p', { class: 'panel-asof', hidden: true }, h('time'));
   const actions = h('div', { class: 'panel-actions' }, spec.controls || null);
   if (spec.csv) {
     actions.append(h('button', {
@@ -63,21 +106,56 @@ export function createPanel(spec, view) {
   }
   const el = h('section', {
     class: `panel panel-${spec.span || 'half'} panel-kind-${kind}`, 'aria-labelledby': titleId,
-    dataset: { panel: id, state: 'idle' }, 'aria-busy': 'true',
+    dataset: { panel: id, state: 'idle', asof: spec.asOf === false ? 'none' : 'shown' }, 'aria-busy': 'true',
   },
   h('header', { class: 'panel-head' },
-    h('div', {}, h('h2', { id: titleId, text: spec.title }), spec.subtitle ? h('p', { class: 'panel-sub', text: spec.subtitle }) : null),
+    h('div', {}, h('h2', { id: titleId, text: spec.title }), spec.subtitle ? h('p', { class: 'panel-sub', text: spec.subtitle }) : null, asOfEl),
     actions),
   notice, body);
 
   let active = false, hasContent = false, gen = 0;
+  let data = null;          // the data drawn (an API answer, patched by live messages)
+  let liveAt = 0;           // Date.now() of the last live patch
+  let apiAt = null, apiCached = false, msgAt = null;
+  let inFlight = null;      // live patches [fn, at] that came while a refresh was loading
+
+  /**
+   * The "as of" line: the time the API answer was made (asOfOf in api.js;
+   * "or later" when only a bound is known from a cached answer) and, after
+   * a live message changed some of the figures, that message's time too
+   * (the others are as old as the answer).
+   */
+  function showAsOf() {
+    const t = asOfEl.firstChild;
+    if (spec.asOf === false) return;   // a panel whose items carry their own times (the live feed)
+    asOfEl.hidden = !hasContent && apiAt === null;
+    asOfEl.dataset.asof = apiAt === null ? '' : String(apiAt);
+    asOfEl.dataset.live = msgAt === null ? '' : String(msgAt);
+    const live = msgAt !== null ? ` · updated live ${clock(msgAt)}` : '';
+    if (apiAt === null) {
+      t.removeAttribute('datetime');
+      t.textContent = `as of: unknown (a cached copy)${live}`;
+      return;
+    }
+    t.dateTime = new Date(apiAt).toISOString();
+    t.textContent = `as of ${clock(apiAt)}${live}`;
+    t.title = (apiCached ? 'from the cache: made at this time or later' : 'the time the server made this answer')
+      + (msgAt !== null ? '; then changed by a live update' : '');
+  }
 
   function setState(s) {
     el.dataset.state = s;
     el.setAttribute('aria-busy', s === 'loading' ? 'true' : 'false');
   }
 
-  async function draw(data, f) {
+  async function draw(d, f) {
+    const before = figures(body);
+    const ok = await drawInner(d, f);
+    markChanged(body, before);
+    return ok;
+  }
+
+  async function drawInner(data, f) {
     if (spec.chart) {
       const option = spec.chart(data, f);
       if (!option) return false;
@@ -98,23 +176,40 @@ export function createPanel(spec, view) {
     return r !== false;
   }
 
-  async function refresh() {
+  async function refresh({ unlessLiveWithin = 0 } = {}) {
     if (!active) return;
+    // Figures that came in a live message a moment ago are newer than what
+    // a refetch triggered by the same change would bring.
+    if (unlessLiveWithin && Date.now() - liveAt < unlessLiveWithin) return;
     const my = ++gen;
     const f = filters();
     if (!hasContent) setState('loading');
-    let data;
+    const patches = inFlight = [];
+    let answer;
     try {
-      data = await spec.load(f);
+      answer = await spec.load(f);
     } catch (err) {
+      if (inFlight === patches) inFlight = null;
       if (my !== gen) return;
       return fail(err, f);
     }
+    if (inFlight === patches) inFlight = null;
     if (my !== gen || !el.isConnected) return;
+    // A message that came while the answer was being made may be newer than
+    // it: applied again on the answer when its time is after the answer's.
+    const made = asOfOf(answer);
+    let lateAt = null;
+    for (const [fn, at] of patches) {
+      if (made !== null && at !== null && at <= made) continue;
+      if (fn(answer) !== false) lateAt = at;
+    }
     notice.hidden = true;
     let ok;
-    try { ok = await draw(data, f); } catch (err) { console.warn('panel', id, err); return fail(new ApiError(0, 'render', 'this data could not be drawn'), f); }
+    try { ok = await draw(answer, f); } catch (err) { console.warn('panel', id, err); return fail(new ApiError(0, 'render', 'this data could not be drawn'), f); }
     if (my !== gen) return;
+    data = answer;
+    apiAt = made; apiCached = asOfCached(answer); msgAt = lateAt;
+    if (lateAt !== null) liveAt = Date.now();
     if (!ok) {
       disposeCharts(body); clear(body);
       body.append(stateBox('empty', spec.empty || 'No data for this period', 'Try a longer date range.'));
@@ -124,7 +219,29 @@ export function createPanel(spec, view) {
       hasContent = true;
       setState('ready');
     }
+    showAsOf();
     view.touched();
+  }
+
+  /**
+   * Apply a live message: fn(data) changes the drawn data in place (false:
+   * nothing to apply), then the panel is drawn again from it.  at: the
+   * message's time (epoch ms).  Nothing happens before the first answer.
+   */
+  async function patch(fn, at) {
+    if (inFlight) inFlight.push([fn, at === undefined ? null : at]);
+    if (!active || data === null || !hasContent || !el.isConnected) return false;
+    if (fn(data) === false) return false;
+    // gen is left alone: a refresh in flight still lands (with this patch
+    // applied again if the answer is older than the message).
+    const mine = data;
+    liveAt = Date.now();
+    if (at !== null && at !== undefined) msgAt = at;
+    try { await draw(data, filters()); } catch (err) { console.warn('panel', id, err); return false; }
+    if (mine !== data) return false;
+    showAsOf();
+    view.touched();
+    return true;
   }
 
   async function fail(err, f) {
@@ -135,6 +252,7 @@ export function createPanel(spec, view) {
       notice.textContent = 'Data temporarily unavailable — showing last values.';
       if (err.last !== undefined && !hasContent) {
         try { hasContent = await draw(err.last, f); } catch { hasContent = false; }
+        if (hasContent) { data = err.last; apiAt = asOfOf(err.last); apiCached = asOfCached(err.last); msgAt = null; showAsOf(); }
       }
       if (hasContent) { setState('stale'); return; }
       disposeCharts(body); clear(body);
@@ -144,6 +262,8 @@ export function createPanel(spec, view) {
     }
     disposeCharts(body); clear(body);
     hasContent = false;
+    data = null;
+    asOfEl.hidden = true;
     if (err.notAvailable) {
       body.append(stateBox('na', 'Not available yet', `This data (${spec.endpoint || 'its API endpoint'}) is not provided by the server yet.`));
       setState('na');
@@ -168,7 +288,7 @@ export function createPanel(spec, view) {
     refresh();
   }
 
-  return { el, refresh, activate, get active() { return active; } };
+  return { el, refresh, activate, patch, get active() { return active; }, get data() { return data; }, get liveAt() { return liveAt; } };
 }
 
 /** An accessible table; columns: [{key, label, kind, link(row) → href, value(row)}]. */

@@ -1,8 +1,11 @@
-// alerts.js — alerts: live feed over Server-Sent Events, filters,
-// acknowledge / resolve buttons, and the rule editor for the CEO.
+// alerts.js — alerts: the list with filters and acknowledge / resolve
+// buttons, kept current by the live stream's alert messages (live.js), the
+// live feed of alert events with its pause control, and the rule editor for
+// the CEO.
 import { get, post, send } from '../api.js';
 import { h } from '../dom.js';
 import { renderCards } from '../kpi.js';
+import { createFeed } from '../feed.js';
 import { datetime, num } from '../format.js';
 import { select, words, allowed } from './util.js';
 
@@ -24,8 +27,6 @@ export default {
   whenEmpty: 'notice',   // the rules can be set before any data arrives
   mount(ctx, { me }) {
     ctx.header('Alerts', 'Live: new and changed alerts appear as they happen.');
-    const live = h('span', { class: 'live', role: 'status', text: 'connecting…' });
-    ctx.root.querySelector('.view-head').append(live);
     const g = ctx.grid();
     const summary = ctx.panel(g, {
       id: 'alerts-kpis', title: 'Now', span: 'full', lazy: false, kind: 'kpi', endpoint: '/api/alerts/summary',
@@ -52,6 +53,12 @@ export default {
         if (!rows.length) return false;
         body.append(h('ul', { class: 'feed', 'aria-label': 'Alerts' }, rows.map((a) => item(a))));
       },
+    });
+    const feed = createFeed({ types: ['alert'], on: ctx.live, label: 'Live alert events' });
+    ctx.panel(g, {
+      id: 'alerts-live', title: 'Live alert events', subtitle: 'Alerts firing, acknowledged and resolved as it happens, newest first.', span: 'full', lazy: false, kind: 'custom', asOf: false,
+      load: async () => ({}),
+      render: (body) => { body.append(feed.el); },
     });
     function item(a) {
       const msg = h('span', { class: 'field-error', role: 'alert' });
@@ -98,24 +105,13 @@ export default {
         h('td', { text: `${words(r.metric)} ${r.comparison}` }), h('td', {}, thr), h('td', {}, sev), h('td', {}, en), h('td', {}, save, ' ', msg));
     }
 
-    // Live feed: every alert event refreshes the list and the counts.
-    let es = null, retry = 0, pending = 0;
-    function connect() {
-      if (typeof EventSource === 'undefined') { live.textContent = 'live updates unsupported'; return; }
-      es = new EventSource('/api/alerts/stream');
-      es.onopen = () => { live.textContent = 'live'; live.classList.add('on'); };
-      es.addEventListener('alert', () => {
-        clearTimeout(pending);
-        pending = setTimeout(() => { list.refresh(); summary.refresh(); }, 300);
-      });
-      es.onerror = () => {
-        live.textContent = 'reconnecting…'; live.classList.remove('on');
-        // The browser retries by itself while the stream is reachable;
-        // when it gives up (CLOSED), try again later.
-        if (es.readyState === EventSource.CLOSED) { es.close(); retry = setTimeout(connect, 10000); }
-      };
-    }
-    connect();
-    ctx.onUnmount(() => { clearTimeout(retry); clearTimeout(pending); if (es) es.close(); });
+    // Every alert event (fired, acknowledged, resolved: docs/live.md)
+    // refreshes the list and the counts, and shows in the live feed.
+    let pending = 0;
+    ctx.live('alert', () => {
+      clearTimeout(pending);
+      pending = setTimeout(() => { list.refresh(); summary.refresh(); }, 300);
+    });
+    ctx.onUnmount(() => clearTimeout(pending));
   },
 };
