@@ -245,7 +245,8 @@ row "L7. freshness in Chromium: accepted batch → $fwhat, p50 / p95 s ($fn samp
   "$fp50 / $fp95" "p95 < 5 s" "$(awk -v r="$fp95" 'BEGIN { print (r != "n/a" && r + 0 < 5) ? "met" : "short" }')"
 cp "$R" "${BENCH_LIVE_RESULTS:-/dev/null}" 2>/dev/null || true
 jq -c '{missing_examples, unexpected_examples, leak_examples, statuses, types, latency_by_role_ms, tool_rss_mb}' "$R" >&2
-jq -c '{mode, failures, error}' "$F" >&2
+jq -c '{mode, note, failures, error}' "$F" >&2
+[ -s "$WORK/fresh.log" ] && tail -5 "$WORK/fresh.log" >&2
 
 # ---- the section of docs/benchmarks.md
 section() {

@@ -49,9 +49,10 @@ async function main() {
     const page = context.pages()[0] || await context.newPage();
     await signIn(page, 'ceo@northstar.example');
     await page.goto(`${BASE}/executive`);
-    await settleView(page).catch(() => {});
+    await settleView(page).catch((e) => { out.note = `settleView: ${e.message.split('\n')[0]}`; });
     const want = process.env.MODE || 'auto';
-    const hasFigure = await page.locator(FIGURE).count().then((n) => n > 0).catch(() => false);
+    // the card may come after the other panels: up to 20 s for it
+    const hasFigure = await page.waitForSelector(FIGURE, { timeout: 20000 }).then(() => true, () => false);
     out.mode = want === 'auto' ? (hasFigure ? 'figure' : 'eventsource') : want;
     if (out.mode === 'figure') {
       // the app's own stream connected (the shell's state says "live", web/src/live.js)
