@@ -131,7 +131,7 @@ live_round(PGconn *conn, CURL *c)
 {
 	PGresult	*res;
 	char		 upto[24];
-	int		 changed, n, i;
+	int		 changed, i;
 
 	res = PQexec(conn, "SELECT max(id), coalesce(bool_or(kind <> 'data_version'), false) FROM live_outbox");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -149,7 +149,9 @@ live_round(PGconn *conn, CURL *c)
 	if (changed)
 		(void)live_exec(conn, "SELECT rollup_refresh()", PGRES_TUPLES_OK);
 	for (i = 0; i < 100; i++) {
-		if ((n = live_publish_batch(conn, c, upto)) <= 0)
+		int n = live_publish_batch(conn, c, upto);
+
+		if (n <= 0)
 			return n;
 	}
 	return 0;

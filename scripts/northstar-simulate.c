@@ -1013,11 +1013,14 @@ act_signup(struct sim *s, struct rng *r)
 	return sim_emit(s, "/api/revenue/subscriptions", rec_subscription(s, c));
 }
 
-/* A trial converts: the subscription active from now, and its first invoice paid. */
+/*
+ * A customer of kind k starts paying now: its subscription active from
+ * now and the first invoice paid.  1 when there is none, else as sim_emit.
+ */
 static int
-act_convert(struct sim *s, struct rng *r)
+activate(struct sim *s, struct rng *r, enum pick k)
 {
-	struct customer *c = pick(s, r, P_TRIALING);
+	struct customer *c = pick(s, r, k);
 
 	if (c == NULL)
 		return 1;
@@ -1027,6 +1030,13 @@ act_convert(struct sim *s, struct rng *r)
 		return -1;
 	return sim_emit(s, "/api/revenue/billing-events",
 	    rec_billing(s, c, "payment_success", invoice_cents(c), s->clock_ms));
+}
+
+/* A trial converts. */
+static int
+act_convert(struct sim *s, struct rng *r)
+{
+	return activate(s, r, P_TRIALING);
 }
 
 /* Cancel c now: it ends today, or the day after its start when it started today. */
@@ -1101,16 +1111,7 @@ act_seats(struct sim *s, struct rng *r)
 static int
 act_reactivate(struct sim *s, struct rng *r)
 {
-	struct customer *c = pick(s, r, P_RETURNABLE);
-
-	if (c == NULL)
-		return 1;
-	c->status = SUB_ACTIVE;
-	c->paid = 1;
-	if (sim_emit(s, "/api/revenue/subscriptions", rec_subscription(s, c)) != 0)
-		return -1;
-	return sim_emit(s, "/api/revenue/billing-events",
-	    rec_billing(s, c, "payment_success", invoice_cents(c), s->clock_ms));
+	return activate(s, r, P_RETURNABLE);
 }
 
 /* A one-time order of 1–3 items (integer prices), cost of goods 30–45 %. */

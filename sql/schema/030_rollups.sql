@@ -500,17 +500,20 @@ LANGUAGE sql AS $$ SELECT pg_notify('northstar_dirty', '') $$;
 
 -- Any writer of rollup_dirty_days (the triggers below, or a function that marks days itself)
 -- notifies by this statement trigger.
-CREATE OR REPLACE FUNCTION rollup_dirty_days_notify() RETURNS trigger
+-- The statement trigger of a queue: NOTIFY channel TG_ARGV[0] when the statement inserted rows
+-- (here rollup_dirty_days → northstar_dirty; 570_live.sql: live_outbox → northstar_live).
+CREATE OR REPLACE FUNCTION notify_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM new_rows) THEN
-        PERFORM rollup_notify_dirty();
+        PERFORM pg_notify(TG_ARGV[0], '');
     END IF;
     RETURN NULL;
 END
 $$;
 CREATE OR REPLACE TRIGGER rollup_dirty_days_notify AFTER INSERT ON rollup_dirty_days
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup_dirty_days_notify();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION notify_inserted('northstar_dirty');
+DROP FUNCTION IF EXISTS rollup_dirty_days_notify();   -- the form notify_inserted() replaced
 
 -- Statement-level trigger body: TG_ARGV holds SQL expressions (over the row) giving the
 -- reporting-zone day(s) a row contributes to; those days are queued in rollup_dirty_days.

@@ -40,17 +40,9 @@ CREATE TABLE IF NOT EXISTS live_customer_mrr (
     plan         text
 );
 
-CREATE OR REPLACE FUNCTION live_notify() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM new_rows) THEN
-        PERFORM pg_notify('northstar_live', '');   -- NS_CHANNEL_LIVE: the publisher's wake-up
-    END IF;
-    RETURN NULL;
-END
-$$;
+-- NS_CHANNEL_LIVE (common/northstar.h): the publisher's wake-up
 CREATE OR REPLACE TRIGGER live_outbox_notify AFTER INSERT ON live_outbox
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION live_notify();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION notify_inserted('northstar_live');
 
 -- The statement trigger of every source table (derived_triggers, 030_rollups.sql): what a live
 -- view shows as it happens.  Only recent activity is news: history arriving through an importer
