@@ -15,8 +15,10 @@ bench_stack() {
 }
 psqlq() { psql -X -qtA -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U postgres -d northstar "$@"; }
 ms() { date +%s%3N; }
-# bench_key NAME — a new ingest:events key (printed once by northstar-admin) on stdout.
+# bench_key NAME [SCOPE…] — a new key of those scopes (default ingest:events), printed once by
+# northstar-admin, on stdout.
 bench_key() {
+  local name=$1; shift
   NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=postgres" \
-    "${NS_BUILD:-build}/northstar-admin" key add "$1" ingest:events 2>/dev/null
+    "${NS_BUILD:-build}/northstar-admin" key add "$name" "${@:-ingest:events}" 2>/dev/null
 }

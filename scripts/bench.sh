@@ -164,6 +164,14 @@ while IFS=$'\t' read -r tag m v g r; do
   [ "$tag" = ROW ] && row "$m" "$v" "$g" "$r"
 done < <(BENCH_DIR=$DIR scripts/bench-fresh.sh)
 
+# 12: live updates, 2,000 subscribers and freshness in the browser (scripts/bench-live.sh); its
+# rows go to their own section of docs/benchmarks.md, written by that script.
+say "12/12 live updates"
+LIVE_SECTION=$DIR/live-section.md
+while IFS=$'\t' read -r tag m v g r; do
+  [ "$tag" = ROW ] && printf '%-58s %14s  goal %-14s %s\n' "$m" "$v" "$g" "$r" >&2
+done < <(BENCH_DIR=$DIR SCALE=$SCALE BENCH_LIVE_SECTION=$LIVE_SECTION scripts/bench-live.sh)
+
 {
   echo "# Benchmarks"
   echo
@@ -175,6 +183,7 @@ done < <(BENCH_DIR=$DIR scripts/bench-fresh.sh)
   echo "|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
   echo
+  [ -s "$LIVE_SECTION" ] && { cat "$LIVE_SECTION"; echo; }
   [ -f docs/benchmarks-notes.md ] && cat docs/benchmarks-notes.md
 } >docs/benchmarks.md
 say "written docs/benchmarks.md"
