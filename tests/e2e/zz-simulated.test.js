@@ -59,7 +59,8 @@ before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'ns-e2e-sim-'));
   const keyFile = path.join(dir, 'simulator.key');
   writeFileSync(keyFile, key + '\n', { mode: 0o600 });
-  sim = spawn(path.join(BUILD, 'northstar-simulate'), ['--url', BASE, '--key-file', keyFile, '--seed', String(SEED), '--rate', '20'],
+  // --duration: a stop of its own, should this process die before `after` (the file takes ~30 s).
+  sim = spawn(path.join(BUILD, 'northstar-simulate'), ['--url', BASE, '--key-file', keyFile, '--seed', String(SEED), '--rate', '20', '--duration', '300'],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   sim.stderr.setEncoding('utf8');
   sim.stderr.on('data', (s) => { simLog = (simLog + s).slice(-4000); });
