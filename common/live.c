@@ -43,7 +43,9 @@ live_discard(char *p, size_t size, size_t n, void *arg)
 }
 
 /*
- * One POST of message to channel; 0 when nchan accepted it (2xx).  nginx
+ * One POST of message to channel (message NULL: DELETE the channel, which
+ * ends its subscribers' streams); 0 when nchan accepted it (2xx; for a
+ * DELETE also 404, no such channel).  nginx
  * does not decode $arg_c, so the name goes as it is: live_compose() makes
  * only names of [a-z0-9:] ("role:ceo", "user:12"), anything else is refused.
  */
@@ -61,11 +63,14 @@ live_post(CURL *c, const char *channel, const char *message)
 	}
 	snprintf(url, sizeof(url), "http://localhost/pub?c=%s", channel);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, message);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(message));
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, message == NULL ? "DELETE" : NULL);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, message != NULL ? message : "");
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, message != NULL ? (long)strlen(message) : 0L);
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (rc == CURLE_OK && message == NULL && code == 404)
+		return 0;	/* a channel nobody listens to: nothing to end */
 	if (rc != CURLE_OK || code < 200 || code > 299) {
 		log_msg("warning", "live: publishing to %s failed: %s (HTTP %ld); retrying",
 		    channel, rc != CURLE_OK ? curl_easy_strerror(rc) : "refused", code);
@@ -108,7 +113,8 @@ live_publish_batch(PGconn *conn, CURL *c, const char *upto)
 	}
 	n = PQntuples(res);
 	for (i = 0; i < n; i++)
-		if (live_post(c, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1)) != 0)
+		if (live_post(c, PQgetvalue(res, i, 0),
+		    PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1)) != 0)
 			goto out;
 	rc = n;
 out:
@@ -133,7 +139,7 @@ live_round(PGconn *conn, CURL *c)
 	char		 upto[24];
 	int		 changed, i;
 
-	res = PQexec(conn, "SELECT max(id), coalesce(bool_or(kind <> 'data_version'), false) FROM live_outbox");
+	res = PQexec(conn, "SELECT max(id), coalesce(bool_or(kind NOT IN ('data_version', 'kick')), false) FROM live_outbox");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		log_msg("warning", "live: reading the outbox failed: %s", db_error_message(conn, res));
 		PQclear(res);

@@ -11,14 +11,21 @@ CREATE SCHEMA IF NOT EXISTS api;
 -- live_compose(); a row waits here only while no publisher runs.
 CREATE TABLE IF NOT EXISTS live_outbox (
     id            bigserial PRIMARY KEY,
-    kind          text NOT NULL CHECK (kind IN ('signup', 'subscription', 'trial_converted', 'payment',
-                                                'order', 'alert', 'api_calls', 'data_version')),
+    kind          text NOT NULL,   -- see live_outbox_kind below
     customer_id   int,
     ref           bigint,          -- alert_events.id for 'alert'
     amount_cents  bigint,          -- 'payment', 'order': in the reporting currency
     data          jsonb,           -- 'api_calls': {"count", "calls": [...]}
     at            timestamptz NOT NULL DEFAULT now()
 );
+
+-- kick: a user's sessions were revoked (token_version moved) or the user disabled: the
+-- publisher deletes the user's channel, which ends its streams; their reconnections are refused.
+ALTER TABLE live_outbox DROP CONSTRAINT IF EXISTS live_outbox_kind_check;
+ALTER TABLE live_outbox DROP CONSTRAINT IF EXISTS live_outbox_kind;
+ALTER TABLE live_outbox ADD CONSTRAINT live_outbox_kind
+    CHECK (kind IN ('signup', 'subscription', 'trial_converted', 'payment', 'order', 'alert', 'api_calls',
+                    'data_version', 'kick'));
 
 -- data_version grows whenever figures may have changed (a rollup refresh recomputed dirty days, or
 -- a follower recomputed from them); mrr_seeded_at / mrr_day say when live_customer_mrr was taken.
@@ -82,6 +89,10 @@ BEGIN
         INSERT INTO live_outbox (kind, customer_id, amount_cents, at)
         SELECT 'order', n.customer_id, n.total_cents, n.ordered_at
         FROM new_rows n WHERE n.ordered_at > recent ORDER BY n.id;
+    ELSIF TG_TABLE_NAME = 'app_users' AND TG_OP = 'UPDATE' THEN
+        INSERT INTO live_outbox (kind, ref)
+        SELECT 'kick', n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE n.token_version IS DISTINCT FROM o.token_version OR (n.disabled AND NOT o.disabled) ORDER BY n.id;
     ELSIF TG_TABLE_NAME = 'alert_events' AND TG_OP = 'INSERT' THEN
         INSERT INTO live_outbox (kind, ref, at) SELECT 'alert', n.id, n.at FROM new_rows n ORDER BY n.id;
     ELSIF TG_TABLE_NAME = 'events' AND TG_OP = 'INSERT' THEN
@@ -109,6 +120,7 @@ BEGIN
     PERFORM derived_triggers('orders', 'live', 'live_mark', false);
     PERFORM derived_triggers('alert_events', 'live', 'live_mark', false);
     PERFORM derived_triggers('events', 'live', 'live_mark', false);
+    PERFORM derived_triggers('app_users', 'live', 'live_mark', false);
 END
 $$;
 
@@ -206,7 +218,8 @@ END
 $$;
 
 -- Turn up to p_limit outbox rows (of ids up to p_upto, when given) into the messages of each channel (docs/live.md, "Messages"),
--- deleting the rows: the caller publishes the messages and commits, or rolls back and the rows
+-- deleting the rows (a NULL message: delete that channel, ending its streams): the caller publishes
+-- the messages and commits, or rolls back and the rows
 -- come again.  One message per type and channel per call; arrays hold the first 20 items (100 API
 -- calls) and count says how many there were.  Figures come from the same functions as the API's
 -- (the caller refreshes the rollups first): a message and a refetch agree.
@@ -264,6 +277,9 @@ BEGIN
         SELECT m.customer_id, m.mrr_cents, live_customer_json(m.customer_id)->>'plan'
         FROM mrr_at(today) m WHERE m.customer_id = ANY (touched) AND m.mrr_cents > 0;
     END IF;
+
+    -- kick (first: nothing more for a revoked session): a NULL message means "delete the channel"
+    INSERT INTO live_out SELECT DISTINCT 0, 'user:' || b.ref, NULL::jsonb FROM live_batch b WHERE b.kind = 'kick';
 
     -- new_signup
     INSERT INTO live_out
