@@ -231,8 +231,8 @@ row() { ROWS+=("$(printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4")"); printf 
 row "L1. SSE subscribers connected to /api/live (asked; time to connect all)" \
   "$OPEN ($N; $(awk -v m="$CONNECT_MS" 'BEGIN { printf "%.1f", m / 1000 }') s)" "$N" "$([ "$OPEN" = "$N" ] && echo met || echo short)"
 read -r held longest older < <(jq -r '"\(.held_s // 0) \(.longest_stream_s // 0) \(.streams_older_than_recheck // 0)"' "$WORK/final.json")
-row "L1b. streams re-authorised: the oldest stream still open after ${held} s held, s (streams older than the re-check interval)" \
-  "$longest ($older)" "≤ $RECHECK + 15 s" "$(awk -v r="$longest" -v g="$RECHECK" 'BEGIN { print (r + 0 <= g + 15) ? "met" : "short" }')"
+row "L1b. streams held while messages flow: the oldest stream still open after ${held} s held, s (streams older than the quiet re-check interval)" \
+  "$longest ($older)" "(information)" ""
 row "L2. deliveries missing of those due ($(j .batches_accepted) of $(j .batches_sent) batches accepted; duplicates $(j .duplicates), reconnections $(j .reconnects))" \
   "$missing of $expected" "0" "$(zero "$missing")"
 row "L3. role and row scope violations under load (cs hearing another's customer, sales hearing customer-level, batches not entitled to)" \
@@ -269,12 +269,12 @@ What the numbers mean:
   `auth_request` to the users service; four shared tokens: ceo 40 %, two cs users 20 % each,
   sales 20 %. A stream that ends (the re-check interval, `NS_LIVE_RECHECK_SECONDS`) is resumed
   with its last event id; "reconnections" counts those.
-- **Re-authorisation (L1b)**: issue 19 asks that a revoked session stop receiving within the
-  token-check interval; docs/live.md's re-check ends a stream after `NS_LIVE_RECHECK_SECONDS`
-  (60 s) *without a message*. The streams are held until 25 s past the interval with messages all
-  along (after the rounds the tool posts one API call every 2 s, and `data_version` reaches every
-  role); the row is the age of the oldest stream still open when the tool lets go, and how many
-  were older than the interval — a stream that keeps hearing is never authorised again.
+- **Streams held (L1b)**: docs/live.md's re-check ends a stream that heard nothing for
+  `NS_LIVE_RECHECK_SECONDS` (60 s); nchan restarts that timer with every message, so a stream that
+  keeps hearing stays open (the row shows it: streams held until 25 s past the interval with
+  messages all along). That is not how a revoked session is stopped: signing out or disabling a
+  user deletes the user's channel at once (a *kick*, docs/live.md "Revocation";
+  `tests/integration/t-live.sh` checks it ends a stream under traffic within 3 s).
 - **Missing (L2)**: every round (one a second) posts 10 API calls (5 for a customer of each cs
   user; due to ceo and cs), one order of a customer of one cs user (`payment_received`: ceo and
   that owner) and one new customer without an owner (`new_signup`: ceo). A (subscriber, batch)
