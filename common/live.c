@@ -3,7 +3,8 @@
  * the process that runs the periodic jobs of the service that starts it
  * (the alerts service), turns the outbox of sql/schema/570_live.sql into
  * messages and POSTs each to nginx's nchan publisher location on the
- * socket NS_LIVE_SOCKET (/pub?c=<channel>).  nginx holds the subscribers;
+ * socket NS_LIVE_SOCKET (/pub?c=<channel>), or, when NS_LIVE_SOCKET is an
+ * http:// base URL (containers: nginx's internal port), there.  nginx holds the subscribers;
  * no service thread waits on a browser.
  *
  * A round: refresh the rollups when business data changed (so the
@@ -31,7 +32,8 @@
 #define LIVE_BATCH		"2000"	/* outbox rows a transaction */
 
 static pthread_once_t	 live_once = PTHREAD_ONCE_INIT;
-static const char	*live_socket;
+static const char	*live_socket;	/* a unix socket path, or an http:// base URL */
+static const char	*live_base = "http://localhost";
 static int		 live_gap_ms = 200;
 
 static size_t
@@ -52,7 +54,7 @@ live_discard(char *p, size_t size, size_t n, void *arg)
 static int
 live_post(CURL *c, const char *channel, const char *message)
 {
-	char		 url[128];
+	char		 url[160];
 	long		 code = 0;
 	CURLcode	 rc;
 
@@ -61,7 +63,7 @@ live_post(CURL *c, const char *channel, const char *message)
 		log_msg("error", "live: channel name '%.64s' is not [a-z0-9:]{1,64}; message dropped", channel);
 		return 0;
 	}
-	snprintf(url, sizeof(url), "http://localhost/pub?c=%s", channel);
+	snprintf(url, sizeof(url), "%.64s/pub?c=%.64s", live_base, channel);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, message == NULL ? "DELETE" : NULL);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, message != NULL ? message : "");
@@ -213,7 +215,10 @@ live_thread(void *arg)
 		log_msg("error", "live: curl_easy_init failed; no live stream");
 		return NULL;
 	}
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, live_socket);
+	if (strncmp(live_socket, "http://", 7) == 0)
+		live_base = live_socket;
+	else
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, live_socket);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);

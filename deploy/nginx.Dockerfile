@@ -1,0 +1,7 @@
+# nginx.Dockerfile — nginx for docker-compose: Debian 12's nginx with the
+# nchan module (the live stream, docs/live.md), as on the development
+# machines; the official nginx image has no nchan.
+FROM debian:12-slim
+RUN apt-get update && apt-get install -y --no-install-recommends \
+      nginx libnginx-mod-nchan curl ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
