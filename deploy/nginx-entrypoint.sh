@@ -11,7 +11,7 @@ sed -e "s|listen 127.0.0.1:@PORT@|listen 80|" \
     -e "s|@USER@||g" -e "s|@NGINX@|/etc/northstar|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" \
     -e "s|@INGEST_RATE@|${INGEST_RATE:-50r/s}|g" -e "s|@INGEST_BURST@|${INGEST_BURST:-100}|g" \
     -e "s|@LIVE_RECHECK@|${NS_LIVE_RECHECK_SECONDS:-60}|g" -e "s|@LIVE_BUFFER@|${NS_LIVE_BUFFER:-500}|g" \
-    -e "s|listen unix:@RUN@/live.sock|listen 8081|" \
+    -e "s|listen unix:@RUN@/live/live.sock|listen 8081|" \
     -e "s|@UPSTREAM:\([a-z]*\)@|\1:9000|g" /etc/northstar/nginx.conf.in >/etc/nginx/nginx.conf
 mkdir -p /tmp/nginx/temp
 exec nginx -c /etc/nginx/nginx.conf

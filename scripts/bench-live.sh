@@ -98,8 +98,8 @@ STATUS_PATH=$(awk '/location/ {loc = $0} /nchan_stub_status/ {print loc; exit}' 
   | sed -nE 's/.*location[[:space:]]+(=[[:space:]]*)?([^[:space:]{]+).*/\2/p')
 nchan_status() {
   [ -n "$STATUS_PATH" ] || return 0
-  # on the public server, or on the publisher's socket (the run directory's live.sock)
-  { curl -s "$U$STATUS_PATH"; [ -S "$RUN/live.sock" ] && curl -s --unix-socket "$RUN/live.sock" "http://localhost$STATUS_PATH"; } | awk -F': *' '/^shared memory used/ {m = $2 + 0; if ($2 ~ /M/) m *= 1024}
+  # on the public server, or on the publisher's socket (the run directory's live/live.sock)
+  { curl -s "$U$STATUS_PATH"; [ -S "$RUN/live/live.sock" ] && curl -s --unix-socket "$RUN/live/live.sock" "http://localhost$STATUS_PATH"; } | awk -F': *' '/^shared memory used/ {m = $2 + 0; if ($2 ~ /M/) m *= 1024}
     /^subscribers/ {s = $2} END {if (s != "") print m, s}'
 }
 # api_lat LABEL — median and p95 ms of CALLS uncached calls of each endpoint → $WORK/lat.LABEL

@@ -153,7 +153,7 @@ services_start() {
       NS_SOCKET="$RUN/$s.$i.sock" NS_SOCKET_GROUP="$socket_group" NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
       NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=northstar_app" \
       NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-2}" NS_TZ="${NS_TZ:-UTC}" \
-      NS_LIVE_SOCKET="$RUN/live.sock" \
+      NS_LIVE_SOCKET="$RUN/live/live.sock" \
         env "${stripe[@]}" "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
       echo $! >"$RUN/$s.$i.supervisor.pid"
     done
@@ -192,6 +192,9 @@ services_stop() {
 nginx_start() {
   local prefix=$SHARED/nginx user_line=""
   mkdir -p "$prefix/conf" "$prefix/temp" "$SHARED/cache"
+  # The live stream's publisher socket (docs/live.md): nginx's master makes it 0666, so it lives
+  # in a directory only this user (nginx's master and the services) may enter.
+  mkdir -p "$RUN/live"; chmod 700 "$RUN/live"; rm -f "$RUN/live/live.sock"
   [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
   local servers="unix:$RUN/\\1.1.sock max_fails=1 fail_timeout=2s;" i
   for i in $(seq 2 "$INSTANCES"); do servers="$servers server unix:$RUN/\\1.$i.sock max_fails=1 fail_timeout=2s;"; done

@@ -86,6 +86,9 @@ check_eq "the services' role reads business data" "$(app_sql "SELECT count(*) > 
 # The FastCGI sockets: 0660, nobody else may connect (as root: group nogroup, nginx's workers').
 P_MODES=$(stat -c '%a' "$T_RUN"/*.sock | sort -u | tr '\n' ' ')
 check_eq "every service socket is 0660 (12 of them)" "$(ls "$T_RUN"/*.sock | wc -l) $P_MODES" "12 660 "
+# nginx's publisher socket of the live stream is 0666 (nginx sets no mode): its directory is 0700
+check_eq "the live stream's publisher socket is in a directory only its user may enter" \
+  "$(stat -c '%a %U' "$T_RUN/live") $([ -S "$T_RUN/live/live.sock" ] && echo socket)" "700 $(id -un) socket"
 if [ "$(id -u)" -eq 0 ]; then
   check_eq "as root the sockets belong to group nogroup" "$(stat -c '%G' "$T_RUN"/*.sock | sort -u)" nogroup
 fi
