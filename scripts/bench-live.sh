@@ -4,10 +4,9 @@
 #  L1. BENCH_LIVE_SUBSCRIBERS (2,000) Server-Sent-Events subscribers to GET /api/live, signed in
 #      with four shared tokens (ceo 40 %, cs1 20 %, cs2 20 %, sales1 20 %), held by one Node
 #      process (scripts/live-subscribers.mjs);
-#  L1b. the streams are held until 25 s past the re-check interval (NS_LIVE_RECHECK_SECONDS, 60)
-#      with messages flowing: the oldest stream still open then must be younger than the interval
-#      (plus slack), or a revoked session keeps hearing (issue 19: "a revoked session stops
-#      receiving within the token-check interval"; the re-check of docs/live.md is an idle one);
+#  L1b. (information) the streams are held until 25 s past the quiet re-check interval
+#      (NS_LIVE_RECHECK_SECONDS, 60) with messages flowing: nchan restarts that timer with every
+#      message, so a stream that hears stays open (revocation is the kick of docs/live.md);
 #  L2. BENCH_LIVE_ROUNDS (20) rounds, one a second, of three batches: 10 API calls (5 for a
 #      customer of cs1, 5 for one of cs2; heard by ceo and cs), one order for one of the two
 #      (payment_received: ceo and that customer's cs owner), one new customer without an owner
