@@ -92,4 +92,18 @@ check_eq "the live stream's publisher socket is in a directory only its user may
 if [ "$(id -u)" -eq 0 ]; then
   check_eq "as root the sockets belong to group nogroup" "$(stat -c '%G' "$T_RUN"/*.sock | sort -u)" nogroup
 fi
+# Build hardening (Makefile HARDEN, HARDEN_LD): every program is a PIE with full RELRO (GNU_RELRO,
+# BIND_NOW), stack canaries (__stack_chk_fail), and fortified libc calls (__*_chk; not in the
+# sanitizer build, which drops FORTIFY)
+P_BUILD=${NS_BUILD:-$ROOT/build}; P_SOFT=()
+for b in revenue users marketing product alerts forecast northstar-admin northstar-import northstar-simulate alerts-report; do
+  f=$P_BUILD/$b
+  [ -x "$f" ] || { P_SOFT+=("$b: missing"); continue; }
+  readelf -hW "$f" | grep -q 'Type:.*DYN' || P_SOFT+=("$b: not PIE")
+  readelf -lW "$f" | grep -q GNU_RELRO || P_SOFT+=("$b: no RELRO")
+  readelf -dW "$f" | grep -qE 'BIND_NOW|FLAGS_1.*NOW' || P_SOFT+=("$b: no BIND_NOW")
+  readelf -sW --dyn-syms "$f" | grep -q __stack_chk_fail || P_SOFT+=("$b: no stack protector")
+  [ -n "${T_SANITIZER:-}" ] || readelf -sW --dyn-syms "$f" | grep -qE ' __[a-z0-9_]+_chk(@|$)' || P_SOFT+=("$b: no fortified calls")
+done
+check_eq "hardening: the 10 programs are PIE, full RELRO, stack-protected and fortified" "${P_SOFT[*]:-all hardened}" "all hardened"
 done_testing
