@@ -139,7 +139,8 @@ EOT
 services_start() {
   local s i socket_group=""
   [ "$(id -u)" -eq 0 ] && socket_group=nogroup
-  [ -s "$DIR/jwt.secret" ] || { head -c 48 /dev/urandom | base64 -w0 >"$DIR/jwt.secret"; chmod 600 "$DIR/jwt.secret"; }
+  # made 0600 from the start (umask in a subshell): never readable by others, not even briefly
+  [ -s "$DIR/jwt.secret" ] || (umask 077; head -c 48 /dev/urandom | base64 -w0 >"$DIR/jwt.secret")
   # The Stripe signing secret, when set: as an absolute path (the services may run elsewhere).
   local stripe=()
   if [ -n "${NS_STRIPE_WEBHOOK_SECRET_FILE:-}" ]; then
