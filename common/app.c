@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -41,24 +42,45 @@ app_ms_since(const struct timespec *t0)
 }
 
 /*
+ * The scheme the client used: nginx's REQUEST_SCHEME ($scheme), else
+ * "https" when HTTPS is set (and not "off"), else "http".  Static.
+ */
+static const char *
+app_scheme(const struct ns_req *req)
+{
+	const char *s = http_header(req, "REQUEST_SCHEME"), *https;
+
+	if (s != NULL && (strcmp(s, "http") == 0 || strcmp(s, "https") == 0))
+		return s;
+	https = http_header(req, "HTTPS");
+	return https != NULL && *https != '\0' && strcasecmp(https, "off") != 0 ? "https" : "http";
+}
+
+/*
  * A cookie-authenticated request that changes state must come from our
- * own pages: its Origin must name the host it was sent to (CSRF).
- * Bearer tokens are never sent by a browser on its own.
+ * own pages: its Origin must be the whole origin it was sent to, scheme
+ * "://" host[:port] (RFC 6454: an http page may not post to the https
+ * site, so the scheme counts as much as the host and port).  The host is
+ * compared without regard to case, as RFC 6454 serialises it in lower
+ * case.  Bearer tokens are never sent by a browser on its own.
  */
 static int
 app_origin_ok(const struct ns_req *req)
 {
 	const char	*origin = http_header(req, "HTTP_ORIGIN");
-	const char	*host = http_header(req, "HTTP_HOST"), *p;
+	const char	*host = http_header(req, "HTTP_HOST"), *scheme;
+	size_t		 sl;
 
 	if (!req->user.via_cookie || strcmp(req->method, "GET") == 0 ||
 	    strcmp(req->method, "HEAD") == 0)
 		return 1;
-	if (origin == NULL || host == NULL)
+	if (origin == NULL || host == NULL || *host == '\0')
 		return 0;
-	if ((p = strstr(origin, "://")) == NULL)
+	scheme = app_scheme(req);
+	sl = strlen(scheme);
+	if (strncmp(origin, scheme, sl) != 0 || strncmp(origin + sl, "://", 3) != 0)
 		return 0;
-	return strcmp(p + 3, host) == 0;
+	return strcasecmp(origin + sl + 3, host) == 0;
 }
 
 /* Printable ASCII copy of s for messages (the path arrives decoded). */
@@ -137,7 +159,8 @@ app_dispatch(struct ns_req *req)
 		}
 		if (!app_origin_ok(req)) {
 			http_error(req, 403, "forbidden",
-			    "cross-site request refused: the Origin header must match the host");
+			    "cross-site request refused: the Origin header must be this "
+			    "site's own origin (%s://, host and port)", app_scheme(req));
 			return;
 		}
 	}

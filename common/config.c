@@ -117,6 +117,25 @@ config_stripe_secret(size_t *len)
 	return cfg.stripe_secret_len > 0 ? cfg.stripe_secret : NULL;
 }
 
+/* NS_WEBHOOK_ALLOW_PRIVATE into cfg; -1 (logged, naming the variable) when malformed. */
+static int
+config_webhook_load(void)
+{
+	char why[160];
+
+	if (webhook_allow_parse(env_str(NS_WEBHOOK_ALLOW_ENV, NULL), &cfg.webhook_allow, why,
+	    sizeof(why)) == 0)
+		return 0;
+	log_msg("error", "%s: %s", NS_WEBHOOK_ALLOW_ENV, why);
+	return -1;
+}
+
+const struct ns_webhook_allow *
+config_webhook_allow(void)
+{
+	return &cfg.webhook_allow;
+}
+
 /* Load cfg for service; need_secret is 0 only for --routes. */
 int
 config_load(const char *service, int need_secret)
@@ -158,7 +177,7 @@ config_load(const char *service, int need_secret)
 		log_msg("error", "NS_SOCKET is not set (a socket path or :port)");
 		return -1;
 	}
-	if (config_stripe_load() != 0)
+	if (config_stripe_load() != 0 || config_webhook_load() != 0)
 		return -1;
 	return config_secret_load(env_str("NS_JWT_SECRET_FILE", "var/jwt.secret"),
 	    cfg.secret, sizeof(cfg.secret), &cfg.secret_len);

@@ -205,8 +205,8 @@ http_error(struct ns_req *req, int status, const char *code, const char *fmt, ..
 
 /*
  * Read the body: only with a JSON content type, at most NS_MAX_BODY bytes,
- * exactly CONTENT_LENGTH bytes.  Returns NULL (after replying with the
- * error) on any violation.  Caller frees with free().
+ * exactly CONTENT_LENGTH bytes, well-formed UTF-8.  Returns NULL (after
+ * replying with the error: 415, 413, 400) on any violation.  Caller frees with free().
  */
 char *
 http_body_new(struct ns_req *req, size_t *len)
@@ -249,6 +249,17 @@ http_body_new_max(struct ns_req *req, size_t max, const char *const *types, size
 		return NULL;
 	}
 	buf[n] = '\0';
+	/* Every body is JSON or NDJSON text, which is UTF-8 (RFC 8259 §8.1). */
+	{
+		size_t bad;
+
+		if (param_utf8_valid(buf, (size_t)n, &bad) != 0) {
+			free(buf);
+			http_error(req, 400, "bad_request", "the request body is not valid UTF-8 "
+			    "(byte %zu): send the JSON text encoded as UTF-8", bad);
+			return NULL;
+		}
+	}
 	*len = (size_t)n;
 	return buf;
 }

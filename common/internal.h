@@ -26,6 +26,7 @@ struct config {
 	size_t		 secret_len;
 	unsigned char	 stripe_secret[256];	/* from NS_STRIPE_WEBHOOK_SECRET_FILE */
 	size_t		 stripe_secret_len;	/* 0: not configured */
+	struct ns_webhook_allow webhook_allow;	/* NS_WEBHOOK_ALLOW_PRIVATE */
 };
 extern struct config	 cfg;
 int		 config_load(const char *service, int need_secret);
@@ -70,6 +71,11 @@ int		 param_date_valid(const char *);
 int		 param_int_valid(const char *, long min, long max, long *out);
 int		 param_num_valid(const char *, long min, long max);
 int		 param_percent_decode(char *s);
+/*
+ * Is s[0..len) well-formed UTF-8?  0, or -1 with the offset of the first
+ * bad byte in *bad (bad may be NULL).  Pure.
+ */
+int		 param_utf8_valid(const char *s, size_t len, size_t *bad);
 /* Today in the reporting zone as YYYY-MM-DD. */
 void		 param_today(char *buf, size_t sz);
 

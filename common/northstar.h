@@ -215,8 +215,9 @@ const char	*http_header(const struct ns_req *, const char *cgi_name);
 char		*http_body_new(struct ns_req *, size_t *len);
 /*
  * The same with at most max bytes and one of the Content-Types in types
- * (NULL-terminated; a prefix match, so parameters may follow).  NULL after
- * answering 415 or 413.  Caller frees with free().
+ * (NULL-terminated; a prefix match, so parameters may follow), and
+ * well-formed UTF-8.  NULL after answering 415, 413 or 400 (not UTF-8).
+ * Caller frees with free().
  */
 char		*http_body_new_max(struct ns_req *, size_t max, const char *const *types,
 		    size_t *len);
@@ -296,7 +297,10 @@ int		 reply_json(struct ns_req *, const char *json, size_t len);
 /*
  * Answer a failed result with the one SQLSTATE → HTTP mapping: class 22
  * → 400, NSxyz → HTTP xyz, 23505 → 409, other 23 → 422, timeouts and a
- * lost or busy server → 503, anything else 500 (logged).  Returns 0.
+ * lost or busy server → 503, anything else 500 (logged).  The message is
+ * the project's own: a RAISE of our SQL passes through, PostgreSQL's own
+ * text never does (it is logged, and the client gets a sentence of ours
+ * for its SQLSTATE).  Returns 0.
  */
 int		 reply_error(struct ns_req *, const PGresult *res);
 /* Handler for GET /api/<service>/health: {"status":"ok","db":"ok"} or 503. */
@@ -321,6 +325,11 @@ int		 config_int(const char *name, int def, int min, int max);
  * the variable is not set (then the webhook route answers 503).
  */
 const unsigned char *config_stripe_secret(size_t *len);
+/*
+ * The networks where webhooks may go although private (NS_WEBHOOK_ALLOW_PRIVATE,
+ * parsed at start-up; a malformed list stops the service).  Never NULL.
+ */
+const struct ns_webhook_allow *config_webhook_allow(void);
 
 /* log.c — logfmt lines on stderr: ts, svc, level, msg. */
 void		 log_msg(const char *level, const char *fmt, ...)
@@ -438,6 +447,61 @@ const char	*webhook_strerror(enum ns_webhook_err e);
  */
 int		 webhook_hmac_sha256(const unsigned char *key, size_t keylen, const char *prefix,
 		    const unsigned char *body, size_t len, unsigned char out[NS_WEBHOOK_MAC_LEN]);
+
+/*
+ * webhook.c — outbound targets of the alert webhooks (server-side request
+ * forgery, docs/reliability.md "Row scope, webhooks, CSRF, input
+ * encoding").  A target must be a public unicast address: private,
+ * loopback, link-local, shared, "this network", multicast and reserved
+ * ranges are refused (IPv4 and IPv6; an IPv4 address inside IPv6 as that
+ * address) unless a network of the operator's allow-list holds it
+ * (NS_WEBHOOK_ALLOW_PRIVATE: addresses or ADDRESS/BITS networks separated
+ * by commas or spaces; read by config.c, config_webhook_allow()).
+ */
+#define NS_WEBHOOK_ALLOW_ENV	"NS_WEBHOOK_ALLOW_PRIVATE"
+#define NS_WEBHOOK_MAX_ALLOW	32
+struct sockaddr;
+struct ns_cidr {
+	int		 family;	/* AF_INET or AF_INET6 */
+	unsigned char	 addr[16];	/* network byte order */
+	int		 bits;
+};
+struct ns_webhook_allow {
+	struct ns_cidr	 nets[NS_WEBHOOK_MAX_ALLOW];
+	size_t		 n;
+};
+/* What a guarded transfer refused (webhook_curl_guard). */
+struct ns_webhook_guard {
+	const struct ns_webhook_allow *allow;	/* set by the caller; NULL: none */
+	int		 refused;		/* set when a connection was refused */
+	char		 addr[48];		/* the address refused, as text */
+};
+/*
+ * Parse list (NULL or empty: nothing allowed) into out.  0, or -1 with
+ * the entry that is not an address or network in why.  Pure.
+ */
+int		 webhook_allow_parse(const char *list, struct ns_webhook_allow *out,
+		    char *why, size_t whysz);
+/* 1 when sa is not a public unicast IPv4/IPv6 address (or not IP at all), else 0.  Pure. */
+int		 webhook_addr_private(const struct sockaddr *sa);
+/* 1 when a webhook may connect to sa: public, or in allow (may be NULL).  Pure. */
+int		 webhook_addr_allowed(const struct sockaddr *sa, const struct ns_webhook_allow *allow);
+/*
+ * At save time: url must be http(s) with a host, and every address the
+ * host resolves to (getaddrinfo) allowed.  0, or -1 with a sentence fit
+ * for the client in why (what is wrong, what to do).
+ */
+int		 webhook_url_check(const char *url, const struct ns_webhook_allow *allow,
+		    char *why, size_t whysz);
+/*
+ * At delivery: make the libcurl easy handle curl (a CURL *) open sockets
+ * only to addresses g->allow allows, checked on the address connected to
+ * (so DNS rebinding gains nothing); no proxy, no redirects, http(s) only.
+ * A refused connection fails the transfer (CURLE_COULDNT_CONNECT) with
+ * g->refused set and the address in g->addr.  g must outlive the
+ * transfer.  0, or -1 when libcurl refused an option.
+ */
+int		 webhook_curl_guard(void *curl, struct ns_webhook_guard *g);
 
 /* auth.c */
 /* Handlers for /api/auth/login, /api/auth/logout and /api/auth/me. */

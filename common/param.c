@@ -51,6 +51,60 @@ param_percent_decode(char *s)
 	return 0;
 }
 
+/*
+ * Is s[0..len) well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF)?  0, or -1 with the offset of the
+ * first byte of the first bad sequence in *bad (when bad is not NULL).
+ * PostgreSQL refuses such text with a message of its own; the front line
+ * refuses it first, naming the parameter or the body.
+ */
+int
+param_utf8_valid(const char *s, size_t len, size_t *bad)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i = 0;
+
+	while (i < len) {
+		unsigned char	 c = u[i];
+		size_t		 n, k;
+		unsigned char	 lo = 0x80, hi = 0xBF;	/* range of the second byte */
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1;
+		else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2;
+			if (c == 0xE0)
+				lo = 0xA0;		/* overlong */
+			else if (c == 0xED)
+				hi = 0x9F;		/* surrogates */
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3;
+			if (c == 0xF0)
+				lo = 0x90;		/* overlong */
+			else if (c == 0xF4)
+				hi = 0x8F;		/* above U+10FFFF */
+		} else
+			goto fail;
+		if (len - i - 1 < n)		/* cut short */
+			goto fail;
+		if (u[i + 1] < lo || u[i + 1] > hi)
+			goto fail;
+		for (k = 2; k <= n; k++)
+			if (u[i + k] < 0x80 || u[i + k] > 0xBF)
+				goto fail;
+		i += n + 1;
+	}
+	return 0;
+fail:
+	if (bad != NULL)
+		*bad = i;
+	return -1;
+}
+
 /* Strict decimal integer in [min, max]: optional '-', 1–18 digits. */
 int
 param_int_valid(const char *s, long min, long max, long *out)
@@ -312,9 +366,19 @@ param_parse(struct ns_req *req, const char *query, char *err, size_t errsz)
 			return -1;
 		}
 		param_name_echo(name, sizeof(name), pair);
+		if (param_utf8_valid(pair, strlen(pair), NULL) != 0) {
+			snprintf(err, errsz, "parameter name '%s' is not valid UTF-8: percent-encode "
+			    "the UTF-8 bytes of the text", name);
+			return -1;
+		}
 		if (val != NULL && param_percent_decode(val) != 0) {
 			snprintf(err, errsz, "parameter '%s' has a malformed percent-encoding "
 			    "(or an encoded NUL)", name);
+			return -1;
+		}
+		if (val != NULL && param_utf8_valid(val, strlen(val), NULL) != 0) {
+			snprintf(err, errsz, "parameter '%s' is not valid UTF-8: percent-encode the "
+			    "UTF-8 bytes of the text", name);
 			return -1;
 		}
 		for (i = 0; i < n; i++)

@@ -10,6 +10,62 @@
 
 #include "internal.h"
 
+/* Project words for PostgreSQL's own errors about a value (classes 22 and 23). */
+static const struct {
+	const char	*state;
+	const char	*words;
+} reply_words[] = {
+	{ "22021", "a text value is not valid UTF-8; send text encoded as UTF-8" },
+	{ "22P05", "a text value holds a character that cannot be stored (such as \\u0000); "
+	    "leave it out" },
+	{ "22P02", "a value does not have the form its field takes; check the numbers, dates "
+	    "and words sent" },
+	{ "22003", "a number is out of range for its field; send a smaller one" },
+	{ "22008", "a date or time is out of range; send one between 1900 and 2999" },
+	{ "22007", "a date or time is not in a form this endpoint reads; send YYYY-MM-DD" },
+	{ "22001", "a text value is longer than its field takes; send a shorter one" },
+	{ "22004", "a required value is null; send it" },
+	{ "22012", "a value leads to a division by zero; send another" },
+	{ "22023", "a value is not valid for its field; check the parameters and body sent" },
+	{ "22", "a value is not valid for its field; check the parameters and body sent" },
+	{ "23505", "a record with this key exists already" },
+	{ "23503", "the record refers to something that does not exist" },
+	{ "23502", "a required value is missing; send it" },
+	{ "23514", "a value breaks a rule of its field; check the values sent" },
+	{ "23", "the record breaks a rule of the data; check the values sent" },
+};
+
+/*
+ * Whether res was raised by our own SQL (a PL/pgSQL RAISE, whose message
+ * we wrote and which names the field) rather than by PostgreSQL itself,
+ * whose messages we never pass on (they speak of encodings, types and
+ * constraints, and may quote the data).  The error's source routine tells:
+ * RAISE is pl_exec.c's exec_stmt_raise.
+ */
+static int
+reply_ours(const PGresult *res)
+{
+	const char *fn = PQresultErrorField(res, PG_DIAG_SOURCE_FUNCTION);
+
+	return fn != NULL && strcmp(fn, "exec_stmt_raise") == 0;
+}
+
+/* The message to answer for state: ours as raised, else the project's words for it. */
+static const char *
+reply_message(struct ns_req *req, const PGresult *res, const char *state, const char *msg)
+{
+	size_t i;
+
+	if (reply_ours(res))
+		return msg;
+	log_msg("info", "query %s refused by the database: %s %s (answered in our words)",
+	    req->route != NULL ? req->route->pattern : "-", state, msg);
+	for (i = 0; i < sizeof(reply_words) / sizeof(reply_words[0]); i++)
+		if (strncmp(state, reply_words[i].state, strlen(reply_words[i].state)) == 0)
+			return reply_words[i].words;
+	return "the request was refused; check the parameters and body sent";
+}
+
 int
 reply_error(struct ns_req *req, const PGresult *res)
 {
@@ -24,11 +80,11 @@ reply_error(struct ns_req *req, const PGresult *res)
 		return http_error(req, 503, "query_timeout",
 		    "the query took too long; try a shorter range or retry shortly");
 	if (strncmp(state, "22", 2) == 0)
-		return http_error(req, 400, "bad_request", "%s", msg);
+		return http_error(req, 400, "bad_request", "%s", reply_message(req, res, state, msg));
 	if (strcmp(state, "23505") == 0)
-		return http_error(req, 409, "conflict", "%s", msg);
+		return http_error(req, 409, "conflict", "%s", reply_message(req, res, state, msg));
 	if (strncmp(state, "23", 2) == 0)
-		return http_error(req, 422, "unprocessable", "%s", msg);
+		return http_error(req, 422, "unprocessable", "%s", reply_message(req, res, state, msg));
 	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
 	    strncmp(state, "53", 2) == 0)
 		return http_error(req, 503, "db_busy", "the database is busy; retry shortly");

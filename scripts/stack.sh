@@ -154,7 +154,7 @@ services_start() {
       NS_SOCKET="$RUN/$s.$i.sock" NS_SOCKET_GROUP="$socket_group" NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
       NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=northstar_app" \
       NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-2}" NS_TZ="${NS_TZ:-UTC}" \
-      NS_LIVE_SOCKET="$RUN/live/live.sock" \
+      NS_LIVE_SOCKET="$RUN/live/live.sock" NS_WEBHOOK_ALLOW_PRIVATE="${NS_WEBHOOK_ALLOW_PRIVATE:-}" \
         env "${stripe[@]}" "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
       echo $! >"$RUN/$s.$i.supervisor.pid"
     done

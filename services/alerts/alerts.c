@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cJSON.h>
+
 #include "alerts.h"
 
 static const char *const alerts_status_words[] =
@@ -33,8 +35,37 @@ static const struct ns_param alerts_report_params[] = {
 };
 
 /*
+ * The save-time target check of PUT /api/alerts/rules/{id}: every
+ * "webhook_url" member of the body's object (each one: the SQL keeps the
+ * last of repeated keys, cJSON finds the first) that is a string must go
+ * to an allowed address (webhook_url_check).  Anything else about the
+ * body is the SQL's to judge.  0, or -1 after answering 400 naming the
+ * field.
+ */
+static int
+alerts_rule_targets_ok(struct ns_req *req, const char *body, size_t len)
+{
+	cJSON		*o = cJSON_ParseWithLength(body, len), *m;
+	char		 why[320];
+	int		 rc = 0;
+
+	for (m = cJSON_IsObject(o) ? o->child : NULL; m != NULL && rc == 0; m = m->next) {
+		if (m->string == NULL || strcmp(m->string, "webhook_url") != 0 ||
+		    !cJSON_IsString(m) || m->valuestring == NULL)
+			continue;
+		if (webhook_url_check(m->valuestring, config_webhook_allow(), why, sizeof(why)) != 0) {
+			http_error(req, 400, "bad_request", "webhook_url %s", why);
+			rc = -1;
+		}
+	}
+	cJSON_Delete(o);
+	return rc;
+}
+
+/*
  * PUT /api/alerts/rules/{id}: the JSON body goes to SQL as text, which
- * parses and validates it (400 naming the field).
+ * parses and validates it (400 naming the field); a webhook_url is first
+ * checked here for where it goes (alerts_rule_targets_ok).
  */
 static int
 alerts_rule_put(struct ns_req *req)
@@ -49,7 +80,8 @@ alerts_rule_put(struct ns_req *req)
 		free(body);
 		return http_error(req, 400, "bad_request", "the body contains a NUL byte");
 	}
-	reply_call(req, &arg, 1);
+	if (alerts_rule_targets_ok(req, body, len) == 0)
+		reply_call(req, &arg, 1);
 	free(body);
 	return 0;
 }

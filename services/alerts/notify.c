@@ -124,12 +124,17 @@ notify_discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* POST the JSON body; 0 on a 2xx answer, else -1 with the reason in err. */
+/*
+ * POST the JSON body; 0 on a 2xx answer, else -1 with the reason in err.
+ * Connections go only to allowed addresses (webhook_curl_guard: checked
+ * on the address connected to, whatever the URL's host resolves to now).
+ */
 static int
 notify_webhook(const char *url, const char *json, char *err, size_t errsz)
 {
 	CURL			*c = curl_easy_init();
 	struct curl_slist	*h = NULL;
+	struct ns_webhook_guard	 guard = { .allow = config_webhook_allow() };
 	long			 code = 0;
 	CURLcode		 rc;
 
@@ -137,9 +142,13 @@ notify_webhook(const char *url, const char *json, char *err, size_t errsz)
 		snprintf(err, errsz, "curl_easy_init failed");
 		return -1;
 	}
+	if (webhook_curl_guard(c, &guard) != 0) {
+		curl_easy_cleanup(c);
+		snprintf(err, errsz, "libcurl refused the address guard; not sent");
+		return -1;
+	}
 	h = curl_slist_append(h, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
@@ -151,6 +160,11 @@ notify_webhook(const char *url, const char *json, char *err, size_t errsz)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
+	if (rc != CURLE_OK && guard.refused) {
+		snprintf(err, errsz, "refused: the URL goes to %s, a private, loopback or link-local "
+		    "address (set %s to allow its network)", guard.addr, NS_WEBHOOK_ALLOW_ENV);
+		return -1;
+	}
 	if (rc != CURLE_OK) {
 		snprintf(err, errsz, "%s", curl_easy_strerror(rc));
 		return -1;

@@ -8,8 +8,10 @@
  * refitted on all rows.  Models are cached per as_of and retrained lazily
  * once older than CHURN_MAX_AGE; a thread that retrains does not block the
  * others, which keep using their reference to the older model.  With each
- * model go the scoring rows of the row scopes it was asked for (SQL applies
- * the scope; a scope is the (user, role) the rows were fetched for).
+ * model go the scoring rows of every paying customer (features, no scope);
+ * the row scope is applied on every request from the customers' current
+ * owners (api.forecast_churn_scope, the one rule), so a change of owner is
+ * seen by the next request on every instance, never a cache age later.
  */
 #include <math.h>
 #include <pthread.h>
@@ -31,19 +33,6 @@ const char *const churn_feature_names[CHURN_NF] = {
 	"segment_tier", "paid_social", "tickets_30d", "days_since_active",
 };
 
-/* A row scope: the arguments api.forecast_churn_current applies it by. */
-struct churn_scope {
-	char		 user[24];	/* p_user */
-	char		 role[16];	/* p_role */
-	time_t		 at;		/* rows: when read; churn_recent: last asked for */
-};
-
-/* The scoring rows of one row scope, for the model's day. */
-struct churn_rows {
-	struct churn_scope scope;
-	PGresult	*res;
-};
-
 struct churn_model {
 	int		 refs;
 	char		 as_of[11];
@@ -56,13 +45,12 @@ struct churn_model {
 	double		 auc, ece;
 	struct logreg_bin bins[CHURN_BINS];
 	double		 train_ms;
-	struct churn_rows scopes[CHURN_SCOPES];	/* set once each, under churn_lock */
-	size_t		 nscopes;
+	PGresult	*scoring;	/* scoring rows, every customer: set once, under churn_lock */
+	time_t		 scoring_at;	/* when they were read */
 };
 
 static pthread_mutex_t	 churn_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct churn_model *churn_cache[CHURN_CACHE];
-static struct churn_scope churn_recent[CHURN_SCOPES];	/* scopes asked for, for the job */
 
 static void
 churn_model_free(struct churn_model *m)
@@ -70,8 +58,7 @@ churn_model_free(struct churn_model *m)
 	if (m == NULL)
 		return;
 	logreg_free(m->lr);
-	for (size_t i = 0; i < m->nscopes; i++)
-		PQclear(m->scopes[i].res);
+	PQclear(m->scoring);
 	free(m);
 }
 
@@ -254,92 +241,29 @@ churn_rows_ok(const PGresult *res)
 	return PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) == CHURN_COL_X + CHURN_NF;
 }
 
+/* Keep rows with m unless it has some already: 1 when m took them. */
 static int
-churn_scope_is(const struct churn_scope *s, const char *user, const char *role)
+churn_rows_attach(struct churn_model *m, PGresult *rows, time_t at)
 {
-	return strcmp(s->user, user) == 0 && strcmp(s->role, role) == 0;
-}
-
-static void
-churn_scope_set(struct churn_scope *s, const char *user, const char *role, time_t at)
-{
-	snprintf(s->user, sizeof(s->user), "%s", user);
-	snprintf(s->role, sizeof(s->role), "%s", role);
-	s->at = at;
-}
-
-/* Keep rows for (user, role) with m unless it has them or is full: 1 when m took them. */
-static int
-churn_rows_attach(struct churn_model *m, const char *user, const char *role, PGresult *rows,
-    time_t at)
-{
-	struct churn_rows *r;
-	size_t		 i;
-	int		 taken = 0;
+	int	 taken = 0;
 
 	pthread_mutex_lock(&churn_lock);
-	for (i = 0; i < m->nscopes; i++)
-		if (churn_scope_is(&m->scopes[i].scope, user, role))
-			break;
-	if (i == m->nscopes && i < CHURN_SCOPES && strlen(user) < sizeof(r->scope.user) &&
-	    strlen(role) < sizeof(r->scope.role)) {
-		r = &m->scopes[m->nscopes];
-		churn_scope_set(&r->scope, user, role, at);
-		r->res = rows;
-		m->nscopes++;	/* published last: readers see a complete entry */
+	if (m->scoring == NULL) {
+		m->scoring_at = at;
+		m->scoring = rows;
 		taken = 1;
 	}
 	pthread_mutex_unlock(&churn_lock);
 	return taken;
 }
 
-/*
- * Note that rows of scope (user, role) were asked for now, so that the job
- * fetches them with its next model: the scope replaces an unused or the
- * least recently asked one of churn_recent.
- */
-static void
-churn_scope_asked(const char *user, const char *role)
-{
-	size_t i, slot = 0;
-
-	pthread_mutex_lock(&churn_lock);
-	for (i = 0; i < CHURN_SCOPES; i++) {
-		if (churn_scope_is(&churn_recent[i], user, role)) {
-			slot = i;
-			break;
-		}
-		if (churn_recent[i].at < churn_recent[slot].at)
-			slot = i;
-	}
-	churn_scope_set(&churn_recent[slot], user, role, time(NULL));
-	pthread_mutex_unlock(&churn_lock);
-}
-
-/* The scopes asked for within CHURN_SCOPE_IDLE seconds into out (CHURN_SCOPES). How many. */
-static size_t
-churn_scopes(struct churn_scope *out)
-{
-	time_t	 now = time(NULL);
-	size_t	 i, n = 0;
-
-	pthread_mutex_lock(&churn_lock);
-	for (i = 0; i < CHURN_SCOPES; i++)
-		if (churn_recent[i].role[0] != '\0' && now - churn_recent[i].at < CHURN_SCOPE_IDLE)
-			out[n++] = churn_recent[i];
-	pthread_mutex_unlock(&churn_lock);
-	return n;
-}
-
 int
 churn_model_refresh(PGconn *conn, const char *as_of)
 {
 	struct churn_model *m;
-	struct churn_scope scopes[CHURN_SCOPES];
-	struct ns_arg	 args[3];
+	struct ns_arg	 args[2];
 	char		 snaps[16], msg[256];
 	PGresult	*res;
-	size_t		 i, n;
 	int		 status, rc = 0;
 
 	if ((m = churn_cached(as_of, CHURN_MAX_AGE / 2)) != NULL) {
@@ -357,18 +281,11 @@ churn_model_refresh(PGconn *conn, const char *as_of)
 	PQclear(res);
 	if (m == NULL)
 		return status == 422 ? 0 : -1;	/* too little history is not a job failure */
-	/* The scoring rows of the scopes asked for so far, for the new model's requests. */
-	n = churn_scopes(scopes);
-	for (i = 0; i < n; i++) {
-		args[0] = (struct ns_arg){ "p_user", scopes[i].user };
-		args[1] = (struct ns_arg){ "p_role", scopes[i].role };
-		args[2] = (struct ns_arg){ "p_as_of", as_of };
-		res = db_call_conn(conn, "*", "api.forecast_churn_current", args, 3);
-		if (churn_rows_ok(res) && churn_rows_attach(m, scopes[i].user, scopes[i].role, res,
-		    time(NULL)))
-			continue;
-		if (!churn_rows_ok(res))
-			rc = -1;
+	/* The scoring rows, for the new model's requests (each applies its scope). */
+	args[0] = (struct ns_arg){ "p_as_of", as_of };
+	res = db_call_conn(conn, "*", "api.forecast_churn_current", args, 1);
+	if (!churn_rows_ok(res) || !churn_rows_attach(m, res, time(NULL))) {
+		rc = churn_rows_ok(res) ? 0 : -1;
 		PQclear(res);
 	}
 	m->refs = 1;	/* the cache's */
@@ -406,27 +323,20 @@ churn_model_get(struct db *db, const char *as_of, PGresult **failed, int *status
 }
 
 const PGresult *
-churn_model_rows(struct churn_model *m, struct db *db, const char *user, const char *role,
-    time_t *at, PGresult **res)
+churn_model_rows(struct churn_model *m, struct db *db, time_t *at, PGresult **res)
 {
-	const struct ns_arg args[] = { { "p_user", user }, { "p_role", role }, { "p_as_of", m->as_of } };
-	const PGresult	*rows = NULL;
-	size_t		 i, n;
+	const struct ns_arg args[] = { { "p_as_of", m->as_of } };
+	const PGresult	*rows;
 
 	*res = NULL;
-	churn_scope_asked(user, role);
 	pthread_mutex_lock(&churn_lock);
-	n = m->nscopes;
+	rows = m->scoring;
+	*at = m->scoring_at;
 	pthread_mutex_unlock(&churn_lock);
-	/* Entries below n are complete and never change while m lives. */
-	for (i = 0; i < n && rows == NULL; i++)
-		if (churn_scope_is(&m->scopes[i].scope, user, role)) {
-			rows = m->scopes[i].res;
-			*at = m->scopes[i].scope.at;
-		}
+	/* Once set, m->scoring never changes while m lives. */
 	if (rows != NULL)
 		return rows;
-	*res = db_call(db, NS_DB_READ, "*", "api.forecast_churn_current", args, sizeof(args) / sizeof(args[0]));
+	*res = db_call(db, NS_DB_READ, "*", "api.forecast_churn_current", args, 1);
 	if (*res == NULL || PQresultStatus(*res) != PGRES_TUPLES_OK)
 		return NULL;
 	if (!churn_rows_ok(*res)) {
@@ -438,9 +348,25 @@ churn_model_rows(struct churn_model *m, struct db *db, const char *user, const c
 	}
 	rows = *res;
 	*at = time(NULL);
-	if (churn_rows_attach(m, user, role, *res, *at))
+	if (churn_rows_attach(m, *res, *at))
 		*res = NULL;
 	return rows;
+}
+
+PGresult *
+churn_scope_ids(struct db *db, const char *user, const char *role)
+{
+	const struct ns_arg args[] = { { "p_user", user }, { "p_role", role } };
+	PGresult	*res = db_call(db, NS_DB_READ, "customer_id", "api.forecast_churn_scope",
+			    args, sizeof(args) / sizeof(args[0]));
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) != 1) {
+		log_msg("error", "api.forecast_churn_scope answered %d columns, expected 1",
+		    PQnfields(res));
+		PQclear(res);
+		res = PQmakeEmptyPGresult(NULL, PGRES_FATAL_ERROR);
+	}
+	return res;
 }
 
 double
@@ -490,21 +416,40 @@ churn_add_time(cJSON *o, const char *name, time_t t)
 	cJSON_AddStringToObject(o, name, when);
 }
 
+/*
+ * Is the customer of scoring row r in the scope ids (both ascending by id)?
+ * *k is the position in ids the search resumes from, so that a pass over
+ * the rows in order walks ids once.
+ */
+static int
+churn_in_scope(const PGresult *rows, int r, const PGresult *ids, int *k)
+{
+	long	 id = strtol(PQgetvalue(rows, r, CHURN_COL_ID), NULL, 10);
+	int	 nids = PQntuples(ids);
+
+	while (*k < nids && strtol(PQgetvalue(ids, *k, 0), NULL, 10) < id)
+		(*k)++;
+	return *k < nids && strtol(PQgetvalue(ids, *k, 0), NULL, 10) == id;
+}
+
 int
-churn_json_rows(cJSON *obj, const struct churn_model *m, const PGresult *rows, time_t at, int limit)
+churn_json_rows(cJSON *obj, const struct churn_model *m, const PGresult *rows,
+    const PGresult *ids, time_t at, int limit)
 {
 	struct churn_scored *sc;
 	double		 x[CHURN_NF], sum = 0;
-	int		 n = PQntuples(rows), i, j;
+	int		 nrows = PQntuples(rows), n = 0, i, j, k = 0;
 	cJSON		*arr;
 
-	if ((sc = calloc((size_t)n + 1, sizeof(*sc))) == NULL)
+	if ((sc = calloc((size_t)nrows + 1, sizeof(*sc))) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < nrows; i++) {
+		if (!churn_in_scope(rows, i, ids, &k))
+			continue;
 		churn_row_features(rows, i, x);
-		sc[i].p = churn_score(m, x);
-		sc[i].row = i;
-		sum += sc[i].p;
+		sc[n].p = churn_score(m, x);
+		sc[n].row = i;
+		sum += sc[n++].p;
 	}
 	qsort(sc, (size_t)n, sizeof(*sc), churn_scored_cmp);
 

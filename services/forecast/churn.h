@@ -14,8 +14,6 @@
 #define CHURN_MAX_AGE		600	/* seconds before a model is retrained */
 #define CHURN_FOLDS		5	/* cross-validation folds (by customer id hash) */
 #define CHURN_LAMBDA		0.1	/* L2 penalty on standardised coefficients */
-#define CHURN_SCOPES		8	/* row scopes whose scoring rows a model keeps */
-#define CHURN_SCOPE_IDLE	3600	/* seconds a scope is warmed after it was last asked */
 
 /* Columns of the scoring rows (api.forecast_churn_current). */
 enum churn_col {
@@ -47,39 +45,49 @@ void		 churn_model_put(struct churn_model *m);
  * For the periodic job: (re)train the model for as_of on conn unless the
  * cache holds one younger than CHURN_MAX_AGE / 2, so that requests, which
  * retrain at CHURN_MAX_AGE, normally find a trained model; then fetch with
- * it the scoring rows of every row scope asked for (churn_model_rows) in
- * the last CHURN_SCOPE_IDLE seconds, up to CHURN_SCOPES of them.
- * Training runs outside the cache lock.  Returns 0 (also when there is
- * too little history to train), -1 when a query failed.
+ * it the scoring rows (churn_model_rows).  Training runs outside the cache
+ * lock.  Returns 0 (also when there is too little history to train), -1
+ * when a query failed.
  */
 int		 churn_model_refresh(PGconn *conn, const char *as_of);
 
 /*
- * The scoring rows of api.forecast_churn_current(p_user => user, p_role =>
- * role, p_as_of => m's day), which applies the row scope: the rows m keeps
- * for exactly these arguments (fetched by the job or an earlier request),
- * else fetched now through db and kept with m (up to CHURN_SCOPES scopes).
- * Columns as that function's.  Returns them, read only and valid while the
+ * The scoring rows of api.forecast_churn_current(p_as_of => m's day):
+ * every paying customer's, with no row scope (churn_scope_ids gives it):
+ * the rows m keeps (fetched by the job or an earlier request), else
+ * fetched now through db and kept with m.  Columns as that function's,
+ * ascending by customer id.  Returns them, read only and valid while the
  * caller holds m, with their time in *at; *res is then NULL, or rows m
  * could not keep, which the caller PQclear()s after use.  On failure
  * returns NULL with *res the failed result, for reply_result() (NULL when
  * the database is unreachable).
  */
-const PGresult	*churn_model_rows(struct churn_model *m, struct db *db, const char *user,
-		    const char *role, time_t *at, PGresult **res);
+const PGresult	*churn_model_rows(struct churn_model *m, struct db *db, time_t *at,
+		    PGresult **res);
+
+/*
+ * The ids of the customers user (id as text) with role may see, from
+ * their owners now (api.forecast_churn_scope: the one row-scope rule),
+ * ascending; never cached, so a change of owner counts at the next
+ * request.  Returns the result (caller PQclear()s; PGRES_TUPLES_OK with
+ * one column, else a failure for reply_result()), or NULL when the
+ * database is unreachable.
+ */
+PGresult	*churn_scope_ids(struct db *db, const char *user, const char *role);
 
 /* P(churn in 30 days) of one row of CHURN_NF features, in [0, 1]. */
 double		 churn_score(const struct churn_model *, const double *x);
 
 /*
- * Score the scoring rows with m and add to obj "scored", "expected_churners"
+ * Score with m the scoring rows whose customer is in ids (churn_scope_ids;
+ * both ascending by id) and add to obj "scored", "expected_churners"
  * (sum of the probabilities), "customers" (the first limit by probability,
  * highest first, each with its features and top_factors), "count" and
  * "features_at" (at, when the rows were read).  Returns 0, or -1 when out
  * of memory.
  */
 int		 churn_json_rows(cJSON *obj, const struct churn_model *m, const PGresult *rows,
-		    time_t at, int limit);
+		    const PGresult *ids, time_t at, int limit);
 
 /* Add "method", "params" (coefficients) and "backtest" (out-of-fold AUC, calibration) to obj. */
 void		 churn_json_model(cJSON *obj, const struct churn_model *);

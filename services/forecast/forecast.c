@@ -403,8 +403,10 @@ fc_runway(struct ns_req *req)
 
 /*
  * GET /api/forecast/churn-risk?limit=1..500 — every customer the user may
- * see (api.forecast_churn_current applies the row scope) scored by the
- * churn model, most likely to churn first, then the model's figures.
+ * see scored by the churn model, most likely to churn first, then the
+ * model's figures.  The model and the customers' features are cached
+ * (churn.c); the row scope is read from the database on every request
+ * (churn_scope_ids), so it always follows the current owners.
  */
 static int
 fc_churn(struct ns_req *req)
@@ -413,9 +415,9 @@ fc_churn(struct ns_req *req)
 	struct churn_model *m;
 	char		 uid[24], msg[256];
 	const PGresult	*rows;
-	PGresult	*res;
+	PGresult	*res, *ids;
 	time_t		 rows_at = 0;
-	int		 status;
+	int		 status, rc;
 	cJSON		*o;
 
 	if ((o = fc_parse(req, fc_call(req, req->route->fn, param_get(req, "as_of"), args, 1))) == NULL)
@@ -426,20 +428,28 @@ fc_churn(struct ns_req *req)
 			return reply_result(req, res);
 		return http_error(req, status, status == 422 ? "unprocessable" : "internal", "%s", msg);
 	}
-	snprintf(uid, sizeof(uid), "%ld", req->user.id);
-	if ((rows = churn_model_rows(m, req->db, uid, role_name(req->user.role), &rows_at, &res)) == NULL) {
+	if ((rows = churn_model_rows(m, req->db, &rows_at, &res)) == NULL) {
 		churn_model_put(m);
 		cJSON_Delete(o);
 		return reply_result(req, res);
 	}
-	if (churn_json_rows(o, m, rows, rows_at, (int)strtol(param_get(req, "limit"), NULL, 10)) != 0) {
+	snprintf(uid, sizeof(uid), "%ld", req->user.id);
+	ids = churn_scope_ids(req->db, uid, role_name(req->user.role));
+	if (ids == NULL || PQresultStatus(ids) != PGRES_TUPLES_OK) {
 		PQclear(res);
+		churn_model_put(m);
+		cJSON_Delete(o);
+		return reply_result(req, ids);
+	}
+	rc = churn_json_rows(o, m, rows, ids, rows_at, (int)strtol(param_get(req, "limit"), NULL, 10));
+	PQclear(ids);
+	PQclear(res);
+	if (rc != 0) {
 		churn_model_put(m);
 		cJSON_Delete(o);
 		return http_error(req, 500, "internal", "out of memory");
 	}
 	churn_json_model(o, m);
-	PQclear(res);
 	churn_model_put(m);
 	return fc_send(req, o);
 }

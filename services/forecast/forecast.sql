@@ -464,9 +464,10 @@ LANGUAGE sql STABLE SET jit = off AS $$
 $$;
 
 -- Customers to score on p_as_of (a day: the service passes its model's): features plus name
--- and MRR of the paying customers p_user may see (row scope): a cs user the customers they own
--- (customers.cs_owner_id), ceo all of them, anyone else none.
-CREATE OR REPLACE FUNCTION api.forecast_churn_current(p_user int, p_role text, p_as_of date)
+-- and MRR of every paying customer.  No row scope here: the service keeps these rows with its
+-- model (up to CHURN_MAX_AGE) and applies the scope on every request with
+-- api.forecast_churn_scope, from the owners of that moment.
+CREATE OR REPLACE FUNCTION api.forecast_churn_current(p_as_of date)
 RETURNS TABLE (customer_id int, name text, mrr_cents bigint, usage_trend float8,
                usage_30d float8, seats float8, seat_utilisation float8, tickets_90d float8,
                failed_payments_60d float8, tenure_months float8, plan_tier float8, nps_detractor float8,
@@ -480,12 +481,22 @@ LANGUAGE sql STABLE SET jit = off AS $$
     FROM api.forecast_churn_features(p_as_of, false) f
     JOIN customers c ON c.id = f.customer_id
     LEFT JOIN mrr_at(p_as_of) m ON m.customer_id = f.customer_id
-   WHERE p_role = 'ceo' OR (p_role = 'cs' AND c.cs_owner_id = p_user)
    ORDER BY f.customer_id
 $$;
 
+-- The customers p_user may see scored, by id, now: the one row-scope rule (customer_in_scope,
+-- sql/schema/045_scope.sql) on the current owners.  Read on every churn-risk request.
+CREATE OR REPLACE FUNCTION api.forecast_churn_scope(p_user int, p_role text)
+RETURNS TABLE (customer_id int)
+LANGUAGE sql STABLE AS $$
+  SELECT c.id FROM customers c
+   WHERE customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)
+   ORDER BY c.id
+$$;
+
 -- GET /api/forecast/churn-risk (SQL part: the head of the answer; the service scores the rows
--- of api.forecast_churn_current, sorts them by probability and lists the first p_limit):
+-- of api.forecast_churn_current that api.forecast_churn_scope lets the user see, sorts them by
+-- probability and lists the first p_limit):
 -- as_of, the label's horizon in days (api.forecast_churn_features) and the row scope in words.
 CREATE OR REPLACE FUNCTION api.forecast_churn_risk(p_user int, p_role text, p_limit int, p_as_of date)
 RETURNS json LANGUAGE sql STABLE AS $$

@@ -15,12 +15,8 @@ $$;
 CREATE OR REPLACE FUNCTION api.product_vp(v numeric, p numeric) RETURNS json
 LANGUAGE sql IMMUTABLE AS $$ SELECT json_build_object('value', v, 'previous', p) $$;
 
--- Customer shown in a list: full detail for ceo, and for cs only on customers they own.
-CREATE OR REPLACE FUNCTION api.product_customer_visible(p_user int, p_role text, p_customer int)
-RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT p_role = 'ceo'
-        OR (p_role = 'cs' AND EXISTS (SELECT 1 FROM customers c WHERE c.id = p_customer AND c.cs_owner_id = p_user))
-$$;
+-- Customer shown in a list: customer_visible() (sql/schema/045_scope.sql), the one rule.
+DROP FUNCTION IF EXISTS api.product_customer_visible(int, text, int);
 
 -- GET /api/product/summary at the instant p_now (see docs/metrics.md for each figure and the
 -- period its "previous" value is taken from).
@@ -317,7 +313,7 @@ AS $$
                         'customer', CASE WHEN l.vis THEN c.name END,
                         'endpoint', l.endpoint, 'status', l.status, 'latency_ms', l.latency_ms)
                         ORDER BY l.occurred_at DESC, l.customer_id, l.endpoint), '[]')
-                   FROM (SELECT e.*, api.product_customer_visible(p_user, p_role, e.customer_id) AS vis
+                   FROM (SELECT e.*, customer_visible(p_user, p_role, e.customer_id) AS vis
                          FROM e ORDER BY occurred_at DESC, customer_id, endpoint LIMIT 100) l
                    LEFT JOIN customers c ON c.id = l.customer_id))
 $$;
@@ -398,7 +394,7 @@ BEGIN
                      'rate_limited', t.hits, 'calls', t.calls, 'rate_limited_pct', api.pct(t.hits, t.calls),
                      'days_limited', t.days) ORDER BY t.hits DESC, t.customer_id), '[]')
                  FROM (SELECT customer_id, sum(rate_limited) AS hits, sum(calls) AS calls, count(*) AS days,
-                              api.product_customer_visible(p_user, p_role, customer_id) AS vis
+                              customer_visible(p_user, p_role, customer_id) AS vis
                        FROM product_api_customer_daily
                        WHERE day BETWEEN r.d_from AND r.d_to AND rate_limited > 0
                        GROUP BY customer_id ORDER BY sum(rate_limited) DESC, customer_id LIMIT 10) t
@@ -484,7 +480,7 @@ AS $$
         UNION ALL SELECT * FROM burst UNION ALL SELECT * FROM ips
     ),
     fv AS (
-        SELECT f.*, (p_role = 'ceo' OR (p_role = 'cs' AND c.cs_owner_id = p_user)) AS vis,
+        SELECT f.*, coalesce(customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id), false) AS vis,
                array_position(ARRAY['volume_spike', 'cost_spike', 'unusual_hour', 'failed_burst', 'shared_ip'],
                               f.kind) AS k
         FROM f LEFT JOIN customers c ON c.id = f.customer_id

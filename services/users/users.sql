@@ -4,19 +4,8 @@
 -- $2 role, then the declared parameters, then from/to/days, then as_of, then the path id).
 CREATE SCHEMA IF NOT EXISTS api;
 
--- Row scope for lists of individual customers: ceo sees every customer, cs those it owns
--- (customers.cs_owner_id), sales those it owns (customers.sales_owner_id) or has an opportunity on.
-CREATE OR REPLACE FUNCTION api.users_in_scope(p_user int, p_role text, p_customer int, p_cs_owner int,
-                                              p_sales_owner int) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-  SELECT CASE p_role
-           WHEN 'ceo' THEN true
-           WHEN 'cs' THEN p_cs_owner IS NOT DISTINCT FROM p_user
-           WHEN 'sales' THEN p_sales_owner IS NOT DISTINCT FROM p_user
-                             OR EXISTS (SELECT 1 FROM opportunities o
-                                        WHERE o.customer_id = p_customer AND o.owner_id = p_user)
-           ELSE false END
-$$;
+-- Row scope: customer_in_scope() / customer_visible() (sql/schema/045_scope.sql), the one rule.
+DROP FUNCTION IF EXISTS api.users_in_scope(int, text, int, int, int);
 
 -- MRR at risk of one customer: all of it when high risk, half when medium, none when healthy.
 CREATE OR REPLACE FUNCTION api.users_mrr_at_risk(p_mrr_cents bigint, p_band text) RETURNS bigint
@@ -161,7 +150,7 @@ BEGIN
     SELECT h.*, c.name, api.users_mrr_at_risk(h.mrr_cents, h.risk_band) AS at_risk
       FROM h JOIN customers c ON c.id = h.customer_id
      WHERE (band IS NULL OR h.risk_band = band)
-       AND api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)),
+       AND customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)),
   page AS (
     SELECT r.*, row_number() OVER (ORDER BY
               CASE WHEN p_sort = 'mrr_at_risk' THEN -r.at_risk END,
@@ -201,7 +190,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- GET /api/users/customers/{id} — one customer's drill-down as of p_as_of.  404 when there is no
--- such customer, 403 when a cs user does not own it.
+-- such customer or the user may not see it (the same answer for both).
 CREATE OR REPLACE FUNCTION api.users_customer(p_user int, p_role text, p_as_of date, p_id int)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -211,11 +200,10 @@ DECLARE
   h    customer_health_daily;
 BEGIN
   SELECT * INTO c FROM customers WHERE id = p_id;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'NS404', MESSAGE = format('no customer %s', p_id);
-  END IF;
-  IF NOT api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id) THEN
-    RAISE EXCEPTION USING ERRCODE = 'NS403', MESSAGE = format('customer %s is not one of yours', p_id);
+  -- Another owner's customer and a missing one get the same answer, so that the answer does not
+  -- tell a cs user which customer ids exist.
+  IF NOT FOUND OR NOT customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id) THEN
+    RAISE EXCEPTION USING ERRCODE = 'NS404', MESSAGE = format('no customer %s that you can see', p_id);
   END IF;
   SELECT * INTO h FROM customer_health_rows(d) x WHERE x.customer_id = p_id;
   RETURN json_build_object(
@@ -354,7 +342,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
           FROM d, customers c LEFT JOIN m ON m.customer_id = c.id
          WHERE c.signup_at < ns_day_start(d.d + 1)),
   rows AS (SELECT * FROM c WHERE (p_status = 'all' OR c.status = p_status)
-                             AND api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))
+                             AND customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))
   SELECT json_build_object(
     'as_of', (SELECT d FROM d), 'status', p_status, 'limit', p_limit::int, 'offset', p_offset::int,
     'total', (SELECT count(*) FROM rows),
@@ -465,7 +453,7 @@ BEGIN
                       ORDER BY h.mrr_cents DESC, c.id)
         FROM customer_health_rows(r.d_to) h JOIN customers c ON c.id = h.customer_id
        WHERE h.risk_band = 'high_risk'
-         AND (p_role = 'ceo' OR api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))), '[]'::json))
+         AND (p_role = 'ceo' OR customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))), '[]'::json))
     INTO res;
   RETURN res;
 END $$;
@@ -613,7 +601,7 @@ RETURNS json LANGUAGE sql STABLE SET jit = off AS $$
       JOIN plans p ON p.id = sub.plan_id
       JOIN nxt ON nxt.id = p.id
       LEFT JOIN u ON u.customer_id = h.customer_id
-     WHERE (p_role = 'ceo' OR api.users_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)))
+     WHERE (p_role = 'ceo' OR customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)))
   SELECT json_build_object('as_of', (SELECT d FROM d),
     'total', (SELECT count(*) FROM cand WHERE cardinality(reasons) > 0),
     'mrr', api.money((SELECT coalesce(sum(mrr_cents), 0) FROM cand WHERE cardinality(reasons) > 0)),

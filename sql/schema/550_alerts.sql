@@ -561,13 +561,14 @@ END
 $$;
 
 -- Can a user (id, role) see an alert?  ceo: all; others: the rule's audience holds their role,
--- and for customer alerts a cs user only sees the customers they manage.
+-- and for customer alerts a cs user only sees the customers they manage (customer_visible, the
+-- one row-scope rule of 045_scope.sql).
 CREATE OR REPLACE FUNCTION alert_visible(p_user int, p_role text, p_audience text[], p_customer int)
 RETURNS boolean LANGUAGE sql STABLE AS $$
     SELECT p_role = 'ceo'
         OR (p_role = ANY (p_audience)
             AND (p_role <> 'cs' OR p_customer IS NULL
-                 OR EXISTS (SELECT 1 FROM customers c WHERE c.id = p_customer AND c.cs_owner_id = p_user)))
+                 OR customer_visible(p_user, p_role, p_customer)))
 $$;
 
 -- Queue the scheduled reports due at p_now (daily from p_hour o'clock for yesterday, weekly on

@@ -1,4 +1,4 @@
-/* fuzz-params.c — libFuzzer harness for the query-string parser (param.c). */
+/* fuzz-params.c — libFuzzer harness for the query-string parser and the UTF-8 check (param.c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +23,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ns_req req;
 	char *q = malloc(size + 1), err[320];
+	size_t bad = size;
 
 	if (q == NULL)
 		return 0;
+	/* The UTF-8 check: a refusal points inside the input. */
+	if (param_utf8_valid((const char *)data, size, &bad) != 0 && bad >= size)
+		abort();
 	memcpy(q, data, size);
 	q[size] = '\0';
 	memset(&req, 0, sizeof(req));

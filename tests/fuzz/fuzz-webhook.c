@@ -3,7 +3,8 @@
  * (common/webhook.c).  The input's first line is the header, the rest the
  * body.  Any input: no crash, a known reason.  Then the body signed
  * properly must verify, and the same signature over the body with one byte
- * changed must not.
+ * changed must not.  The header line is also read as a webhook allow-list
+ * (NS_WEBHOOK_ALLOW_PRIVATE): no crash, never more networks than room.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,6 +33,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(h, data, hlen);
 	h[hlen] = '\0';
 	memcpy(body, data + hlen + (nl != NULL), blen);
+	{
+		static struct ns_webhook_allow allow;
+		char why[160];
+
+		if (webhook_allow_parse(h, &allow, why, sizeof(why)) != 0 ? why[0] == '\0' :
+		    allow.n > NS_WEBHOOK_MAX_ALLOW)
+			abort();
+	}
 	e = webhook_stripe_verify(h, body, blen, secret, sizeof(secret) - 1, NOW, 300);
 	if (e < NS_WEBHOOK_OK || e > NS_WEBHOOK_INTERNAL || webhook_strerror(e) == NULL)
 		abort();

@@ -35,13 +35,16 @@ export NS_LIVE_RECHECK_SECONDS=${NS_LIVE_RECHECK_SECONDS:-5}
 T_STRIPE_SECRET_FILE=$T_DIR/stripe.secret
 printf 'whsec_test_%s\n' "$(head -c 24 /dev/urandom | base64 -w0 | tr '+/' '-_')" >"$T_STRIPE_SECRET_FILE"; chmod 600 "$T_STRIPE_SECRET_FILE"
 export NS_STRIPE_WEBHOOK_SECRET_FILE=$T_STRIPE_SECRET_FILE
+# The alert webhook tests' receivers listen on 127.0.0.1: that address only may take webhooks
+# although loopback (every other private address is still refused: t-scope-hardening.sh).
+export NS_WEBHOOK_ALLOW_PRIVATE=127.0.0.1/32
 if ! "$ROOT/scripts/stack.sh" start "$T_DIR" >"$T_DIR/start.log" 2>&1; then
   cat "$T_DIR/start.log"; tail -20 "$T_DIR"/logs/*.log; exit 1
 fi
 export T_PORT T_RUN=$T_DIR/run T_PGPORT=$(cat "$T_DIR/run/pg.port") T_DIR ROOT
 # What every test file needs, for prove's children and for a re-run by hand.
 for v in T_PORT T_RUN T_PGPORT T_DIR T_TMP ROOT PORT FAST SCALE NS_TOKEN_TTL LOGIN_RATE NS_BUILD T_SANITIZER \
-         NS_STRIPE_WEBHOOK_SECRET_FILE; do
+         NS_STRIPE_WEBHOOK_SECRET_FILE NS_WEBHOOK_ALLOW_PRIVATE; do
   [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 done >"$T_DIR/env"
 echo "# stack on port $T_PORT, PostgreSQL $T_PGPORT; environment in $T_DIR/env"

@@ -157,13 +157,17 @@ check_eq "drill-down health equals the raw computation" "$(jq -r '.health.health
 check_num "drill-down weekly events of the last week equal raw events" "$(jq '.usage_trend[-1].events' <<<"$C")" \
   "$(sql "SELECT count(*) FROM events WHERE customer_id = $OWN AND occurred_at >= $DS - interval '6 days' AND occurred_at < $DE")"
 api GET "/api/users/customers/$OTHER" "$U_CS1"
-check_error "a CS manager may not open another manager's customer" 403 forbidden
+check_error "a CS manager may not open another manager's customer: 404, as if it did not exist" 404 not_found
+other_body=$(jq -c '.error.message' <<<"$BODY" | sed "s/$OTHER/N/")
 api GET "/api/users/customers/$OTHER" "$U_CEO"
 check_status "the CEO opens any customer" 200
 api GET "/api/users/customers/$OWN" "$U_SALES"
 check_error "sales may not open the drill-down (support details)" 403 forbidden
 api GET /api/users/customers/999999999 "$U_CEO"
 check_error "an unknown customer is a 404" 404 not_found
+api GET /api/users/customers/999999999 "$U_CS1"
+check_eq "another manager's customer and a missing one get the same answer (ids aside)" \
+  "$STATUS $(jq -c '.error.message' <<<"$BODY" | sed "s/999999999/N/")" "404 $other_body"
 
 # ------------------------------------------------------------------ cohorts
 api GET "/api/users/cohorts?as_of=$D&months=6" "$U_CEO"

@@ -2,7 +2,7 @@
 -- (far before any demo data), every expected value worked out by hand below.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(40);
+SELECT plan(41);
 
 -- A customer to hang billing events and subscriptions on.
 INSERT INTO customers (id, name, email, signup_at) VALUES (900001, 'Fixture Co', 'f@x.example', '2000-01-01 12:00+00');
@@ -143,7 +143,7 @@ SELECT is((SELECT round(usage_trend::numeric, 6) || '/' || days_since_active || 
 SELECT is((SELECT days_since_active || '/' || usage_trend FROM api.forecast_churn_features('2001-06-20', false)
             WHERE customer_id = 900001), '90/0', 'churn features: no activity within 90 days counts as 90');
 -- The scoring rows carry the same two new features.
-SELECT is((SELECT tickets_30d || '/' || days_since_active FROM api.forecast_churn_current(1, 'ceo', '2001-03-15')
+SELECT is((SELECT tickets_30d || '/' || days_since_active FROM api.forecast_churn_current('2001-03-15')
             WHERE customer_id = 900001), '1/5', 'churn-risk rows carry tickets_30d and days_since_active');
 -- Row scope in SQL: a cs user gets the customers they own, ceo all, sales none.  900002 (owned by
 -- the fixture cs user 900101) pays 2000 from 2001-02-01; 900001 (no owner) pays as above.
@@ -153,13 +153,21 @@ INSERT INTO customers (id, name, email, signup_at, cs_owner_id)
   VALUES (900002, 'Owned Co', 'o@x.example', '2001-01-01 12:00+00', 900101);
 INSERT INTO subscriptions (customer_id, plan_id, quantity, mrr_cents, valid_from, valid_to)
   VALUES (900002, (SELECT min(id) FROM plans), 1, 2000, '2001-02-01', NULL);
-SELECT is((SELECT string_agg(customer_id::text, ',' ORDER BY customer_id) FROM api.forecast_churn_current(900101, 'cs', '2001-03-15')),
+-- What a user sees scored: the scoring rows of the customers api.forecast_churn_scope lets them see.
+SELECT is((SELECT string_agg(r.customer_id::text, ',' ORDER BY r.customer_id) FROM api.forecast_churn_current('2001-03-15') r
+             JOIN api.forecast_churn_scope(900101, 'cs') v USING (customer_id)),
           '900002', 'cs sees the paying customers they own');
-SELECT is((SELECT string_agg(customer_id::text, ',' ORDER BY customer_id) FROM api.forecast_churn_current(1, 'ceo', '2001-03-15')
-            WHERE customer_id >= 900000), '900001,900002', 'ceo sees every paying customer');
-SELECT is((SELECT count(*) FROM api.forecast_churn_current(1, 'cs', '2001-03-15') WHERE customer_id >= 900000), 0::bigint,
+SELECT is((SELECT string_agg(r.customer_id::text, ',' ORDER BY r.customer_id) FROM api.forecast_churn_current('2001-03-15') r
+             JOIN api.forecast_churn_scope(1, 'ceo') v USING (customer_id) WHERE r.customer_id >= 900000),
+          '900001,900002', 'ceo sees every paying customer');
+SELECT is((SELECT count(*) FROM api.forecast_churn_scope(1, 'cs') WHERE customer_id >= 900000), 0::bigint,
           'cs sees no customer owned by someone else');
-SELECT is((SELECT count(*) FROM api.forecast_churn_current(900101, 'sales', '2001-03-15')), 0::bigint, 'sales sees none');
+SELECT is((SELECT count(*) FROM api.forecast_churn_scope(900101, 'sales')), 0::bigint,
+          'sales who owns nothing sees none');
+-- The scope follows the owner at once: the same query after a change of owner.
+UPDATE customers SET cs_owner_id = NULL WHERE id = 900002;
+SELECT is((SELECT count(*) FROM api.forecast_churn_scope(900101, 'cs')), 0::bigint,
+          'a customer given away leaves the old owner''s scope at once');
 SELECT is(api.forecast_churn_risk(900101, 'cs', 20, '2001-03-15')->>'scope', 'customers you own', 'cs scope in words');
 SELECT * FROM finish();
 ROLLBACK;

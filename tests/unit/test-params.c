@@ -240,6 +240,43 @@ days_in_month_knows_leap_years(void **state)
 	assert_int_equal(param_days_in_month(2026, 13), 0);
 }
 
+static void
+utf8_is_checked_strictly(void **state)
+{
+	size_t bad = 99;
+
+	(void)state;
+	assert_int_equal(param_utf8_valid("plain", 5, NULL), 0);
+	assert_int_equal(param_utf8_valid("\xc3\xa9t\xc3\xa9", 6, NULL), 0);		/* été */
+	assert_int_equal(param_utf8_valid("\xe2\x82\xac", 3, NULL), 0);			/* € */
+	assert_int_equal(param_utf8_valid("\xf0\x9f\x98\x80", 4, NULL), 0);		/* U+1F600 */
+	assert_int_equal(param_utf8_valid("\xf4\x8f\xbf\xbf", 4, NULL), 0);		/* U+10FFFF */
+	assert_int_equal(param_utf8_valid("ab\xff", 3, &bad), -1);
+	assert_int_equal(bad, 2);						/* the 0xff at offset 2 */
+	assert_int_equal(param_utf8_valid("\xc0\xaf", 2, &bad), -1);		/* overlong '/' */
+	assert_int_equal(bad, 0);
+	assert_int_equal(param_utf8_valid("\xe0\x80\xaf", 3, NULL), -1);		/* overlong, 3 bytes */
+	assert_int_equal(param_utf8_valid("\xed\xa0\x80", 3, NULL), -1);		/* surrogate U+D800 */
+	assert_int_equal(param_utf8_valid("\xf4\x90\x80\x80", 4, NULL), -1);	/* U+110000 */
+	assert_int_equal(param_utf8_valid("x\xe2\x82", 3, &bad), -1);		/* cut short */
+	assert_int_equal(bad, 1);
+	assert_int_equal(param_utf8_valid("\xc3(", 2, NULL), -1);			/* bad continuation */
+}
+
+static void
+invalid_utf8_value_is_named(void **state)
+{
+	(void)state;
+	/* %FF decodes to a lone 0xff byte: refused before the type check, naming the parameter. */
+	assert_int_equal(parse("tag=%FF"), -1);
+	assert_non_null(strstr(err, "'tag'"));
+	assert_non_null(strstr(err, "UTF-8"));
+	assert_int_equal(parse("granularity=d%C3%A9y"), -1);			/* valid UTF-8, not a word */
+	assert_null(strstr(err, "UTF-8"));
+	assert_int_equal(parse("x%FF=1"), -1);
+	assert_non_null(strstr(err, "parameter name"));
+}
+
 int
 main(void)
 {
@@ -260,6 +297,8 @@ main(void)
 		cmocka_unit_test(as_of_after_today_is_refused_with_the_one_message),
 		cmocka_unit_test(today_follows_the_reporting_zone),
 		cmocka_unit_test(days_in_month_knows_leap_years),
+		cmocka_unit_test(utf8_is_checked_strictly),
+		cmocka_unit_test(invalid_utf8_value_is_named),
 	};
 	setenv("TZ", "UTC", 1);
 	tzset();

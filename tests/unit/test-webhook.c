@@ -1,5 +1,6 @@
 /*
- * test-webhook.c — common/webhook.c: Stripe-Signature verification.
+ * test-webhook.c — common/webhook.c: Stripe-Signature verification, and the
+ * outbound targets of the alert webhooks (address classes from RFC 6890).
  *
  * The expected signatures were computed outside this code, with
  *   printf '%s' '1700000000.{"id":"evt_1","object":"event"}' |
@@ -13,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "northstar.h"
 
@@ -174,6 +179,113 @@ every_reason_has_a_sentence(void **state)
 	assert_non_null(strstr(webhook_strerror(NS_WEBHOOK_MISMATCH), "NS_STRIPE_WEBHOOK_SECRET_FILE"));
 }
 
+/* ---- outbound targets (alert webhooks) -------------------------------- */
+
+/* The address text as a sockaddr (AF_INET or AF_INET6) in ss. */
+static const struct sockaddr *
+addr(const char *text, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &((struct sockaddr_in *)ss)->sin_addr) == 1)
+		ss->ss_family = AF_INET;
+	else if (inet_pton(AF_INET6, text, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1)
+		ss->ss_family = AF_INET6;
+	else
+		fail_msg("not an address: %s", text);
+	return (const struct sockaddr *)ss;
+}
+
+static void
+private_loopback_and_link_local_targets_are_classified(void **state)
+{
+	/* Each range's first, a middle and last address, and its neighbours outside (RFC 6890). */
+	static const char *const closed[] = {
+		"0.0.0.0", "0.255.255.255", "10.0.0.0", "10.255.255.255", "100.64.0.0",
+		"100.127.255.255", "127.0.0.1", "127.255.255.254", "169.254.169.254", "172.16.0.1",
+		"172.31.255.255", "192.168.0.1", "192.168.255.255", "192.0.0.8", "198.18.0.1",
+		"224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255",
+		"::", "::1", "fc00::1", "fdff:ffff::1", "fe80::1", "febf::1", "fec0::1", "ff02::1",
+		"::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "::127.0.0.1",
+		"64:ff9b::10.0.0.1", "64:ff9b::7f00:1",
+	};
+	static const char *const open[] = {
+		"1.1.1.1", "9.255.255.255", "11.0.0.0", "100.63.255.255", "100.128.0.0",
+		"126.255.255.255", "128.0.0.0", "169.253.255.255", "169.255.0.0", "172.15.255.255",
+		"172.32.0.0", "192.167.255.255", "192.169.0.0", "198.17.255.255", "198.20.0.0",
+		"203.0.113.7", "223.255.255.255",
+		"2001:db8::1", "2606:4700::1111", "fbff::1", "fe00::1", "::ffff:8.8.8.8",
+		"64:ff9b::808:808",
+	};
+	struct sockaddr_storage ss;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(closed) / sizeof(closed[0]); i++)
+		if (webhook_addr_private(addr(closed[i], &ss)) != 1)
+			fail_msg("%s should be refused", closed[i]);
+	for (i = 0; i < sizeof(open) / sizeof(open[0]); i++)
+		if (webhook_addr_private(addr(open[i], &ss)) != 0)
+			fail_msg("%s should be public", open[i]);
+}
+
+static void
+allow_list_opens_exactly_its_networks(void **state)
+{
+	struct ns_webhook_allow	 allow;
+	struct sockaddr_storage	 ss;
+	char			 why[160];
+
+	(void)state;
+	assert_int_equal(webhook_allow_parse("127.0.0.1/32, 10.1.0.0/16 fd00::/8", &allow, why,
+	    sizeof(why)), 0);
+	assert_int_equal(allow.n, 3);
+	assert_int_equal(webhook_addr_allowed(addr("127.0.0.1", &ss), &allow), 1);
+	assert_int_equal(webhook_addr_allowed(addr("127.0.0.2", &ss), &allow), 0);
+	assert_int_equal(webhook_addr_allowed(addr("10.1.255.255", &ss), &allow), 1);
+	assert_int_equal(webhook_addr_allowed(addr("10.2.0.0", &ss), &allow), 0);
+	assert_int_equal(webhook_addr_allowed(addr("fd12::1", &ss), &allow), 1);
+	assert_int_equal(webhook_addr_allowed(addr("fc00::1", &ss), &allow), 0);
+	assert_int_equal(webhook_addr_allowed(addr("::1", &ss), &allow), 0);
+	/* An IPv4 entry does not open the same address mapped into IPv6. */
+	assert_int_equal(webhook_addr_allowed(addr("::ffff:127.0.0.1", &ss), &allow), 0);
+	/* Public addresses need no entry; nothing private passes an empty list. */
+	assert_int_equal(webhook_addr_allowed(addr("203.0.113.7", &ss), NULL), 1);
+	assert_int_equal(webhook_allow_parse(NULL, &allow, why, sizeof(why)), 0);
+	assert_int_equal(allow.n, 0);
+	assert_int_equal(webhook_addr_allowed(addr("127.0.0.1", &ss), &allow), 0);
+	/* A bare address is a /32 (/128); malformed entries are refused, naming them. */
+	assert_int_equal(webhook_allow_parse("192.168.1.5", &allow, why, sizeof(why)), 0);
+	assert_int_equal(allow.nets[0].bits, 32);
+	assert_int_equal(webhook_allow_parse("10.0.0.0/33", &allow, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "10.0.0.0/33"));
+	assert_int_equal(webhook_allow_parse("localhost", &allow, why, sizeof(why)), -1);
+	assert_int_equal(webhook_allow_parse("10.0.0.0/8,", &allow, why, sizeof(why)), 0);
+	assert_int_equal(allow.n, 1);
+}
+
+static void
+url_check_refuses_private_hosts_and_names_the_setting(void **state)
+{
+	struct ns_webhook_allow	 allow;
+	char			 why[320];
+
+	(void)state;
+	assert_int_equal(webhook_allow_parse("127.0.0.1/32", &allow, why, sizeof(why)), 0);
+	assert_int_equal(webhook_url_check("http://203.0.113.7:8080/hook", &allow, why, sizeof(why)), 0);
+	assert_int_equal(webhook_url_check("https://[2001:db8::1]/hook", &allow, why, sizeof(why)), 0);
+	assert_int_equal(webhook_url_check("http://127.0.0.1:9/hook", &allow, why, sizeof(why)), 0);
+	assert_int_equal(webhook_url_check("http://127.0.0.2:9/hook", &allow, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "127.0.0.2"));
+	assert_non_null(strstr(why, NS_WEBHOOK_ALLOW_ENV));
+	assert_int_equal(webhook_url_check("http://[::1]/", &allow, why, sizeof(why)), -1);
+	assert_int_equal(webhook_url_check("http://[::ffff:169.254.169.254]/", &allow, why, sizeof(why)), -1);
+	/* 2130706434 = 127 × 2^24 + 2: the same loopback address written as one number. */
+	assert_int_equal(webhook_url_check("http://2130706434/", &allow, why, sizeof(why)), -1);
+	assert_int_equal(webhook_url_check("http://0x7f000002/", &allow, why, sizeof(why)), -1);
+	assert_int_equal(webhook_url_check("ftp://203.0.113.7/", &allow, why, sizeof(why)), -1);
+	assert_int_equal(webhook_url_check("not a url", &allow, why, sizeof(why)), -1);
+}
+
 int
 main(void)
 {
@@ -189,6 +301,9 @@ main(void)
 		cmocka_unit_test(missing_or_malformed_header_is_refused),
 		cmocka_unit_test(no_secret_verifies_nothing),
 		cmocka_unit_test(every_reason_has_a_sentence),
+		cmocka_unit_test(private_loopback_and_link_local_targets_are_classified),
+		cmocka_unit_test(allow_list_opens_exactly_its_networks),
+		cmocka_unit_test(url_check_refuses_private_hosts_and_names_the_setting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

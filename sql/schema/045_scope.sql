@@ -1,0 +1,29 @@
+-- 045_scope.sql — the one row-scope rule: which customers a signed-in user may see in detail.
+-- Every endpoint that lists or opens individual customers applies it (services/users, product,
+-- forecast, the alerts' visibility), always from the customers' current owners at the time of
+-- the request, so a change of owner is seen by the next request (docs/reliability.md, "Row scope,
+-- webhooks, CSRF, input encoding").  Company-wide aggregates stay company-wide.
+
+-- ceo sees every customer, cs those it owns (customers.cs_owner_id), sales those it owns
+-- (customers.sales_owner_id) or has an opportunity on; anyone else none.  The owners are passed
+-- in, so a query that already joined customers asks without a second lookup.
+CREATE OR REPLACE FUNCTION customer_in_scope(p_user int, p_role text, p_customer int, p_cs_owner int,
+                                             p_sales_owner int) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT CASE p_role
+           WHEN 'ceo' THEN true
+           WHEN 'cs' THEN p_cs_owner IS NOT DISTINCT FROM p_user
+           WHEN 'sales' THEN p_sales_owner IS NOT DISTINCT FROM p_user
+                             OR EXISTS (SELECT 1 FROM opportunities o
+                                        WHERE o.customer_id = p_customer AND o.owner_id = p_user)
+           ELSE false END
+$$;
+
+-- The same for a customer id alone, its owners looked up now; an id that names no customer (or
+-- NULL) is judged as a customer without owners (the ceo sees it, cs and sales do not).
+CREATE OR REPLACE FUNCTION customer_visible(p_user int, p_role text, p_customer int) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce((SELECT customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)
+                     FROM customers c WHERE c.id = p_customer),
+                  customer_in_scope(p_user, p_role, p_customer, NULL, NULL))
+$$;
