@@ -304,7 +304,11 @@ auth_login_reply(struct ns_req *req, PGresult *res, const char *tok, time_t now)
 	return 0;
 }
 
-/* Check the credentials in a parsed body; 0 on success with *res kept. */
+/*
+ * Check the credentials in a parsed body, within the sign-in limits
+ * (login.c): 0 on success with *res kept; -1 after answering (400, 401,
+ * 429 with Retry-After, 503).
+ */
 static int
 auth_login_check(struct ns_req *req, const cJSON *body, PGresult **resp)
 {
@@ -321,6 +325,9 @@ auth_login_check(struct ns_req *req, const cJSON *body, PGresult **resp)
 		    "send {\"email\": \"…\", \"password\": \"…\"} (strings, email at most 254 bytes)");
 		return -1;
 	}
+	/* Limited: answered 429 before any password is looked at (login.c). */
+	if (login_limit_check(req, email->valuestring) != 0)
+		return -1;
 	vals[0] = email->valuestring;
 	if ((res = db_exec(req->db, "auth_login", SQL_AUTH_LOGIN, 1, vals)) == NULL ||
 	    PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -348,6 +355,7 @@ auth_login_check(struct ns_req *req, const cJSON *body, PGresult **resp)
 		http_error(req, 401, "unauthorized", "wrong email or password");
 		return -1;
 	}
+	login_limit_clear(req, email->valuestring);
 	*resp = res;
 	return 0;
 }

@@ -21,6 +21,8 @@ struct config {
 	int		 stmt_timeout_ms; /* NS_STATEMENT_TIMEOUT_MS */
 	int		 job_stmt_timeout_ms; /* NS_JOB_STATEMENT_TIMEOUT_MS */
 	int		 jobs;		/* NS_JOBS: run the periodic job here */
+	int		 login_delay_base_s;	/* NS_LOGIN_DELAY_BASE_S (login.c) */
+	int		 login_delay_max_s;	/* NS_LOGIN_DELAY_MAX_S */
 	const char	*tz;		/* NS_TZ reporting time zone */
 	unsigned char	 secret[256];	/* from NS_JWT_SECRET_FILE */
 	size_t		 secret_len;
@@ -89,6 +91,22 @@ char		*auth_token_new(const unsigned char *key, size_t keylen, long id,
 /* Authenticate req (token + user still enabled, version current). */
 int		 auth_request(struct ns_req *, char *why, size_t whysz);
 int		 auth_password_check(const char *hash, const char *password);
+
+/* login.c — sign-in limits per account and address (services/users/signin.sql). */
+/*
+ * Begin a sign-in attempt for email (as typed) from req->client: 0 when
+ * it may go on (it is counted as a failure until login_limit_clear); 1
+ * after answering 429 with Retry-After (the password must not be
+ * checked); -1 after answering the error (503 database, 401 for bytes
+ * that cannot name a user, 500 logged).
+ */
+int		 login_limit_check(struct ns_req *, const char *email);
+/*
+ * The password of a checked attempt was right: clear the (account,
+ * address) failures and remember the address.  0, or -1 (logged; the
+ * sign-in goes on, one failure stays counted).  Answers nothing.
+ */
+int		 login_limit_clear(struct ns_req *, const char *email);
 
 
 /* role.c */

@@ -99,7 +99,8 @@ function renderLogin() {
         navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(me), { replace: true });
       } catch (ex) {
         err.textContent = ex instanceof ApiError && ex.status === 401 ? 'Wrong email or password.'
-          : ex instanceof ApiError && ex.status === 429 ? 'Too many attempts; wait a minute and try again.'
+          // the answer says when to try again (the sign-in limits, docs/reliability.md)
+          : ex instanceof ApiError && ex.status === 429 ? `Too many attempts: ${ex.message}.`
           : `Sign-in failed: ${ex.message}`;
         submit.disabled = false;
         submit.textContent = 'Sign in';
