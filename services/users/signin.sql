@@ -123,7 +123,8 @@ BEGIN
         END IF;
     END IF;
     IF ready_at > now() THEN
-        RETURN greatest(1, ceil(extract(epoch FROM ready_at - now())))::int;
+        -- never more than the cap, even after the clock went back
+        RETURN least(p_max_s, greatest(1, ceil(extract(epoch FROM ready_at - now()))))::int;
     END IF;
 
     INSERT INTO login_failures AS f (email, addr, failures, last_at)
