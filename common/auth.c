@@ -140,33 +140,13 @@ static const char *
 auth_token_find(struct ns_req *req, char *buf, size_t bufsz)
 {
 	const char *h = http_header(req, "HTTP_AUTHORIZATION");
-	const char *c = http_header(req, "HTTP_COOKIE"), *p, *end;
-	size_t n;
 
 	if (h != NULL && strncmp(h, "Bearer ", 7) == 0)
 		return h + 7;
-	/*
-	 * nginx reads cookies case-insensitively and also splits on ',';
-	 * a header it could read differently from us (the name twice in any
-	 * case) names no credential at all, so no cache entry can be shared.
-	 */
-	if (c != NULL && (p = strcasestr(c, AUTH_COOKIE)) != NULL &&
-	    strcasestr(p + 1, AUTH_COOKIE) != NULL)
+	if (http_cookie(req, AUTH_COOKIE, buf, bufsz) != 1)
 		return NULL;
-	for (p = c; p != NULL && (p = strstr(p, AUTH_COOKIE "=")) != NULL; p++) {
-		if (p != c && p[-1] != ' ' && p[-1] != ';')
-			continue;
-		p += sizeof(AUTH_COOKIE);
-		end = strchr(p, ';');
-		n = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (n == 0 || n >= bufsz)
-			return NULL;
-		memcpy(buf, p, n);
-		buf[n] = '\0';
-		req->user.via_cookie = 1;
-		return buf;
-	}
-	return NULL;
+	req->user.via_cookie = 1;
+	return buf;
 }
 
 static const char SQL_AUTH_USER[] =

@@ -20,6 +20,12 @@
 --   * A right password from a pair clears that pair's failures and marks the address known to
 --     the account.  Failures are forgotten 24 h after a pair's last one, known addresses after
 --     30 days without a sign-in.
+--   * A browser that signed in to the account before carries a device cookie for it (common/
+--     login.c, signed with the service's secret, 30 days): its attempts are counted per (account,
+--     device) instead, 5 free and the same doubling, and neither the address's counter nor the
+--     account's applies to it.  So a guesser behind the user's own NAT or proxy, who has no such
+--     cookie, cannot hold that browser back; a right password from it clears only its own counter
+--     (not the address's, which may be a guesser's).
 --
 -- Every attempt that is let through is counted as a failure when it is let through (under a lock
 -- per account), and uncounted by login_limit_clear() if the password was right: so parallel
@@ -40,6 +46,15 @@ CREATE TABLE IF NOT EXISTS login_failures (
     PRIMARY KEY (email, addr)
 );
 CREATE INDEX IF NOT EXISTS login_failures_last_at_idx ON login_failures (last_at);
+
+CREATE TABLE IF NOT EXISTS login_device_failures (
+    email     text NOT NULL,
+    device    text NOT NULL CHECK (device ~ '^[0-9a-f]{16}$'),   -- the device cookie's nonce
+    failures  integer NOT NULL CHECK (failures > 0),
+    last_at   timestamptz NOT NULL,
+    PRIMARY KEY (email, device)
+);
+CREATE INDEX IF NOT EXISTS login_device_failures_last_at_idx ON login_device_failures (last_at);
 
 CREATE TABLE IF NOT EXISTS login_known (
     email     text NOT NULL,
@@ -72,11 +87,13 @@ RETURNS int LANGUAGE sql IMMUTABLE AS $$
     END
 $$;
 
--- Begin a sign-in attempt for p_email from p_addr.  Returns the whole seconds to wait (> 0: the
--- attempt is refused, nothing counted — do not check the password), or 0: the attempt is let
--- through and counted as a failure until login_limit_clear() says the password was right.
--- p_base_s >= 1, p_max_s >= p_base_s (22023 otherwise).
-CREATE OR REPLACE FUNCTION login_limit_check(p_email text, p_addr text, p_base_s int, p_max_s int)
+-- Begin a sign-in attempt for p_email from p_addr, with p_device the id of a valid device cookie
+-- for that account (NULL: none).  Returns the whole seconds to wait (> 0: the attempt is refused,
+-- nothing counted — do not check the password), or 0: the attempt is let through and counted as a
+-- failure until login_limit_clear() says the password was right.  p_base_s >= 1,
+-- p_max_s >= p_base_s (22023 otherwise).
+CREATE OR REPLACE FUNCTION login_limit_check(p_email text, p_addr text, p_base_s int, p_max_s int,
+                                             p_device text DEFAULT NULL)
 RETURNS int
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -87,6 +104,7 @@ DECLARE
     v_email      text := lower(p_email);
     v_addr       cidr := login_addr(p_addr);
     pair         login_failures;
+    dev          login_device_failures;
     acc_n        int;
     acc_last     timestamptz;
     is_known     boolean;
@@ -103,9 +121,26 @@ BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('northstar.login:' || v_email, 0));
     -- Forget what is old, for this account (always) and now and then for all (1 call in 100).
     DELETE FROM login_failures f WHERE f.email = v_email AND f.last_at < now() - forget;
+    DELETE FROM login_device_failures d WHERE d.email = v_email AND d.last_at < now() - forget;
     IF random() < 0.01 THEN
         DELETE FROM login_failures f WHERE f.last_at < now() - forget;
+        DELETE FROM login_device_failures d WHERE d.last_at < now() - forget;
         DELETE FROM login_known k WHERE k.last_at < now() - known_for;
+    END IF;
+
+    -- A browser with the account's device cookie: its own counter only.
+    IF p_device IS NOT NULL THEN
+        SELECT * INTO dev FROM login_device_failures d WHERE d.email = v_email AND d.device = p_device;
+        IF FOUND THEN
+            ready_at := dev.last_at + make_interval(secs => login_delay(dev.failures, pair_free, p_base_s, p_max_s));
+        END IF;
+        IF ready_at > now() THEN
+            RETURN least(p_max_s, greatest(1, ceil(extract(epoch FROM ready_at - now()))))::int;
+        END IF;
+        INSERT INTO login_device_failures AS d (email, device, failures, last_at)
+        VALUES (v_email, p_device, 1, now())
+        ON CONFLICT (email, device) DO UPDATE SET failures = d.failures + 1, last_at = now();
+        RETURN 0;
     END IF;
 
     SELECT * INTO pair FROM login_failures f WHERE f.email = v_email AND f.addr = v_addr;
@@ -134,16 +169,22 @@ BEGIN
 END
 $$;
 
--- The password of an attempt let through by login_limit_check() was right: clear that pair's
--- failures (the attempt's own included) and remember the address for the account.  Returns true.
-CREATE OR REPLACE FUNCTION login_limit_clear(p_email text, p_addr text) RETURNS boolean
+-- The password of an attempt let through by login_limit_check() was right: clear the counter it
+-- was counted on (the device's when p_device is given, else the pair's; the attempt's own failure
+-- included) and remember the address for the account.  Returns true.
+CREATE OR REPLACE FUNCTION login_limit_clear(p_email text, p_addr text, p_device text DEFAULT NULL)
+RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_email text := lower(p_email);
     v_addr  cidr := login_addr(p_addr);
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('northstar.login:' || v_email, 0));
-    DELETE FROM login_failures f WHERE f.email = v_email AND f.addr = v_addr;
+    IF p_device IS NOT NULL THEN
+        DELETE FROM login_device_failures d WHERE d.email = v_email AND d.device = p_device;
+    ELSE
+        DELETE FROM login_failures f WHERE f.email = v_email AND f.addr = v_addr;
+    END IF;
     INSERT INTO login_known AS k (email, addr, last_at) VALUES (v_email, v_addr, now())
     ON CONFLICT (email, addr) DO UPDATE SET last_at = now();
     RETURN true;
@@ -159,24 +200,24 @@ BEGIN
     END IF;
 END $$;
 GRANT USAGE ON SCHEMA public TO northstar_signin;
-REVOKE ALL ON login_failures, login_known FROM PUBLIC;
+REVOKE ALL ON login_failures, login_device_failures, login_known FROM PUBLIC;
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'northstar_app') THEN
-        REVOKE ALL ON login_failures, login_known FROM northstar_app;
+        REVOKE ALL ON login_failures, login_device_failures, login_known FROM northstar_app;
     END IF;
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'northstar_bi') THEN
-        REVOKE ALL ON login_failures, login_known FROM northstar_bi;
+        REVOKE ALL ON login_failures, login_device_failures, login_known FROM northstar_bi;
     END IF;
 END $$;
-GRANT SELECT, INSERT, UPDATE, DELETE ON login_failures, login_known TO northstar_signin;
-ALTER FUNCTION login_limit_check(text, text, int, int) OWNER TO northstar_signin;
-ALTER FUNCTION login_limit_clear(text, text) OWNER TO northstar_signin;
-REVOKE EXECUTE ON FUNCTION login_limit_check(text, text, int, int), login_limit_clear(text, text) FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON login_failures, login_device_failures, login_known TO northstar_signin;
+ALTER FUNCTION login_limit_check(text, text, int, int, text) OWNER TO northstar_signin;
+ALTER FUNCTION login_limit_clear(text, text, text) OWNER TO northstar_signin;
+REVOKE EXECUTE ON FUNCTION login_limit_check(text, text, int, int, text), login_limit_clear(text, text, text) FROM PUBLIC;
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'northstar_app') THEN
-        GRANT EXECUTE ON FUNCTION login_limit_check(text, text, int, int), login_limit_clear(text, text)
+        GRANT EXECUTE ON FUNCTION login_limit_check(text, text, int, int, text), login_limit_clear(text, text, text)
             TO northstar_app;
     END IF;
 END $$;

@@ -10,28 +10,32 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 U=http://127.0.0.1:$T_PORT/api/auth/login
 D=signin-limit.test
-EMAILS="'a@$D', 'b@$D', 'c@$D', 'd@$D', 'e@$D', 'nobody@$D'"
-forget() { sql "DELETE FROM login_failures WHERE email IN ($EMAILS); DELETE FROM login_known WHERE email IN ($EMAILS)"; }
+EMAILS="'a@$D', 'b@$D', 'c@$D', 'd@$D', 'e@$D', 'f@$D', 'nobody@$D'"
+forget() { sql "DELETE FROM login_failures WHERE email IN ($EMAILS); DELETE FROM login_device_failures WHERE email IN ($EMAILS);
+                DELETE FROM login_known WHERE email IN ($EMAILS)"; }
 defer "sql \"DELETE FROM app_users WHERE email IN ($EMAILS)\"; forget"
 forget
 T_LOG0=$(wc -l <"$T_DIR/logs/users.log")   # this file's own log lines come after this one
-# Four accounts with the password right-$letter (bcrypt cost 4: quick), and e@ whose hash costs 2^20
+# Five accounts with the password right-$letter (bcrypt cost 4: quick), and e@ whose hash costs 2^20
 # rounds (about a minute of CPU): any attempt that checked it would outlast curl's --max-time.
 sql "DELETE FROM app_users WHERE email IN ($EMAILS);
      INSERT INTO app_users (email, name, role, password_hash)
      SELECT l || '@$D', 'Signin ' || l, 'sales', crypt('right-' || l, gen_salt('bf', 4))
-     FROM unnest(ARRAY['a', 'b', 'c', 'd']) l;
+     FROM unnest(ARRAY['a', 'b', 'c', 'd', 'f']) l;
      INSERT INTO app_users (email, name, role, password_hash)
      VALUES ('e@$D', 'Signin e', 'sales', '\$2b\$20\$mrKidori7mLRMdk1rbOq6eszZS1FAFebB0fuH.fRNQrLk3gDvskCe')" >/dev/null
 
 # attempts NAME EMAIL PASSWORD… — one curl process sends one attempt per PASSWORD, one after the
 # other (so they follow each other within milliseconds); answer i is in $T_TMP/NAME-i.{json,hdr},
-# and "CODE i" lines in $T_TMP/NAME.codes.
+# and "CODE i" lines in $T_TMP/NAME.codes.  With JAR set, each sends and keeps the cookies of that
+# file (a browser); with COOKIE set, each sends that Cookie header.
 attempts() {
   local name=$1 email=$2 i=0 pw; shift 2
   for pw in "$@"; do
     i=$((i + 1)); [ "$i" -gt 1 ] && echo next
     printf 'url = "%s"\nrequest = "POST"\nheader = "Content-Type: application/json"\n' "$U"
+    [ -n "${JAR:-}" ] && printf 'cookie = "%s"\ncookie-jar = "%s"\n' "$JAR" "$JAR"
+    [ -n "${COOKIE:-}" ] && printf 'header = "Cookie: %s"\n' "$COOKIE"
     printf 'data = "{\\"email\\":\\"%s\\",\\"password\\":\\"%s\\"}"\n' "$email" "$pw"
     printf 'output = "%s/%s-%s.json"\ndump-header = "%s/%s-%s.hdr"\n' "$T_TMP" "$name" "$i" "$T_TMP" "$name" "$i"
     printf 'write-out = "%%{http_code} %s\\n"\n' "$i"
@@ -119,6 +123,36 @@ sleep "${ra:-2}"
 attempts d2 "d@$D" right-d
 check_eq "after that wait, the right password signs in" "$(codes d2)" 200
 
+# ---- a guesser behind the user's own address (an office NAT, a proxy): the device cookie
+# f@ signs in from 127.0.0.1 in a browser (cookie jar), which gets an ns_device cookie for f@.
+JAR=$T_TMP/f.jar attempts f "f@$D" right-f
+check_eq "f@ signs in in a browser" "$(codes f)" 200
+check_eq "a right password sets a device cookie, only for the sign-in path, HttpOnly, SameSite=Strict, 30 days (2592000 s)" \
+  "$(grep -i '^Set-Cookie: ns_device=' "$T_TMP/f-1.hdr" | grep -c 'Path=/api/auth/login; Max-Age=2592000; HttpOnly; SameSite=Strict')" 1
+# Then a guesser at the same address, without the cookie: 5 wrong passwords (401), and the pair's
+# state made by hand as after many more (10 failures, stamped 30 s ahead so that it holds however
+# slow this machine is).
+attempts g "f@$D" w1 w2 w3 w4 w5
+check_eq "the guesser at the user's address: five 401s" "$(codes g)" "401 401 401 401 401"
+sql "UPDATE login_failures SET failures = 10, last_at = now() + interval '30 seconds' WHERE email = 'f@$D' AND addr = '127.0.0.1/32'" >/dev/null
+attempts g2 "f@$D" right-f
+check_eq "without the cookie, even the right password from that address is held back (429)" "$(codes g2)" 429
+dev=$(awk '$6 == "ns_device" { print $7 }' "$T_TMP/f.jar")
+bad=${dev%?}$([ "${dev: -1}" = 0 ] && echo 1 || echo 0)
+COOKIE="ns_device=$bad" attempts g3 "f@$D" right-f
+check_eq "a device cookie with one digit changed counts for nothing (429)" "$(codes g3)" 429
+sql "INSERT INTO login_failures (email, addr, failures, last_at) VALUES ('a@$D', '127.0.0.1/32', 10, now() + interval '30 seconds')" >/dev/null
+COOKIE="ns_device=$dev" attempts g4 "a@$D" right-a
+check_eq "f@'s device cookie counts for nothing at another account (a@ held at 127.0.0.1 the same way: 429)" "$(codes g4)" 429
+JAR=$T_TMP/f.jar attempts f2 "f@$D" wrong right-f
+check_eq "the real user's browser, with its cookie, is not held back by the guesser: a typo (401), then in (200)" "$(codes f2)" "401 200"
+check_eq "… its typo was counted on its device and cleared by the right password; the guesser's 10 stay on the address" \
+  "$(sql "SELECT (SELECT count(*) FROM login_device_failures WHERE email = 'f@$D') || ',' || (SELECT failures FROM login_failures WHERE email = 'f@$D' AND addr = '127.0.0.1/32')")" "0,10"
+check_eq "a browser with a valid cookie gets no new one" "$(grep -ci '^Set-Cookie: ns_device=' "$T_TMP/f2-2.hdr")" 0
+check_eq "the device's own counter: 5 free, then the same doubling (60 s at base 60)" \
+  "$(sql "SELECT string_agg(w::text, ',') FROM (SELECT i, login_limit_check(p_email => 'f@$D', p_addr => '127.0.0.1',
+            p_device => '00000000000000ff', p_base_s => 60, p_max_s => 900) AS w FROM generate_series(1, 6) i) s")" "0,0,0,0,0,60"
+
 # ---- the arithmetic and the keys (hand-worked: base * 2^(failures - free), capped)
 check_eq "delays: 4 of 5 free -> 0; 5 -> 1; 9 -> 2^4 = 16; 15 -> 2^10 = 1024 -> cap 900; 1000 at base 60 -> 900" \
   "$(sql "SELECT login_delay(4, 5, 1, 900) || ',' || login_delay(5, 5, 1, 900) || ',' || login_delay(9, 5, 1, 900)
@@ -134,12 +168,13 @@ check_eq "bad delays are refused (22023)" \
 
 # ---- who may touch what
 check_eq "the app role may execute the two functions and read neither table; PUBLIC (the BI role) may not execute them" \
-  "$(sql "SELECT has_function_privilege('northstar_app', 'login_limit_check(text,text,int,int)', 'EXECUTE')
-          || ',' || has_function_privilege('northstar_app', 'login_limit_clear(text,text)', 'EXECUTE')
+  "$(sql "SELECT has_function_privilege('northstar_app', 'login_limit_check(text,text,int,int,text)', 'EXECUTE')
+          || ',' || has_function_privilege('northstar_app', 'login_limit_clear(text,text,text)', 'EXECUTE')
           || ',' || has_table_privilege('northstar_app', 'login_failures', 'SELECT,INSERT,UPDATE,DELETE')
+          || ',' || has_table_privilege('northstar_app', 'login_device_failures', 'SELECT,INSERT,UPDATE,DELETE')
           || ',' || has_table_privilege('northstar_app', 'login_known', 'SELECT,INSERT,UPDATE,DELETE')
-          || ',' || has_function_privilege('northstar_bi', 'login_limit_check(text,text,int,int)', 'EXECUTE')")" \
-  "true,true,false,false,false"
+          || ',' || has_function_privilege('northstar_bi', 'login_limit_check(text,text,int,int,text)', 'EXECUTE')")" \
+  "true,true,false,false,false,false"
 check_eq "the functions run as northstar_signin, which cannot log in" \
   "$(sql "SELECT string_agg(p.proname || ':' || pg_get_userbyid(p.proowner) || ':' || p.prosecdef, ' ' ORDER BY p.proname)
           || ' ' || (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'northstar_signin')
