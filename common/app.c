@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -489,6 +490,51 @@ app_socket_group(void)
 }
 
 /*
+ * Started as root (make run as root, a container): become NS_USER
+ * (default "northstar") before any request is read, as OpenBSD's
+ * daemons do.  The socket is bound and every secret (JWT, Stripe,
+ * database password) read first; the socket is given to that user, so
+ * that it alone may remove it, with nginx's group (app_socket_group).
+ * Not root: nothing to do (systemd's User=, or a developer's own
+ * stack).  Returns 0, or -1 (logged, saying what to do) when the user
+ * is unknown or the switch fails — the service must then not start.
+ */
+static int
+app_drop_privileges(void)
+{
+	const char	*name = getenv("NS_USER");
+	struct passwd	*pw;
+
+	if (geteuid() != 0)
+		return 0;
+	if (name == NULL || *name == '\0')
+		name = "northstar";
+	if ((pw = getpwnam(name)) == NULL || pw->pw_uid == 0) {
+		log_msg("error", "started as root, the service runs as NS_USER=%s, which is %s: "
+		    "create it (useradd --system --no-create-home --shell /usr/sbin/nologin %s) "
+		    "or start the service as an unprivileged user", name,
+		    pw == NULL ? "not a user of this system" : "root", name);
+		return -1;
+	}
+	if (cfg.socket[0] != ':' && chown(cfg.socket, pw->pw_uid, (gid_t)-1) != 0) {
+		log_msg("error", "cannot give %s to %s: %s", cfg.socket, name, strerror(errno));
+		return -1;
+	}
+	if (initgroups(name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		log_msg("error", "cannot become %s: %s", name, strerror(errno));
+		return -1;
+	}
+	/* A switch that could be undone would be no switch. */
+	if (setuid(0) == 0 || geteuid() == 0) {
+		log_msg("error", "still able to become root after switching to %s", name);
+		return -1;
+	}
+	log_msg("info", "running as %s (uid %u)", name, (unsigned)pw->pw_uid);
+	return 0;
+}
+
+/*
  * The C ↔ SQL seam: every route's function must match its declaration.
  * A mismatch refuses the start (a route whose arguments would be
  * misread must never serve); an unreachable database only defers the
@@ -550,7 +596,7 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 		log_msg("error", "cannot listen on %s", cfg.socket);
 		return 1;
 	}
-	if (app_socket_group() != 0)
+	if (app_socket_group() != 0 || app_drop_privileges() != 0)
 		return 1;
 	if ((workers = calloc((size_t)cfg.workers, sizeof(*workers))) == NULL)
 		return 1;

@@ -117,6 +117,39 @@ config_stripe_secret(size_t *len)
 	return cfg.stripe_secret_len > 0 ? cfg.stripe_secret : NULL;
 }
 
+/*
+ * The database password, when NS_DATABASE_PASSWORD_FILE is set: read once
+ * at start-up (a service started as root reads it before it gives its
+ * rights up, app.c), one line, handed to libpq by db.c.  Unset: libpq's
+ * own ways (a password in the URL, PGPASSFILE).  0, or -1 (logged).
+ */
+static int
+config_db_password_load(void)
+{
+	const char	*path = env_str("NS_DATABASE_PASSWORD_FILE", NULL);
+	size_t		 len;
+
+	cfg.db_password[0] = '\0';
+	if (path == NULL)
+		return 0;
+	if (config_file_load(path, "NS_DATABASE_PASSWORD_FILE", 1, 1, (unsigned char *)cfg.db_password,
+	    sizeof(cfg.db_password), &len) != 0)
+		return -1;
+	cfg.db_password[len] = '\0';
+	if (strlen(cfg.db_password) != len || strchr(cfg.db_password, '\n') != NULL) {
+		log_msg("error", "NS_DATABASE_PASSWORD_FILE %s must hold the password on one line", path);
+		OPENSSL_cleanse(cfg.db_password, sizeof(cfg.db_password));
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+config_db_password(void)
+{
+	return cfg.db_password[0] != '\0' ? cfg.db_password : NULL;
+}
+
 /* Load cfg for service; need_secret is 0 only for --routes. */
 int
 config_load(const char *service, int need_secret)
@@ -164,6 +197,8 @@ config_load(const char *service, int need_secret)
 	if (cfg.workers < 0 || cfg.token_ttl < 0 || cfg.stmt_timeout_ms < 0 || cfg.jobs < 0 ||
 	    cfg.job_stmt_timeout_ms < 0 || cfg.login_delay_base_s < 0 || cfg.login_delay_max_s < 0 ||
 	    cfg.read_max_lag < 0)
+		return -1;
+	if (config_db_password_load() != 0)
 		return -1;
 	if (!need_secret)
 		return 0;

@@ -28,9 +28,11 @@ struct config {
 	size_t		 secret_len;
 	unsigned char	 stripe_secret[256];	/* from NS_STRIPE_WEBHOOK_SECRET_FILE */
 	size_t		 stripe_secret_len;	/* 0: not configured */
+	char		 db_password[256];	/* from NS_DATABASE_PASSWORD_FILE; "" for none */
 };
 extern struct config	 cfg;
 int		 config_load(const char *service, int need_secret);
+const char	*config_db_password(void);	/* NULL: none configured */
 int		 config_secret_load(const char *path, unsigned char *buf,
 		    size_t bufsz, size_t *len);
 

@@ -42,9 +42,12 @@ if ! "$ROOT/scripts/stack.sh" start "$T_DIR" >"$T_DIR/start.log" 2>&1; then
   cat "$T_DIR/start.log"; tail -20 "$T_DIR"/logs/*.log; exit 1
 fi
 export T_PORT T_RUN=$T_DIR/run T_PGPORT=$(cat "$T_DIR/run/pg.port") T_DIR ROOT
+# The stack's database passwords (scripts/stack.sh, DIR/secrets): psql and the tools as postgres,
+# a service started by a test as northstar_app.
+export PGPASSFILE=$T_DIR/secrets/pgpass NS_DATABASE_PASSWORD_FILE=$T_DIR/secrets/northstar_app.password
 # What every test file needs, for prove's children and for a re-run by hand.
 for v in T_PORT T_RUN T_PGPORT T_DIR T_TMP ROOT PORT FAST SCALE NS_TOKEN_TTL LOGIN_RATE NS_BUILD T_SANITIZER \
-         NS_STRIPE_WEBHOOK_SECRET_FILE NS_LOGIN_DELAY_BASE_S NS_LOGIN_DELAY_MAX_S; do
+         NS_STRIPE_WEBHOOK_SECRET_FILE PGPASSFILE NS_DATABASE_PASSWORD_FILE NS_LOGIN_DELAY_BASE_S NS_LOGIN_DELAY_MAX_S; do
   [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 done >"$T_DIR/env"
 echo "# stack on port $T_PORT, PostgreSQL $T_PGPORT; environment in $T_DIR/env"
