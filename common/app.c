@@ -62,19 +62,26 @@ app_scheme(const struct ns_req *req)
  * "://" host[:port] (RFC 6454: an http page may not post to the https
  * site, so the scheme counts as much as the host and port).  The host is
  * compared without regard to case, as RFC 6454 serialises it in lower
- * case.  Bearer tokens are never sent by a browser on its own.
+ * case.  With NS_PUBLIC_ORIGIN set (a proxy in front terminates TLS, so
+ * this request's own scheme is not the browser's), Origin must be exactly
+ * that.  Bearer tokens are never sent by a browser on its own.
  */
 static int
 app_origin_ok(const struct ns_req *req)
 {
 	const char	*origin = http_header(req, "HTTP_ORIGIN");
-	const char	*host = http_header(req, "HTTP_HOST"), *scheme;
+	const char	*host = http_header(req, "HTTP_HOST"), *scheme, *pub;
 	size_t		 sl;
 
 	if (!req->user.via_cookie || strcmp(req->method, "GET") == 0 ||
 	    strcmp(req->method, "HEAD") == 0)
 		return 1;
-	if (origin == NULL || host == NULL || *host == '\0')
+	if (origin == NULL)
+		return 0;
+	/* Behind a proxy that terminates TLS, the operator names the public origin. */
+	if ((pub = config_str("NS_PUBLIC_ORIGIN", NULL)) != NULL)
+		return strcasecmp(origin, pub) == 0;
+	if (host == NULL || *host == '\0')
 		return 0;
 	scheme = app_scheme(req);
 	sl = strlen(scheme);
@@ -158,9 +165,15 @@ app_dispatch(struct ns_req *req)
 			return;
 		}
 		if (!app_origin_ok(req)) {
-			http_error(req, 403, "forbidden",
-			    "cross-site request refused: the Origin header must be this "
-			    "site's own origin (%s://, host and port)", app_scheme(req));
+			const char *pub = config_str("NS_PUBLIC_ORIGIN", NULL);
+
+			if (pub != NULL)
+				http_error(req, 403, "forbidden", "cross-site request refused: the "
+				    "Origin header must be %s (NS_PUBLIC_ORIGIN)", pub);
+			else
+				http_error(req, 403, "forbidden", "cross-site request refused: the "
+				    "Origin header must be this site's own origin (%s://, host and "
+				    "port)", app_scheme(req));
 			return;
 		}
 	}

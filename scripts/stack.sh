@@ -245,6 +245,7 @@ services_start() {
       NS_DATABASE_PASSWORD_FILE="$SECRETS/northstar_app.password" \
       NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-2}" NS_TZ="${NS_TZ:-UTC}" \
       NS_LIVE_SOCKET="$RUN/live/live.sock" NS_WEBHOOK_ALLOW_PRIVATE="${NS_WEBHOOK_ALLOW_PRIVATE:-}" \
+      NS_PUBLIC_ORIGIN="${NS_PUBLIC_ORIGIN:-}" \
       NS_LOGIN_DELAY_BASE_S="${NS_LOGIN_DELAY_BASE_S:-}" NS_LOGIN_DELAY_MAX_S="${NS_LOGIN_DELAY_MAX_S:-}" \
         env "${stripe[@]}" "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
       echo $! >"$RUN/$s.$i.supervisor.pid"

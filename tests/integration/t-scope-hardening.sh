@@ -1,7 +1,7 @@
 # t-scope-hardening.sh — issue 20's row scope, webhook targets, CSRF and input-encoding findings
 # (docs/reliability.md, "Row scope, webhooks, CSRF, input encoding"): another owner's customer
 # answers like a missing one; a webhook to a private address is refused when saved and when
-# delivered; the CSRF check compares the whole origin; invalid UTF-8 anywhere is a 400 in our
+# delivered; the CSRF check compares the whole origin (or NS_PUBLIC_ORIGIN); invalid UTF-8 anywhere is a 400 in our
 # words, never PostgreSQL's; churn-risk follows a change of owner at the next request.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 S_RUN=$$-$RANDOM
@@ -215,5 +215,21 @@ if [ "$run" -ge 4 ] && [ -n "$MOVED" ]; then
 else
   not_ok "churn-risk: cs1 and cs2 get answers, cs1 has a scored customer to give away" "${BODY:0:300}"
 fi
+
+# ------------------------------------------------------------------ CSRF behind a TLS proxy
+# With NS_PUBLIC_ORIGIN (a proxy in front terminates TLS) the Origin must be exactly that one:
+# the request's own http://host:port is then refused.  The services as the stack started them
+# come back in a defer, however this file ends.
+defer '"$ROOT/scripts/stack.sh" services-restart "$T_DIR"'
+NS_PUBLIC_ORIGIN=https://dash.example.test "$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null 2>&1
+p_tok=$(curl -s -X POST -H 'Content-Type: application/json' \
+  -d '{"email":"sales2@northstar.example","password":"northstar-demo"}' \
+  "http://127.0.0.1:$T_PORT/api/auth/login" | jq -r '.token // empty')
+api POST /api/auth/logout "" -H "Cookie: ns_session=$p_tok" -H "Origin: http://127.0.0.1:$T_PORT"
+check_error "CSRF: with NS_PUBLIC_ORIGIN the request's own origin is refused" 403 forbidden
+check_error_names "CSRF: the refusal names the origin to send" "https://dash.example.test"
+api POST /api/auth/logout "" -H "Cookie: ns_session=$p_tok" -H "Origin: https://dash.example.test"
+check_status "CSRF: with NS_PUBLIC_ORIGIN that origin is accepted" 200
+rm -f "$T_TMP/token-sales2@northstar.example"
 
 done_testing
