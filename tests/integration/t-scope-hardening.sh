@@ -116,6 +116,13 @@ api POST /api/users/tickets "" -H "Authorization: Bearer $S_KEY" -H 'Content-Typ
   --data-binary $'[{"id":"t-scope-'"$S_RUN"$'","customer_id":1,"subject":"caf\xe9","opened_at":"2026-01-01T00:00:00Z"}]'
 check_error "encoding: invalid UTF-8 in an ingestion batch is a 400" 400 bad_request
 check_empty "encoding: no PostgreSQL text in that answer" "$(pg_text)"
+# Valid UTF-8 and valid JSON that PostgreSQL refuses itself (\u0000 cannot be stored in jsonb):
+# its SQLSTATE 22P05 is answered with our sentence for it, not its message.
+api POST /api/users/tickets "" -H "Authorization: Bearer $S_KEY" -H 'Content-Type: application/json' \
+  --data-binary '[{"id":"t-scope-'"$S_RUN"'","customer_id":1,"subject":"a\u0000b","opened_at":"2026-01-01T00:00:00Z"}]'
+check_error "encoding: a \\u0000 PostgreSQL cannot store is a 400" 400 bad_request
+check_empty "encoding: PostgreSQL's own refusal is not passed on" "$(pg_text)"
+check_error_names "encoding: the answer says what cannot be stored, in our words" "cannot be stored"
 api POST /api/users/tickets "" -H $'Authorization: Bearer nsk_\xff\xfe' -H 'Content-Type: application/json' -d '[]'
 check_error "encoding: a mis-encoded key in the Authorization header is a 401" 401 unauthorized
 check_empty "encoding: no PostgreSQL text in that answer" "$(pg_text)"
