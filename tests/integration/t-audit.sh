@@ -71,9 +71,13 @@ jq_eq "CSV export: the user, the route, the rows (one per alert rule: $NRULES), 
   "$(who "$(last)")" \
   "{\"actor_type\":\"user\",\"actor_id\":$UID_,\"actor\":\"$EMAIL\",\"role\":\"cs\",\"address\":\"127.0.0.1\",\"action\":\"export.csv\",\"target\":\"/api/alerts/rules\",\"detail\":{\"format\":\"csv\",\"params\":{},\"rows\":$NRULES}}"
 check_eq "a CSV export is never kept by nginx or the browser" "$(header Cache-Control)" no-store
-T_CACHE=1 api GET "/api/alerts/rules?format=csv" "$CS"
-check_eq "the same export again, through the cache: its own row (2 in all)" \
-  "$(sql "SELECT count(*) FROM audit_log WHERE id > $START AND action = 'export.csv' AND actor_id = $UID_")" 2
+# /api/product/features is kept 60 s by nginx (its JSON answer says so); its export never is
+T_CACHE=1 api GET "/api/product/features" "$CS"
+check_eq "(the route's JSON answer is cached)" "$(header Cache-Control)" "private, max-age=60"
+T_CACHE=1 api GET "/api/product/features?format=csv" "$CS"
+T_CACHE=1 api GET "/api/product/features?format=csv" "$CS"
+check_eq "the same export of a cached route twice, through nginx's cache: a row each (2)" \
+  "$(sql "SELECT count(*) FROM audit_log WHERE id > $START AND action = 'export.csv' AND target = '/api/product/features'")" 2
 api GET "/api/alerts?format=csv&status=all&limit=2" "$CS"
 check_eq "an export's detail keeps its parameters (status=all, limit=2, offset default 0)" \
   "$(jq -S -c .detail.params <<<"$(last)")" '{"limit":"2","offset":"0","status":"all"}'
@@ -142,11 +146,11 @@ check_eq "disabling an unknown e-mail fails (exit 1) and writes no row" "$rc $(r
 
 # ---- the listing: paging and filters, counted by hand from the rows above
 # Rows since START, in order: user.create, auth.login, 2 × auth.login_failed, [the sales rep's
-# auth.login when login() renewed it] — N0 rows —, then 3 × export.csv, auth.logout,
-# alert_rule.update, 2 × export.report, api_key.create, api_key.revoke, user.password,
-# user.disable, user.enable, user.logout: N0 + 3 + 1 + 1 + 2 + 2 + 4 = N0 + 13.
-TOTAL=$((N0 + 13))
-check_eq "every row since the start counted: N0 ($N0) + 13" "$(rows_now)" "$TOTAL"
+# auth.login when login() renewed it] — N0 rows —, then 4 × export.csv (rules, features twice,
+# alerts), auth.logout, alert_rule.update, 2 × export.report, api_key.create, api_key.revoke,
+# user.password, user.disable, user.enable, user.logout: N0 + 4 + 1 + 1 + 2 + 2 + 4 = N0 + 14.
+TOTAL=$((N0 + 14))
+check_eq "every row since the start counted: N0 ($N0) + 14" "$(rows_now)" "$TOTAL"
 api GET "/api/alerts/audit?after=$START&limit=5" "$CEO"
 check_status "the CEO reads the audit log" 200
 check_num "total: every row after the mark ($TOTAL)" "$(jq .total <<<"$BODY")" "$TOTAL"
@@ -164,8 +168,8 @@ check_eq "the oldest is the user add" "$(jq -r '.entries[-1].action' <<<"$BODY")
 api GET "/api/alerts/audit?after=$START&action=auth.login_failed" "$CEO"
 check_num "action=auth.login_failed: the 2 failed sign-ins" "$(jq .total <<<"$BODY")" 2
 api GET "/api/alerts/audit?after=$START&actor_id=$UID_" "$CEO"
-# sign-in, 3 exports, sign-out
-check_num "actor_id=the CS user: its sign-in, 3 exports, its sign-out (5)" "$(jq .total <<<"$BODY")" 5
+# sign-in, 4 exports, sign-out
+check_num "actor_id=the CS user: its sign-in, 4 exports, its sign-out (6)" "$(jq .total <<<"$BODY")" 6
 api GET "/api/alerts/audit?after=$START&actor_type=cli" "$CEO"
 # user.create, export.report, api_key.create, api_key.revoke, password, disable, enable, logout
 check_num "actor_type=cli: 8 command-line rows" "$(jq .total <<<"$BODY")" 8
