@@ -251,7 +251,8 @@ auth_request(struct ns_req *req, char *why, size_t whysz)
 /*
  * The audit row of a sign-in (audit.c): res is the account's row
  * (SQL_AUTH_LOGIN), or NULL when the e-mail names no account; reason, for
- * a failure, is unknown_email, wrong_password or disabled.  What the client
+ * a failure, is unknown_email, wrong_password, disabled or rate_limited
+ * (refused before any lookup: no account).  What the client
  * typed is never stored: an unknown e-mail has no target (it may be a
  * password typed in the wrong field), a known one is the account's own
  * e-mail.  A success makes the account req's principal first, so the row
@@ -331,9 +332,17 @@ auth_login_check(struct ns_req *req, const cJSON *body, PGresult **resp)
 		    "send {\"email\": \"…\", \"password\": \"…\"} (strings, email at most 254 bytes)");
 		return -1;
 	}
-	/* Limited: answered 429 before any password is looked at (login.c). */
-	if (login_limit_check(req, email->valuestring) != 0)
+	/* Limited: answered 429 before any password is looked at (login.c); audited without the
+	 * account (nothing was looked up), like an unknown e-mail. */
+	switch (login_limit_check(req, email->valuestring)) {
+	case 0:
+		break;
+	case 1:
+		(void)auth_audit(req, "auth.login_failed", NULL, "rate_limited");
 		return -1;
+	default:
+		return -1;
+	}
 	vals[0] = email->valuestring;
 	if ((res = db_exec(req->db, "auth_login", SQL_AUTH_LOGIN, 1, vals)) == NULL ||
 	    PQresultStatus(res) != PGRES_TUPLES_OK) {
