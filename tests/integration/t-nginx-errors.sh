@@ -63,7 +63,12 @@ sup1=$(cat "$T_RUN/$S.1.supervisor.pid"); sup2=$(cat "$T_RUN/$S.2.supervisor.pid
 p1=$(cat "$T_RUN/$S.1.pid"); p2=$(cat "$T_RUN/$S.2.pid")
 defer "kill -CONT $sup1 $sup2"
 kill -STOP "$sup1" "$sup2"; kill -KILL "$p1" "$p2"
-for _ in $(seq 1 20); do kill -0 "$p1" 2>/dev/null || kill -0 "$p2" 2>/dev/null || break; sleep 0.05; done
+# (killed, they stay zombies of their stopped supervisors: wait until neither socket accepts)
+for _ in $(seq 1 40); do
+  perl -MIO::Socket::UNIX -e 'exit((IO::Socket::UNIX->new(Peer => $ARGV[0]) || IO::Socket::UNIX->new(Peer => $ARGV[1])) ? 1 : 0)' \
+    "$(sock "$S" 1)" "$(sock "$S" 2)" 2>/dev/null && break
+  sleep 0.05
+done
 api GET /api/marketing/summary "$CEO"
 check_error "a service whose instances are both down is a JSON 503" 503 service_unavailable
 check_eq "the 503 says when to retry (Retry-After)" "$(retry_after)" yes
