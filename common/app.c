@@ -489,6 +489,25 @@ app_socket_group(void)
 }
 
 /*
+ * Started as root: become NS_USER (priv.c) once the socket is bound and
+ * every secret read; the socket is given to that user, so that it alone
+ * may remove it (its group is nginx's: app_socket_group).  0, or -1
+ * (logged, saying what to do): the service must then not start.
+ */
+static int
+app_drop_privileges(void)
+{
+	char	 why[512];
+	int	 rc;
+
+	if ((rc = priv_drop(cfg.socket[0] != ':' ? cfg.socket : NULL, why, sizeof(why))) < 0)
+		log_msg("error", "%s", why);
+	else if (rc > 0)
+		log_msg("info", "%s", why);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
  * The C ↔ SQL seam: every route's function must match its declaration.
  * A mismatch refuses the start (a route whose arguments would be
  * misread must never serve); an unreachable database only defers the
@@ -550,7 +569,7 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 		log_msg("error", "cannot listen on %s", cfg.socket);
 		return 1;
 	}
-	if (app_socket_group() != 0)
+	if (app_socket_group() != 0 || app_drop_privileges() != 0)
 		return 1;
 	if ((workers = calloc((size_t)cfg.workers, sizeof(*workers))) == NULL)
 		return 1;

@@ -140,33 +140,13 @@ static const char *
 auth_token_find(struct ns_req *req, char *buf, size_t bufsz)
 {
 	const char *h = http_header(req, "HTTP_AUTHORIZATION");
-	const char *c = http_header(req, "HTTP_COOKIE"), *p, *end;
-	size_t n;
 
 	if (h != NULL && strncmp(h, "Bearer ", 7) == 0)
 		return h + 7;
-	/*
-	 * nginx reads cookies case-insensitively and also splits on ',';
-	 * a header it could read differently from us (the name twice in any
-	 * case) names no credential at all, so no cache entry can be shared.
-	 */
-	if (c != NULL && (p = strcasestr(c, AUTH_COOKIE)) != NULL &&
-	    strcasestr(p + 1, AUTH_COOKIE) != NULL)
+	if (http_cookie(req, AUTH_COOKIE, buf, bufsz) != 1)
 		return NULL;
-	for (p = c; p != NULL && (p = strstr(p, AUTH_COOKIE "=")) != NULL; p++) {
-		if (p != c && p[-1] != ' ' && p[-1] != ';')
-			continue;
-		p += sizeof(AUTH_COOKIE);
-		end = strchr(p, ';');
-		n = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (n == 0 || n >= bufsz)
-			return NULL;
-		memcpy(buf, p, n);
-		buf[n] = '\0';
-		req->user.via_cookie = 1;
-		return buf;
-	}
-	return NULL;
+	req->user.via_cookie = 1;
+	return buf;
 }
 
 static const char SQL_AUTH_USER[] =
@@ -304,7 +284,11 @@ auth_login_reply(struct ns_req *req, PGresult *res, const char *tok, time_t now)
 	return 0;
 }
 
-/* Check the credentials in a parsed body; 0 on success with *res kept. */
+/*
+ * Check the credentials in a parsed body, within the sign-in limits
+ * (login.c): 0 on success with *res kept; -1 after answering (400, 401,
+ * 429 with Retry-After, 503).
+ */
 static int
 auth_login_check(struct ns_req *req, const cJSON *body, PGresult **resp)
 {
@@ -321,6 +305,9 @@ auth_login_check(struct ns_req *req, const cJSON *body, PGresult **resp)
 		    "send {\"email\": \"…\", \"password\": \"…\"} (strings, email at most 254 bytes)");
 		return -1;
 	}
+	/* Limited: answered 429 before any password is looked at (login.c). */
+	if (login_limit_check(req, email->valuestring) != 0)
+		return -1;
 	vals[0] = email->valuestring;
 	if ((res = db_exec(req->db, "auth_login", SQL_AUTH_LOGIN, 1, vals)) == NULL ||
 	    PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -348,6 +335,7 @@ auth_login_check(struct ns_req *req, const cJSON *body, PGresult **resp)
 		http_error(req, 401, "unauthorized", "wrong email or password");
 		return -1;
 	}
+	login_limit_clear(req, email->valuestring);
 	*resp = res;
 	return 0;
 }

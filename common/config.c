@@ -117,6 +117,39 @@ config_stripe_secret(size_t *len)
 	return cfg.stripe_secret_len > 0 ? cfg.stripe_secret : NULL;
 }
 
+/*
+ * The database password, when NS_DATABASE_PASSWORD_FILE is set: read once
+ * at start-up (a service started as root reads it before it gives its
+ * rights up, app.c), one line, handed to libpq by db.c.  Unset: libpq's
+ * own ways (a password in the URL, PGPASSFILE).  0, or -1 (logged).
+ */
+static int
+config_db_password_load(void)
+{
+	const char	*path = env_str("NS_DATABASE_PASSWORD_FILE", NULL);
+	size_t		 len;
+
+	cfg.db_password[0] = '\0';
+	if (path == NULL)
+		return 0;
+	if (config_file_load(path, "NS_DATABASE_PASSWORD_FILE", 1, 1, (unsigned char *)cfg.db_password,
+	    sizeof(cfg.db_password), &len) != 0)
+		return -1;
+	cfg.db_password[len] = '\0';
+	if (strlen(cfg.db_password) != len || strchr(cfg.db_password, '\n') != NULL) {
+		log_msg("error", "NS_DATABASE_PASSWORD_FILE %s must hold the password on one line", path);
+		OPENSSL_cleanse(cfg.db_password, sizeof(cfg.db_password));
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+config_db_password(void)
+{
+	return cfg.db_password[0] != '\0' ? cfg.db_password : NULL;
+}
+
 /* Load cfg for service; need_secret is 0 only for --routes. */
 int
 config_load(const char *service, int need_secret)
@@ -136,6 +169,19 @@ config_load(const char *service, int need_secret)
 	 * 5 s would fail that refresh on every run, for ever.
 	 */
 	cfg.job_stmt_timeout_ms = env_int("NS_JOB_STATEMENT_TIMEOUT_MS", 600000, 1000, 86400000);
+	/*
+	 * Sign-in delays (login.c, services/users/signin.sql): the first wait
+	 * and the cap of the doubling, so the longest any right password is
+	 * held back after the last failure.  Tests make them short.
+	 */
+	cfg.login_delay_base_s = env_int("NS_LOGIN_DELAY_BASE_S", 1, 1, 3600);
+	cfg.login_delay_max_s = env_int("NS_LOGIN_DELAY_MAX_S", 900, 1, 86400);
+	if (cfg.login_delay_base_s > 0 && cfg.login_delay_max_s > 0 &&
+	    cfg.login_delay_max_s < cfg.login_delay_base_s) {
+		log_msg("error", "NS_LOGIN_DELAY_MAX_S=%d is less than NS_LOGIN_DELAY_BASE_S=%d",
+		    cfg.login_delay_max_s, cfg.login_delay_base_s);
+		return -1;
+	}
 	/* With several instances of a service only one runs its periodic job. */
 	cfg.jobs = env_int("NS_JOBS", 1, 0, 1);
 	/* The zone goes into the connection's options: a name, nothing more. */
@@ -149,8 +195,10 @@ config_load(const char *service, int need_secret)
 		return -1;
 	tzset();
 	if (cfg.workers < 0 || cfg.token_ttl < 0 || cfg.stmt_timeout_ms < 0 || cfg.jobs < 0 ||
-	    cfg.job_stmt_timeout_ms < 0 ||
+	    cfg.job_stmt_timeout_ms < 0 || cfg.login_delay_base_s < 0 || cfg.login_delay_max_s < 0 ||
 	    cfg.read_max_lag < 0)
+		return -1;
+	if (config_db_password_load() != 0)
 		return -1;
 	if (!need_secret)
 		return 0;

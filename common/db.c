@@ -71,8 +71,9 @@ static PGconn *
 db_connect_url(const char *url)
 {
 	char		 opts[256];
-	const char	*keys[] = { "dbname", "connect_timeout", "options", "application_name", NULL };
-	const char	*vals[] = { url, "3", opts, cfg.service, NULL };
+	/* the password (NS_DATABASE_PASSWORD_FILE) last: it wins over the URL's; NULL ends the list */
+	const char	*keys[] = { "dbname", "connect_timeout", "options", "application_name", "password", NULL };
+	const char	*vals[] = { url, "3", opts, cfg.service, config_db_password(), NULL };
 	PGconn		*conn;
 
 	if (snprintf(opts, sizeof(opts), "-c search_path=public -c TimeZone=%s -c northstar.tz=%s "

@@ -51,6 +51,37 @@ http_header(const struct ns_req *req, const char *cgi_name)
 	return FCGX_GetParam(cgi_name, req->fcgi->envp);
 }
 
+int
+http_cookie(const struct ns_req *req, const char *name, char *buf, size_t bufsz)
+{
+	const char	*c = http_header(req, "HTTP_COOKIE"), *p, *end;
+	char		 pat[64];
+	size_t		 n, plen;
+
+	if (c == NULL || (plen = (size_t)snprintf(pat, sizeof(pat), "%s=", name)) >= sizeof(pat))
+		return 0;
+	/*
+	 * nginx reads cookies case-insensitively and also splits on ',';
+	 * a header it could read differently from us (the name twice in any
+	 * case) names nothing at all, so no cache entry can be shared.
+	 */
+	if ((p = strcasestr(c, name)) != NULL && strcasestr(p + 1, name) != NULL)
+		return 0;
+	for (p = c; (p = strstr(p, pat)) != NULL; p++) {
+		if (p != c && p[-1] != ' ' && p[-1] != ';')
+			continue;
+		p += plen;
+		end = strchr(p, ';');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (n == 0 || n >= bufsz)
+			return 0;
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
 /* Queue a header line (without CRLF) for the reply, e.g. Set-Cookie. */
 void
 http_extra_header(struct ns_req *req, const char *line)

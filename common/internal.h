@@ -21,14 +21,18 @@ struct config {
 	int		 stmt_timeout_ms; /* NS_STATEMENT_TIMEOUT_MS */
 	int		 job_stmt_timeout_ms; /* NS_JOB_STATEMENT_TIMEOUT_MS */
 	int		 jobs;		/* NS_JOBS: run the periodic job here */
+	int		 login_delay_base_s;	/* NS_LOGIN_DELAY_BASE_S (login.c) */
+	int		 login_delay_max_s;	/* NS_LOGIN_DELAY_MAX_S */
 	const char	*tz;		/* NS_TZ reporting time zone */
 	unsigned char	 secret[256];	/* from NS_JWT_SECRET_FILE */
 	size_t		 secret_len;
 	unsigned char	 stripe_secret[256];	/* from NS_STRIPE_WEBHOOK_SECRET_FILE */
 	size_t		 stripe_secret_len;	/* 0: not configured */
+	char		 db_password[256];	/* from NS_DATABASE_PASSWORD_FILE; "" for none */
 };
 extern struct config	 cfg;
 int		 config_load(const char *service, int need_secret);
+const char	*config_db_password(void);	/* NULL: none configured */
 int		 config_secret_load(const char *path, unsigned char *buf,
 		    size_t bufsz, size_t *len);
 
@@ -90,6 +94,39 @@ char		*auth_token_new(const unsigned char *key, size_t keylen, long id,
 int		 auth_request(struct ns_req *, char *why, size_t whysz);
 int		 auth_password_check(const char *hash, const char *password);
 
+/* login.c — sign-in limits per account and address (services/users/signin.sql). */
+/*
+ * Begin a sign-in attempt for email (as typed) from req->client: 0 when
+ * it may go on (it is counted as a failure until login_limit_clear); 1
+ * after answering 429 with Retry-After (the password must not be
+ * checked); -1 after answering the error (503 database, 401 for bytes
+ * that cannot name a user, 500 logged).
+ */
+int		 login_limit_check(struct ns_req *, const char *email);
+/*
+ * The password of a checked attempt was right: clear the (account,
+ * address) failures — or the device's, when the request carries a valid
+ * device cookie — and remember the address; queue a new device cookie
+ * when it carried none.  0, or -1 (logged; the sign-in goes on, one
+ * failure stays counted).  Answers nothing.
+ */
+int		 login_limit_clear(struct ns_req *, const char *email);
+/*
+ * Device tokens (pure: no I/O, the clock passed in): "EXP.NONCE.MAC",
+ * MAC = hex HMAC-SHA256(key, "ns_device\n" email "\n" EXP "\n" NONCE)
+ * with email's ASCII letters folded to lower case and NONCE 16 lower-case
+ * hex digits.  login_device_token writes one into out: 0, or -1 (bad
+ * nonce, e-mail over 254 bytes, out too small).  login_device_verify
+ * checks token for email (constant-time) and that EXP is not before now:
+ * 0 with the nonce (the device id) in id (at least 17 bytes), else -1.
+ */
+#define LOGIN_DEVICE_NONCE_HEX	16
+#define LOGIN_DEVICE_MAX	128	/* longest token looked at */
+int		 login_device_token(const unsigned char *key, size_t keylen, const char *email,
+		    time_t exp, const char *nonce, char *out, size_t outsz);
+int		 login_device_verify(const unsigned char *key, size_t keylen, const char *email,
+		    const char *token, time_t now, char *id, size_t idsz);
+
 
 /* role.c */
 unsigned	 role_parse(const char *);
@@ -122,6 +159,12 @@ int		 db_ping(struct db *);
 
 /* http.c */
 uint64_t	 http_etag(const char *body, size_t len);
+/*
+ * The value of cookie name in the request's Cookie header, into buf: 1;
+ * 0 when there is none, it is empty or does not fit bufsz, or the name
+ * appears twice in any case (a header nginx could read otherwise).
+ */
+int		 http_cookie(const struct ns_req *, const char *name, char *buf, size_t bufsz);
 int		 http_send(struct ns_req *, int status, const char *ctype,
 		    const char *body, size_t len, const char *filename);
 const char	*http_reason(int status);

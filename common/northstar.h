@@ -326,6 +326,16 @@ const unsigned char *config_stripe_secret(size_t *len);
 void		 log_msg(const char *level, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/* priv.c */
+/*
+ * Not root: nothing to do, 0.  Root: become NS_USER (default "northstar")
+ * for good — own (a path, may be NULL) is first given to that user — and
+ * return 1 with "running as …" in why.  -1 with the reason and what to do
+ * in why when the user is unknown, is root, or the switch fails; the
+ * caller must then stop.  Call before any thread starts.
+ */
+int		 priv_drop(const char *own, char *why, size_t whysz);
+
 /* hash.c */
 /* FNV-1a, 64 bits, over len bytes, continuing from h (start: NS_HASH_INIT). */
 #define NS_HASH_INIT	14695981039346656037ULL

@@ -7,11 +7,23 @@
 # As scripts/stack.sh: the demo is never loaded over a DEMO=0 company.
 set -eu
 export PGHOST=${PGHOST:-db} PGUSER=${PGUSER:-postgres} PGDATABASE=${PGDATABASE:-northstar}
+# Every role has a password (scram-sha-256): the superuser's from its secret file (libpq reads
+# PGPASSWORD; psql and northstar-admin alike), the two roles' set below from theirs.
+if [ -n "${PG_PASSWORD_FILE:-}" ]; then PGPASSWORD=$(head -1 "$PG_PASSWORD_FILE"); export PGPASSWORD; fi
 until pg_isready -q; do sleep 1; done
 # the reporting currency (NS_CURRENCY, default USD): refused when it differs from the database's
 psql -X -q -v ON_ERROR_STOP=1 -v currency="${NS_CURRENCY:-USD}" -f /opt/northstar/sql/currency.sql
-for f in /opt/northstar/sql/schema/*.sql /opt/northstar/services/*/*.sql; do
+for f in /opt/northstar/sql/schema/*.sql /opt/northstar/services/*/*.sql /opt/northstar/sql/lockdown.sql; do
   psql -X -q -v ON_ERROR_STOP=1 -f "$f"
+done
+# the services' and the BI role's passwords, over stdin (never on a command line)
+for pair in "northstar_app:${NS_APP_PASSWORD_FILE:-}" "northstar_bi:${NS_BI_PASSWORD_FILE:-}"; do
+  role=${pair%%:*} file=${pair#*:}
+  [ -n "$file" ] || continue
+  psql -X -q -v ON_ERROR_STOP=1 -v role="$role" -v pw="$(head -1 "$file")" <<'SQL'
+SET log_statement = 'none';
+ALTER ROLE :"role" LOGIN PASSWORD :'pw';
+SQL
 done
 customers=$(psql -X -tAc 'SELECT count(*) FROM customers')
 accounts=$(psql -X -tAc 'SELECT count(*) FROM app_users')

@@ -15,7 +15,7 @@ esac
 sed -e "s|listen 127.0.0.1:@PORT@|listen 80|" \
     -e "s|@WEB@|/usr/share/northstar/web|g" -e "s|@PREFIX@|/tmp/nginx|g" \
     -e "s|@CACHE@|/var/cache/northstar|g" -e "s|@LOGS@|/var/log/nginx|g" \
-    -e "s|@USER@||g" -e "s|@NGINX@|/etc/northstar|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" \
+    -e "s|@USER@||g" -e "s|@NGINX@|/etc/northstar|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-30r/m}|g" \
     -e "s|@INGEST_RATE@|${INGEST_RATE:-50r/s}|g" -e "s|@INGEST_BURST@|${INGEST_BURST:-100}|g" \
     -e "s|@LIVE_RECHECK@|${NS_LIVE_RECHECK_SECONDS:-60}|g" -e "s|@LIVE_BUFFER@|${NS_LIVE_BUFFER:-500}|g" \
     -e "s|@CONN_LIMIT@|${CONN_LIMIT:-256}|g" -e "s|@UPSTREAM_TIMEOUT@|${UPSTREAM_TIMEOUT:-30s}|g" \

@@ -13,6 +13,7 @@ bench_stack() {
       scripts/stack.sh start "$OWN" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
   fi
   RUN=$BENCH_DIR/run; PGPORT=$(cat "$RUN/pg.port"); PORT=$(cat "$RUN/http.port"); U=http://127.0.0.1:$PORT
+  export PGPASSFILE=$BENCH_DIR/secrets/pgpass   # the stack's database passwords
 }
 psqlq() { psql -X -qtA -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U postgres -d northstar "$@"; }
 ms() { date +%s%3N; }

@@ -20,6 +20,7 @@ say "starting a stack with SCALE=$SCALE (loading the demo data takes a few minut
 PORT=$PORT FAST=1 SCALE=$SCALE LOGIN_RATE=600r/m INGEST_RATE=100000r/s INGEST_BURST=100000 CONN_LIMIT=5000 \
   scripts/stack.sh start "$DIR" >&2
 RUN=$DIR/run; PGPORT=$(cat "$RUN/pg.port"); U=http://127.0.0.1:$PORT
+export PGPASSFILE=$DIR/secrets/pgpass   # the stack's database passwords (scripts/stack.sh)
 psqlq() { psql -X -qtA -h "$RUN" -p "$PGPORT" -U postgres -d northstar "$@"; }
 TOK=$(curl -s -X POST -H 'Content-Type: application/json' \
   -d '{"email":"ceo@northstar.example","password":"northstar-demo"}' $U/api/auth/login | jq -r .token)

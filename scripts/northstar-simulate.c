@@ -1515,6 +1515,16 @@ main(int argc, char *argv[])
 	base36((uint64_t)(s.o.now_ms >= 0 ? s.o.now_ms : real_ms()), s.run, sizeof(s.run));
 	if (!s.o.dry_run && read_key(&s) != 0)
 		return 2;
+	/* started as root (make run as root): the key is read; the rest needs no rights (priv.c) */
+	{
+		char	 why[512];
+
+		if (priv_drop(NULL, why, sizeof(why)) < 0) {
+			fprintf(stderr, SIM_NAME ": %s\n", why);
+			headers_free(s.headers);
+			return 2;
+		}
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = sim_on_signal;	/* no SA_RESTART: a sleep ends at once */
 	sigaction(SIGTERM, &sa, NULL);

@@ -56,6 +56,10 @@ ${live:+
 $live
 }
   API example:  curl -s http://127.0.0.1:$PORT/api/revenue/health
+  Database: every role has a password, in ${VAR#"$ROOT"/}/secrets/ (0600; never commit them):
+    export PGPASSFILE=$VAR/secrets/pgpass
+    psql -h $VAR/run -p $(cat "$VAR/run/pg.port") -U postgres northstar
+  BI tools: user northstar_bi, password in ${VAR#"$ROOT"/}/secrets/northstar_bi.password (docs/bi.md).
   Logs: var/logs/   Stop: Ctrl-C here, or make stop in another shell.
 
 EOT

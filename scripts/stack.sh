@@ -18,12 +18,20 @@
 #   scripts/stack.sh replica-start|replica-stop DIR   (a streaming replica)
 #
 # Every process started here is recorded in DIR/run/*.pid and stopped by
-# that PID.  PostgreSQL refuses to run as root, so as root the cluster
-# belongs to the unprivileged "postgres" user, and nginx's workers run as
-# "nobody".  They must reach the cluster, the sockets, the cache and the
-# web files: when DIR is closed to them (a checkout in a 0700 home
-# directory), those parts live in /var/lib/northstar/<id of DIR>, linked
-# from DIR (see shared_dirs).
+# that PID.  Nothing runs as root but the supervisors and nginx's master
+# (docs/reliability.md, "Local privilege"): as root the cluster belongs to
+# the "postgres" user, each service gives its rights up to the system user
+# "northstar" once its socket is bound and its secrets read (common/app.c),
+# and nginx's workers run as "northstar-web" (both users are created on the
+# first start).  The FastCGI sockets are 0660, northstar:northstar-web, in
+# DIR/run/fcgi (0750), so no other local user can talk to a service.  Every
+# database role has a password (scram-sha-256, no trust line anywhere):
+# they are generated on the first start into DIR/secrets (0700; files
+# 0600, pgpass for psql and the command-line tools).  The cluster, the
+# sockets, the cache and the web files must be reachable by those users:
+# when DIR is closed to them (a checkout in a 0700 home directory), those
+# parts live in /var/lib/northstar/<id of DIR>, linked from DIR (see
+# shared_dirs).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +57,73 @@ free_port() {
   die "no free TCP port found"
 }
 
-psql_ns() { psql -X -q -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U postgres "$@"; }
+psql_ns() { psql -X -q -w -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U postgres "$@"; }
+
+# The users the stack runs as when started as root: "northstar" (the
+# services, after they bind their sockets) and "northstar-web" (nginx's
+# workers, whose group may connect to the sockets).  System users without
+# a home or a shell; created once.
+NS_SVC_USER=northstar NS_WEB_USER=northstar-web
+users_make() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  local u
+  for u in "$NS_WEB_USER" "$NS_SVC_USER"; do
+    id -u "$u" >/dev/null 2>&1 && continue
+    say "creating the system user $u (it runs the $([ "$u" = "$NS_SVC_USER" ] && echo services || echo "web server's workers"))"
+    useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$u" \
+      || die "could not create the system user $u (useradd); create it by hand and start again"
+  done
+}
+
+# DIR/secrets (0700): one password a database role, each file 0600, made on
+# the first start (never committed: var/ is ignored) — postgres (the
+# superuser: this script, the command-line tools), northstar_app (the
+# services) and northstar_bi (BI tools, docs/bi.md) — and pgpass, the
+# same in libpq's password-file format.  PGPASSFILE points at it for every
+# psql and tool this script starts.
+SECRETS_ROLES="postgres northstar_app northstar_bi"
+secrets_make() {
+  local r f
+  SECRETS=$DIR/secrets
+  (umask 077; mkdir -p "$SECRETS"); chmod 700 "$SECRETS"
+  for r in $SECRETS_ROLES; do
+    f=$SECRETS/$r.password
+    [ -s "$f" ] || (umask 077; head -c 32 /dev/urandom | base64 -w0 | tr -d '+/=' >"$f.new" && echo >>"$f.new" && mv "$f.new" "$f")
+  done
+  (umask 077
+   for r in $SECRETS_ROLES; do printf '*:*:*:%s:%s\n' "$r" "$(head -1 "$SECRETS/$r.password")"; done >"$SECRETS/pgpass.new")
+  mv "$SECRETS/pgpass.new" "$SECRETS/pgpass"
+  export PGPASSFILE=$SECRETS/pgpass
+}
+
+# Give the roles their passwords (every start: the files are the truth)
+# and let northstar_bi log in.  Over stdin, so that no password is on a
+# command line.
+db_passwords() {
+  psql_ns -d northstar -v pg="$(head -1 "$SECRETS/postgres.password")" \
+          -v app="$(head -1 "$SECRETS/northstar_app.password")" \
+          -v bi="$(head -1 "$SECRETS/northstar_bi.password")" >/dev/null <<'SQL'
+SET log_statement = 'none';
+ALTER ROLE postgres PASSWORD :'pg';
+ALTER ROLE northstar_app LOGIN PASSWORD :'app';
+ALTER ROLE northstar_bi LOGIN PASSWORD :'bi';
+SQL
+}
+
+# A cluster made before passwords (initdb -A trust): give postgres its
+# password while trust still lets us in, then turn every trust line of
+# pg_hba.conf into scram-sha-256 and reload.
+pg_hba_harden() {
+  local hba=$SHARED/pg/pg_hba.conf
+  as_pg grep -qE '^[[:space:]]*[^#].*[[:space:]]trust([[:space:]]|$)' "$hba" || return 0
+  say "this cluster trusted every local user: giving its roles passwords ($SECRETS) and requiring them"
+  psql_ns -d postgres -v pg="$(head -1 "$SECRETS/postgres.password")" >/dev/null <<'SQL'
+SET log_statement = 'none';
+ALTER ROLE postgres PASSWORD :'pg';
+SQL
+  as_pg sed -i -E '/^[[:space:]]*#/!s/([[:space:]])trust([[:space:]]|$)/\1scram-sha-256\2/' "$hba"
+  as_pg "$PGBIN/pg_ctl" -D "$SHARED/pg" reload >/dev/null
+}
 
 pg_start() {
   local data=$SHARED/pg
@@ -58,8 +132,12 @@ pg_start() {
     mkdir -p "$data"
     [ "$(id -u)" -eq 0 ] && chown postgres "$data"
     chmod 700 "$data"
-    as_pg "$PGBIN/initdb" -D "$data" -A trust -U postgres -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1 \
-      || die "initdb failed; see $LOGS/initdb.log"
+    # the superuser's password, from a copy the postgres user may read (removed at once)
+    local pw=$SHARED/pg.pwfile
+    (umask 077; head -1 "$SECRETS/postgres.password" >"$pw"); [ "$(id -u)" -eq 0 ] && chown postgres "$pw"
+    as_pg "$PGBIN/initdb" -D "$data" --auth=scram-sha-256 --pwfile="$pw" -U postgres -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1 \
+      || { rm -f "$pw"; die "initdb failed; see $LOGS/initdb.log"; }
+    rm -f "$pw"
   fi
   if [ -f "$RUN/pg.port" ]; then PGPORT=$(cat "$RUN/pg.port"); else PGPORT=${PGPORT:-$(free_port)}; fi
   port_free "$PGPORT" || PGPORT=$(free_port)
@@ -72,6 +150,7 @@ pg_start() {
   as_pg "$PGBIN/pg_ctl" -D "$data" -l "$PGLOGS/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
     || die "PostgreSQL did not start; see $LOGS/postgres.log"
   as_pg head -1 "$data/postmaster.pid" >"$RUN/postgres.pid"
+  pg_hba_harden
 }
 
 db_load() {
@@ -85,7 +164,7 @@ db_load() {
     die "${why:-setting the reporting currency failed; see $LOGS/schema.log}"
   fi
   say "applying schema (sql/schema, services/*/*.sql)"
-  for f in "$ROOT"/sql/schema/*.sql "$ROOT"/services/*/*.sql; do
+  for f in "$ROOT"/sql/schema/*.sql "$ROOT"/services/*/*.sql "$ROOT/sql/lockdown.sql"; do
     [ -f "$f" ] || continue
     psql_ns -d northstar -f "$f" >"$LOGS/schema.log" 2>&1 || { cat "$LOGS/schema.log" >&2; die "loading $f failed"; }
   done
@@ -108,6 +187,7 @@ db_load() {
       || { tail -20 "$LOGS/demo.log" >&2; die "demo data generation failed; see $LOGS/demo.log"; }
     say "demo data ready in $((SECONDS - t0)) s"
   fi
+  db_passwords
 }
 
 # DEMO=0, first start: the one CEO account (NS_ADMIN_EMAIL, default
@@ -134,11 +214,19 @@ EOT
 
 # Each service runs NS_INSTANCES processes (default 2) behind one nginx
 # upstream, each under supervise.sh; only instance 1 runs the periodic job.
-# Sockets are 0660 (common/app.c): as root nginx's workers are nobody:nogroup,
-# so the sockets go to group nogroup; otherwise workers and services are one user.
+# Sockets are 0660 in DIR/run/fcgi (common/app.c).  As root each service
+# becomes northstar once its socket is bound and gives the socket to group
+# northstar-web (nginx's workers); the directory is northstar:northstar-web
+# 0750.  Otherwise workers and services are the caller, the directory 0700.
 services_start() {
-  local s i socket_group=""
-  [ "$(id -u)" -eq 0 ] && socket_group=nogroup
+  local s i socket_group="" svc_user=""
+  mkdir -p "$RUN/fcgi"
+  if [ "$(id -u)" -eq 0 ]; then
+    socket_group=$NS_WEB_USER svc_user=$NS_SVC_USER
+    chown "$NS_SVC_USER:$NS_WEB_USER" "$RUN/fcgi"; chmod 750 "$RUN/fcgi"
+  else
+    chmod 700 "$RUN/fcgi"
+  fi
   # made 0600 from the start (umask in a subshell): never readable by others, not even briefly
   [ -s "$DIR/jwt.secret" ] || (umask 077; head -c 48 /dev/urandom | base64 -w0 >"$DIR/jwt.secret")
   # The Stripe signing secret, when set: as an absolute path (the services may run elsewhere).
@@ -151,18 +239,21 @@ services_start() {
     [ -x "$BUILD/$s" ] || die "$BUILD/$s is missing: run make first"
     say "starting service $s ($INSTANCES instances)"
     for i in $(seq 1 "$INSTANCES"); do
-      NS_SOCKET="$RUN/$s.$i.sock" NS_SOCKET_GROUP="$socket_group" NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
+      NS_SOCKET="$RUN/fcgi/$s.$i.sock" NS_SOCKET_GROUP="$socket_group" NS_USER="$svc_user" \
+      NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
       NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=northstar_app" \
+      NS_DATABASE_PASSWORD_FILE="$SECRETS/northstar_app.password" \
       NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-2}" NS_TZ="${NS_TZ:-UTC}" \
       NS_LIVE_SOCKET="$RUN/live/live.sock" \
+      NS_LOGIN_DELAY_BASE_S="${NS_LOGIN_DELAY_BASE_S:-}" NS_LOGIN_DELAY_MAX_S="${NS_LOGIN_DELAY_MAX_S:-}" \
         env "${stripe[@]}" "$ROOT/scripts/supervise.sh" "$RUN/$s.$i" "$BUILD/$s" >>"$LOGS/$s.log" 2>&1 &
       echo $! >"$RUN/$s.$i.supervisor.pid"
     done
   done
   for s in $SERVICES; do
     for i in $(seq 1 "$INSTANCES"); do
-      for _ in $(seq 1 50); do [ -S "$RUN/$s.$i.sock" ] && break; sleep 0.1; done
-      [ -S "$RUN/$s.$i.sock" ] || die "service $s did not open its socket; see $LOGS/$s.log"
+      for _ in $(seq 1 50); do [ -S "$RUN/fcgi/$s.$i.sock" ] && break; sleep 0.1; done
+      [ -S "$RUN/fcgi/$s.$i.sock" ] || die "service $s did not open its socket; see $LOGS/$s.log"
     done
   done
 }
@@ -195,10 +286,12 @@ nginx_start() {
   mkdir -p "$prefix/conf" "$prefix/temp" "$SHARED/cache"
   # The live stream's publisher socket (docs/live.md): nginx's master makes it 0666, so it lives
   # in a directory only this user (nginx's master and the services) may enter.
+  # (As root: the services' user's, so that the alerts service may still reach it.)
   mkdir -p "$RUN/live"; chmod 700 "$RUN/live"; rm -f "$RUN/live/live.sock"
-  [ "$(id -u)" -eq 0 ] && user_line="user nobody nogroup;"
-  local servers="unix:$RUN/\\1.1.sock max_fails=0;" i
-  for i in $(seq 2 "$INSTANCES"); do servers="$servers server unix:$RUN/\\1.$i.sock max_fails=0;"; done
+  [ "$(id -u)" -eq 0 ] && chown "$NS_SVC_USER" "$RUN/live"
+  [ "$(id -u)" -eq 0 ] && user_line="user $NS_WEB_USER $NS_WEB_USER;"
+  local servers="unix:$RUN/fcgi/\\1.1.sock max_fails=0;" i
+  for i in $(seq 2 "$INSTANCES"); do servers="$servers server unix:$RUN/fcgi/\\1.$i.sock max_fails=0;"; done
   # The cache key's secret (nginx/api-cache.conf): one per stack, 0600 from the start, read by
   # nginx's master only (it reads the configuration as this user).
   [ -s "$prefix/conf/cache-key.conf" ] || (umask 077; printf 'set $ns_cache_secret "%s";\n' \
@@ -214,8 +307,8 @@ nginx_start() {
   [[ ${UPSTREAM_TIMEOUT:-30s} =~ ^[1-9][0-9]*s$ ]] || die "UPSTREAM_TIMEOUT=$UPSTREAM_TIMEOUT: seconds, e.g. 30s"
   sed -e "s|@PORT@|$PORT|g" -e "s|@RUN@|$RUN|g" -e "s|@WEB@|$WEB|g" \
       -e "s|@PREFIX@|$prefix|g" -e "s|@CACHE@|$SHARED/cache|g" -e "s|@LOGS@|$LOGS|g" \
-      -e "s|@USER@|$user_line|g" -e "s|@NGINX@|$ROOT/nginx|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-10r/m}|g" -e "s|@INGEST_RATE@|${INGEST_RATE:-50r/s}|g" -e "s|@INGEST_BURST@|${INGEST_BURST:-100}|g" -e "s|@LIVE_RECHECK@|${NS_LIVE_RECHECK_SECONDS:-60}|g" -e "s|@LIVE_BUFFER@|${NS_LIVE_BUFFER:-500}|g" -e "s|@CONN_LIMIT@|${CONN_LIMIT:-256}|g" -e "s|@UPSTREAM_TIMEOUT@|${UPSTREAM_TIMEOUT:-30s}|g" -e "s|@CACHE_PERIOD_CHARS@|$period_chars|g" -e "s|@UPSTREAM:\([a-z]*\)@[^;]*;|$servers|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
-  [ "$(id -u)" -eq 0 ] && chown -R nobody "$SHARED/cache" "$prefix/temp"
+      -e "s|@USER@|$user_line|g" -e "s|@NGINX@|$ROOT/nginx|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-30r/m}|g" -e "s|@INGEST_RATE@|${INGEST_RATE:-50r/s}|g" -e "s|@INGEST_BURST@|${INGEST_BURST:-100}|g" -e "s|@LIVE_RECHECK@|${NS_LIVE_RECHECK_SECONDS:-60}|g" -e "s|@LIVE_BUFFER@|${NS_LIVE_BUFFER:-500}|g" -e "s|@CONN_LIMIT@|${CONN_LIMIT:-256}|g" -e "s|@UPSTREAM_TIMEOUT@|${UPSTREAM_TIMEOUT:-30s}|g" -e "s|@CACHE_PERIOD_CHARS@|$period_chars|g" -e "s|@UPSTREAM:\([a-z]*\)@[^;]*;|$servers|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
+  [ "$(id -u)" -eq 0 ] && chown -R "$NS_WEB_USER" "$SHARED/cache" "$prefix/temp"
   nginx -t -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >"$LOGS/nginx-test.log" 2>&1 \
     || { cat "$LOGS/nginx-test.log" >&2; die "nginx configuration is invalid"; }
   port_free "$PORT" || die "port $PORT is in use; set PORT= to another"
@@ -235,8 +328,12 @@ replica_start() {
   [ "$(id -u)" -eq 0 ] && chown postgres "$data" "$rrun" "$PGLOGS/replica.log"
   PGPORT=$(cat "$RUN/pg.port")
   say "taking a base backup for the replica"
-  as_pg "$PGBIN/pg_basebackup" -h "$RUN" -p "$PGPORT" -U postgres -D "$data" -R -X stream -c fast \
+  # as the caller, who holds the password file; then the copy is given to postgres.  -R writes the
+  # connection, with the password (PGPASSWORD), into the replica's postgresql.auto.conf (0600,
+  # postgres's): its WAL receiver cannot read the caller's password file.
+  PGPASSWORD=$(head -1 "$SECRETS/postgres.password") pg_basebackup -w -h "$RUN" -p "$PGPORT" -U postgres -D "$data" -R -X stream -c fast \
     >"$LOGS/basebackup.log" 2>&1 || die "pg_basebackup failed; see $LOGS/basebackup.log"
+  [ "$(id -u)" -eq 0 ] && chown -R postgres "$data"
   # Two tries on two ports: a free port can be taken between check and bind.
   local try
   for try in 1 2; do
@@ -275,7 +372,7 @@ shared_dirs() {
     ln -sfn "$SHARED/run" "$DIR/run"
   fi
   RUN=$SHARED/run; PGLOGS=$SHARED/logs
-  if [ "$(id -u)" -eq 0 ] && [ -f "$WEB/index.html" ] && ! reachable nobody "$WEB/index.html" -r; then
+  if [ "$(id -u)" -eq 0 ] && [ -f "$WEB/index.html" ] && ! reachable "$NS_WEB_USER" "$WEB/index.html" -r; then
     WEB=$SHARED/web
   fi
 }
@@ -370,7 +467,9 @@ mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
 LOGS=$DIR/logs; PORT=${PORT:-8080}; INSTANCES=${NS_INSTANCES:-2}
 [ "$cmd" = start ] && [ "$PORT" = 0 ] && PORT=$(free_port)
 [ "$cmd" = start ] && chmod 755 "$DIR"   # ours to open (mktemp makes it 0700)
+[ "$cmd" = start ] && users_make
 shared_dirs
+secrets_make
 case $cmd in
   start)
     [[ ${NS_CURRENCY:-USD} =~ ^[A-Z]{3}$ ]] \

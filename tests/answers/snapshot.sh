@@ -30,6 +30,7 @@ STACK_DIR=${2:-${STACK:?usage: snapshot.sh OUT_DIR [STACK_DIR] (or STACK=dir)}}
 BUILD=${NS_BUILD:-$ROOT/build}
 HTTP_PORT=$(cat "$STACK_DIR/run/http.port")
 PG_PORT=$(cat "$STACK_DIR/run/pg.port")
+export PGPASSFILE=${PGPASSFILE:-$STACK_DIR/secrets/pgpass}
 SERVICES="revenue users marketing product alerts forecast"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)

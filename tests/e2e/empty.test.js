@@ -101,7 +101,8 @@ test('the_first_record_and_check_again_bring_the_panels', async () => {
   const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', path.join(dir, 'run'),
     '-p', readFileSync(path.join(dir, 'run/pg.port'), 'utf8').trim(), '-U', 'postgres', '-d', 'northstar',
     '-c', "INSERT INTO customers (name, email, signup_at) VALUES ('First Co', 'first@empty.example', now() - interval '1 hour')"],
-  { encoding: 'utf8' });
+  // this stack's own database passwords (scripts/stack.sh, DIR/secrets)
+  { encoding: 'utf8', env: { ...process.env, PGPASSFILE: path.join(dir, 'secrets/pgpass') } });
   assert.equal(r.status, 0, `psql: ${r.stderr}`);
   await page.click('main [data-empty="company"] button');
   await page.waitForSelector('main [data-panel]');

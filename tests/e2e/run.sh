@@ -53,6 +53,7 @@ if [ -z "${NS_URL:-}" ]; then
   export NS_URL=http://127.0.0.1:$port
   # The stack's directory: live.test.js makes its API key and cleans up its rows there.
   export NS_E2E_STACK=$STACK
+  export PGPASSFILE=$STACK/secrets/pgpass   # the stack's database passwords (scripts/stack.sh)
 fi
 
 mkdir -p "$ROOT/tests/artifacts"

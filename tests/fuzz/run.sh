@@ -7,7 +7,7 @@ SECS=${1:-60}; OUT=build/fuzz; mkdir -p "$OUT"
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -pthread -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Icommon $(pkg-config --cflags fcgi libpq libcjson libjwt libcrypto)"
 LIBS="$(pkg-config --libs fcgi libpq libcjson libjwt libcrypto libcurl) -lcrypt -lm"
 n=0; fail=0
-for h in params token csv key webhook csvread import; do
+for h in params token csv key webhook csvread import device; do
   n=$((n + 1))
   extra=""
   if ! clang $CFLAGS -o "$OUT/fuzz-$h" tests/fuzz/fuzz-$h.c common/*.c $extra $LIBS 2>"$OUT/build-$h.log"; then

@@ -29,6 +29,9 @@ trap 'exit 1' INT TERM
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 T_PORT=$((20000 + RANDOM % 20000)); while ! port_free $T_PORT; do T_PORT=$((T_PORT + 1)); done
 export PORT=$T_PORT FAST=1 SCALE=${TEST_SCALE:-0.02} NS_TOKEN_TTL=3600 LOGIN_RATE=300r/m
+# Sign-in delays of 1 s doubling up to 2 s (docs/reliability.md, "Sign-in limits"): t-signin-limit.sh
+# waits one out for real, and no other file's wrong password holds an account for long.
+export NS_LOGIN_DELAY_BASE_S=1 NS_LOGIN_DELAY_MAX_S=2
 # A live stream is authorised again every 5 s (t-live.sh: a revoked session stops receiving).
 export NS_LIVE_RECHECK_SECONDS=${NS_LIVE_RECHECK_SECONDS:-5}
 # nginx (docs/operations.md "nginx errors, cache keys, connection limits"): no cached answer is
@@ -45,9 +48,13 @@ if ! "$ROOT/scripts/stack.sh" start "$T_DIR" >"$T_DIR/start.log" 2>&1; then
   cat "$T_DIR/start.log"; tail -20 "$T_DIR"/logs/*.log; exit 1
 fi
 export T_PORT T_RUN=$T_DIR/run T_PGPORT=$(cat "$T_DIR/run/pg.port") T_DIR ROOT
+# The stack's database passwords (scripts/stack.sh, DIR/secrets): psql and the tools as postgres,
+# a service started by a test as northstar_app.
+export PGPASSFILE=$T_DIR/secrets/pgpass NS_DATABASE_PASSWORD_FILE=$T_DIR/secrets/northstar_app.password
 # What every test file needs, for prove's children and for a re-run by hand.
 for v in T_PORT T_RUN T_PGPORT T_DIR T_TMP ROOT PORT FAST SCALE NS_TOKEN_TTL LOGIN_RATE NS_BUILD T_SANITIZER \
-         NS_STRIPE_WEBHOOK_SECRET_FILE NS_CACHE_MAX_AGE_SECONDS UPSTREAM_TIMEOUT CONN_LIMIT; do
+         NS_STRIPE_WEBHOOK_SECRET_FILE PGPASSFILE NS_DATABASE_PASSWORD_FILE NS_LOGIN_DELAY_BASE_S NS_LOGIN_DELAY_MAX_S \
+         NS_CACHE_MAX_AGE_SECONDS UPSTREAM_TIMEOUT CONN_LIMIT; do
   [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 done >"$T_DIR/env"
 echo "# stack on port $T_PORT, PostgreSQL $T_PGPORT; environment in $T_DIR/env"

@@ -8,7 +8,8 @@ login_raw() {  # login_raw EMAIL PASSWORD — sets STATUS, BODY, HEADERS
 
 login_raw ceo@northstar.example northstar-demo
 check_status "the CEO signs in" 200
-cookie=$(header Set-Cookie)
+# the session's cookie (a browser without a device cookie also gets ns_device: t-signin-limit.sh)
+cookie=$(grep -i '^Set-Cookie: ns_session=' "$HEADERS" | head -1 | cut -d' ' -f2- | tr -d '\r')
 case "$cookie" in *ns_session=*HttpOnly*SameSite=Strict*) ok "the session cookie is HttpOnly and SameSite=Strict";;
   *) not_ok "the session cookie is HttpOnly and SameSite=Strict" "$cookie";; esac
 case "$cookie" in *"Path=/"*) ok "the session cookie is for the whole site";; *) not_ok "cookie Path=/" "$cookie";; esac

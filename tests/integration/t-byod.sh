@@ -20,7 +20,7 @@ fi
 ok "DEMO=0 scripts/stack.sh start: the stack starts"
 Z_PORT=$(cat "$Z_STACK/run/http.port"); Z_RUN=$Z_STACK/run; Z_PG=$(cat "$Z_RUN/pg.port")
 zapi() { T_PORT=$Z_PORT api "$@"; }
-zsql() { psql -X -qtA -v ON_ERROR_STOP=1 -h "$Z_RUN" -p "$Z_PG" -U postgres -d northstar -c "$1"; }
+zsql() { PGPASSFILE=${Z_RUN%/run}/secrets/pgpass psql -X -qtA -v ON_ERROR_STOP=1 -h "$Z_RUN" -p "$Z_PG" -U postgres -d northstar -c "$1"; }
 
 # ---- the printed password signs in (docs: "e-mail: admin@localhost", "password: …")
 Z_PW=$(awk '/^ *password:/ {print $2; exit}' "$Z_OUT")

@@ -26,8 +26,8 @@ fi
 ok "DEMO=0 scripts/stack.sh start: the stack starts"
 Z_PORT=$(cat "$Z_STACK/run/http.port"); Z_RUN=$Z_STACK/run; Z_PG=$(cat "$Z_RUN/pg.port")
 zapi() { T_PORT=$Z_PORT api "$@"; }
-zsql() { psql -X -qtA -v ON_ERROR_STOP=1 -h "$Z_RUN" -p "$Z_PG" -U postgres -d northstar -c "$1"; }
-zadmin() { NS_DATABASE_URL="postgresql:///northstar?host=$Z_RUN&port=$Z_PG&user=postgres" "$Z_BUILD/northstar-admin" "$@"; }
+zsql() { PGPASSFILE=${Z_RUN%/run}/secrets/pgpass psql -X -qtA -v ON_ERROR_STOP=1 -h "$Z_RUN" -p "$Z_PG" -U postgres -d northstar -c "$1"; }
+zadmin() { PGPASSFILE=${Z_RUN%/run}/secrets/pgpass NS_DATABASE_URL="postgresql:///northstar?host=$Z_RUN&port=$Z_PG&user=postgres" "$Z_BUILD/northstar-admin" "$@"; }
 zlogin() {  # zlogin EMAIL PASSWORD — sets STATUS, BODY; echoes nothing
   zapi POST /api/auth/login "" -H 'Content-Type: application/json' \
     -d "$(jq -cn --arg e "$1" --arg p "$2" '{email: $e, password: $p}')"
@@ -154,7 +154,7 @@ out=$(echo 'a-long-password' | zadmin user password nobody@demo0.example 2>"$Z/n
 check_eq "user password of an unknown e-mail: exit 1, nothing printed" "$rc|$out|$(grep -c 'no user with the e-mail' "$Z/none.err")" "1||1"
 # On a terminal (script(1) gives it one) the new password is generated and printed once.
 if command -v script >/dev/null 2>&1; then
-  NS_DATABASE_URL="postgresql:///northstar?host=$Z_RUN&port=$Z_PG&user=postgres" \
+  PGPASSFILE=${Z_RUN%/run}/secrets/pgpass NS_DATABASE_URL="postgresql:///northstar?host=$Z_RUN&port=$Z_PG&user=postgres" \
     script -qec "$Z_BUILD/northstar-admin user password ana@demo0.example" /dev/null </dev/null >"$Z/tty.out" 2>&1
   Z_TTY=$(tr -d '\r' <"$Z/tty.out" | grep -E '^[A-Za-z0-9_-]{24}$' | head -1)
   zlogin ana@demo0.example "$Z_TTY"

@@ -18,7 +18,7 @@ echo "# requests failed while an instance was killed: $failed of 300"
 [ "$failed" -le 3 ] && ok "killing one revenue instance under load fails at most the in-flight requests ($failed of 300)" \
   || not_ok "killing one revenue instance under load fails at most the in-flight requests" "$failed of 300 failed: $(sort "$T_TMP/kill-codes" | uniq -c | tr '\n' ' ')"
 for _ in $(seq 1 30); do
-  new=$(cat "$T_RUN/revenue.1.pid" 2>/dev/null); [ -n "$new" ] && [ "$new" != "$victim" ] && [ -S "$T_RUN/revenue.1.sock" ] && break; sleep 0.2
+  new=$(cat "$T_RUN/revenue.1.pid" 2>/dev/null); [ -n "$new" ] && [ "$new" != "$victim" ] && [ -S "$T_RUN/fcgi/revenue.1.sock" ] && break; sleep 0.2
 done
 [ "$new" != "$victim" ] && kill -0 "$new" 2>/dev/null && ok "the supervisor restarted the killed instance" \
   || not_ok "the supervisor restarted the killed instance" "pid $victim → $new"

@@ -94,8 +94,8 @@ Z_RUN=$Z_STACK/run
 z_ports() { Z_PORT=$(cat "$Z_RUN/http.port"); Z_PG=$(cat "$Z_RUN/pg.port"); }   # PORT=0: new ones each start
 z_ports
 zapi() { T_PORT=$Z_PORT api "$@"; }
-zsql() { psql -X -qtA -v ON_ERROR_STOP=1 -h "$Z_RUN" -p "$Z_PG" -U postgres -d northstar -c "$1"; }
-zadmin() { NS_DATABASE_URL="postgresql:///northstar?host=$Z_RUN&port=$Z_PG&user=postgres" "$Z_BUILD/northstar-admin" "$@"; }
+zsql() { PGPASSFILE=${Z_RUN%/run}/secrets/pgpass psql -X -qtA -v ON_ERROR_STOP=1 -h "$Z_RUN" -p "$Z_PG" -U postgres -d northstar -c "$1"; }
+zadmin() { PGPASSFILE=${Z_RUN%/run}/secrets/pgpass NS_DATABASE_URL="postgresql:///northstar?host=$Z_RUN&port=$Z_PG&user=postgres" "$Z_BUILD/northstar-admin" "$@"; }
 [ "$Z_PORT" != "$T_PORT" ] && ok "it has a port of its own ($Z_PORT), not the suite's stack's" \
   || not_ok "it has a port of its own" "same port $T_PORT"
 
@@ -112,6 +112,9 @@ if [ -n "$Z_SUP" ] && [ -n "$Z_CHILD" ] && kill -0 "$Z_SUP" 2>/dev/null &&
    [ "$(ps -o args= -p "$Z_CHILD" 2>/dev/null | awk '{print $1}')" = "$SIM" ]; then
   ok "the simulator runs under its supervisor (PIDs in simulator.supervisor.pid and simulator.pid)"
 else not_ok "the simulator runs under its supervisor" "supervisor '$Z_SUP', child '$Z_CHILD': $(tail -5 "$Z_STACK/logs/simulator.log" 2>&1)"; fi
+# it reads its key, then gives root up (common/priv.c): as root it runs as northstar
+check_eq "the simulator does not run as root" "$(ps -o user= -p "$Z_CHILD" 2>/dev/null)" \
+  "$([ "$(id -u)" -eq 0 ] && echo northstar || id -un)"
 check_eq "the start says the simulator runs, and where it logs" \
   "$(grep -c "LIVE=1: starting the simulator (seed $Z_SEED, 10 actions a second; log $Z_STACK/logs/simulator.log)" "$Z_OUT")" 1
 

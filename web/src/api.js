@@ -117,7 +117,11 @@ async function errorOf(res) {
     if (body && body.error) { code = body.error.code || code; message = body.error.message || message; }
   } catch { /* not JSON */ }
   if (res.status === 404 && /^no such endpoint/.test(message)) code = 'not_available';
-  return new ApiError(res.status, code, message);
+  const err = new ApiError(res.status, code, message);
+  // a 429 says how long to wait (the sign-in limits: docs/reliability.md)
+  const wait = Number(res.headers.get('Retry-After'));
+  if (Number.isInteger(wait) && wait > 0) err.retryAfter = wait;
+  return err;
 }
 
 async function request(url, opts, retries) {

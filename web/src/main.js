@@ -74,6 +74,13 @@ function homeFor(user) {
 }
 
 /* ---------- sign-in ---------- */
+/** A wait of s seconds in words ("a moment" when unknown). */
+function waitText(s) {
+  if (!s) return 'a moment';
+  if (s < 90) return `${s} second${s === 1 ? '' : 's'}`;
+  return `${Math.ceil(s / 60)} minutes`;
+}
+
 function renderLogin() {
   teardownView();
   shell = null;
@@ -99,7 +106,8 @@ function renderLogin() {
         navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(me), { replace: true });
       } catch (ex) {
         err.textContent = ex instanceof ApiError && ex.status === 401 ? 'Wrong email or password.'
-          : ex instanceof ApiError && ex.status === 429 ? 'Too many attempts; wait a minute and try again.'
+          // the sign-in limits (docs/reliability.md) say when to try again: Retry-After
+          : ex instanceof ApiError && ex.status === 429 ? `Too many attempts; try again in ${waitText(ex.retryAfter)}.`
           : `Sign-in failed: ${ex.message}`;
         submit.disabled = false;
         submit.textContent = 'Sign in';
