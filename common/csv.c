@@ -76,11 +76,13 @@ csv_cell(struct buf *b, const cJSON *v)
 }
 
 char *
-csv_from_json_new(const char *json, size_t len, const char *key, size_t *outlen)
+csv_from_json_new(const char *json, size_t len, const char *key, size_t *outlen,
+    size_t *nrows)
 {
 	cJSON		*root = cJSON_ParseWithLength(json, len);
 	const cJSON	*rows, *row, *col, *first;
 	struct buf	 b = { NULL, 0, 0, 0 };
+	size_t		 n = 0;
 
 	rows = cJSON_GetObjectItemCaseSensitive(root, key);
 	if (!cJSON_IsArray(rows)) {
@@ -110,6 +112,7 @@ csv_from_json_new(const char *json, size_t len, const char *key, size_t *outlen)
 			csv_cell(&b, cJSON_GetObjectItemCaseSensitive(row, col->string));
 		}
 		buf_add(&b, "\r\n", 2);
+		n++;
 	}
 	cJSON_Delete(root);
 	if (b.oom) {
@@ -117,5 +120,7 @@ csv_from_json_new(const char *json, size_t len, const char *key, size_t *outlen)
 		return NULL;
 	}
 	*outlen = b.len;
+	if (nrows != NULL)
+		*nrows = n;
 	return b.p;
 }

@@ -99,14 +99,15 @@ http_extra_header(struct ns_req *req, const char *line)
 
 /*
  * How long nginx and the browser may keep this answer: the route's
- * lifetime, never past the token's expiry, never for errors.
+ * lifetime, never past the token's expiry, never for errors or exports.
  */
 static int
 http_cache_seconds(const struct ns_req *req, int status)
 {
 	int secs = req->route != NULL ? req->route->cache_seconds : 0;
 
-	if (status != 200 || secs <= 0 || req->extra_len > 0)
+	/* An export is audited each time (audit.c), so nginx may not answer it from its cache. */
+	if (status != 200 || secs <= 0 || req->extra_len > 0 || req->want_csv)
 		return 0;
 	if (req->user.id != 0) {
 		time_t left = req->user.expires - time(NULL);

@@ -178,9 +178,10 @@ const char	*http_reason(int status);
 /* csv.c */
 /*
  * Turn the array under key of a JSON document into CSV (RFC 4180, header
- * row from the first object's keys).  Caller frees with free().
+ * row from the first object's keys), the number of data rows in *nrows
+ * (when not NULL).  Caller frees with free().
  */
 char		*csv_from_json_new(const char *json, size_t len, const char *key,
-		    size_t *outlen);
+		    size_t *outlen, size_t *nrows);
 
 #endif /* NS_INTERNAL_H */

@@ -513,6 +513,54 @@ int		 webhook_url_check(const char *url, const struct ns_webhook_allow *allow,
  */
 int		 webhook_curl_guard(void *curl, struct ns_webhook_guard *g);
 
+/*
+ * audit.c — the audit log (sql/schema/575_audit.sql, docs/operations.md
+ * "Audit log"), append-only, written through SQL audit_write().  action is
+ * one of the documented list (auth.login, auth.login_failed, auth.logout,
+ * export.csv, export.report, alert_rule.update, api_key.create,
+ * api_key.revoke, user.create, user.password, user.disable, user.enable,
+ * user.logout, audit.purge); target says what was acted on (an e-mail, a
+ * key name, a route) or is NULL; detail is an object the caller owns, or
+ * NULL.  Never pass a secret (password, token, key, webhook URL).
+ * The rule: an audited action that cannot be recorded does not happen —
+ * record first, act after, and answer audit_refuse() when it failed
+ * (a failed sign-in is the one exception: it stays a 401; see auth.c).
+ */
+struct cJSON;
+/*
+ * One row for req's principal (a signed-in user with its role, an API key
+ * with its scopes, or anonymous) from req->client, on the primary, never
+ * re-sent.  0, or -1 (logged, naming the action) when nothing was written.
+ */
+int		 audit_record(struct ns_req *, const char *action, const char *target,
+		    const struct cJSON *detail);
+/*
+ * An export of req's route (action "export.csv" or "export.report"):
+ * target is the path, detail the request's validated parameters, the
+ * format and, when rows >= 0, the rows exported.  As audit_record.
+ */
+int		 audit_export(struct ns_req *, const char *action, long rows);
+/* The one answer to an action refused for want of its audit row: 503.  Returns 0. */
+int		 audit_refuse(struct ns_req *);
+/*
+ * For command-line tools: one row by actor type "cli", the OS user
+ * running the process, on conn (inside the caller's transaction, if any,
+ * so that the action and its row commit together).  0, or -1 with the
+ * database's reason in why.
+ */
+int		 audit_record_conn(PGconn *, const char *action, const char *target,
+		    const struct cJSON *detail, char *why, size_t whysz);
+/* The filters of the audit listing (GET /api/alerts/audit, northstar-admin audit). */
+extern const struct ns_param audit_params[];
+/*
+ * For command-line tools: the audit listing (SQL audit_list) with the
+ * filters argv[0..argc) given as NAME=VALUE, validated by the same
+ * declarations as the API's (messages name the filter).  Returns the
+ * result (caller PQclear()s; check PGRES_TUPLES_OK), or NULL with the
+ * reason in err when a filter is refused.
+ */
+PGresult	*audit_list_conn(PGconn *, int argc, char *const argv[], char *err, size_t errsz);
+
 /* auth.c */
 /* Handlers for /api/auth/login, /api/auth/logout and /api/auth/me. */
 int		 auth_login(struct ns_req *);

@@ -110,13 +110,18 @@ int
 reply_json(struct ns_req *req, const char *json, size_t len)
 {
 	char		*csv, fname[96];
-	size_t		 clen;
+	size_t		 clen, rows;
 	const char	*base;
 
 	if (!req->want_csv || req->route == NULL || req->route->csv_key == NULL)
 		return http_json_text(req, 200, json, len);
-	if ((csv = csv_from_json_new(json, len, req->route->csv_key, &clen)) == NULL)
+	if ((csv = csv_from_json_new(json, len, req->route->csv_key, &clen, &rows)) == NULL)
 		return http_error(req, 500, "internal", "could not build the CSV export");
+	/* Every CSV export is audited before it leaves (never cached: http.c). */
+	if (audit_export(req, "export.csv", (long)rows) != 0) {
+		free(csv);
+		return audit_refuse(req);
+	}
 	base = strrchr(req->route->pattern, '/');
 	snprintf(fname, sizeof(fname), "northstar-%s-%s.csv", cfg.service,
 	    base != NULL ? base + 1 : "export");

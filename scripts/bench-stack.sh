@@ -8,7 +8,8 @@ bench_stack() {
   if [ -z "${BENCH_DIR:-}" ]; then
     OWN=$(mktemp -d /tmp/northstar-bench-stack.XXXXXX); BENCH_DIR=$OWN
     say "starting a stack (SCALE=${SCALE:-0.02})"
-    PORT=0 FAST=1 SCALE=${SCALE:-0.02} INGEST_RATE=100000r/s INGEST_BURST=100000 \
+    # (CONN_LIMIT: bench-live.sh's 2,000 live streams come from one address)
+    PORT=0 FAST=1 SCALE=${SCALE:-0.02} INGEST_RATE=100000r/s INGEST_BURST=100000 CONN_LIMIT=${CONN_LIMIT:-5000} \
       scripts/stack.sh start "$OWN" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
   fi
   RUN=$BENCH_DIR/run; PGPORT=$(cat "$RUN/pg.port"); PORT=$(cat "$RUN/http.port"); U=http://127.0.0.1:$PORT

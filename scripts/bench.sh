@@ -15,7 +15,9 @@ say() { printf '==> %s\n' "$*" >&2; }
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 PORT=$((20000 + RANDOM % 20000)); while ! port_free $PORT; do PORT=$((PORT + 1)); done
 say "starting a stack with SCALE=$SCALE (loading the demo data takes a few minutes at SCALE=1)"
-PORT=$PORT FAST=1 SCALE=$SCALE LOGIN_RATE=600r/m INGEST_RATE=100000r/s INGEST_BURST=100000 \
+# CONN_LIMIT: bench-live.sh holds 2,000 live streams from 127.0.0.1 (bench-slowloris.sh measures
+# the default limit on a stack of its own).
+PORT=$PORT FAST=1 SCALE=$SCALE LOGIN_RATE=600r/m INGEST_RATE=100000r/s INGEST_BURST=100000 CONN_LIMIT=5000 \
   scripts/stack.sh start "$DIR" >&2
 RUN=$DIR/run; PGPORT=$(cat "$RUN/pg.port"); U=http://127.0.0.1:$PORT
 export PGPASSFILE=$DIR/secrets/pgpass   # the stack's database passwords (scripts/stack.sh)
@@ -167,11 +169,19 @@ done < <(BENCH_DIR=$DIR scripts/bench-fresh.sh)
 
 # 12: live updates, 2,000 subscribers and freshness in the browser (scripts/bench-live.sh); its
 # rows go to their own section of docs/benchmarks.md, written by that script.
-say "12/12 live updates"
+say "12/13 live updates"
 LIVE_SECTION=$DIR/live-section.md
 while IFS=$'\t' read -r tag m v g r; do
   [ "$tag" = ROW ] && printf '%-58s %14s  goal %-14s %s\n' "$m" "$v" "$g" "$r" >&2
 done < <(BENCH_DIR=$DIR SCALE=$SCALE BENCH_LIVE_SECTION=$LIVE_SECTION scripts/bench-live.sh)
+
+# 13: slow clients, 2,000 connections from one address against the dashboard from another
+# (scripts/bench-slowloris.sh, on a stack of its own); its rows go to their own section too.
+say "13/13 slow clients"
+SLOW_SECTION=$DIR/slow-section.md
+while IFS=$'\t' read -r tag m v g r; do
+  [ "$tag" = ROW ] && printf '%-58s %14s  goal %-14s %s\n' "$m" "$v" "$g" "$r" >&2
+done < <(BENCH_SLOW_SECTION=$SLOW_SECTION scripts/bench-slowloris.sh)
 
 {
   echo "# Benchmarks"
@@ -185,6 +195,7 @@ done < <(BENCH_DIR=$DIR SCALE=$SCALE BENCH_LIVE_SECTION=$LIVE_SECTION scripts/be
   printf '%s\n' "${ROWS[@]}"
   echo
   [ -s "$LIVE_SECTION" ] && { cat "$LIVE_SECTION"; echo; }
+  [ -s "$SLOW_SECTION" ] && { cat "$SLOW_SECTION"; echo; }
   [ -f docs/benchmarks-notes.md ] && cat docs/benchmarks-notes.md
 } >docs/benchmarks.md
 say "written docs/benchmarks.md"

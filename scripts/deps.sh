@@ -10,6 +10,7 @@ PACKAGES=(
   libssl-dev                              # SHA-256 of API keys (libcrypto)
   postgresql postgresql-contrib postgresql-15-pgtap   # server, pgcrypto, pgTAP for SQL tests
   nginx libnginx-mod-nchan curl jq wrk ca-certificates   # nchan: the live stream (docs/live.md)
+  libnginx-mod-http-set-misc              # set_hmac_sha256: the cache key's credential hash (nginx/api-cache.conf)
 )
 
 # Tests also drive Chromium, build libFuzzer harnesses with clang, and run

@@ -291,11 +291,24 @@ nginx_start() {
   mkdir -p "$RUN/live"; chmod 700 "$RUN/live"; rm -f "$RUN/live/live.sock"
   [ "$(id -u)" -eq 0 ] && chown "$NS_SVC_USER" "$RUN/live"
   [ "$(id -u)" -eq 0 ] && user_line="user $NS_WEB_USER $NS_WEB_USER;"
-  local servers="unix:$RUN/fcgi/\\1.1.sock max_fails=1 fail_timeout=2s;" i
-  for i in $(seq 2 "$INSTANCES"); do servers="$servers server unix:$RUN/fcgi/\\1.$i.sock max_fails=1 fail_timeout=2s;"; done
+  local servers="unix:$RUN/fcgi/\\1.1.sock max_fails=0;" i
+  for i in $(seq 2 "$INSTANCES"); do servers="$servers server unix:$RUN/fcgi/\\1.$i.sock max_fails=0;"; done
+  # The cache key's secret (nginx/api-cache.conf): one per stack, 0600 from the start, read by
+  # nginx's master only (it reads the configuration as this user).
+  [ -s "$prefix/conf/cache-key.conf" ] || (umask 077; printf 'set $ns_cache_secret "%s";\n' \
+    "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$prefix/conf/cache-key.conf")
+  # The longest an answer stays in the cache, even stale: a wall-clock period of the key
+  # (nginx.conf.in, $ns_cache_period), as the length of a prefix of "YYYY-MM-DDTHH:MM:SS".
+  local period_chars
+  case ${NS_CACHE_MAX_AGE_SECONDS:-600} in
+    10) period_chars=18 ;; 60) period_chars=16 ;; 600) period_chars=15 ;; 3600) period_chars=13 ;;
+    *) die "NS_CACHE_MAX_AGE_SECONDS=$NS_CACHE_MAX_AGE_SECONDS: one of 10, 60, 600 or 3600 (a period of the clock)" ;;
+  esac
+  [[ ${CONN_LIMIT:-256} =~ ^[1-9][0-9]*$ ]] || die "CONN_LIMIT=$CONN_LIMIT: a number of connections (256)"
+  [[ ${UPSTREAM_TIMEOUT:-30s} =~ ^[1-9][0-9]*s$ ]] || die "UPSTREAM_TIMEOUT=$UPSTREAM_TIMEOUT: seconds, e.g. 30s"
   sed -e "s|@PORT@|$PORT|g" -e "s|@RUN@|$RUN|g" -e "s|@WEB@|$WEB|g" \
       -e "s|@PREFIX@|$prefix|g" -e "s|@CACHE@|$SHARED/cache|g" -e "s|@LOGS@|$LOGS|g" \
-      -e "s|@USER@|$user_line|g" -e "s|@NGINX@|$ROOT/nginx|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-30r/m}|g" -e "s|@INGEST_RATE@|${INGEST_RATE:-50r/s}|g" -e "s|@INGEST_BURST@|${INGEST_BURST:-100}|g" -e "s|@LIVE_RECHECK@|${NS_LIVE_RECHECK_SECONDS:-60}|g" -e "s|@LIVE_BUFFER@|${NS_LIVE_BUFFER:-500}|g" -e "s|@UPSTREAM:\([a-z]*\)@[^;]*;|$servers|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
+      -e "s|@USER@|$user_line|g" -e "s|@NGINX@|$ROOT/nginx|g" -e "s|@LOGIN_RATE@|${LOGIN_RATE:-30r/m}|g" -e "s|@INGEST_RATE@|${INGEST_RATE:-50r/s}|g" -e "s|@INGEST_BURST@|${INGEST_BURST:-100}|g" -e "s|@LIVE_RECHECK@|${NS_LIVE_RECHECK_SECONDS:-60}|g" -e "s|@LIVE_BUFFER@|${NS_LIVE_BUFFER:-500}|g" -e "s|@CONN_LIMIT@|${CONN_LIMIT:-256}|g" -e "s|@UPSTREAM_TIMEOUT@|${UPSTREAM_TIMEOUT:-30s}|g" -e "s|@CACHE_PERIOD_CHARS@|$period_chars|g" -e "s|@UPSTREAM:\([a-z]*\)@[^;]*;|$servers|g" "$ROOT/nginx/nginx.conf.in" >"$prefix/conf/nginx.conf"
   [ "$(id -u)" -eq 0 ] && chown -R "$NS_WEB_USER" "$SHARED/cache" "$prefix/temp"
   nginx -t -p "$prefix" -c conf/nginx.conf -e "$LOGS/nginx-error.log" >"$LOGS/nginx-test.log" 2>&1 \
     || { cat "$LOGS/nginx-test.log" >&2; die "nginx configuration is invalid"; }

@@ -1,7 +1,7 @@
 /*
  * alerts.c — the alerts service: the alert list, acknowledge/resolve,
- * the summary for the executive header, the rules (CEO edits them) and
- * report previews (the live feed is GET /api/live, docs/live.md).  The SQL is in alerts.sql and
+ * the summary for the executive header, the rules (CEO edits them),
+ * the audit log (CEO reads it) and report previews (the live feed is GET /api/live, docs/live.md).  The SQL is in alerts.sql and
  * sql/schema/550_alerts.sql.  It also runs the periodic job: every 30 s
  * rollup_refresh() (only the days touched since the last run, guarded by
  * an advisory lock, so several instances are harmless), then
@@ -72,7 +72,8 @@ alerts_rule_put(struct ns_req *req)
 {
 	size_t		 len;
 	char		*body = http_body_new(req, &len);
-	struct ns_arg	 arg = { "p_body", body };
+	/* p_address: the SQL writes the change's audit row in the same transaction. */
+	struct ns_arg	 args[2] = { { "p_body", body }, { "p_address", req->client } };
 
 	if (body == NULL)
 		return 0;
@@ -80,10 +81,22 @@ alerts_rule_put(struct ns_req *req)
 		free(body);
 		return http_error(req, 400, "bad_request", "the body contains a NUL byte");
 	}
-	if (alerts_rule_targets_ok(req, body, len) == 0)
-		reply_call(req, &arg, 1);
+	if (alerts_rule_targets_ok(req, body, len) != 0) {
+		free(body);
+		return 0;
+	}
+	reply_call(req, args, 2);
 	free(body);
 	return 0;
+}
+
+/* GET /api/alerts/report: a report export, audited (export.report) before it is made. */
+static int
+alerts_report_get(struct ns_req *req)
+{
+	if (audit_export(req, "export.report", -1) != 0)
+		return audit_refuse(req);
+	return reply_call(req, NULL, 0);
 }
 
 static const struct ns_route alerts_routes[] = {
@@ -101,7 +114,10 @@ static const struct ns_route alerts_routes[] = {
 	    "api.alerts_rule_update", NULL, alerts_rule_put },
 	/* Preview of a scheduled report (what the e-mail carries). */
 	{ "GET", "/api/alerts/report", NS_ROLE_CEO, alerts_report_params, 0, 0,
-	    "api.alerts_report", NULL, NULL },
+	    "api.alerts_report", NULL, alerts_report_get },
+	/* The audit log (common/audit.c, audit_params), newest first. */
+	{ "GET", "/api/alerts/audit", NS_ROLE_CEO, audit_params, NS_F_CSV, 0,
+	    "api.alerts_audit", "entries", NULL },
 	{ "GET", "/api/alerts/{id}", NS_ROLES_ALL, NULL, 0, 0,
 	    "api.alerts_get", NULL, NULL },
 	{ "POST", "/api/alerts/{id}/ack", NS_ROLES_ALL, NULL, 0, 0,

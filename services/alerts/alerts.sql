@@ -133,14 +133,33 @@ LANGUAGE sql IMMUTABLE AS $$
     WHERE b.m = p_metric
 $$;
 
+-- The fields of r that the body b names, for the audit row.  A webhook URL often is a secret
+-- itself (a Slack or Teams incoming webhook): only its scheme and host are kept, "…" marking a
+-- path or query left out; user:password@ is never kept.
+CREATE OR REPLACE FUNCTION api.alerts_rule_audit_fields(r alert_rules, b jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_object_agg(f.k, f.v), '{}') FROM (VALUES
+        ('threshold', to_jsonb(r.threshold)), ('severity', to_jsonb(r.severity)),
+        ('enabled', to_jsonb(r.enabled)), ('hysteresis', to_jsonb(r.hysteresis)),
+        ('clear_evals', to_jsonb(r.clear_evals)), ('window', to_jsonb(r.win::text)),
+        ('webhook_url', to_jsonb(regexp_replace(substring(r.webhook_url FROM '^https?://[^/?#]*'), '^(https?://).*@', '\1')
+                                 || CASE WHEN r.webhook_url ~ '^https?://[^/?#@]*$' THEN '' ELSE '…' END))
+    ) f(k, v) WHERE b ? f.k
+$$;
+
 -- PUT /api/alerts/rules/{id} with a JSON object of the fields to change: threshold, severity,
 -- enabled, hysteresis, clear_evals, window (e.g. "7 days"), webhook_url (null clears it).
--- Every mistake is a 400 naming the field.
-CREATE OR REPLACE FUNCTION api.alerts_rule_update(p_user int, p_role text, p_body text, p_id int) RETURNS json
+-- Every mistake is a 400 naming the field.  The change and its audit row (alert_rule.update,
+-- the changed fields before and after; p_address is the client's, passed by the handler) commit
+-- together or not at all.
+DROP FUNCTION IF EXISTS api.alerts_rule_update(int, text, text, int);
+CREATE OR REPLACE FUNCTION api.alerts_rule_update(p_user int, p_role text, p_body text, p_id int,
+                                                  p_address text DEFAULT NULL) RETURNS json
 LANGUAGE plpgsql AS $$
 DECLARE
     b     jsonb;
     r     alert_rules;
+    old   alert_rules;
     bd    record;
     k     text;
     num   numeric;
@@ -153,6 +172,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'NS404', MESSAGE = format('no alert rule %s', p_id);
     END IF;
+    old := r;
     BEGIN
         b := p_body::jsonb;
     EXCEPTION WHEN others THEN
@@ -234,6 +254,11 @@ BEGIN
                            severity = r.severity, enabled = r.enabled, win = r.win, webhook_url = r.webhook_url,
                            updated_at = now(), updated_by = p_user
     WHERE id = p_id RETURNING * INTO r;
+    PERFORM audit_write(p_actor_type => 'user', p_actor_id => p_user, p_role => p_role,
+                        p_address => p_address, p_action => 'alert_rule.update', p_target => r.code,
+                        p_detail => jsonb_build_object('rule_id', r.id,
+                            'before', api.alerts_rule_audit_fields(old, b),
+                            'after', api.alerts_rule_audit_fields(r, b)));
     RETURN api.alerts_rule_json(r);
 END
 $$;

@@ -7,11 +7,14 @@
  * The database comes from NS_DATABASE_URL, the reporting zone from NS_TZ
  * (default UTC): the session runs in that zone, as the services' do.  The
  * figures come from alert_report() in sql/schema/550_alerts.sql, the same
- * function the e-mails use.  Exit status 0, 1 on any error (said on
- * stderr; no file is written), 2 on bad usage.
+ * function the e-mails use.  Each export is audited (export.report, by
+ * the OS user) before the file is written.  Exit status 0, 1 on any error
+ * (said on stderr; no file is written), 2 on bad usage.
  */
 #include <stdio.h>
 #include <string.h>
+
+#include <cJSON.h>
 
 #include "northstar.h"
 
@@ -35,6 +38,28 @@ report_call(PGconn *conn, const char *cols, const char *fn, const struct ns_arg 
 	    "no report" : db_error_message(conn, res));
 	PQclear(res);
 	return NULL;
+}
+
+/*
+ * The export's audit row (export.report, actor the OS user), before the
+ * file is written: no audit row, no file.  0, or -1 (said).
+ */
+static int
+report_audit(PGconn *conn, char *argv[])
+{
+	cJSON	*detail = cJSON_CreateObject();
+	char	 why[256];
+	int	 rc;
+
+	cJSON_AddStringToObject(detail, "kind", argv[1]);
+	cJSON_AddStringToObject(detail, "date", argv[2]);
+	cJSON_AddStringToObject(detail, "format", argv[3]);
+	cJSON_AddStringToObject(detail, "file", argv[4]);
+	rc = audit_record_conn(conn, "export.report", "alerts-report", detail, why, sizeof(why));
+	if (rc != 0)
+		fprintf(stderr, "alerts-report: refused, the export could not be audited: %s\n", why);
+	cJSON_Delete(detail);
+	return rc;
 }
 
 int
@@ -69,6 +94,8 @@ main(int argc, char *argv[])
 	args[1] = (struct ns_arg){ "p_period", argv[2] };
 	if ((res = report_call(conn, "subject, text, html, data::text AS json", "alert_report",
 	    args, 2)) == NULL)
+		goto out;
+	if (report_audit(conn, argv) != 0)
 		goto out;
 	if ((f = fopen(argv[4], "w")) == NULL) {
 		perror(argv[4]);

@@ -31,7 +31,9 @@ DECLARE
         -- ingestion (060_api_keys.sql, 560_ingest.sql): written only through the functions below
         'api_keys', 'ingest_messages', 'events_custom',
         -- the Stripe webhook's own tables (services/revenue/stripe.sql)
-        'stripe_events', 'stripe_coupons', 'stripe_discounts', 'stripe_charges', 'stripe_subscriptions'];
+        'stripe_events', 'stripe_coupons', 'stripe_discounts', 'stripe_charges', 'stripe_subscriptions',
+        -- the audit log (575_audit.sql): append-only, written only through audit_write() (below)
+        'audit_log'];
 BEGIN
     FOR t IN
         SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -86,3 +88,26 @@ ALTER FUNCTION api.product_events(int, text, jsonb, text, int) OWNER TO northsta
 ALTER FUNCTION key_verify(text) OWNER TO northstar_ingest;
 REVOKE EXECUTE ON FUNCTION api.product_events(int, text, jsonb, text, int), key_verify(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.product_events(int, text, jsonb, text, int), key_verify(text) TO northstar_app;
+
+-- The audit log (575_audit.sql, docs/operations.md "Audit log"): append-only.  northstar_app may
+-- read it (GET /api/alerts/audit) and write it only through audit_write(), which the NOLOGIN role
+-- northstar_audit owns; that role may INSERT rows and nothing else.  UPDATE, DELETE and TRUNCATE
+-- are nobody's grant, and the table's trigger refuses them to its owner too (but for
+-- audit_purge(), the owner's alone).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'northstar_audit') THEN
+        CREATE ROLE northstar_audit NOLOGIN;
+    END IF;
+END $$;
+REVOKE ALL ON audit_log FROM northstar_app;
+GRANT SELECT ON audit_log TO northstar_app;
+REVOKE ALL ON SEQUENCE audit_log_id_seq FROM northstar_app;
+GRANT USAGE ON SCHEMA public TO northstar_audit;
+GRANT INSERT, SELECT (id) ON audit_log TO northstar_audit;
+GRANT USAGE ON SEQUENCE audit_log_id_seq TO northstar_audit;
+GRANT SELECT (id, email) ON app_users TO northstar_audit;
+ALTER FUNCTION audit_write(text, text, int, text, text, text, text, jsonb) OWNER TO northstar_audit;
+REVOKE EXECUTE ON FUNCTION audit_write(text, text, int, text, text, text, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION audit_write(text, text, int, text, text, text, text, jsonb) TO northstar_app;
+REVOKE EXECUTE ON FUNCTION audit_purge(date) FROM PUBLIC, northstar_app;

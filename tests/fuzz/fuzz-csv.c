@@ -11,7 +11,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t	 len;
-	char	*csv = csv_from_json_new((const char *)data, size, "rows", &len);
+	char	*csv = csv_from_json_new((const char *)data, size, "rows", &len, NULL);
 
 	if (csv != NULL && strlen(csv) != len)
 		abort();

@@ -34,6 +34,12 @@ export PORT=$T_PORT FAST=1 SCALE=${TEST_SCALE:-0.02} NS_TOKEN_TTL=3600 LOGIN_RAT
 export NS_LOGIN_DELAY_BASE_S=1 NS_LOGIN_DELAY_MAX_S=2
 # A live stream is authorised again every 5 s (t-live.sh: a revoked session stops receiving).
 export NS_LIVE_RECHECK_SECONDS=${NS_LIVE_RECHECK_SECONDS:-5}
+# nginx (docs/operations.md "nginx errors, cache keys, connection limits"): no cached answer is
+# served 10 s after it was stored (t-nginx-errors.sh waits that out; a cache hit checked by
+# another file misses when a 10-s boundary falls between its two requests, some ms in 10 s);
+# an answer that takes 10 s is a 504 (above the 5-s statement timeout of t-faults.sh); 100
+# requests in progress from one address (t-soak.sh holds 64, t-nginx-errors.sh fills them).
+export NS_CACHE_MAX_AGE_SECONDS=${NS_CACHE_MAX_AGE_SECONDS:-10} UPSTREAM_TIMEOUT=${UPSTREAM_TIMEOUT:-10s} CONN_LIMIT=${CONN_LIMIT:-100}
 # The Stripe webhook's signing secret (t-stripe.sh signs its events with it).
 T_STRIPE_SECRET_FILE=$T_DIR/stripe.secret
 printf 'whsec_test_%s\n' "$(head -c 24 /dev/urandom | base64 -w0 | tr '+/' '-_')" >"$T_STRIPE_SECRET_FILE"; chmod 600 "$T_STRIPE_SECRET_FILE"
@@ -51,7 +57,7 @@ export PGPASSFILE=$T_DIR/secrets/pgpass NS_DATABASE_PASSWORD_FILE=$T_DIR/secrets
 # What every test file needs, for prove's children and for a re-run by hand.
 for v in T_PORT T_RUN T_PGPORT T_DIR T_TMP ROOT PORT FAST SCALE NS_TOKEN_TTL LOGIN_RATE NS_BUILD T_SANITIZER \
          NS_STRIPE_WEBHOOK_SECRET_FILE PGPASSFILE NS_DATABASE_PASSWORD_FILE NS_LOGIN_DELAY_BASE_S NS_LOGIN_DELAY_MAX_S \
-         NS_WEBHOOK_ALLOW_PRIVATE; do
+         NS_CACHE_MAX_AGE_SECONDS UPSTREAM_TIMEOUT CONN_LIMIT NS_WEBHOOK_ALLOW_PRIVATE; do
   [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 done >"$T_DIR/env"
 echo "# stack on port $T_PORT, PostgreSQL $T_PGPORT; environment in $T_DIR/env"

@@ -77,12 +77,12 @@ else not_ok "hostile input on every GET endpoint parameter (${#hostile_bad[@]} o
 if [ "${#csv_bad[@]}" = 0 ]; then ok "CSV export: all $csv_n list endpoints answer text/csv with a file name and a header row"
 else not_ok "CSV export on every list endpoint" "$(printf '%s | ' "${csv_bad[@]}")"; fi
 
-# Transport-level abuse.  nginx refuses these itself, with its own HTML
-# page (not the JSON error shape): only the status is checked.
+# Transport-level abuse.  nginx refuses these itself, in the JSON error
+# shape (nginx/api-errors.conf; every status in t-nginx-errors.sh).
 api GET "/api/revenue/summary?$(printf 'a%.0s' $(seq 1 9000))" "$CEO"
-check_status "an over-long URL is refused with 414" 414
+check_error "an over-long URL is refused with 414" 414 uri_too_long
 api GET /api/revenue/summary "$CEO" -H "X-Big: $(printf 'b%.0s' $(seq 1 9000))"
-check_status "an over-long header is refused with 400" 400
+check_error "an over-long header is refused with 400" 400 bad_request
 # Every request body must be UTF-8 (http.c, before any handler): a login body
 # that is not is a 400 saying so, whatever the e-mail (nothing about the account).
 api POST /api/auth/login "" -H 'Content-Type: application/json' --data-binary $'{"email":"\xff\xfe","password":"x"}'
@@ -96,7 +96,7 @@ api GET "/api/revenue/summary/../../auth/me" "$CEO" --path-as-is
 check_eq "dot segments are resolved before routing: /api/revenue/summary/../../auth/me is /api/auth/me" \
   "$STATUS $(jq -r '.email // empty' <<<"$BODY" 2>/dev/null)" "200 ceo@northstar.example"
 api GET "/api/revenue/../../../etc/passwd" "$CEO" --path-as-is
-check_status "dot segments above the root are refused with 400" 400
+check_error "dot segments above the root are refused with 400" 400 bad_request
 api GET "/api/revenue/%2e%2e/%2e%2e/%2e%2e/etc/passwd" "$CEO" --path-as-is
-check_status "encoded dot segments above the root are refused with 400" 400
+check_error "encoded dot segments above the root are refused with 400" 400 bad_request
 done_testing

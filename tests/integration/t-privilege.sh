@@ -53,8 +53,9 @@ $(sql "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamesp
 1"
 # The services' list, written out by hand from the SQL files (grep 'SECURITY DEFINER' sql services):
 # the rollups (040, 990), the key check and the ingestion routes (060, 560, services/*/ingest.sql,
-# fx.sql, stripe.sql), the health score, the sign-in limits (services/users/signin.sql).
-P_APP_WANT="api.fx_rates_ingest(integer,text,jsonb,text,integer) api.marketing_campaigns_ingest(integer,text,jsonb,text,integer) api.marketing_leads_ingest(integer,text,jsonb,text,integer) api.marketing_spend_ingest(integer,text,jsonb,text,integer) api.product_events(integer,text,jsonb,text,integer) api.revenue_activities_ingest(integer,text,jsonb,text,integer) api.revenue_billing_events_ingest(integer,text,jsonb,text,integer) api.revenue_customers_ingest(integer,text,jsonb,text,integer) api.revenue_opportunities_ingest(integer,text,jsonb,text,integer) api.revenue_orders_ingest(integer,text,jsonb,text,integer) api.revenue_stripe_webhook(integer,text,jsonb,text,integer) api.revenue_subscriptions_ingest(integer,text,jsonb,text,integer) api.users_nps_ingest(integer,text,jsonb,text,integer) api.users_tickets_ingest(integer,text,jsonb,text,integer) customer_health(date) key_verify(text) login_limit_check(text,text,integer,integer,text) login_limit_clear(text,text,text) rollup_rebuild() rollup_refresh()"
+# fx.sql, stripe.sql), the health score, the sign-in limits (services/users/signin.sql), the audit
+# log's one way in (575_audit.sql; its purge is the owner's alone).
+P_APP_WANT="audit_write(text,text,integer,text,text,text,text,jsonb) api.fx_rates_ingest(integer,text,jsonb,text,integer) api.marketing_campaigns_ingest(integer,text,jsonb,text,integer) api.marketing_leads_ingest(integer,text,jsonb,text,integer) api.marketing_spend_ingest(integer,text,jsonb,text,integer) api.product_events(integer,text,jsonb,text,integer) api.revenue_activities_ingest(integer,text,jsonb,text,integer) api.revenue_billing_events_ingest(integer,text,jsonb,text,integer) api.revenue_customers_ingest(integer,text,jsonb,text,integer) api.revenue_opportunities_ingest(integer,text,jsonb,text,integer) api.revenue_orders_ingest(integer,text,jsonb,text,integer) api.revenue_stripe_webhook(integer,text,jsonb,text,integer) api.revenue_subscriptions_ingest(integer,text,jsonb,text,integer) api.users_nps_ingest(integer,text,jsonb,text,integer) api.users_tickets_ingest(integer,text,jsonb,text,integer) customer_health(date) key_verify(text) login_limit_check(text,text,integer,integer,text) login_limit_clear(text,text,text) rollup_rebuild() rollup_refresh()"
 P_APP_GOT=$(sql "$P_DEFINER AND has_function_privilege('northstar_app', p.oid, 'EXECUTE')")
 P_EXTRA=$(comm -13 <(tr ' ' '\n' <<<"$P_APP_WANT" | sort) <(tr ' ' '\n' <<<"$P_APP_GOT" | sort) | tr '\n' ' ')
 P_APP_N=$(wc -w <<<"$P_APP_WANT")
@@ -69,6 +70,9 @@ check_eq "PUBLIC may execute no SECURITY DEFINER function" \
   "$(sql "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
           WHERE n.nspname IN ('public', 'api') AND p.prosecdef
             AND (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0))")" 0
+check_eq "neither the services' role nor the BI role may purge the audit log" \
+  "$(sql "SELECT has_function_privilege('northstar_app', 'audit_purge(date)', 'EXECUTE'),
+                 has_function_privilege('northstar_bi', 'audit_purge(date)', 'EXECUTE')")" "f|f"
 case $(sql "SET ROLE northstar_bi; SELECT rollup_refresh()" 2>&1) in
   *"permission denied for function rollup_refresh"*) ok "the BI role cannot run rollup_refresh()";;
   *) not_ok "the BI role cannot run rollup_refresh()";; esac

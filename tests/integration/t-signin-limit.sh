@@ -45,11 +45,18 @@ attempts() {
 codes() { cut -d' ' -f1 "$T_TMP/$1.codes" | tr '\n' ' ' | sed 's/ $//'; }
 retry_after() { grep -i '^Retry-After:' "$T_TMP/$1.hdr" | head -1 | cut -d' ' -f2 | tr -d '\r'; }
 
+A_START=$(sql "SELECT coalesce(max(id), 0) FROM audit_log")
 # ---- one address, one account: 5 failures are free, the 6th attempt waits (base 1 s * 2^(5-5))
 attempts a "a@$D" w1 w2 w3 w4 w5 w6 right-a
 check_eq "five wrong passwords are five 401s, then the account is limited from this address: the 6th wrong one and even the right one are 429" \
   "$(codes a)" "401 401 401 401 401 429 429"
 check_eq "the 429 is the JSON error shape, code too_many_requests" "$(jq -r .error.code "$T_TMP/a-6.json")" too_many_requests
+# the audit log (docs/operations.md): the 5 wrong passwords name the account, the 2 refused attempts
+# are rate_limited without one (nothing was looked up), all from 127.0.0.1
+check_eq "the audit log has the five wrong passwords and the two limited attempts, from 127.0.0.1" \
+  "$(sql "SELECT string_agg(detail->>'reason' || ':' || host(address), ' ' ORDER BY id) FROM audit_log
+          WHERE action = 'auth.login_failed' AND id > $A_START AND (target = 'a@$D' OR detail->>'reason' = 'rate_limited')")" \
+  "wrong_password:127.0.0.1 wrong_password:127.0.0.1 wrong_password:127.0.0.1 wrong_password:127.0.0.1 wrong_password:127.0.0.1 rate_limited:127.0.0.1 rate_limited:127.0.0.1"
 ra=$(retry_after a-6)
 case "$ra" in 1|2) ok "the 429 says Retry-After in whole seconds, at most NS_LOGIN_DELAY_MAX_S (2): $ra";;
   *) not_ok "the 429 says Retry-After in whole seconds, at most NS_LOGIN_DELAY_MAX_S (2)" "Retry-After '$ra'";; esac

@@ -14,11 +14,12 @@ rows_become_csv_with_header(void **state)
 	static const char json[] =
 	    "{\"total\":2,\"rows\":[{\"month\":\"2026-01-01\",\"mrr\":1234.50,\"note\":null},"
 	    "{\"month\":\"2026-02-01\",\"mrr\":-3.10,\"note\":\"a \\\"quoted\\\", text\"}]}";
-	size_t	 len;
-	char	*csv = csv_from_json_new(json, sizeof(json) - 1, "rows", &len);
+	size_t	 len, rows = 99;
+	char	*csv = csv_from_json_new(json, sizeof(json) - 1, "rows", &len, &rows);
 
 	(void)state;
 	assert_non_null(csv);
+	assert_int_equal(rows, 2);	/* the two objects, the header not counted (the audit row's "rows") */
 	assert_string_equal(csv,
 	    "\"month\",\"mrr\",\"note\"\r\n"
 	    "\"2026-01-01\",1234.5,\r\n"
@@ -32,7 +33,7 @@ formula_cells_are_neutralised(void **state)
 {
 	static const char json[] = "{\"rows\":[{\"name\":\"=HYPERLINK(1)\"},{\"name\":\"@x\"}]}";
 	size_t	 len;
-	char	*csv = csv_from_json_new(json, sizeof(json) - 1, "rows", &len);
+	char	*csv = csv_from_json_new(json, sizeof(json) - 1, "rows", &len, NULL);
 
 	(void)state;
 	assert_string_equal(csv, "\"name\"\r\n\"'=HYPERLINK(1)\"\r\n\"'@x\"\r\n");
@@ -45,8 +46,8 @@ missing_array_gives_null(void **state)
 	size_t len;
 
 	(void)state;
-	assert_null(csv_from_json_new("{\"rows\":3}", 10, "rows", &len));
-	assert_null(csv_from_json_new("not json", 8, "rows", &len));
+	assert_null(csv_from_json_new("{\"rows\":3}", 10, "rows", &len, NULL));
+	assert_null(csv_from_json_new("not json", 8, "rows", &len, NULL));
 }
 
 static void
@@ -55,18 +56,19 @@ rows_that_are_not_objects_give_null(void **state)
 	size_t len;
 
 	(void)state;
-	assert_null(csv_from_json_new("{\"rows\":[[1,2],[3]]}", 19, "rows", &len));
+	assert_null(csv_from_json_new("{\"rows\":[[1,2],[3]]}", 19, "rows", &len, NULL));
 }
 
 static void
 empty_array_gives_empty_csv(void **state)
 {
-	size_t	 len;
-	char	*csv = csv_from_json_new("{\"rows\":[]}", 11, "rows", &len);
+	size_t	 len, rows = 99;
+	char	*csv = csv_from_json_new("{\"rows\":[]}", 11, "rows", &len, &rows);
 
 	(void)state;
 	assert_non_null(csv);
 	assert_int_equal(len, 0);
+	assert_int_equal(rows, 0);
 	free(csv);
 }
 
