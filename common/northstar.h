@@ -498,8 +498,9 @@ int		 webhook_addr_private(const struct sockaddr *sa);
 int		 webhook_addr_allowed(const struct sockaddr *sa, const struct ns_webhook_allow *allow);
 /*
  * At save time: url must be http(s) with a host, and every address the
- * host resolves to (getaddrinfo) allowed.  0, or -1 with a sentence fit
- * for the client in why (what is wrong, what to do).
+ * host resolves to now (getaddrinfo) allowed; a name that does not
+ * resolve is accepted (the delivery check stands).  0, or -1 with a
+ * sentence fit for the client in why (what is wrong, what to do).
  */
 int		 webhook_url_check(const char *url, const struct ns_webhook_allow *allow,
 		    char *why, size_t whysz);

@@ -397,7 +397,7 @@ webhook_url_check(const char *url, const struct ns_webhook_allow *allow, char *w
 	char		*scheme = NULL, *host = NULL, shown[INET6_ADDRSTRLEN];
 	struct addrinfo	 hints, *res = NULL, *ai;
 	size_t		 hl;
-	int		 rc = -1, gai;
+	int		 rc = -1;
 
 	if (u == NULL) {
 		snprintf(why, whysz, "out of memory");
@@ -418,9 +418,14 @@ webhook_url_check(const char *url, const struct ns_webhook_allow *allow, char *w
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	if ((gai = getaddrinfo(host, NULL, &hints, &res)) != 0) {
-		snprintf(why, whysz, "names the host %.100s, which does not resolve (%s); check "
-		    "the name", host, gai_strerror(gai));
+	/*
+	 * A name that does not resolve now (no DNS here yet, a record still to
+	 * come) is no private address: accepted, since every delivery checks
+	 * the address it connects to (webhook_curl_guard).
+	 */
+	if (getaddrinfo(host, NULL, &hints, &res) != 0) {
+		res = NULL;
+		rc = 0;
 		goto out;
 	}
 	/* Every address the name has: one private address is enough to refuse. */
