@@ -8,6 +8,7 @@
  * reconnects, re-prepares and retries once; while PostgreSQL is down
  * callers get NULL and answer 503 without waiting long (connect_timeout).
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,29 @@ db_prepare(struct dbconn *c, const char *name, const char *sql, int n)
 }
 
 /*
+ * Is this idle connection already gone?  A request connection never
+ * LISTENs (the jobs' and the publisher's own connections do, and are not
+ * these), so between statements it has nothing to read — unless the server
+ * is ending it: a restart sends FATAL 57P01 and closes.  Readable means
+ * gone: the lost link is found before a statement is sent, so even a
+ * write that may not run twice gets a fresh connection, not an error,
+ * after a database restart (a rare harmless message, such as a reported
+ * parameter change, costs one reconnection).  1: gone.
+ */
+static int
+db_conn_gone(PGconn *conn)
+{
+	struct pollfd	 pfd;
+
+	pfd.fd = PQsocket(conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (pfd.fd < 0)
+		return 1;
+	return poll(&pfd, 1, 0) != 0;	/* nothing pending (0): alive as far as can be told */
+}
+
+/*
  * Run a prepared statement on c, reconnecting to url once if it was lost.
  * A statement that may not run twice (retry 0) is not sent again once it
  * has been sent: the server may have committed it before the link broke.
@@ -147,6 +171,10 @@ db_conn_exec(struct dbconn *c, const char *url, const char *name, const char *sq
 
 		if (attempt > 0 && !retry)
 			return NULL;
+		if (attempt == 0 && c->conn != NULL && db_conn_gone(c->conn)) {
+			log_msg("warning", "database connection was closed by the server; reconnecting");
+			db_disconnect(c);
+		}
 		if (c->conn == NULL && (c->conn = db_connect_url(url)) == NULL)
 			return NULL;
 		if ((res = db_prepare(c, name, sql, n)) == NULL)

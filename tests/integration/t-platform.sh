@@ -69,6 +69,14 @@ for _ in $(seq 1 30); do api GET /api/revenue/health; [ "$STATUS" = 200 ] && bre
 check_status "health is 200 again once PostgreSQL is back" 200
 api GET "/api/revenue/summary?as_of=2025-01-02" "$CEO"
 check_status "figures are served again once PostgreSQL is back" 200
+# A sign-in is a write (the sign-in limits count it, the audit log records it), which is never sent
+# twice: each worker must find its connection closed by the restart before sending it
+# (db_conn_gone), not after.  8 sign-ins reach each of the 2 × 2 workers of the users service.
+P_CODES=$(for _ in 1 2 3 4 5 6 7 8; do
+  curl -s -o /dev/null -w '%{http_code} ' -X POST -H 'Content-Type: application/json' \
+    -d '{"email":"ceo@northstar.example","password":"northstar-demo"}' "http://127.0.0.1:$T_PORT/api/auth/login"
+done)
+check_eq "after the restart every sign-in succeeds at once (8 of 8; none a 503)" "$P_CODES" "200 200 200 200 200 200 200 200 "
 check_eq "no service was restarted meanwhile" "$(svc_pids)" "$before"
 
 # The services' database role reads everything but cannot change business data.
