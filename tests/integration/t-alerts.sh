@@ -174,9 +174,13 @@ if a_alert_ids "$A_SSE/o3" | grep -q ":$A_NEW\$"; then not_ok "live: cs2 does no
 # workers (NS_WORKERS=2 × 2 instances), and ordinary requests are still served
 A_PIDS=()
 for i in $(seq 1 12); do
-  a_sub "c$i" "$A_CEO" 12 & A_PIDS+=($!)
+  a_sub "c$i" "$A_CEO" 30 & A_PIDS+=($!)
 done
-sleep 1.5
+# until all 12 are subscribed (each writes "# HTTP 200" when nginx answers; a busy machine takes
+# seconds to start 12 node processes), at most 20 s
+for _ in $(seq 1 200); do
+  [ "$(grep -lx '# HTTP 200' "$A_SSE"/c[0-9]* 2>/dev/null | wc -l)" -ge 12 ] && break; sleep 0.1
+done
 api GET /api/alerts/summary "$A_SALES"
 check_status "live: ordinary alerts requests are served while 12 streams are open" 200
 api POST "/api/alerts/$A_NEW/ack" "$A_CEO"
