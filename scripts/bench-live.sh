@@ -305,15 +305,5 @@ EOT
 if [ -n "${BENCH_LIVE_SECTION:-}" ]; then section >"$BENCH_LIVE_SECTION"; fi
 if [ "$DOC" = 1 ]; then
   section >"$WORK/section.md"
-  # replace the section (up to the next "## " heading), or put it before "## Reading the figures"
-  awk -v sec="$WORK/section.md" '
-    function put() { while ((getline l < sec) > 0) print l; print ""; done = 1 }
-    /^## Live updates \(issue 19\)/ { skip = 1; put(); next }
-    skip && /^## / { skip = 0 }
-    skip { next }
-    !done && /^## Reading the figures/ { put() }
-    { print }
-    END { if (!done) { print ""; put() } }' docs/benchmarks.md >"$WORK/benchmarks.md"
-  cp "$WORK/benchmarks.md" docs/benchmarks.md
-  say "written the section \"Live updates (issue 19)\" of docs/benchmarks.md"
+  bench_doc_section "Live updates (issue 19)" "$WORK/section.md"
 fi

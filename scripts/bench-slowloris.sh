@@ -30,6 +30,7 @@ N=${BENCH_SLOW_CONNS:-2000}; ROUNDS=${BENCH_SLOW_ROUNDS:-40}
 DOC=0; [ "${1:-}" = --doc ] && DOC=1
 say() { printf '==> %s\n' "$*" >&2; }
 WORK=$(mktemp -d /tmp/northstar-bench-slow.XXXXXX)
+. scripts/bench-stack.sh   # bench_doc_section
 OWN="" ATTACK=""
 cleanup() {
   [ -n "$ATTACK" ] && { kill "$ATTACK" 2>/dev/null; wait "$ATTACK" 2>/dev/null; }
@@ -191,15 +192,5 @@ EOT
 if [ -n "${BENCH_SLOW_SECTION:-}" ]; then section >"$BENCH_SLOW_SECTION"; fi
 if [ "$DOC" = 1 ]; then
   section >"$WORK/section.md"
-  # replace the section (up to the next "## " heading), or put it before "## Reading the figures"
-  awk -v sec="$WORK/section.md" '
-    function put() { while ((getline l < sec) > 0) print l; print ""; done = 1 }
-    /^## Slow clients \(issue 20\)/ { skip = 1; put(); next }
-    skip && /^## / { skip = 0 }
-    skip { next }
-    !done && /^## Reading the figures/ { put() }
-    { print }
-    END { if (!done) { print ""; put() } }' docs/benchmarks.md >"$WORK/benchmarks.md"
-  cp "$WORK/benchmarks.md" docs/benchmarks.md
-  say "written the section \"Slow clients (issue 20)\" of docs/benchmarks.md"
+  bench_doc_section "Slow clients (issue 20)" "$WORK/section.md"
 fi

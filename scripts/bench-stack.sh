@@ -24,3 +24,19 @@ bench_key() {
   NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=postgres" \
     "${NS_BUILD:-build}/northstar-admin" key add "$name" "${@:-ingest:events}" 2>/dev/null
 }
+# bench_doc_section HEADING FILE — put FILE (a "## HEADING" section) into docs/benchmarks.md:
+# replace the section of that heading (up to the next "## " heading), or put it before "## Reading
+# the figures".  Needs WORK.
+bench_doc_section() {
+  local heading=$1 file=$2
+  awk -v sec="$file" -v head="## $heading" '
+    function put() { while ((getline l < sec) > 0) print l; print ""; done = 1 }
+    index($0, head) == 1 { skip = 1; put(); next }
+    skip && /^## / { skip = 0 }
+    skip { next }
+    !done && /^## Reading the figures/ { put() }
+    { print }
+    END { if (!done) { print ""; put() } }' docs/benchmarks.md >"$WORK/benchmarks.md"
+  cp "$WORK/benchmarks.md" docs/benchmarks.md
+  say "written the section \"$heading\" of docs/benchmarks.md"
+}

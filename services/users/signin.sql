@@ -87,6 +87,13 @@ RETURNS int LANGUAGE sql IMMUTABLE AS $$
     END
 $$;
 
+-- Whole seconds from now to p_ready, at least 1 (a refusal always says when), never more than
+-- p_max_s, even after the clock went back: what a refused attempt answers in Retry-After.
+CREATE OR REPLACE FUNCTION login_wait_s(p_ready timestamptz, p_max_s int)
+RETURNS int LANGUAGE sql STABLE AS $$
+    SELECT least(p_max_s, greatest(1, ceil(extract(epoch FROM p_ready - now()))))::int
+$$;
+
 -- Begin a sign-in attempt for p_email from p_addr, with p_device the id of a valid device cookie
 -- for that account (NULL: none).  Returns the whole seconds to wait (> 0: the attempt is refused,
 -- nothing counted — do not check the password), or 0: the attempt is let through and counted as a
@@ -135,7 +142,7 @@ BEGIN
             ready_at := dev.last_at + make_interval(secs => login_delay(dev.failures, pair_free, p_base_s, p_max_s));
         END IF;
         IF ready_at > now() THEN
-            RETURN least(p_max_s, greatest(1, ceil(extract(epoch FROM ready_at - now()))))::int;
+            RETURN login_wait_s(p_ready => ready_at, p_max_s => p_max_s);
         END IF;
         INSERT INTO login_device_failures AS d (email, device, failures, last_at)
         VALUES (v_email, p_device, 1, now())
@@ -158,8 +165,7 @@ BEGIN
         END IF;
     END IF;
     IF ready_at > now() THEN
-        -- never more than the cap, even after the clock went back
-        RETURN least(p_max_s, greatest(1, ceil(extract(epoch FROM ready_at - now()))))::int;
+        RETURN login_wait_s(p_ready => ready_at, p_max_s => p_max_s);
     END IF;
 
     INSERT INTO login_failures AS f (email, addr, failures, last_at)
