@@ -106,7 +106,8 @@ check_eq "nginx's worker processes run as $([ "$(id -u)" -eq 0 ] && echo northst
 if [ "$(id -u)" -ne 0 ]; then
   ok "# SKIP the checks as another local user need root (runuser)"
 else
-  as_nobody() { runuser -u nobody -- "$@"; }
+  # (without the suite's PERL5LIB: the checkout's tests/lib may be closed to nobody, and psql is perl)
+  as_nobody() { runuser -u nobody -- env -u PERL5LIB "$@"; }
   # ---- as another local user (nobody)
   out=$(as_nobody env -u PGPASSFILE psql -X -w -h "$T_RUN" -p "$T_PGPORT" -U postgres -d northstar -tAc 'SELECT 1' 2>&1)
   case $out in *"no password supplied"*) ok "another local user: psql -U postgres without a password is refused";;

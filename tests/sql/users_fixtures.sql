@@ -145,8 +145,9 @@ SELECT is((SELECT array_agg((x->>'customer_id')::int)
           ARRAY[4], 'risk=high keeps only D');
 
 -- ---------------------------------------------------------------- drill-down
-SELECT throws_ok($$SELECT api.users_customer(9002, 'cs', '2025-03-31', 1)$$, 'NS403', NULL,
-                 'cs B may not open A');
+-- another owner's customer is answered as a missing one (issue 20: a 403 would confirm it exists)
+SELECT throws_ok($$SELECT api.users_customer(9002, 'cs', '2025-03-31', 1)$$, 'NS404', 'no customer 1 that you can see',
+                 'cs B may not open A, and is told it is no customer it can see');
 SELECT throws_ok($$SELECT api.users_customer(1, 'ceo', '2025-03-31', 999)$$, 'NS404', NULL, 'unknown customer is 404');
 SELECT is((SELECT row(j->'health'->>'health_score', j->>'mrr', json_array_length(j->'open_tickets'),
                       json_array_length(j->'nps'), json_array_length(j->'payments'))::text
