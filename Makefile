@@ -106,7 +106,7 @@ test-asan:
 	  $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 	@NS_BUILD=build/asan T_SANITIZER=1 FUZZ_SECONDS=5 tests/run.sh
 
-# libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each; make test runs 10 s.
+# libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each; make test runs 7 s.
 FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/deps.sh test

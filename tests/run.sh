@@ -62,7 +62,7 @@ fi
 only() { [ -z "${T_ONLY:-}" ] || [[ " $T_ONLY " == *" $1 "* ]]; }
 browser_files=() other_words=0
 for w in ${T_ONLY:-}; do case $w in *.test.js) browser_files+=("$w");; *) other_words=1;; esac; done
-only fuzz && suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-10}"
+only fuzz && suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-7}"
 { [ -z "${T_ONLY:-}" ] || [ "$other_words" = 1 ]; } && run_suite integration tests/integration/run.sh
 { only browser || [ "${#browser_files[@]}" -gt 0 ]; } && [ -x tests/e2e/run.sh ] && suite browser tests/e2e/run.sh
 if command -v docker-compose >/dev/null 2>&1; then
