@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cJSON.h>
+#include <curl/curl.h>
 
 #include "internal.h"
 
@@ -173,29 +174,22 @@ audit_record_conn(PGconn *conn, const char *action, const char *target, const cJ
 	return rc;
 }
 
-/* Append s percent-encoded (all but unreserved bytes) to q at *o; -1 when it does not fit. */
+/* Append s (n bytes) percent-encoded by libcurl (all but RFC 3986's unreserved bytes) to q at
+ * *o; -1 when it does not fit or memory runs out. */
 static int
 audit_query_add(char *q, size_t qsz, size_t *o, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
+	char	*e = curl_easy_escape(NULL, s, (int)n);
+	size_t	 len;
+	int	 rc = -1;
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (*o + 4 > qsz)
-			return -1;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.') {
-			q[(*o)++] = (char)c;
-		} else {
-			q[(*o)++] = '%';
-			q[(*o)++] = hex[c >> 4];
-			q[(*o)++] = hex[c & 15];
-		}
+	if (e != NULL && *o + (len = strlen(e)) + 1 <= qsz) {
+		memcpy(q + *o, e, len + 1);
+		*o += len;
+		rc = 0;
 	}
-	q[*o] = '\0';
-	return 0;
+	curl_free(e);
+	return rc;
 }
 
 /* Append one byte c as is; -1 when it does not fit. */
