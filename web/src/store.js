@@ -72,3 +72,17 @@ function todayUtc() { const d = new Date(); return new Date(iso(d) + 'T00:00:00Z
 export function rangeLabel(f = filters()) {
   return f.range === 'custom' ? `${f.from} – ${f.to}` : `last ${f.range} days`;
 }
+
+/**
+ * The as_of parameter of "as of a day" endpoints (NS_F_ASOF) for the
+ * filters: none for a preset range (as of today), the range's last day for
+ * a custom one — so "June 2026" shows the figures of 2026-06-30.
+ */
+export function asOfParams(f = filters()) {
+  return f.range === 'custom' ? { as_of: f.to } : {};
+}
+
+/** as_of of the end of the period before the selected one (compare). */
+export function previousAsOfParams(f = filters()) {
+  return { as_of: previousParams(f).to };
+}

@@ -47,3 +47,27 @@ export function words(s) {
   const t = String(s).replace(/_/g, ' ');
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
+
+/**
+ * Index of the first partial bucket of a trend (the bucket holding today:
+ * a day, week or month not over yet), or null when every bucket is whole.
+ * rows[key]: the bucket's first day ("YYYY-MM-DD…", or "YYYY-MM" for
+ * months); today: "YYYY-MM-DD" (default: the browser's local date).  The
+ * chart builders take it as partialFrom and draw those points as "to date".
+ */
+export function partialFrom(rows, key, granularity, today = localToday()) {
+  if (!rows || !rows.length) return null;
+  const last = String(rows[rows.length - 1][key]);
+  const start = last.length === 7 ? `${last}-01` : last.slice(0, 10);
+  const days = granularity === 'month' ? 31 : granularity === 'week' ? 7 : 1;
+  const endMs = granularity === 'month'
+    ? Date.UTC(Number(start.slice(0, 4)), Number(start.slice(5, 7)), 1)
+    : Date.parse(start + 'T00:00:00Z') + days * 864e5;
+  const todayMs = Date.parse(today + 'T00:00:00Z');
+  return todayMs >= Date.parse(start + 'T00:00:00Z') && todayMs < endMs ? rows.length - 1 : null;
+}
+
+function localToday() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
