@@ -5,6 +5,9 @@
  * this file declares who may call what with which parameters.  Access
  * decisions per route are written down in docs/api/revenue.md.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "northstar.h"
 #include "stripe.h"
 
@@ -30,6 +33,49 @@ static const struct ns_param financial_params[] = {
 	{ "months", NS_P_INT, 1, 36, NULL, "12" },
 	NS_PARAM_END
 };
+
+static const char *const movement_kind_words[] =
+    { "new", "expansion", "contraction", "churn", "reactivation", NULL };
+
+static const struct ns_param annotations_params[] = {
+	{ "months", NS_P_INT, 1, 36, NULL, "12" },
+	NS_PARAM_END
+};
+static const struct ns_param movements_params[] = {
+	/* YYYY-MM; the SQL checks the form and the range (400 naming month). */
+	{ "month", NS_P_WORD, 0, 7, NULL, NULL },
+	{ "kind", NS_P_ENUM, 0, 0, movement_kind_words, NULL },
+	NS_PARAM_END
+};
+
+/*
+ * The CEO's changes of annotations and targets (annotations.sql), done as
+ * PUT /api/alerts/rules/{id} is: the JSON body goes to SQL as text, which
+ * checks it (400 naming the field), and p_address lets the SQL write the
+ * change's audit row in the same transaction.  DELETE has no body.
+ */
+static int
+revenue_ceo_write(struct ns_req *req)
+{
+	size_t		 len = 0;
+	char		*body = NULL;
+	struct ns_arg	 args[2] = { { "p_address", req->client }, { "p_body", NULL } };
+	size_t		 n = 1;
+
+	if (strcmp(req->method, "DELETE") != 0) {
+		if ((body = http_body_new(req, &len)) == NULL)
+			return 0;
+		if (strlen(body) != len) {
+			free(body);
+			return http_error(req, 400, "bad_request", "the body contains a NUL byte");
+		}
+		args[1].text = body;
+		n = 2;
+	}
+	reply_call(req, args, n);
+	free(body);
+	return 0;
+}
 
 static const struct ns_route revenue_routes[] = {
 	{ "GET", "/api/revenue/health", NS_PUBLIC, NULL, 0, 0, NULL, NULL, db_health },
@@ -63,6 +109,23 @@ static const struct ns_route revenue_routes[] = {
 	/* Sales pipeline; the deal list is row-scoped to the rep for sales. */
 	{ "GET", "/api/revenue/pipeline", NS_ROLE_CEO | NS_ROLE_SALES, NULL, NS_F_ASOF | NS_F_CSV, 60,
 	    "api.revenue_pipeline", "deals", NULL },
+	/* Notes on the MRR chart and campaign starts; every role sees them, only the CEO changes them. */
+	{ "GET", "/api/revenue/annotations", NS_ROLES_ALL, annotations_params, NS_F_ASOF, 0,
+	    "api.revenue_annotations", NULL, NULL },
+	{ "POST", "/api/revenue/annotations", NS_ROLE_CEO, NULL, NS_F_BODY, 0,
+	    "api.revenue_annotation_create", NULL, revenue_ceo_write },
+	{ "PUT", "/api/revenue/annotations/{id}", NS_ROLE_CEO, NULL, NS_F_BODY, 0,
+	    "api.revenue_annotation_update", NULL, revenue_ceo_write },
+	{ "DELETE", "/api/revenue/annotations/{id}", NS_ROLE_CEO, NULL, 0, 0,
+	    "api.revenue_annotation_delete", NULL, revenue_ceo_write },
+	/* Targets (MRR, ARPU band, NPS, runway, margin) with progress: the CEO's (runway, margin: CEO only). */
+	{ "GET", "/api/revenue/targets", NS_ROLE_CEO, NULL, NS_F_ASOF, 0,
+	    "api.revenue_targets", NULL, NULL },
+	{ "PUT", "/api/revenue/targets", NS_ROLE_CEO, NULL, NS_F_BODY, 0,
+	    "api.revenue_target_update", NULL, revenue_ceo_write },
+	/* One month's MRR movements per customer (the drill-down); rows scoped to the rep for sales. */
+	{ "GET", "/api/revenue/movements", NS_ROLE_CEO | NS_ROLE_SALES, movements_params, NS_F_ASOF | NS_F_CSV, 60,
+	    "api.revenue_movements", "customers", NULL },
 	/* Record ingestion (docs/ingest.md, "Record endpoints"): API keys of the scope only. */
 	{ "POST", "/api/revenue/customers", NS_SCOPE_BILLING, NULL, NS_F_BODY, 0,
 	    "api.revenue_customers_ingest", NULL, ingest_post },

@@ -66,12 +66,13 @@ BEGIN
     END IF;
 END
 $$;
-CREATE OR REPLACE FUNCTION revenue_movement_series(p_points date[])
-RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
-               new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,
-               reactivation_cents bigint, end_cents bigint, end_customers int,
-               new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int,
-               fx_cents bigint, fx_n int)
+-- Each customer's movement in each interval (p_points[j-1], p_points[j]] (j = 2 .. n): MRR at the
+-- start (m0) and end (m1), the fx part (a foreign-currency row revalued at the end point's rates)
+-- and the rest (delta), classified new, expansion, contraction, churn or reactivation (kind NULL:
+-- no change but fx).  The one movement rule (docs/metrics.md "MRR movements"): the month totals
+-- below and the drill-down (GET /api/revenue/movements) both read it.
+CREATE OR REPLACE FUNCTION revenue_movement_customers(p_points date[])
+RETURNS TABLE (j int, customer_id int, m0 bigint, m1 bigint, fx bigint, delta bigint, kind text)
 LANGUAGE sql STABLE AS $$
   WITH pt AS (
     SELECT u.i::int AS i, u.d, p_points[u.i::int + 1] AS d_next FROM unnest(p_points) WITH ORDINALITY u(d, i)
@@ -97,17 +98,30 @@ LANGUAGE sql STABLE AS $$
      CROSS JOIN LATERAL (VALUES (m.i), (m.i + 1)) v(j)
      WHERE v.j BETWEEN 2 AND cardinality(p_points)
      GROUP BY 1, 2
+  )
+  SELECT x.j, x.customer_id, x.m0::bigint, x.m1::bigint, (x.m0t - x.m0)::bigint, (x.m1 - x.m0t)::bigint,
+         CASE WHEN x.m0t = x.m1 THEN NULL
+              WHEN x.m0 = 0 AND EXISTS (SELECT 1 FROM subscriptions s
+                                         WHERE s.customer_id = x.customer_id AND s.mrr_cents > 0
+                                           AND s.valid_from < p0.d) THEN 'reactivation'
+              WHEN x.m0 = 0 THEN 'new'
+              WHEN x.m1 = 0 THEN 'churn'
+              WHEN x.m1 > x.m0t THEN 'expansion'
+              ELSE 'contraction' END
+    FROM x JOIN pt p0 ON p0.i = x.j - 1
+$$;
+
+CREATE OR REPLACE FUNCTION revenue_movement_series(p_points date[])
+RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
+               new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,
+               reactivation_cents bigint, end_cents bigint, end_customers int,
+               new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int,
+               fx_cents bigint, fx_n int)
+LANGUAGE sql STABLE AS $$
+  WITH pt AS (
+    SELECT u.i::int AS i, u.d FROM unnest(p_points) WITH ORDINALITY u(d, i)
   ), k AS (
-    SELECT x.j, x.m0, x.m1, x.m0t - x.m0 AS fx, x.m1 - x.m0t AS delta,
-           CASE WHEN x.m0t = x.m1 THEN NULL
-                WHEN x.m0 = 0 AND EXISTS (SELECT 1 FROM subscriptions s
-                                           WHERE s.customer_id = x.customer_id AND s.mrr_cents > 0
-                                             AND s.valid_from < p0.d) THEN 'reactivation'
-                WHEN x.m0 = 0 THEN 'new'
-                WHEN x.m1 = 0 THEN 'churn'
-                WHEN x.m1 > x.m0t THEN 'expansion'
-                ELSE 'contraction' END AS kind
-      FROM x JOIN pt p0 ON p0.i = x.j - 1
+    SELECT * FROM revenue_movement_customers(p_points)
   )
   SELECT p1.i - 1, p0.d, p1.d,
          coalesce(sum(k.m0), 0)::bigint, (count(*) FILTER (WHERE k.m0 > 0))::int,

@@ -1,5 +1,5 @@
 -- 575_audit.sql — the audit log (docs/operations.md, "Audit log"): sign-ins and sign-outs, CSV
--- and report exports, alert rule changes, API keys made and revoked, user administration.
+-- and report exports, alert rule changes, MRR chart annotations and targets, API keys made and revoked, user administration.
 --
 -- Append-only, enforced here and in 990_roles.sql:
 --   * the services' role northstar_app may not INSERT, UPDATE, DELETE or TRUNCATE audit_log
@@ -19,6 +19,7 @@ LANGUAGE sql IMMUTABLE AS $$
     SELECT ARRAY['auth.login', 'auth.login_failed', 'auth.logout',
                  'export.csv', 'export.report',
                  'alert_rule.update',
+                 'annotation.create', 'annotation.update', 'annotation.delete', 'target.update',
                  'api_key.create', 'api_key.revoke',
                  'user.create', 'user.password', 'user.disable', 'user.enable', 'user.logout',
                  'audit.purge']
