@@ -134,7 +134,8 @@ for (const R of ROLES) {
         await page.goto(`${BASE}/executive`);
         await settleView(page);
         await page.click('a.kpi[data-kpi="mrr"]');
-        await page.waitForURL((u) => u.pathname === '/revenue');
+        // the MRR card opens the movements of its month (the drill-down, v-executive.test.js)
+        await page.waitForURL((u) => /^\/revenue\/movements\/\d{4}-\d{2}$/.test(u.pathname));
         await settleView(page);
       } else if (R.views.includes('revenue')) {
         await page.goto(`${BASE}/revenue`);

@@ -24,3 +24,30 @@ export function onChartClick(root, fn) {
   };
   requestAnimationFrame(attach);
 }
+
+/*
+ * Test and debugging hook (as window.northstar.charts of core.js): what a
+ * panel's chart actually holds — its option as ECharts keeps it (marks and
+ * data included) — and where a data point is drawn on the page, so a
+ * browser test can read the drawn figures and click a point.
+ */
+function chartIn(panelId) {
+  const box = document.querySelector(`[data-panel="${panelId}"] .chart`);
+  return box ? { box, chart: getInstanceByDom(box) } : {};
+}
+if (typeof window !== 'undefined') {
+  window.northstarDrill = {
+    option(panelId) {
+      const { chart } = chartIn(panelId);
+      return chart ? JSON.parse(JSON.stringify(chart.getOption())) : null;
+    },
+    point(panelId, seriesIndex, dataIndex) {
+      const { box, chart } = chartIn(panelId);
+      if (!chart) return null;
+      const s = chart.getOption().series[seriesIndex];
+      const p = chart.convertToPixel({ seriesIndex }, [dataIndex, s.data[dataIndex]]);
+      const r = box.getBoundingClientRect();
+      return p ? { x: r.left + p[0], y: r.top + p[1] } : null;
+    },
+  };
+}

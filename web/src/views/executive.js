@@ -115,7 +115,7 @@ function annotationForm(a, onDone, onCancel) {
   const day = h('input', { type: 'date', id: `${id}-day`, name: 'day', value: a ? a.day : '', required: true, 'aria-describedby': `${id}-error` });
   const kind = h('select', { id: `${id}-kind`, name: 'kind' }, ANNOTATION_KINDS.map((k) => h('option', { value: k, text: words(k), selected: a ? a.kind === k : k === 'launch' })));
   const text = h('input', { type: 'text', id: `${id}-text`, name: 'text', value: a ? a.text : '', maxlength: 200, size: 40, 'aria-describedby': `${id}-error` });
-  const form = h('form', { class: 'form-row annotation-form', dataset: { annotation: a ? String(a.id) : 'new' },
+  const form = h('form', { class: 'form-row annotation-form', novalidate: true, dataset: { annotation: a ? String(a.id) : 'new' },
     onsubmit: async (e) => {
       e.preventDefault();
       err.textContent = '';
@@ -230,6 +230,8 @@ export default {
           projection,
           partialFrom: partialMonth(months),
         }), labelsM, d.notes && d.notes.annotations);
+        // the MRR points open their month: a symbol large enough to hit
+        if (option.series && option.series[0]) option.series[0].symbolSize = 7;
         onChartClick(mrrPanel.el, (e) => {
           if (e.componentType !== 'series' || !labelsM.includes(e.name)) return;
           navigate(movementsHref(e.name, SERIES_KIND[e.seriesName]));
@@ -280,7 +282,7 @@ export default {
           const rows = list.map((t) => {
             const err = h('p', { class: 'field-error', role: 'alert', id: `target-${t.metric}-error` });
             const input = h('input', { type: 'number', step: 'any', id: `target-${t.metric}`, name: t.metric, value: isNum(t.value) ? String(t.value) : '', min: isNum(t.min) ? String(t.min) : null, max: isNum(t.max) ? String(t.max) : null, 'aria-describedby': err.id, disabled: !editable });
-            const form = h('form', { class: 'form-row target-form', dataset: { target: t.metric },
+            const form = h('form', { class: 'form-row target-form', novalidate: true, dataset: { target: t.metric },
               onsubmit: async (e) => {
                 e.preventDefault();
                 err.textContent = '';
