@@ -339,6 +339,7 @@ GRANT INSERT (metric, period_start, period_end, value), UPDATE (value, period_en
 -- ---------------------------------------------------------------- movements (drill-down)
 
 -- GET /api/revenue/movements?month=YYYY-MM&kind=&as_of=: the customers behind one month's MRR
+-- (month default: the month of as_of)
 -- movements (revenue_movement_customers, the rule the totals of GET /api/revenue/mrr are summed
 -- from), the month running from the last day of the month before to its last day, or to as_of
 -- when as_of is in it (partial).  totals are company-wide, per kind (amount, customers); the
@@ -351,10 +352,10 @@ DECLARE
     ms  date;
     me  date;
 BEGIN
-    IF p_month IS NULL OR p_month !~ '^\d{4}-(0[1-9]|1[0-2])$' THEN
+    IF p_month IS NOT NULL AND p_month !~ '^\d{4}-(0[1-9]|1[0-2])$' THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'month must be YYYY-MM';
     END IF;
-    ms := (p_month || '-01')::date;
+    ms := coalesce((p_month || '-01')::date, date_trunc('month', d)::date);
     IF ms > d OR ms < DATE '2000-01-01' THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('month must be between 2000-01 and %s (as_of)', to_char(d, 'YYYY-MM'));
     END IF;
@@ -372,7 +373,7 @@ BEGIN
              WHERE p_kind IS NULL OR k.kind = p_kind
         )
         SELECT json_build_object(
-            'month', p_month, 'from', ms - 1, 'to', me,
+            'month', to_char(ms, 'YYYY-MM'), 'from', ms - 1, 'to', me,
             'partial', me <> (ms + interval '1 month')::date - 1,
             'kind', p_kind,
             'totals', (SELECT json_object_agg(kinds.kind, json_build_object(

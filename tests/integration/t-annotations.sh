@@ -221,7 +221,10 @@ api GET "/api/revenue/movements?month=$M&format=csv" "$CEO"
 check_eq "CSV: one line per customer and a header" "$(grep -c . <<<"$BODY")" "$(($(jq '.customers | length' <<<"$C_BODY") + 1))"
 
 # ---- movements: bad input
-for q in "month=2026-13:month" "month=26-01:month" ":month" "month=$MONTH&kind=upsell:kind" \
+api GET /api/revenue/movements "$CEO"
+check_eq "without month: the month of as_of (today), partial" "$(jq -c '[.month, .to, .partial]' <<<"$BODY")" \
+  "[\"$MONTH\",\"$TODAY\",$(sql "SELECT (api.today() <> (date_trunc('month', api.today()) + interval '1 month' - interval '1 day')::date)::text")]"
+for q in "month=2026-13:month" "month=26-01:month" "month=$MONTH&kind=upsell:kind" \
          "month=$(sql "SELECT to_char(api.today() + interval '1 month', 'YYYY-MM')"):month" \
          "month=$MONTH&as_of=2999-01-01:as_of"; do
   api GET "/api/revenue/movements?${q%:*}" "$CEO"
