@@ -48,6 +48,7 @@ describe('executive view: annotations, targets, date range, drill-down', () => {
         await send('DELETE', `/api/revenue/annotations/${n.id}`);
       }
       await send('PUT', '/api/revenue/targets', { metric: 'mrr', value: oldTarget });
+      await send('PUT', '/api/revenue/targets', { metric: 'arpu_low', value: null });
     }
     await browser.close();
   });
@@ -122,6 +123,14 @@ describe('executive view: annotations, targets, date range, drill-down', () => {
     assert.equal(days, s.target.days_to_target === null ? '—' : String(s.target.days_to_target), '"Days to target" is the API\'s');
     const row = page.locator('.target[data-metric="mrr"]');
     assert.equal((await row.locator('.target-progress').textContent()).trim(), `${s.target.pct_reached.toFixed(1)}% reached`);
+    // the ARPU band's low end: on the ARPU card, toned by the API's "met"
+    const low = Math.round(s.arpu * 2);
+    await page.fill('#target-arpu_low', String(low));
+    await page.click('form[data-target="arpu_low"] button[type="submit"]');
+    await page.waitForFunction((v) => (document.querySelector('[data-kpi="arpu"] .kpi-note')?.textContent || '').replace(/[^0-9…–]/g, '').startsWith(`${v}–`), low, { timeout: 10000 });
+    const band = (await get('/api/revenue/targets')).body.targets.find((x) => x.metric === 'arpu_low');
+    assert.deepEqual([band.value, band.met], [low, false], 'the API has the band, not met');
+    assert.match(await page.getAttribute('[data-kpi="arpu"]', 'class'), /tone-border-bad/, 'the ARPU card is marked below its band');
     // a bad value: an inline error naming it, nothing changed
     await page.fill('#target-nps', '150');
     await page.click('form[data-target="nps"] button[type="submit"]');

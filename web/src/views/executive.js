@@ -171,6 +171,8 @@ export default {
         mrr: get('/api/revenue/mrr', { months: 12, ...asOfParams(f) }),
         users: get('/api/users/summary', asOfParams(f)),
         alerts: get(ALERTS_LIST, { status: 'active', limit: 100 }),
+        // the ARPU band the CEO set (GET /api/revenue/targets is the CEO's)
+        ...(ceo ? { targets: get('/api/revenue/targets', asOfParams(f)) } : {}),
         ...(f && f.compare ? { prevRev: get('/api/revenue/summary', previousAsOfParams(f)), prevUsers: get('/api/users/summary', previousAsOfParams(f)) } : {}),
       }),
       render: (body, d) => {
@@ -185,6 +187,8 @@ export default {
         const target = r.target;
         const lastMonth = months.length ? months[months.length - 1].month : null;
         const activeAlerts = d.alerts ? alertRows(d.alerts) : null;
+        const band = (k) => ((d.targets && d.targets.targets) || []).find((t) => t.metric === k && isNum(t.value));
+        const lo = band('arpu_low'), hi = band('arpu_high');
         const nps = npsCard(d.prevUsers ? { value: v(u.nps_90d), previous: v(d.prevUsers.nps_90d) } : u.nps_90d);
         return renderCards(body, [
           d.rev && {
@@ -197,8 +201,9 @@ export default {
           d.rev && { id: 'mom', label: 'MRR growth (MoM)', value: change(r.mom_growth_pct), change: isNum(r.mom_growth_pct) && isNum(p.mom_growth_pct) ? r.mom_growth_pct - p.mom_growth_pct : null, changeText: isNum(p.mom_growth_pct) ? `${num(r.mom_growth_pct - p.mom_growth_pct, 1)} pts` : null, href: lastMonth ? `/revenue/movements/${lastMonth}` : '/revenue', hrefLabel: 'movements behind it', spark: growthSpark },
           d.rev && {
             id: 'arpu', label: 'ARPU', value: money(r.arpu, { compact: false }), change: pctChange(r.arpu, p.arpu), href: '/customers', spark: arpuSpark,
-            note: r.arpu_target ? `target ${money(r.arpu_target.low)}–${money(r.arpu_target.high)}` : null,
-            tone: r.arpu_target && isNum(r.arpu) ? (r.arpu < r.arpu_target.low ? 'bad' : r.arpu > r.arpu_target.high ? 'good' : 'good') : undefined,
+            // the band and whether ARPU is in it: the API's (met per bound)
+            note: lo || hi ? `target ${lo ? money(lo.value, { compact: false }) : '…'}–${hi ? money(hi.value, { compact: false }) : '…'}` : null,
+            tone: lo && lo.met === false ? 'bad' : hi && hi.met === false ? 'warn' : lo || hi ? 'good' : undefined,
           },
           d.users && nps,
           d.users && { id: 'active-customers', label: 'Active customers (30 d)', value: num(v(u.active_customers_30d)), change: pctChange(v(u.active_customers_30d), pu('active_customers_30d')), href: '/customers' },
