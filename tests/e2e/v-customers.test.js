@@ -187,8 +187,9 @@ describe('ceo: revenue, customers, customer', () => {
     assert.deepEqual(dv.xAxis[0], v.months.map((m) => m.month));
     assert.deepEqual(dv.series.find((s) => s.name === 'Invites sent').data, v.months.map((m) => m.invites_sent));
     assert.deepEqual(dv.series.find((s) => s.name === 'Invites accepted').data, v.months.map((m) => m.invites_accepted));
-    assert.deepEqual(dv.series.find((s) => s.name === 'Viral coefficient').data, v.months.map((m) => m.viral_coefficient));
+    assert.deepEqual(dv.series.find((s) => s.name.startsWith('Viral coefficient')).data, v.months.map((m) => m.viral_coefficient));
     assert.ok(v.months.some((m) => m.invites_sent > 0), 'invitations were sent');
+    assert.match(dv.series.find((s) => s.name.startsWith('Viral coefficient')).name, new RegExp(`target ${Number(v.target_viral_coefficient)}\\b`), 'the target is the API\'s');
     const vt = await tableRows(page, 'cs-viral-table');
     assert.deepEqual(vt.map((r) => [r.Month, cellNum(r.Sent), cellNum(r.Accepted), cellNum(r['Invites per inviter'])]),
       v.months.slice().reverse().map((m) => [m.month, m.invites_sent, m.invites_accepted, m.invites_per_inviter === null ? null : Number(m.invites_per_inviter.toFixed(2))]));

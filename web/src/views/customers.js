@@ -48,6 +48,24 @@ export default {
       },
     });
     ctx.panel(g, {
+      id: 'cs-health', title: 'Health scores', subtitle: 'Lowest first; the score is usage (0–30) + adoption (0–25) + support (0–20) + payment (0–25)',
+      span: 'full', lazy: false, endpoint: '/api/users/health-scores',
+      csv: { path: '/api/users/health-scores', params: (f) => ({ limit: 500, ...asOfParams(f) }), filename: 'health-scores.csv' },
+      load: (f) => get('/api/users/health-scores', { sort: 'score', limit: 50, ...asOfParams(f) }),
+      table: {
+        rows: (d) => d.customers || [],
+        columns: [
+          { key: 'name', label: 'Customer', link: customerLink },
+          { key: 'health_score', label: 'Score', kind: 'int', tone: riskTone },
+          ...HEALTH_PARTS.map(([key, label, max]) => ({ key, label: `${label} /${max}`, kind: 'int' })),
+          { key: 'risk_band', label: 'Risk', badge: true, value: (r) => words(r.risk_band) },
+          { key: 'mrr', label: 'MRR', kind: 'money' },
+          { key: 'active_users_30d', label: 'Active users', kind: 'int' },
+          { key: 'action', label: 'Action', value: (r) => words(r.action) },
+        ],
+      },
+    });
+    ctx.panel(g, {
       id: 'cs-at-risk', title: 'At risk, by MRR at risk', span: 'half', lazy: false, endpoint: '/api/users/health-scores',
       csv: { path: '/api/users/health-scores', params: (f) => ({ risk: 'high', limit: 500, ...asOfParams(f) }), filename: 'customers-at-risk.csv' },
       load: (f) => get('/api/users/health-scores', { risk: 'high', sort: 'mrr_at_risk', limit: 20, ...asOfParams(f) }),
@@ -63,20 +81,18 @@ export default {
       },
     });
     ctx.panel(g, {
-      id: 'cs-health', title: 'Health scores', subtitle: 'Lowest first; the score is usage (0–30) + adoption (0–25) + support (0–20) + payment (0–25)',
-      span: 'full', lazy: false, endpoint: '/api/users/health-scores',
-      csv: { path: '/api/users/health-scores', params: (f) => ({ limit: 500, ...asOfParams(f) }), filename: 'health-scores.csv' },
-      load: (f) => get('/api/users/health-scores', { sort: 'score', limit: 50, ...asOfParams(f) }),
+      id: 'cs-expansion', title: 'Expansion opportunities', span: 'half', endpoint: '/api/users/expansion',
+      csv: { path: '/api/users/expansion', params: (f) => asOfParams(f), filename: 'expansion.csv' },
+      load: (f) => get('/api/users/expansion', asOfParams(f)),
+      empty: 'No expansion opportunities right now',
       table: {
-        rows: (d) => d.customers || [],
+        rows: (d) => d.opportunities || [],
         columns: [
           { key: 'name', label: 'Customer', link: customerLink },
-          { key: 'health_score', label: 'Score', kind: 'int', tone: riskTone },
-          ...HEALTH_PARTS.map(([key, label, max]) => ({ key, label: `${label} /${max}`, kind: 'int' })),
-          { key: 'risk_band', label: 'Risk', badge: true, value: (r) => words(r.risk_band) },
+          { key: 'plan', label: 'Plan', value: (r) => words(r.plan) },
           { key: 'mrr', label: 'MRR', kind: 'money' },
-          { key: 'active_users_30d', label: 'Active users', kind: 'int' },
-          { key: 'action', label: 'Action', value: (r) => words(r.action) },
+          { key: 'reasons', label: 'Why', value: (r) => words(r.reasons) },
+          { key: 'suggested_plan', label: 'Suggest', value: (r) => words(r.suggested_plan) },
         ],
       },
     });
@@ -140,22 +156,6 @@ export default {
       },
     });
     ctx.panel(g, {
-      id: 'cs-expansion', title: 'Expansion opportunities', span: 'half', endpoint: '/api/users/expansion',
-      csv: { path: '/api/users/expansion', params: (f) => asOfParams(f), filename: 'expansion.csv' },
-      load: (f) => get('/api/users/expansion', asOfParams(f)),
-      empty: 'No expansion opportunities right now',
-      table: {
-        rows: (d) => d.opportunities || [],
-        columns: [
-          { key: 'name', label: 'Customer', link: customerLink },
-          { key: 'plan', label: 'Plan', value: (r) => words(r.plan) },
-          { key: 'mrr', label: 'MRR', kind: 'money' },
-          { key: 'reasons', label: 'Why', value: (r) => words(r.reasons) },
-          { key: 'suggested_plan', label: 'Suggest', value: (r) => words(r.suggested_plan) },
-        ],
-      },
-    });
-    ctx.panel(g, {
       id: 'cs-support', title: 'Support tickets and CSAT', span: 'half', endpoint: '/api/users/support',
       csv: { path: '/api/users/support', params: (f) => rangeParams(f), filename: 'support.csv' },
       load: (f) => get('/api/users/support', rangeParams(f)),
@@ -188,7 +188,7 @@ function usagePanels(ctx, g) {
   const g2 = ctx.grid();
   ctx.panel(g2, {
     id: 'cs-viral', title: 'Invitations and viral coefficient', span: 'half', endpoint: '/api/users/viral',
-    subtitle: 'Viral coefficient = invites per paying customer × acceptance rate (target 1.0)',
+    subtitle: 'Viral coefficient = invites per paying customer × acceptance rate',
     csv: { path: '/api/users/viral', params: (f) => rangeParams(f), filename: 'viral.csv' },
     load: (f) => get('/api/users/viral', rangeParams(f)),
     chart: (d) => viralOption(d),
@@ -274,8 +274,8 @@ export function viralOption(d) {
     series: [{ name: 'Invites sent', data: col(m, 'invites_sent') }, { name: 'Invites accepted', data: col(m, 'invites_accepted') }] });
   o.yAxis = [o.yAxis, { type: 'value', min: 0, splitLine: { show: false }, axisLabel: { formatter: (v) => num(v, 2) } }];
   o.grid.right = 40;
-  o.series.push({ name: 'Viral coefficient', type: 'line', yAxisIndex: 1, data: col(m, 'viral_coefficient'), connectNulls: false,
-    markLine: isNum(d.target_viral_coefficient) ? { symbol: 'none', silent: true, lineStyle: { type: 'dashed' }, label: { formatter: 'target' },
-      data: [{ name: 'Target', yAxis: Number(d.target_viral_coefficient) }] } : undefined });
+  // the target (1.0: each customer brings one more) is far above the usual values: named in the legend, not drawn
+  const target = isNum(d.target_viral_coefficient) ? ` (target ${num(d.target_viral_coefficient, 1)})` : '';
+  o.series.push({ name: `Viral coefficient${target}`, type: 'line', yAxisIndex: 1, data: col(m, 'viral_coefficient'), connectNulls: false });
   return o;
 }
