@@ -250,6 +250,33 @@ describe('ceo: revenue, customers, customer', () => {
     assertClean(w, 'customers');
   });
 
+  it('compare_draws_the_previous_period_of_ltv_and_geo_from_the_api', async () => {
+    requests.length = 0;
+    await open(page, '/revenue?compare=1');
+    const ltvUrl = requests.map((u) => new URL(u)).find((u) => u.pathname === '/api/revenue/ltv' && u.searchParams.get('as_of'));
+    assert.ok(ltvUrl, 'LTV asked as of the end of the previous period');
+    const prevDay = ltvUrl.searchParams.get('as_of');
+    assert.ok(prevDay < today, `${prevDay} is before ${today}`);
+    const cur = await api(page, '/api/revenue/ltv?by=plan');
+    const prev = await api(page, `/api/revenue/ltv?by=plan&as_of=${prevDay}`);
+    const byGroup = new Map(prev.groups.map((g) => [g.group, g.avg_realised_ltv]));
+    const d = await drawn(page, 'rev-ltv');
+    assert.equal(d.series[1].name, `Realised LTV as of ${prev.as_of}`);
+    assert.deepEqual(d.series[1].data, cur.groups.map((g) => (byGroup.has(g.group) ? byGroup.get(g.group) : null)), 'previous bars equal the API as of that day');
+
+    requests.length = 0;
+    await open(page, '/customers?compare=1');
+    const geoUrls = requests.map((u) => new URL(u)).filter((u) => u.pathname === '/api/users/geo');
+    const prevGeo = geoUrls.find((u) => u.searchParams.get('from'));
+    assert.ok(geoUrls.some((u) => u.searchParams.get('days') === '30') && prevGeo, 'geo asked for the period and the one before');
+    const g = await api(page, '/api/users/geo?days=30');
+    const gp = await api(page, `/api/users/geo?from=${prevGeo.searchParams.get('from')}&to=${prevGeo.searchParams.get('to')}`);
+    const share = new Map(gp.countries.map((c) => [c.country, c.share_pct]));
+    const dg = await drawn(page, 'cs-geo');
+    assert.deepEqual(dg.series[1].data, g.countries.map((c) => (share.has(c.country) ? share.get(c.country) : null)), 'previous shares equal the API for the period before');
+    assertClean(w, 'compare');
+  });
+
   it('customer_page_draws_the_health_parts_that_sum_to_the_score', async () => {
     const id = ceoList.customers.find((c) => c.status === 'paying').customer_id;
     await open(page, `/customers/${id}`);

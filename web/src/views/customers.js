@@ -14,7 +14,7 @@ import { lineOption } from '../charts/line.js';
 import { sankeyOption } from '../charts/sankey.js';
 import '../charts/inspect.js';
 import { money, num, pct, isNum } from '../format.js';
-import { rangeParams, asOfParams, previousAsOfParams } from '../store.js';
+import { rangeParams, previousParams, asOfParams, previousAsOfParams } from '../store.js';
 import { col, labels, select, words, month, gather, allowed, partialFrom } from './util.js';
 
 /** The four parts of a health score (docs/metrics.md, "Health score") and their maxima. */
@@ -238,13 +238,25 @@ function usagePanels(ctx, g) {
     id: 'cs-geo', title: 'Where users are', span: 'half', tall: true, endpoint: '/api/users/geo',
     subtitle: 'Share of active user-days by country, largest first',
     csv: { path: '/api/users/geo', params: (f) => rangeParams(f), filename: 'geo.csv' },
-    load: (f) => get('/api/users/geo', rangeParams(f)),
-    chart: (d) => {
+    load: (f) => gather({
+      cur: get('/api/users/geo', rangeParams(f)),
+      prev: f.compare ? get('/api/users/geo', previousParams(f)) : Promise.resolve(null),
+    }).then((d) => { if (!d.cur) throw d.errors.cur; return d; }),
+    chart: ({ cur: d, prev }) => {
       const c = d.countries || [];
       if (!c.length) return null;
-      const o = barOption({ x: labels(c, 'country'), horizontal: true, kind: 'pct', legend: false,
-        series: [{ name: 'Share of user-days', data: col(c, 'share_pct') }] });
-      o.tooltip = { trigger: 'axis', formatter: (ps) => ps.map((p) => { const r = c[p.dataIndex]; return `${r.country}: ${pct(r.share_pct)} of user-days · ${num(r.avg_daily_active_users, 1)} daily active users · ${num(r.sessions)} sessions`; }).join('\n') };
+      const series = [{ name: 'Share of user-days', data: col(c, 'share_pct') }];
+      if (prev) {
+        // the previous period's share of each country drawn now (null: no users there then)
+        const before = new Map((prev.countries || []).map((r) => [r.country, r.share_pct]));
+        series.push({ name: 'Previous period', data: c.map((r) => (before.has(r.country) ? Number(before.get(r.country)) : null)) });
+      }
+      const o = barOption({ x: labels(c, 'country'), horizontal: true, kind: 'pct', legend: !!prev, series });
+      o.tooltip = { trigger: 'axis', formatter: (ps) => ps.map((p) => {
+        if (p.seriesIndex > 0) return `${p.seriesName}: ${pct(p.value)}`;
+        const r = c[p.dataIndex];
+        return `${r.country}: ${pct(r.share_pct)} of user-days · ${num(r.avg_daily_active_users, 1)} daily active users · ${num(r.sessions)} sessions`;
+      }).join('\n') };
       return o;
     },
   });

@@ -4,7 +4,7 @@ import { get } from '../api.js';
 import { lineOption } from '../charts/line.js';
 import { pieOption } from '../charts/pie.js';
 import { barOption } from '../charts/bar.js';
-import { rangeParams, previousParams, rangeDays, asOfParams } from '../store.js';
+import { rangeParams, previousParams, rangeDays, asOfParams, previousAsOfParams } from '../store.js';
 import { renderCards, pctChange } from '../kpi.js';
 import { money, pct, num, isNum } from '../format.js';
 import { gather, col, labels, allowed, partialFrom, words } from './util.js';
@@ -122,8 +122,12 @@ export default {
       id: 'rev-ltv', title: 'Lifetime value by plan', span: 'half', endpoint: '/api/revenue/ltv',
       subtitle: 'Realised: payments less refunds and chargebacks per customer; the line: ARPU ÷ customer churn',
       csv: { path: '/api/revenue/ltv', params: (f) => ({ by: 'plan', ...asOfParams(f) }), filename: 'ltv-by-plan.csv' },
-      load: (f) => get('/api/revenue/ltv', { by: 'plan', ...asOfParams(f) }),
-      chart: (d) => ltvOption(d),
+      // compare: the same figures as of the end of the previous period, beside each bar
+      load: (f) => gather({
+        cur: get('/api/revenue/ltv', { by: 'plan', ...asOfParams(f) }),
+        prev: f.compare ? get('/api/revenue/ltv', { by: 'plan', ...previousAsOfParams(f) }) : Promise.resolve(null),
+      }).then((d) => { if (!d.cur) throw d.errors.cur; return d; }),
+      chart: (d) => ltvOption(d.cur, d.prev),
     });
     ctx.panel(g, {
       id: 'rev-segments', title: 'Segmentation', span: 'full', endpoint: '/api/revenue/segments',
@@ -153,19 +157,28 @@ export default {
  * line across them.  Throws when the answer does not carry those fields: the
  * panel then shows an error instead of an empty chart.
  */
-export function ltvOption(d) {
+export function ltvOption(d, prev = null) {
   const rows = d.groups;
   if (!Array.isArray(rows)) throw new Error('the answer has no groups');
   if (!rows.length) return null;
   if (rows.some((r) => typeof r.group !== 'string' || !isNum(r.avg_realised_ltv))) throw new Error('a group has no name or no avg_realised_ltv');
   const o = barOption({ x: rows.map((r) => words(r.group)), kind: 'money', legend: true,
     series: [{ name: 'Realised LTV (average per customer)', data: rows.map((r) => Number(r.avg_realised_ltv)) }] });
+  if (prev && Array.isArray(prev.groups)) {
+    const before = new Map(prev.groups.map((r) => [r.group, r.avg_realised_ltv]));
+    o.series.push({ name: `Realised LTV as of ${prev.as_of}`, type: 'bar', barMaxWidth: 28, itemStyle: { opacity: 0.5 },
+      data: rows.map((r) => (before.has(r.group) && isNum(before.get(r.group)) ? Number(before.get(r.group)) : null)) });
+  }
   const fl = d.formula && d.formula.ltv;
   if (isNum(fl)) {
     o.series[0].markLine = { symbol: 'none', silent: true, lineStyle: { type: 'dashed' },
       label: { formatter: () => `Formula LTV ${money(fl)}` },
       data: [{ name: 'Formula LTV', yAxis: Number(fl) }] };
   }
-  o.tooltip = { trigger: 'axis', formatter: (ps) => ps.map((p) => { const r = rows[p.dataIndex]; return `${p.name}: ${money(p.value, { compact: false })} realised · ${num(r.customers)} customers · ${num(r.avg_lifetime_months, 1)} months`; }).join('\n') };
+  o.tooltip = { trigger: 'axis', formatter: (ps) => ps.map((p) => {
+    if (p.seriesIndex > 0) return `${p.seriesName}: ${money(p.value, { compact: false })}`;
+    const r = rows[p.dataIndex];
+    return `${p.name}: ${money(p.value, { compact: false })} realised · ${num(r.customers)} customers · ${num(r.avg_lifetime_months, 1)} months`;
+  }).join('\n') };
   return o;
 }
