@@ -5,10 +5,13 @@ import { renderCards } from '../kpi.js';
 import { funnelOption } from '../charts/funnel.js';
 import { barOption } from '../charts/bar.js';
 import { money, num, pct } from '../format.js';
-import { rangeParams } from '../store.js';
+import { rangeParams, asOfParams } from '../store.js';
 import { col, words } from './util.js';
 
 const PIPE = '/api/revenue/pipeline';
+
+/** "1 deal", "3 deals": a count with its noun in the right number. */
+export function plural(n, one, many = `${one}s`) { return `${num(n)} ${Number(n) === 1 ? one : many}`; }
 
 export default {
   key: 'sales',
@@ -16,21 +19,26 @@ export default {
   mount(ctx, { me }) {
     ctx.header('Sales', me.role === 'sales' ? 'Your pipeline and the team’s results.' : 'Pipeline, conversion and the team’s results.');
     const g = ctx.grid();
-    const load = () => get(PIPE);
+    const load = (f) => get(PIPE, asOfParams(f));
     ctx.panel(g, {
       id: 'sales-kpis', title: 'Pipeline health', span: 'full', lazy: false, kind: 'kpi', endpoint: PIPE, load,
       render: (body, d) => renderCards(body, [
         { id: 'pipeline', label: 'Open pipeline', value: money(d.open_pipeline), changeText: `${money(d.avg_deal_size)} average deal`, changeLabel: '', tone: 'neutral' },
         { id: 'coverage', label: 'Pipeline coverage', value: `${num(d.coverage_ratio, 1)}×`, tone: d.coverage_ratio >= 3 ? 'good' : d.coverage_ratio >= 2 ? 'warn' : 'bad', changeText: 'target ≥ 3×', changeLabel: '' },
         { id: 'win-rate', label: 'Win rate', value: pct(d.win_rate_pct), tone: d.win_rate_pct >= 25 ? 'good' : d.win_rate_pct >= 15 ? 'warn' : 'bad', changeText: `${num(d.avg_sales_cycle_days, 1)} days average cycle`, changeLabel: '' },
-        { id: 'won', label: 'Closed this month', value: money(d.revenue_closed_mtd), changeText: `${num(d.deals_won_mtd)} deals won`, changeLabel: '', tone: 'good', href: '/revenue' },
+        { id: 'won', label: 'Closed this month', value: money(d.revenue_closed_mtd), changeText: `${plural(d.deals_won_mtd, 'deal')} won`, changeLabel: '', tone: 'good', href: '/revenue' },
       ]),
     });
     ctx.panel(g, {
       id: 'sales-funnel', title: 'Pipeline by stage', span: 'half', lazy: false, endpoint: PIPE, load,
       chart: (d) => {
         const s = (d.stages || []).filter((x) => Number(x.amount) > 0 || Number(x.deals) > 0);
-        return s.length ? funnelOption({ items: s.map((x) => ({ name: `${words(x.stage)} (${x.deals})`, value: Number(x.amount) })), name: 'Pipeline' }) : null;
+        if (!s.length) return null;
+        const o = funnelOption({ items: s.map((x) => ({ name: `${words(x.stage)} (${plural(x.deals, 'deal')})`, value: Number(x.amount) })), name: 'Pipeline' });
+        // The stage amounts as money ("$276k"), in the label and the tooltip.
+        o.series[0].label.formatter = (p) => `${p.name}: ${money(p.value)}`;
+        o.tooltip.formatter = (p) => `${p.name}<br>${money(p.value, { compact: false })}`;
+        return o;
       },
     });
     ctx.panel(g, {
@@ -56,8 +64,8 @@ export default {
       },
     });
     ctx.panel(g, {
-      id: 'sales-deals', title: me.role === 'sales' ? 'Your open deals' : 'Open deals', span: 'half', endpoint: PIPE, load,
-      csv: { path: PIPE, params: () => ({}), filename: 'deals.csv' },
+      id: 'sales-deals', title: me.role === 'sales' ? 'Your open deals' : 'Open deals', subtitle: 'Overdue: still open after its expected close day.', span: 'half', endpoint: PIPE, load,
+      csv: { path: PIPE, params: (f) => asOfParams(f), filename: 'deals.csv' },
       empty: 'No open deals',
       table: {
         rows: (d) => d.deals || [],
@@ -66,7 +74,8 @@ export default {
           { key: 'owner', label: 'Owner' },
           { key: 'stage', label: 'Stage', value: (r) => words(r.stage) },
           { key: 'amount', label: 'Amount', kind: 'money' },
-          { key: 'expected_close_on', label: 'Expected close', kind: 'date' },
+          { key: 'expected_close_on', label: 'Expected close', kind: 'date', tone: (r) => (r.overdue ? 'bad' : '') },
+          { key: 'overdue', label: 'Status', value: (r) => (r.overdue ? 'overdue' : 'on time'), tone: (r) => (r.overdue ? 'bad' : '') },
           { key: 'age_days', label: 'Age (days)', kind: 'int', tone: (r) => (r.age_days > 60 ? 'bad' : r.age_days > 30 ? 'warn' : '') },
         ],
       },
