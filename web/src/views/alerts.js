@@ -157,7 +157,9 @@ export default {
             msg.textContent = 'saved';
           } catch (err) { msg.textContent = err.message; } finally { save.disabled = false; }
         } });
-      return h('tr', {}, h('td', {}, h('strong', { text: r.name }), h('br'), h('small', { text: r.description || '' })),
+      // The stored description (with its "threshold" placeholders) is the name's tooltip: the Condition
+      // column says the same as a sentence with the threshold in it.
+      return h('tr', {}, h('td', {}, h('strong', { text: r.name, title: r.description || '' })),
         h('td', { class: 'rule-condition', text: conditionText(r) }), h('td', {}, thr), h('td', {}, sev), h('td', {}, en), h('td', {}, save, ' ', msg));
     }
 

@@ -110,7 +110,7 @@ export default {
         if (growth === null && isNum(s.growth_pct)) gOut.textContent = `${num(s.growth_pct, 1)}% (forecast)`;
         const o = lineOption({ x: path.map((p) => month(p.month)), kind: 'money', series: [{ name: 'Cash', data: col(path, 'cash'), area: true }, { name: 'Income', data: col(path, 'income') }, { name: 'Costs', data: col(path, 'costs'), dashed: true }] });
         // The scenario's own outcome, named as such: the page's one break-even answer is the card above.
-        o.legend.formatter = (n) => (n === 'Cash' ? `Cash in this what-if (${isNum(s.runway_months) ? 'runs out in ' + num(s.runway_months, 1) + ' months' : 'lasts beyond ' + (s.months_simulated || path.length) + ' months'}${s.break_even_month ? ', income covers costs from ' + month(s.break_even_month) : ''})` : n);
+        o.legend.formatter = (n) => (n === 'Cash' ? `Cash: ${isNum(s.runway_months) ? 'out in ' + num(s.runway_months, 1) + ' months' : 'lasts > ' + (s.months_simulated || path.length) + ' months'}${s.break_even_month ? '; income ≥ costs from ' + month(s.break_even_month) : ''}` : n);
         return o;
       },
     });

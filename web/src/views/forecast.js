@@ -49,7 +49,7 @@ function accuracy(d, unit) {
   const lines = [
     h('p', { class: 'panel-sub', dataset: { figure: 'backtest' }, text: `Backtest: ${b.origins} past forecasts (rolling origins), each ${span}, against what happened.` }),
     h('p', { class: 'panel-sub', dataset: { figure: 'median' }, text: `Median MAPE across horizons: ${pct(b.median_mape_pct)} (naive last value: ${pct(b.naive_median_mape_pct)}) — better than naive at ${b.horizons_beating_naive} of ${n} horizons.` }),
-    h('p', { class: 'panel-sub', dataset: { figure: 'mean' }, text: `Mean MAPE across horizons: ${pct(b.mape_pct)} (naive: ${pct(b.naive_mape_pct)}) — ${b.beats_naive ? 'below' : 'not below'} the naive mean; one outlier day pulls the mean up at every horizon that lands on it.` }),
+    h('p', { class: 'panel-sub', dataset: { figure: 'mean' }, text: `Mean MAPE across horizons: ${pct(b.mape_pct)} (naive: ${pct(b.naive_mape_pct)}) — ${b.beats_naive ? 'below' : 'not below'} the naive mean. The mean follows the worst horizons (an outlier day counts at every horizon that lands on it); the median does not.` }),
   ];
   return h('div', {}, ...lines,
     table([{ key: 'h', label: `Horizon (${unit}s ahead)`, kind: 'int' }, { key: 'mape_pct', label: `MAPE (mean of ${b.origins} origins)`, kind: 'pct' }, { key: 'naive_mape_pct', label: 'Naive MAPE', kind: 'pct' }], b.by_horizon, 'Backtest accuracy by horizon'));

@@ -1,6 +1,8 @@
 // sales.js — sales: pipeline by stage (funnel), coverage, win rate, rep
 // leaderboard, activities, open deals and leads by channel.
 import { get } from '../api.js';
+import { h } from '../dom.js';
+import { renderChart } from '../charts/core.js';
 import { renderCards } from '../kpi.js';
 import { funnelOption } from '../charts/funnel.js';
 import { barOption } from '../charts/bar.js';
@@ -30,15 +32,19 @@ export default {
       ]),
     });
     ctx.panel(g, {
-      id: 'sales-funnel', title: 'Pipeline by stage', span: 'half', lazy: false, endpoint: PIPE, load,
-      chart: (d) => {
+      id: 'sales-funnel', title: 'Pipeline by stage', span: 'half', lazy: false, endpoint: PIPE, load, kind: 'custom',
+      render: async (body, d) => {
         const s = (d.stages || []).filter((x) => Number(x.amount) > 0 || Number(x.deals) > 0);
-        if (!s.length) return null;
-        const o = funnelOption({ items: s.map((x) => ({ name: `${words(x.stage)} (${plural(x.deals, 'deal')})`, value: Number(x.amount) })), name: 'Pipeline' });
-        // The stage amounts as money ("$276k"), in the label and the tooltip.
-        o.series[0].label.formatter = (p) => `${p.name}: ${money(p.value)}`;
-        o.tooltip.formatter = (p) => `${p.name}<br>${money(p.value, { compact: false })}`;
-        return o;
+        if (!s.length) return false;
+        // Each stage labelled with its deals and its amount as money ("Proposal (3 deals): $276.4k").
+        const label = (x) => `${words(x.stage)} (${plural(x.deals, 'deal')}): ${money(x.amount)}`;
+        const o = funnelOption({ items: s.map((x) => ({ name: label(x), value: Number(x.amount) })), name: 'Pipeline' });
+        o.series[0].label.formatter = '{b}';
+        o.series[0].minSize = '55%';   // the narrowest stage still holds its label
+        o.tooltip.formatter = (p) => p.name;
+        const box = h('div', { class: 'chart', dataset: { kind: 'funnel', labels: JSON.stringify(s.map(label)) } });
+        body.append(box);
+        await renderChart(box, o);
       },
     });
     ctx.panel(g, {
@@ -71,11 +77,12 @@ export default {
         rows: (d) => d.deals || [],
         columns: [
           { key: 'customer', label: 'Customer', value: (r) => r.customer || `Deal #${r.id}` },
+          // Second, so that it shows in a narrow panel: open past its expected close day (the API's overdue).
+          { key: 'overdue', label: 'Status', value: (r) => (r.overdue ? 'overdue' : 'on time'), tone: (r) => (r.overdue ? 'bad' : '') },
           { key: 'owner', label: 'Owner' },
           { key: 'stage', label: 'Stage', value: (r) => words(r.stage) },
           { key: 'amount', label: 'Amount', kind: 'money' },
           { key: 'expected_close_on', label: 'Expected close', kind: 'date', tone: (r) => (r.overdue ? 'bad' : '') },
-          { key: 'overdue', label: 'Status', value: (r) => (r.overdue ? 'overdue' : 'on time'), tone: (r) => (r.overdue ? 'bad' : '') },
           { key: 'age_days', label: 'Age (days)', kind: 'int', tone: (r) => (r.age_days > 60 ? 'bad' : r.age_days > 30 ? 'warn' : '') },
         ],
       },
