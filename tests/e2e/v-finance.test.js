@@ -221,6 +221,34 @@ describe('issue 21: alerts, financial, forecast and sales views', () => {
 
   it('ceo_sales_funnel_labels_plurals_and_overdue', async () => { await checkSales('ceo'); });
 
+  it('ceo_custom_range_and_compare_apply_to_sales_and_financial', async () => {
+    const iso = (ms) => new Date(ms).toISOString().slice(0, 10);
+    const to = iso(Date.now() - 60 * 864e5), from = iso(Date.now() - 89 * 864e5);
+    const q = `?range=custom&from=${from}&to=${to}&compare=1`;
+    // The period before: as many days, ending the day before from (store.js previousParams).
+    const prevTo = iso(Date.parse(to) - 30 * 864e5);
+    w.reset();
+    await page.goto(`${BASE}/sales${q}`);
+    await settleView(page);
+    const d = await api(`/api/revenue/pipeline?as_of=${to}`);
+    const prev = await api(`/api/revenue/pipeline?as_of=${prevTo}`);
+    assert.equal(d.as_of, to);
+    const pipe = await text('main [data-kpi="pipeline"] .kpi-value');
+    assert.equal(parseMoney(pipe).v > 0, d.open_pipeline > 0);
+    const pm = parseMoney(pipe);
+    assert.ok(Math.abs(pm.v - d.open_pipeline) <= pm.step / 2 + 1e-9, `open pipeline ${pipe} is the as_of=${to} answer ${d.open_pipeline}`);
+    assert.match(await text('main [data-kpi="pipeline"] .kpi-change'), new RegExp(`vs ${prev.as_of}`));
+    const rows = await page.locator('main [data-panel="sales-deals"] tbody tr').count();
+    assert.equal(rows, d.deals.length, 'the deal list is the as_of answer');
+    await page.goto(`${BASE}/financial${q}`);
+    await settleView(page);
+    const fin = await api(`/api/revenue/financial?months=12&as_of=${to}`);
+    const cash = parseMoney(await text('main [data-kpi="cash"] .kpi-value'));
+    assert.ok(Math.abs(cash.v - fin.cash) <= cash.step / 2 + 1e-9, `cash is the as_of=${to} answer`);
+    assert.match(await text('main [data-kpi="cash"] .kpi-change'), /vs \d{4}-\d{2}-\d{2}/);
+    assertClean('ceo custom range');
+  });
+
   it('sales_sees_own_overdue_deals_flagged', async () => {
     await as('sales1@northstar.example');
     await checkSales('sales');

@@ -3,12 +3,12 @@
 // runway endpoint for a what-if cash path.
 import { get } from '../api.js';
 import { h } from '../dom.js';
-import { renderCards } from '../kpi.js';
+import { renderCards, pctChange } from '../kpi.js';
 import { lineOption } from '../charts/line.js';
 import { barOption } from '../charts/bar.js';
 import { money, num, pct, isNum, date } from '../format.js';
 import { col, labels, words, month } from './util.js';
-import { asOfParams } from '../store.js';
+import { asOfParams, previousAsOfParams } from '../store.js';
 
 const FIN = '/api/revenue/financial';
 const RUNWAY = '/api/forecast/runway';
@@ -36,14 +36,21 @@ export default {
     const params = (f) => ({ months: 12, ...asOfParams(f) });
     const load = (f) => get(FIN, params(f));
     ctx.panel(g, {
-      id: 'fin-kpis', title: 'Cash and runway', span: 'full', lazy: false, kind: 'kpi', endpoint: FIN, load,
+      id: 'fin-kpis', title: 'Cash and runway', span: 'full', lazy: false, kind: 'kpi', endpoint: FIN,
+      // With "compare", the cash of the previous period's end beside today's.
+      load: async (f) => {
+        const [cur, prev] = await Promise.all([load(f), f.compare ? get(FIN, { months: 1, ...previousAsOfParams(f) }) : null]);
+        return { ...cur, previous: prev };
+      },
       render: (body, d) => {
         const ms = d.months || [];
         const full = ms.filter((m) => !m.partial);
         const last = full[full.length - 1] || {};
         const be = d.break_even || {};
         return renderCards(body, [
-          { id: 'cash', label: 'Cash', value: money(d.cash), changeText: `as of ${date(d.cash_as_of)}`, changeLabel: '', tone: 'neutral' },
+          d.previous
+            ? { id: 'cash', label: 'Cash', value: money(d.cash), change: pctChange(d.cash, d.previous.cash), changeLabel: `vs ${date(d.previous.cash_as_of)}`, note: `as of ${date(d.cash_as_of)}` }
+            : { id: 'cash', label: 'Cash', value: money(d.cash), changeText: `as of ${date(d.cash_as_of)}`, changeLabel: '', tone: 'neutral' },
           { id: 'runway', label: 'Runway', value: isNum(d.runway_months) ? `${num(d.runway_months, 1)} months` : 'not burning', tone: !isNum(d.runway_months) || d.runway_months >= 18 ? 'good' : d.runway_months >= 12 ? 'warn' : 'bad', changeText: 'target ≥ 18 months', changeLabel: '' },
           { id: 'burn', label: 'Net burn (3-month average)', value: money(d.avg_net_burn_3m), spark: col(full, 'net_burn'), tone: 'neutral' },
           { id: 'margin', label: `Gross margin (${last.month || 'last month'})`, value: pct(last.gross_margin_pct), spark: col(full, 'gross_margin_pct'), tone: last.gross_margin_pct >= 70 ? 'good' : last.gross_margin_pct >= 50 ? 'warn' : 'bad', changeText: 'target ≥ 70%', changeLabel: '' },

@@ -3,11 +3,11 @@
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { renderChart } from '../charts/core.js';
-import { renderCards } from '../kpi.js';
+import { renderCards, pctChange } from '../kpi.js';
 import { funnelOption } from '../charts/funnel.js';
 import { barOption } from '../charts/bar.js';
 import { money, num, pct } from '../format.js';
-import { rangeParams, asOfParams } from '../store.js';
+import { rangeParams, asOfParams, previousAsOfParams } from '../store.js';
 import { col, words } from './util.js';
 
 const PIPE = '/api/revenue/pipeline';
@@ -23,9 +23,16 @@ export default {
     const g = ctx.grid();
     const load = (f) => get(PIPE, asOfParams(f));
     ctx.panel(g, {
-      id: 'sales-kpis', title: 'Pipeline health', span: 'full', lazy: false, kind: 'kpi', endpoint: PIPE, load,
+      id: 'sales-kpis', title: 'Pipeline health', span: 'full', lazy: false, kind: 'kpi', endpoint: PIPE,
+      // With "compare", the same answer as of the end of the previous period beside it.
+      load: async (f) => {
+        const [cur, prev] = await Promise.all([load(f), f.compare ? get(PIPE, previousAsOfParams(f)) : null]);
+        return { ...cur, previous: prev };
+      },
       render: (body, d) => renderCards(body, [
-        { id: 'pipeline', label: 'Open pipeline', value: money(d.open_pipeline), changeText: `${money(d.avg_deal_size)} average deal`, changeLabel: '', tone: 'neutral' },
+        d.previous
+          ? { id: 'pipeline', label: 'Open pipeline', value: money(d.open_pipeline), change: pctChange(d.open_pipeline, d.previous.open_pipeline), changeLabel: `vs ${d.previous.as_of}`, note: `${money(d.avg_deal_size)} average deal` }
+          : { id: 'pipeline', label: 'Open pipeline', value: money(d.open_pipeline), changeText: `${money(d.avg_deal_size)} average deal`, changeLabel: '', tone: 'neutral' },
         { id: 'coverage', label: 'Pipeline coverage', value: `${num(d.coverage_ratio, 1)}×`, tone: d.coverage_ratio >= 3 ? 'good' : d.coverage_ratio >= 2 ? 'warn' : 'bad', changeText: 'target ≥ 3×', changeLabel: '' },
         { id: 'win-rate', label: 'Win rate', value: pct(d.win_rate_pct), tone: d.win_rate_pct >= 25 ? 'good' : d.win_rate_pct >= 15 ? 'warn' : 'bad', changeText: `${num(d.avg_sales_cycle_days, 1)} days average cycle`, changeLabel: '' },
         { id: 'won', label: 'Closed this month', value: money(d.revenue_closed_mtd), changeText: `${plural(d.deals_won_mtd, 'deal')} won`, changeLabel: '', tone: 'good', href: '/revenue' },
