@@ -40,9 +40,10 @@ export default {
       // With "compare", the cash of the previous period's end beside today's.
       load: async (f) => {
         const [cur, prev] = await Promise.all([load(f), f.compare ? get(FIN, { months: 1, ...previousAsOfParams(f) }) : null]);
-        return { ...cur, previous: prev };
+        return { cur, prev };   // two answers: the "as of" line is the older one's (api.js asOfOf)
       },
-      render: (body, d) => {
+      render: (body, x) => {
+        const d = { ...x.cur, previous: x.prev };
         const ms = d.months || [];
         const full = ms.filter((m) => !m.partial);
         const last = full[full.length - 1] || {};

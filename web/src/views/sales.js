@@ -27,16 +27,16 @@ export default {
       // With "compare", the same answer as of the end of the previous period beside it.
       load: async (f) => {
         const [cur, prev] = await Promise.all([load(f), f.compare ? get(PIPE, previousAsOfParams(f)) : null]);
-        return { ...cur, previous: prev };
+        return { cur, prev };   // two answers: the "as of" line is the older one's (api.js asOfOf)
       },
-      render: (body, d) => renderCards(body, [
+      render: (body, x) => { const d = { ...x.cur, previous: x.prev }; return renderCards(body, [
         d.previous
           ? { id: 'pipeline', label: 'Open pipeline', value: money(d.open_pipeline), change: pctChange(d.open_pipeline, d.previous.open_pipeline), changeLabel: `vs ${d.previous.as_of}`, note: `${money(d.avg_deal_size)} average deal` }
           : { id: 'pipeline', label: 'Open pipeline', value: money(d.open_pipeline), changeText: `${money(d.avg_deal_size)} average deal`, changeLabel: '', tone: 'neutral' },
         { id: 'coverage', label: 'Pipeline coverage', value: `${num(d.coverage_ratio, 1)}×`, tone: d.coverage_ratio >= 3 ? 'good' : d.coverage_ratio >= 2 ? 'warn' : 'bad', changeText: 'target ≥ 3×', changeLabel: '' },
         { id: 'win-rate', label: 'Win rate', value: pct(d.win_rate_pct), tone: d.win_rate_pct >= 25 ? 'good' : d.win_rate_pct >= 15 ? 'warn' : 'bad', changeText: `${num(d.avg_sales_cycle_days, 1)} days average cycle`, changeLabel: '' },
         { id: 'won', label: 'Closed this month', value: money(d.revenue_closed_mtd), changeText: `${plural(d.deals_won_mtd, 'deal')} won`, changeLabel: '', tone: 'good', href: '/revenue' },
-      ]),
+      ]); },
     });
     ctx.panel(g, {
       id: 'sales-funnel', title: 'Pipeline by stage', span: 'half', lazy: false, endpoint: PIPE, load, kind: 'custom',
