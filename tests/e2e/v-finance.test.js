@@ -167,9 +167,14 @@ describe('issue 21: alerts, financial, forecast and sales views', () => {
       assert.ok(Math.abs(Number(slope) - be.burn_trend_per_month) < 0.02, `burn trend ${be.burn_trend_per_month} = SQL ${slope}`);
       assert.equal(be.status === 'not_converging', Number(slope) >= 0, 'not converging exactly when the net burn trend does not fall');
     }
-    // The what-if legend does not claim a break-even month.
-    const scen = await api('/api/forecast/runway?burn_change_pct=0');
-    assert.ok(scen.scenario.path.length > 0);
+    // The what-if states its own outcome as such (the API's), and does not call it break-even.
+    const scen = (await api('/api/forecast/runway?burn_change_pct=0')).scenario;
+    assert.ok(scen.path.length > 0);
+    const outcome = await text('main [data-panel="fin-scenario"] [data-figure="scenario-outcome"]');
+    assert.match(outcome, /^In this what-if /);
+    assert.ok(!/break-even/i.test(outcome), `"${outcome}" is not a second break-even answer`);
+    if (scen.break_even_month) assert.ok(outcome.includes(`income first covers costs in ${scen.break_even_month.slice(0, 7)}`), outcome);
+    else assert.ok(outcome.includes('income does not cover costs'), outcome);
     // Operating expenses: the API's opex categories, without COGS, labelled in words.
     const opexCats = [...new Set(fin.months.flatMap((m) => Object.keys(m.opex_by_category)))];
     assert.ok(!opexCats.includes('cogs'), 'the API keeps COGS out of opex_by_category');
@@ -237,7 +242,9 @@ describe('issue 21: alerts, financial, forecast and sales views', () => {
     assert.equal(parseMoney(pipe).v > 0, d.open_pipeline > 0);
     const pm = parseMoney(pipe);
     assert.ok(Math.abs(pm.v - d.open_pipeline) <= pm.step / 2 + 1e-9, `open pipeline ${pipe} is the as_of=${to} answer ${d.open_pipeline}`);
-    assert.match(await text('main [data-kpi="pipeline"] .kpi-change'), new RegExp(`vs ${prev.as_of}`));
+    // Compared with the previous period's end: a percent change, or the previous figure when it was 0.
+    const pc = await text('main [data-kpi="pipeline"] .kpi-change');
+    assert.ok(prev.open_pipeline > 0 ? pc.includes(`vs ${prev.as_of}`) : pc.includes(`$0 on ${prev.as_of}`), `"${pc}" compares with ${prev.as_of} (${prev.open_pipeline})`);
     const rows = await page.locator('main [data-panel="sales-deals"] tbody tr').count();
     assert.equal(rows, d.deals.length, 'the deal list is the as_of answer');
     await page.goto(`${BASE}/financial${q}`);

@@ -3,9 +3,11 @@
 // runway endpoint for a what-if cash path.
 import { get } from '../api.js';
 import { h } from '../dom.js';
-import { renderCards, pctChange } from '../kpi.js';
+import { renderCards } from '../kpi.js';
+import { versus } from './sales.js';
 import { lineOption } from '../charts/line.js';
 import { barOption } from '../charts/bar.js';
+import { renderChart } from '../charts/core.js';
 import { money, num, pct, isNum, date } from '../format.js';
 import { col, labels, words, month } from './util.js';
 import { asOfParams, previousAsOfParams } from '../store.js';
@@ -23,6 +25,9 @@ export function breakEvenText(be) {
   if (be.month) return month(be.month);
   return { reached: 'reached', not_converging: 'not in sight', insufficient_data: 'not enough data' }[be.status] || words(be.status);
 }
+
+/** A signed percentage: "+4.5%", "-3%". */
+const signed = (v) => `${Number(v) >= 0 ? '+' : ''}${num(v, 1)}%`;
 
 /** Index of the first month marked partial (month to date), for the charts' "to date" look. */
 const partialIndex = (ms) => { const i = ms.findIndex((m) => m.partial); return i < 0 ? null : i; };
@@ -50,7 +55,7 @@ export default {
         const be = d.break_even || {};
         return renderCards(body, [
           d.previous
-            ? { id: 'cash', label: 'Cash', value: money(d.cash), change: pctChange(d.cash, d.previous.cash), changeLabel: `vs ${date(d.previous.cash_as_of)}`, note: `as of ${date(d.cash_as_of)}` }
+            ? { id: 'cash', label: 'Cash', value: money(d.cash), ...versus(d.cash, d.previous.cash, date(d.previous.cash_as_of)), note: `as of ${date(d.cash_as_of)}` }
             : { id: 'cash', label: 'Cash', value: money(d.cash), changeText: `as of ${date(d.cash_as_of)}`, changeLabel: '', tone: 'neutral' },
           { id: 'runway', label: 'Runway', value: isNum(d.runway_months) ? `${num(d.runway_months, 1)} months` : 'not burning', tone: !isNum(d.runway_months) || d.runway_months >= 18 ? 'good' : d.runway_months >= 12 ? 'warn' : 'bad', changeText: 'target ≥ 18 months', changeLabel: '' },
           { id: 'burn', label: 'Net burn (3-month average)', value: money(d.avg_net_burn_3m), spark: col(full, 'net_burn'), tone: 'neutral' },
@@ -111,15 +116,19 @@ export default {
       controls: [],
       csv: { path: RUNWAY, params: scenParams, filename: 'runway-scenario.csv' },
       load: (f) => get(RUNWAY, scenParams(f)),
-      chart: (d) => {
+      kind: 'custom',
+      render: async (body, d) => {
         const s = d.scenario || {};
         const path = s.path || [];
-        if (!path.length) return null;
+        if (!path.length) return false;
         if (growth === null && isNum(s.growth_pct)) gOut.textContent = `${num(s.growth_pct, 1)}% (forecast)`;
-        const o = lineOption({ x: path.map((p) => month(p.month)), kind: 'money', series: [{ name: 'Cash', data: col(path, 'cash'), area: true }, { name: 'Income', data: col(path, 'income') }, { name: 'Costs', data: col(path, 'costs'), dashed: true }] });
-        // The scenario's own outcome, named as such: the page's one break-even answer is the card above.
-        o.legend.formatter = (n) => (n === 'Cash' ? `Cash: ${isNum(s.runway_months) ? 'out in ' + num(s.runway_months, 1) + ' months' : 'lasts > ' + (s.months_simulated || path.length) + ' months'}${s.break_even_month ? '; income ≥ costs from ' + month(s.break_even_month) : ''}` : n);
-        return o;
+        const box = h('div', { class: 'chart', dataset: { kind: 'line' } });
+        body.append(box);
+        await renderChart(box, lineOption({ x: path.map((p) => month(p.month)), kind: 'money', series: [{ name: 'Cash', data: col(path, 'cash'), area: true }, { name: 'Income', data: col(path, 'income') }, { name: 'Costs', data: col(path, 'costs'), dashed: true }] }));
+        // The what-if's own outcome, named as such: the page's one break-even answer is the card above.
+        const runs = isNum(s.runway_months) ? `cash runs out in ${num(s.runway_months, 1)} months` : `cash lasts beyond the ${s.months_simulated || path.length} months simulated`;
+        body.append(h('p', { class: 'panel-sub', dataset: { figure: 'scenario-outcome' },
+          text: `In this what-if (income ${signed(s.growth_pct)}/month, costs ${signed(s.burn_change_pct)}): ${runs}${s.break_even_month ? `; income first covers costs in ${month(s.break_even_month)}` : `; income does not cover costs within the ${s.months_simulated || path.length} months`}.` }));
       },
     });
     scen.el.querySelector('.panel-body').before(controls);

@@ -12,6 +12,15 @@ import { col, words } from './util.js';
 
 const PIPE = '/api/revenue/pipeline';
 
+/**
+ * The change fields of a KPI card against the previous period's answer: the percent change, or
+ * (when there is none: the previous figure was 0 or missing) the previous figure itself.
+ */
+export function versus(value, previous, on) {
+  const c = pctChange(value, previous);
+  return c === null ? { changeText: `${money(previous)} on ${on}`, changeLabel: '', tone: 'neutral' } : { change: c, changeLabel: `vs ${on}` };
+}
+
 /** "1 deal", "3 deals": a count with its noun in the right number. */
 export function plural(n, one, many = `${one}s`) { return `${num(n)} ${Number(n) === 1 ? one : many}`; }
 
@@ -31,7 +40,7 @@ export default {
       },
       render: (body, x) => { const d = { ...x.cur, previous: x.prev }; return renderCards(body, [
         d.previous
-          ? { id: 'pipeline', label: 'Open pipeline', value: money(d.open_pipeline), change: pctChange(d.open_pipeline, d.previous.open_pipeline), changeLabel: `vs ${d.previous.as_of}`, note: `${money(d.avg_deal_size)} average deal` }
+          ? { id: 'pipeline', label: 'Open pipeline', value: money(d.open_pipeline), ...versus(d.open_pipeline, d.previous.open_pipeline, d.previous.as_of), note: `${money(d.avg_deal_size)} average deal` }
           : { id: 'pipeline', label: 'Open pipeline', value: money(d.open_pipeline), changeText: `${money(d.avg_deal_size)} average deal`, changeLabel: '', tone: 'neutral' },
         { id: 'coverage', label: 'Pipeline coverage', value: `${num(d.coverage_ratio, 1)}×`, tone: d.coverage_ratio >= 3 ? 'good' : d.coverage_ratio >= 2 ? 'warn' : 'bad', changeText: 'target ≥ 3×', changeLabel: '' },
         { id: 'win-rate', label: 'Win rate', value: pct(d.win_rate_pct), tone: d.win_rate_pct >= 25 ? 'good' : d.win_rate_pct >= 15 ? 'warn' : 'bad', changeText: `${num(d.avg_sales_cycle_days, 1)} days average cycle`, changeLabel: '' },
