@@ -21,8 +21,15 @@ LANGUAGE sql STABLE AS $$
         'resolution', a.resolution)
 $$;
 
--- GET /api/alerts: the alerts the caller may see, newest first, filtered by status and severity.
--- status "active" (default) = open or acknowledged.
+-- The order of severities in lists: critical 0, warning 1, info 2 (anything else last).
+CREATE OR REPLACE FUNCTION api.alerts_severity_rank(p_severity text) RETURNS int
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE p_severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 WHEN 'info' THEN 2 ELSE 3 END
+$$;
+
+-- GET /api/alerts: the alerts the caller may see, filtered by status and severity, most severe
+-- first (critical, warning, info), then newest first (opened_at, then id): so that limit=5 - the
+-- executive "Top alerts" - holds the critical ones.  status "active" (default) = open or acknowledged.
 CREATE OR REPLACE FUNCTION api.alerts_list(p_user int, p_role text, p_status text, p_severity text,
                                            p_limit int, p_offset int)
 RETURNS json LANGUAGE sql STABLE AS $$
@@ -38,8 +45,9 @@ RETURNS json LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
         'status', coalesce(p_status, 'active'), 'severity', p_severity,
         'limit', p_limit, 'offset', p_offset, 'total', (SELECT count(*) FROM v),
-        'alerts', coalesce((SELECT json_agg(api.alerts_json(x.a, x.r) ORDER BY (x.a).id DESC)
-                            FROM (SELECT * FROM v ORDER BY (v.a).id DESC LIMIT p_limit OFFSET p_offset) x), '[]'))
+        'alerts', coalesce((SELECT json_agg(api.alerts_json(x.a, x.r) ORDER BY x.rank, (x.a).opened_at DESC, (x.a).id DESC)
+                            FROM (SELECT v.*, api.alerts_severity_rank((v.a).severity) AS rank FROM v
+                                  ORDER BY 3, (v.a).opened_at DESC, (v.a).id DESC LIMIT p_limit OFFSET p_offset) x), '[]'))
 $$;
 
 -- The alert with id if the caller may see it, else 404 (no hint that it exists).

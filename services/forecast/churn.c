@@ -40,6 +40,7 @@ struct churn_model {
 	struct logreg	*lr;		/* fitted on all rows: scores */
 	double		 intercept, coef[CHURN_NF], coef_std[CHURN_NF];
 	double		 mean[CHURN_NF];	/* training means: "average customer" */
+	double		 lo[CHURN_NF], hi[CHURN_NF];	/* training range of each feature */
 	size_t		 rows, positives;
 	int		 auc_ok;
 	double		 auc, ece;
@@ -166,9 +167,18 @@ churn_train(PGresult *res, const char *as_of, int *status, char *msg, size_t msg
 
 		logreg_coef_std(m->lr, &b0, m->coef_std);
 	}
+	for (j = 0; j < CHURN_NF; j++)
+		m->lo[j] = m->hi[j] = x[j];
 	for (i = 0; i < n; i++)
-		for (j = 0; j < CHURN_NF; j++)
-			m->mean[j] += x[i * CHURN_NF + j] / (double)n;
+		for (j = 0; j < CHURN_NF; j++) {
+			double v = x[i * CHURN_NF + j];
+
+			m->mean[j] += v / (double)n;
+			if (v < m->lo[j])
+				m->lo[j] = v;
+			if (v > m->hi[j])
+				m->hi[j] = v;
+		}
 	snprintf(m->as_of, sizeof(m->as_of), "%s", as_of);
 	m->trained_at = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -369,14 +379,33 @@ churn_scope_ids(struct db *db, const char *user, const char *role)
 	return res;
 }
 
+/*
+ * The model's probability for features x, calibrated to what the training
+ * data can support: each feature is first kept inside its training range
+ * (the line is not extrapolated beyond the customers it was fitted on: a
+ * customer idle for longer than any training row scores as the most idle
+ * one did), and the probability is kept inside [1/(n+2), 1 - 1/(n+2)] for
+ * n training rows (Laplace's rule of succession), so no customer is ever
+ * given as certain to churn, or to stay.  docs/api/forecast.md.
+ */
 double
 churn_score(const struct churn_model *m, const double *x)
 {
-	double p = 0;
+	double p = 0, xc[CHURN_NF], edge;
+	size_t j;
 
-	if (logreg_predict(m->lr, x, 1, &p) != LOGREG_OK || !isfinite(p))
+	for (j = 0; j < CHURN_NF; j++)
+		xc[j] = x[j] < m->lo[j] ? m->lo[j] : x[j] > m->hi[j] ? m->hi[j] : x[j];
+	if (logreg_predict(m->lr, xc, 1, &p) != LOGREG_OK || !isfinite(p))
 		return 0;
-	return p < 0 ? 0 : p > 1 ? 1 : p;
+	edge = 1.0 / ((double)m->rows + 2.0);
+	return p < edge ? edge : p > 1 - edge ? 1 - edge : p;
+}
+
+double
+churn_max_probability(const struct churn_model *m)
+{
+	return 1 - 1.0 / ((double)m->rows + 2.0);
 }
 
 /* A scored row: its probability and its index in the scoring rows. */
@@ -507,6 +536,11 @@ churn_json_model(cJSON *obj, const struct churn_model *m)
 	cJSON_AddNumberToObject(me, "rows", (double)m->rows);
 	cJSON_AddNumberToObject(me, "churned", (double)m->positives);
 	churn_add(me, "base_rate", m->rows > 0 ? (double)m->positives / (double)m->rows : NAN, 1e4);
+	cJSON_AddStringToObject(me, "calibration",
+	    "probabilities as fitted (checked out of fold: backtest.calibration, ece); each feature kept "
+	    "inside its training range when scoring; probabilities kept within [1/(rows+2), 1 - 1/(rows+2)] "
+	    "(rule of succession): never 0 or 1");
+	churn_add(me, "max_probability", m->rows > 0 ? churn_max_probability(m) : NAN, 1e4);
 
 	p = cJSON_AddObjectToObject(obj, "params");
 	churn_add(p, "intercept", m->intercept, 1e4);
@@ -555,9 +589,10 @@ churn_json_factors(cJSON *row, const struct churn_model *m, const double *x)
 	int	 used[CHURN_NF] = { 0 };
 	size_t	 i, k;
 
-	/* Contribution to the log-odds against the average customer. */
+	/* Contribution to the log-odds against the average customer, of the value as scored
+	 * (kept inside the training range: churn_score). */
 	for (i = 0; i < CHURN_NF; i++)
-		c[i] = m->coef[i] * (x[i] - m->mean[i]);
+		c[i] = m->coef[i] * ((x[i] < m->lo[i] ? m->lo[i] : x[i] > m->hi[i] ? m->hi[i] : x[i]) - m->mean[i]);
 	for (k = 0; k < 3; k++) {
 		size_t best = CHURN_NF;
 		cJSON *f;

@@ -77,6 +77,8 @@ PGresult	*churn_scope_ids(struct db *db, const char *user, const char *role);
 
 /* P(churn in 30 days) of one row of CHURN_NF features, in [0, 1]. */
 double		 churn_score(const struct churn_model *, const double *x);
+/* The largest probability churn_score() gives: 1 - 1/(training rows + 2). */
+double		 churn_max_probability(const struct churn_model *);
 
 /*
  * Score with m the scoring rows whose customer is in ids (churn_scope_ids;

@@ -307,6 +307,34 @@ series_path(const struct series_fc *fc, const long *step, size_t h, double now, 
 		}
 }
 
+static int
+series_dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Median of v[0..n-1] (n > 0), v left as it was.  The backtest summary
+ * beside the mean: one anomalous day (an outage with next to no revenue)
+ * makes the percentage error of every horizon that lands on it huge, and
+ * the mean over horizons follows it; the median does not.
+ */
+static double
+series_median(const double *v, size_t n)
+{
+	double *c, m;
+
+	if ((c = malloc(n * sizeof(*c))) == NULL)
+		return NAN;
+	memcpy(c, v, n * sizeof(*c));
+	qsort(c, n, sizeof(*c), series_dbl_cmp);
+	m = n % 2 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+	free(c);
+	return m;
+}
+
 static const char *
 series_model_text(const char *model)
 {
@@ -420,6 +448,16 @@ series_json_add(cJSON *obj, const struct series_fc *fc)
 		series_add_num(b, "mape_pct", sm / (double)fc->bt_h);
 		series_add_num(b, "naive_mape_pct", sn / (double)fc->bt_h);
 		cJSON_AddBoolToObject(b, "beats_naive", sm < sn);
+		if (fc->bt_h > 0) {
+			size_t wins = 0;
+
+			series_add_num(b, "median_mape_pct", series_median(fc->bt_method, fc->bt_h));
+			series_add_num(b, "naive_median_mape_pct", series_median(fc->bt_naive, fc->bt_h));
+			for (i = 0; i < fc->bt_h; i++)
+				if (fc->bt_method[i] < fc->bt_naive[i])
+					wins++;
+			cJSON_AddNumberToObject(b, "horizons_beating_naive", (double)wins);
+		}
 	}
 	if (fc->bt_h < fc->h)
 		cJSON_AddStringToObject(b, "horizon_note",

@@ -340,10 +340,14 @@ END $$;
 -- ---------------------------------------------------------------- financial (CEO only)
 
 -- Monthly finance figures for the months p_first .. p_last (first days), days up to p_day:
--- order figures and subscription payments from metrics_daily, expenses per category.
-CREATE OR REPLACE FUNCTION api.revenue_fin_months(p_first date, p_last date, p_day date)
+-- order figures and subscription payments from metrics_daily, expenses per category, and the
+-- expenses split into cost of goods sold (category cogs: it belongs in the gross margin, not in
+-- operating expenses) and operating expenses (every other category).
+DROP FUNCTION IF EXISTS api.revenue_fin_months(date, date, date);
+CREATE FUNCTION api.revenue_fin_months(p_first date, p_last date, p_day date)
 RETURNS TABLE (month date, has_expenses boolean, revenue bigint, net_revenue bigint, cogs bigint,
-               payments bigint, expenses bigint, by_category jsonb, net_burn bigint)
+               payments bigint, expenses bigint, by_category jsonb, net_burn bigint,
+               cogs_expenses bigint, opex bigint, opex_by_category jsonb)
 LANGUAGE sql STABLE AS $$
   WITH mo AS (
     SELECT g::date AS month FROM generate_series(p_first, p_last, interval '1 month') g
@@ -355,13 +359,18 @@ LANGUAGE sql STABLE AS $$
      GROUP BY 1
   ), ex AS (
     SELECT e.month, sum(e.amount_cents) AS total,
-           jsonb_object_agg(e.category, api.money(e.amount_cents) ORDER BY e.category) AS cats
+           jsonb_object_agg(e.category, api.money(e.amount_cents) ORDER BY e.category) AS cats,
+           coalesce(sum(e.amount_cents) FILTER (WHERE e.category = 'cogs'), 0) AS cogs_total,
+           coalesce(sum(e.amount_cents) FILTER (WHERE e.category <> 'cogs'), 0) AS opex_total,
+           coalesce(jsonb_object_agg(e.category, api.money(e.amount_cents) ORDER BY e.category)
+                      FILTER (WHERE e.category <> 'cogs'), '{}') AS opex_cats
       FROM expenses e WHERE e.month BETWEEN p_first AND p_last GROUP BY 1
   )
   SELECT mo.month, ex.month IS NOT NULL,
          coalesce(md.revenue, 0)::bigint, coalesce(md.net, 0)::bigint, coalesce(md.cogs, 0)::bigint,
          coalesce(md.payments, 0)::bigint, coalesce(ex.total, 0)::bigint, coalesce(ex.cats, '{}'),
-         (coalesce(ex.total, 0) - coalesce(md.net, 0) - coalesce(md.payments, 0))::bigint
+         (coalesce(ex.total, 0) - coalesce(md.net, 0) - coalesce(md.payments, 0))::bigint,
+         coalesce(ex.cogs_total, 0)::bigint, coalesce(ex.opex_total, 0)::bigint, coalesce(ex.opex_cats, '{}')
     FROM mo LEFT JOIN md USING (month) LEFT JOIN ex USING (month)
    ORDER BY mo.month
 $$;
@@ -421,6 +430,8 @@ BEGIN
            'gross_margin_pct', api.pct(f.net_revenue - f.cogs, f.net_revenue),
            'subscription_payments', api.money(f.payments),
            'expenses', api.money(f.expenses), 'expenses_by_category', f.by_category,
+           'cogs_expenses', api.money(f.cogs_expenses),
+           'opex', api.money(f.opex), 'opex_by_category', f.opex_by_category,
            'net_burn', CASE WHEN f.has_expenses THEN api.money(f.net_burn) END,
            'efficiency_ratio', api.ratio(f.net_revenue + f.payments, f.expenses))
          ORDER BY f.month) INTO months
@@ -440,7 +451,8 @@ END $$;
 
 -- GET /api/revenue/pipeline: open pipeline by stage, coverage, win rate, deal size and cycle (closed
 -- in the 90 days to as_of), won month-to-date, rep leaderboard, activities of the last 30 days, and
--- the open deal list (a sales rep sees only their own deals; aggregates stay company-wide).
+-- the open deal list (a sales rep sees only their own deals; aggregates stay company-wide).  A
+-- deal is overdue when it is still open and its expected close day is before as_of (docs/metrics.md).
 CREATE OR REPLACE FUNCTION api.revenue_pipeline(p_user int, p_role text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -521,10 +533,12 @@ BEGIN
                        ORDER BY r.won_amount_mtd DESC, r.open_amount DESC, r.id)
                       FROM reps r LEFT JOIN act a ON a.rep_id = r.id),
       'deals_scope', CASE WHEN p_role = 'sales' THEN 'own' ELSE 'all' END,
+      'overdue_deals', (SELECT count(*) FROM deals x WHERE x.expected_close_on < d),
       'deals', coalesce((SELECT json_agg(json_build_object(
                    'id', x.id, 'customer', x.customer, 'owner', x.owner, 'owner_id', x.owner_id,
                    'stage', x.stage, 'amount', api.money(x.amount_cents),
                    'created_on', ns_day(x.created_at), 'expected_close_on', x.expected_close_on,
+                   'overdue', coalesce(x.expected_close_on < d, false),
                    'age_days', d - ns_day(x.created_at))
                  ORDER BY x.amount_cents DESC, x.id) FROM deals x), '[]')));
 END $$;

@@ -6,20 +6,72 @@ import { get, post, send } from '../api.js';
 import { h } from '../dom.js';
 import { renderCards } from '../kpi.js';
 import { createFeed } from '../feed.js';
-import { datetime, num } from '../format.js';
+import { datetime, money, num } from '../format.js';
 import { select, words, allowed } from './util.js';
 
 export const ALERTS_LIST = '/api/alerts';
+/** The alerts of a GET /api/alerts answer, in the API's order (most severe first, then newest). */
 export function alertRows(d) { return Array.isArray(d) ? d : d.alerts || []; }
 export function alertColumns() {
   return [
     { key: 'severity', label: 'Severity', badge: true, value: (r) => r.severity },
-    { key: 'title', label: 'Alert', value: (r) => r.title + (r.subject_label ? ` — ${r.subject_label}` : '') },
+    // title already names the subject ("Failed payments: Acme"): subject_label is not added again.
+    { key: 'title', label: 'Alert', value: (r) => r.title },
     { key: 'opened_at', label: 'Since', kind: 'datetime' },
   ];
 }
 
-const fmtValue = (a) => `${num(a.value, 2)} ${a.comparison} ${num(a.threshold, 2)}${a.unit === 'pct' ? ' %' : a.unit ? ' ' + a.unit : ''}`;
+/** A threshold in its unit: "5 %", "$10,000", "3×", "30". */
+function amount(v, unit) {
+  if (unit === 'pct') return `${num(v, 2)} %`;
+  if (unit === 'usd') return money(v, { compact: false });
+  if (unit === 'ratio') return `${num(v, 2)}×`;
+  return num(v, 2);
+}
+
+/** A rule window as words: "1 mon" → "a month", "7 days", "01:00:00" → "1 hour". */
+function windowWords(w) {
+  if (!w) return '';
+  let m = /^(\d+) mons?$/.exec(w);
+  if (m) return m[1] === '1' ? 'a month' : `${m[1]} months`;
+  m = /^(\d+) days?$/.exec(w);
+  if (m) return m[1] === '1' ? 'a day' : `${m[1]} days`;
+  m = /^(\d+):(\d+):\d+$/.exec(w);
+  if (m) {
+    const hrs = Number(m[1]), mins = Number(m[2]);
+    if (!mins) return hrs === 1 ? 'an hour' : `${hrs} hours`;
+    return `${hrs * 60 + mins} minutes`;
+  }
+  return w;
+}
+
+// What each rule's metric measures (sql/schema/550_alerts.sql, docs/metrics.md "Alerts"), as a
+// sentence with the threshold t (already in its unit) and the window w.
+const SENTENCES = {
+  mrr_drop_pct: (t) => `MRR drops more than ${t} month over month`,
+  customer_churn_pct: (t) => `More than ${t} of paying customers churn in a month`,
+  cac_change_pct: (t, w) => `CAC of the last ${w || 'week'} rises more than ${t} above the ${w || 'week'} before`,
+  api_error_rate_pct: (t, w) => `More than ${t} of API calls fail (status 5xx)${w ? ` over the last ${w}` : ''}`,
+  ad_spend_usd: (t, w) => `A day${w ? ` of the last ${w}` : ''} with more than ${t} of ad spend and less order revenue than spend`,
+  health_score: (t) => `A paying customer’s health score falls below ${t}`,
+  failed_payments: (t, w) => `A customer has more than ${t} failed payment${t === '1' ? '' : 's'}${w ? ` in ${w}` : ''} not followed by a successful one`,
+  cost_spike_ratio: (t) => `A day’s ad spend is more than ${t} the median daily spend of the 28 days before`,
+  pipeline_coverage: (t, w) => `Open pipeline falls below ${t} the amount won${w ? ` in the last ${w}` : ''}`,
+};
+
+/**
+ * A rule's condition as a sentence ("MRR drops more than 5 % month over month") from the
+ * fields a rule (or an alert) carries: metric, comparison, threshold, unit, window.
+ */
+export function conditionText(r) {
+  const t = amount(r.threshold, r.unit), w = windowWords(r.window);
+  const f = SENTENCES[r.metric];
+  if (f) return f(t, w);
+  return `${words(r.metric)} ${r.comparison === '<' ? 'below' : 'above'} ${t}${w ? ` over ${w}` : ''}`;
+}
+
+/** An alert's measured value against its rule: "19.98 % — MRR drops more than 5 % month over month". */
+const fmtValue = (a) => `Now ${amount(a.value, a.unit)} — condition: ${conditionText(a)}`;
 
 export default {
   key: 'alerts',
@@ -28,8 +80,12 @@ export default {
   mount(ctx, { me }) {
     ctx.header('Alerts', 'Live: new and changed alerts appear as they happen.');
     const g = ctx.grid();
+    // Alerts that arrive live are read out by screen readers (the list itself is redrawn on
+    // every refresh, so the announcement has a region of its own that stays in place).
+    const announce = h('p', { class: 'sr-only', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', id: 'alerts-announce' });
+    g.before(announce);
     const summary = ctx.panel(g, {
-      id: 'alerts-kpis', title: 'Now', span: 'full', lazy: false, kind: 'kpi', endpoint: '/api/alerts/summary',
+      id: 'alerts-kpis', title: 'Now', span: 'full', lazy: false, kind: 'kpi', asOfNow: true, endpoint: '/api/alerts/summary',
       load: () => get('/api/alerts/summary'),
       render: (body, d) => renderCards(body, [
         { id: 'active', label: 'Active alerts', value: num(d.active), tone: d.active ? 'warn' : 'good', changeText: `${num(d.acknowledged)} acknowledged`, changeLabel: '' },
@@ -40,7 +96,7 @@ export default {
     });
     let status = 'active', severity = '';
     const list = ctx.panel(g, {
-      id: 'alerts-feed', title: 'Alert feed', span: 'full', lazy: false, kind: 'custom', endpoint: ALERTS_LIST,
+      id: 'alerts-feed', title: 'Alert feed', subtitle: 'Most severe first, then newest.', span: 'full', lazy: false, kind: 'custom', asOfNow: true, endpoint: ALERTS_LIST,
       controls: [
         select('alert-status', 'Status', [['active', 'Active'], ['open', 'Open'], ['acknowledged', 'Acknowledged'], ['resolved', 'Resolved'], ['all', 'All']], status, (v) => { status = v; list.refresh(); }),
         select('alert-severity', 'Severity', [['', 'All severities'], ['critical', 'Critical'], ['warning', 'Warning'], ['info', 'Info']], severity, (v) => { severity = v; list.refresh(); }),
@@ -51,12 +107,12 @@ export default {
       render: (body, d) => {
         const rows = alertRows(d);
         if (!rows.length) return false;
-        body.append(h('ul', { class: 'feed', 'aria-label': 'Alerts' }, rows.map((a) => item(a))));
+        body.append(h('ul', { class: 'feed', 'aria-label': 'Alerts, most severe first', 'aria-live': 'polite', 'aria-relevant': 'additions' }, rows.map((a) => item(a))));
       },
     });
     const feed = createFeed({ types: ['alert'], on: ctx.live, label: 'Live alert events' });
     ctx.panel(g, {
-      id: 'alerts-live', title: 'Live alert events', subtitle: 'Alerts firing, acknowledged and resolved as it happens, newest first.', span: 'full', lazy: false, kind: 'custom', asOf: false,
+      id: 'alerts-live', title: 'Live alert events', subtitle: 'Alerts firing, acknowledged and resolved as it happens, newest first.', span: 'full', lazy: false, kind: 'custom', asOf: false, asOfNow: true,
       load: async () => ({}),
       render: (body) => { body.append(feed.el); },
     });
@@ -69,14 +125,14 @@ export default {
         } }, verb === 'ack' ? 'Acknowledge' : 'Resolve');
       return h('li', { dataset: { alert: a.id } },
         h('span', { class: `badge badge-${a.severity}`, text: a.severity }),
-        h('span', { class: 'feed-title' }, h('strong', { text: a.title }), a.subject_label ? ` — ${a.subject_label}` : '', h('br'), h('small', { text: `${fmtValue(a)} · ${words(a.status)}` })),
+        h('span', { class: 'feed-title' }, h('strong', { text: a.title }), h('br'), h('small', { text: `${fmtValue(a)} · ${words(a.status)}` })),
         h('time', { datetime: a.opened_at, text: datetime(a.opened_at) }),
         a.status === 'open' ? act('ack') : null,
         a.status !== 'resolved' ? act('resolve') : null, msg);
     }
     if (allowed(me, 'ceo')) {
       ctx.panel(g, {
-        id: 'alerts-rules', title: 'Alert rules', span: 'full', kind: 'custom', endpoint: '/api/alerts/rules',
+        id: 'alerts-rules', title: 'Alert rules', span: 'full', kind: 'custom', asOfNow: true, endpoint: '/api/alerts/rules',
         csv: { path: '/api/alerts/rules', params: () => ({}), filename: 'alert-rules.csv' },
         load: () => get('/api/alerts/rules'),
         render: (body, d) => {
@@ -101,14 +157,18 @@ export default {
             msg.textContent = 'saved';
           } catch (err) { msg.textContent = err.message; } finally { save.disabled = false; }
         } });
-      return h('tr', {}, h('td', {}, h('strong', { text: r.name }), h('br'), h('small', { text: r.description || '' })),
-        h('td', { text: `${words(r.metric)} ${r.comparison}` }), h('td', {}, thr), h('td', {}, sev), h('td', {}, en), h('td', {}, save, ' ', msg));
+      // The stored description (with its "threshold" placeholders) is the name's tooltip: the Condition
+      // column says the same as a sentence with the threshold in it.
+      return h('tr', {}, h('td', {}, h('strong', { text: r.name, title: r.description || '' })),
+        h('td', { class: 'rule-condition', text: conditionText(r) }), h('td', {}, thr), h('td', {}, sev), h('td', {}, en), h('td', {}, save, ' ', msg));
     }
 
     // Every alert event (fired, acknowledged, resolved: docs/live.md)
     // refreshes the list and the counts, and shows in the live feed.
     let pending = 0;
-    ctx.live('alert', () => {
+    ctx.live('alert', (m) => {
+      const a = m && m.alert;
+      if (a) announce.textContent = `Alert ${m.kind || 'changed'}: ${a.severity} — ${a.title}`;
       clearTimeout(pending);
       pending = setTimeout(() => { list.refresh(); summary.refresh(); }, 300);
     });
