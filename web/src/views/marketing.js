@@ -11,7 +11,7 @@ import { h } from '../dom.js';
 import { money, num, pct, isNum } from '../format.js';
 import { rangeParams, rangeDays } from '../store.js';
 import { col, words, gather, partialFrom } from './util.js';
-import { bucketLabel } from './product.js';
+import { bucketLabel } from '../charts/labels.js';
 
 const spendGran = (f) => (rangeDays(f) <= 92 ? 'day' : rangeDays(f) <= 400 ? 'week' : 'month');
 const cacGran = (f) => (rangeDays(f) <= 200 ? 'week' : 'month');

@@ -15,8 +15,8 @@ import { h } from '../dom.js';
 import { num, pct, isNum, clock } from '../format.js';
 import { atOf, table } from '../panel.js';
 import { rangeParams, asOfParams, rangeLabel } from '../store.js';
-import { col, words, allowed } from './util.js';
-import { bucketLabel } from './product.js';
+import { col, words, allowed, partialFrom } from './util.js';
+import { bucketLabel } from '../charts/labels.js';
 
 const LIVE = '/api/product/live';
 const KEEP = 100;        // the latest calls the table shows
@@ -156,7 +156,7 @@ export default {
         chart: (d) => {
           const days = (d.days || []).filter((x) => Number(x.hours) > 0);
           if (!days.length) return null;
-          const o = lineOption({ x: days.map((x) => bucketLabel(x.day, 'day')), kind: 'pct', series: [{ name: 'Uptime %', data: col(days, 'uptime_pct') }, { name: 'Rate-limited %', data: col(days, 'rate_limited_pct'), dashed: true }] });
+          const o = lineOption({ x: days.map((x) => bucketLabel(x.day, 'day')), kind: 'pct', partialFrom: partialFrom(days, 'day', 'day'), series: [{ name: 'Uptime %', data: col(days, 'uptime_pct') }, { name: 'Rate-limited %', data: col(days, 'rate_limited_pct'), dashed: true }] });
           return o;
         },
       });
