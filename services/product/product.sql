@@ -80,6 +80,9 @@ BEGIN
         'api_latency_p50_ms', api.product_vp(
             product_hist_percentile(h_end - interval '24 hours', h_end, 0.5),
             product_hist_percentile(h_end - interval '48 hours', h_end - interval '24 hours', 0.5)),
+        'api_latency_p90_ms', api.product_vp(
+            product_hist_percentile(h_end - interval '24 hours', h_end, 0.9),
+            product_hist_percentile(h_end - interval '48 hours', h_end - interval '24 hours', 0.9)),
         'api_latency_p95_ms', api.product_vp(
             product_hist_percentile(h_end - interval '24 hours', h_end, 0.95),
             product_hist_percentile(h_end - interval '48 hours', h_end - interval '24 hours', 0.95)),
@@ -101,7 +104,10 @@ CREATE OR REPLACE FUNCTION api.product_summary(p_user int, p_role text, p_as_of 
 LANGUAGE sql STABLE AS $$ SELECT api.product_summary_at(api.product_now(p_as_of)) $$;
 
 -- GET /api/product/api-usage: per hour or day of [from, to] and endpoint, calls, 5xx errors, error
--- rate and the latency percentiles of that bucket; the top endpoints of the range.
+-- rate and the latency percentiles of that bucket; the top endpoints of the range.  p90 is read
+-- from the latency histogram (product_api_latency_hist, exact for whole-ms latencies below 10 s),
+-- which has no endpoint: it is given on the total rows only (null on per-endpoint rows, and with
+-- `endpoint`), so the 90th percentile sits beside p50/p95/p99 without a new pre-aggregate column.
 -- p_endpoint matches an endpoint's full path or its last segment ("orders" → "/v1/orders").
 CREATE OR REPLACE FUNCTION api.product_api_usage(p_user int, p_role text, p_granularity text, p_endpoint text,
                                                  p_from date, p_to date, p_days int)
@@ -132,13 +138,16 @@ BEGIN
             SELECT b.h AS bucket, CASE WHEN k.ep = '*' THEN 'all' ELSE k.ep END AS endpoint,
                    coalesce(a.calls, 0) AS calls, coalesce(a.errors, 0) AS errors,
                    api.pct(a.errors, a.calls) AS error_rate_pct, coalesce(a.rate_limited, 0) AS rate_limited,
-                   round(a.p50_ms, 2) AS p50_ms, round(a.p95_ms, 2) AS p95_ms, round(a.p99_ms, 2) AS p99_ms
+                   round(a.p50_ms, 2) AS p50_ms,
+                   CASE WHEN k.ep = '*' AND a.calls > 0
+                        THEN product_hist_percentile(b.h, b.h + interval '1 hour', 0.9) END AS p90_ms,
+                   round(a.p95_ms, 2) AS p95_ms, round(a.p99_ms, 2) AS p99_ms
             FROM generate_series(r.d_from::timestamp, r.d_to::timestamp + interval '23 hours', interval '1 hour') b(h)
             CROSS JOIN (SELECT coalesce(ep, '*') AS ep) k
             LEFT JOIN product_api_hourly a ON a.hour = b.h AND a.endpoint = k.ep
             UNION ALL
             SELECT a.hour, a.endpoint, a.calls, a.errors, api.pct(a.errors, a.calls), a.rate_limited,
-                   round(a.p50_ms, 2), round(a.p95_ms, 2), round(a.p99_ms, 2)
+                   round(a.p50_ms, 2), NULL, round(a.p95_ms, 2), round(a.p99_ms, 2)
             FROM product_api_hourly a
             WHERE ep IS NULL AND a.endpoint <> '*'
               AND a.hour >= r.d_from::timestamp AND a.hour < (r.d_to + 1)::timestamp
@@ -148,13 +157,17 @@ BEGIN
             SELECT b.d::date::timestamp AS bucket, CASE WHEN k.ep = '*' THEN 'all' ELSE k.ep END AS endpoint,
                    coalesce(a.calls, 0) AS calls, coalesce(a.errors, 0) AS errors,
                    api.pct(a.errors, a.calls) AS error_rate_pct, coalesce(a.rate_limited, 0) AS rate_limited,
-                   round(a.p50_ms, 2) AS p50_ms, round(a.p95_ms, 2) AS p95_ms, round(a.p99_ms, 2) AS p99_ms
+                   round(a.p50_ms, 2) AS p50_ms,
+                   CASE WHEN k.ep = '*' AND a.calls > 0
+                        THEN product_hist_percentile(b.d::date::timestamp, b.d::date::timestamp + interval '1 day', 0.9)
+                   END AS p90_ms,
+                   round(a.p95_ms, 2) AS p95_ms, round(a.p99_ms, 2) AS p99_ms
             FROM generate_series(r.d_from, r.d_to, interval '1 day') b(d)
             CROSS JOIN (SELECT coalesce(ep, '*') AS ep) k
             LEFT JOIN product_api_daily a ON a.day = b.d::date AND a.endpoint = k.ep
             UNION ALL
             SELECT a.day::timestamp, a.endpoint, a.calls, a.errors, api.pct(a.errors, a.calls), a.rate_limited,
-                   round(a.p50_ms, 2), round(a.p95_ms, 2), round(a.p99_ms, 2)
+                   round(a.p50_ms, 2), NULL, round(a.p95_ms, 2), round(a.p99_ms, 2)
             FROM product_api_daily a
             WHERE ep IS NULL AND a.endpoint <> '*' AND a.day BETWEEN r.d_from AND r.d_to
         ) x;
@@ -291,16 +304,21 @@ AS $$
         FROM events
         WHERE type = 'api_call' AND occurred_at > p_now - interval '60 minutes' AND occurred_at <= p_now
     ), m AS (
-        SELECT g AS minute FROM generate_series(date_trunc('minute', p_now) - interval '59 minutes',
-                                                date_trunc('minute', p_now), interval '1 minute') g
+        -- The 60 one-minute windows ending at now, oldest first: window j (0 = the newest) is
+        -- (now − (j+1) min, now − j min], so the newest is exactly requests_last_minute's and the
+        -- chart's last point is the figure beside it (not a partial calendar minute).
+        SELECT j, p_now - (j + 1) * interval '1 minute' AS minute, p_now - j * interval '1 minute' AS upto
+        FROM generate_series(0, 59) j
     )
     SELECT json_build_object(
         'now', p_now,
         'requests_last_minute', (SELECT count(*) FROM e WHERE occurred_at > p_now - interval '1 minute'),
-        'requests_per_minute', (SELECT json_agg(json_build_object('minute', m.minute, 'requests', coalesce(k.n, 0))
-                                    ORDER BY m.minute)
-                                FROM m LEFT JOIN (SELECT date_trunc('minute', occurred_at) AS minute, count(*) AS n
-                                                  FROM e GROUP BY 1) k ON k.minute = m.minute),
+        'requests_per_minute', (SELECT json_agg(json_build_object('minute', m.minute, 'to', m.upto,
+                                                                  'requests', coalesce(k.n, 0))
+                                    ORDER BY m.j DESC)
+                                FROM m LEFT JOIN (SELECT floor(extract(epoch FROM p_now - occurred_at) / 60)::int AS j,
+                                                         count(*) AS n
+                                                  FROM e GROUP BY 1) k ON k.j = m.j),
         'users_active_5m', (SELECT count(DISTINCT (customer_id, user_id)) FROM events
                             WHERE occurred_at > p_now - interval '5 minutes' AND occurred_at <= p_now
                               AND customer_id IS NOT NULL AND user_id IS NOT NULL),
