@@ -23,7 +23,7 @@ export default {
     ctx.header('Marketing', 'What the spend buys: reach, customers and return.');
     const g = ctx.grid();
     ctx.panel(g, {
-      id: 'mkt-kpis', title: 'Period summary', span: 'full', lazy: false, kind: 'kpi', endpoint: '/api/marketing/summary',
+      id: 'mkt-kpis', title: 'Period summary', span: 'full', lazy: false, kind: 'kpi',
       endpoint: '/api/marketing/summary, /api/marketing/funnel',
       load: (f) => gather({ s: get('/api/marketing/summary', rangeParams(f)), fun: get('/api/marketing/funnel', rangeParams(f)) }),
       render: (body, all) => {
