@@ -29,8 +29,10 @@ let lastAttempt = Date.now();   // the last automatic refresh
 function applyTheme(t) {
   document.documentElement.dataset.theme = t;
   const b = document.getElementById('theme-toggle');
-  if (b) b.setAttribute('aria-pressed', t === 'dark' ? 'true' : 'false');
+  if (b) { b.setAttribute('aria-pressed', t === 'dark' ? 'true' : 'false'); b.textContent = themeLabel(t); }
 }
+/** The theme button says what it switches to ("Light mode" while dark); aria-pressed says whether dark is on. */
+const themeLabel = (t) => (t === 'dark' ? 'Light mode' : 'Dark mode');
 function initialTheme() {
   const saved = localStorage.getItem(THEME);
   if (saved === 'dark' || saved === 'light') return saved;
@@ -183,7 +185,7 @@ function renderShell() {
   const refreshBtn = h('button', { type: 'button', class: 'btn btn-small', id: 'refresh', text: 'Refresh', 'aria-label': 'Refresh now',
     onclick: () => refreshNow() });
 
-  const themeBtn = h('button', { type: 'button', class: 'btn btn-small', id: 'theme-toggle', 'aria-pressed': String(document.documentElement.dataset.theme === 'dark'), text: 'Dark mode',
+  const themeBtn = h('button', { type: 'button', class: 'btn btn-small', id: 'theme-toggle', 'aria-pressed': String(document.documentElement.dataset.theme === 'dark'), text: themeLabel(document.documentElement.dataset.theme),
     onclick: () => {
       const t = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';
       localStorage.setItem(THEME, t);

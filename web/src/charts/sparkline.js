@@ -4,6 +4,7 @@ import { theme } from './core.js';
 export function sparkOption({ data, color }) {
   const t = theme();
   return {
+    nsQuiet: true,   // the card's figure is its text: no decals, a short aria label
     tooltip: { show: false },
     grid: { left: 0, right: 0, top: 2, bottom: 2 },
     xAxis: { type: 'category', show: false, boundaryGap: false, data: data.map((_, i) => i) },
