@@ -23,7 +23,10 @@ export const ALL_VIEWS = (() => {
   const index = readFileSync(path.join(VIEWS_DIR, 'index.js'), 'utf8');
   const names = index.match(/export const VIEWS = \[([^\]]*)\]/)[1].split(',').map((s) => s.trim()).filter(Boolean);
   return names.map((name) => {
-    const file = index.match(new RegExp(`import ${name} from '\\./([\\w-]+\\.js)'`))[1];
+    // `import x from './x.js'` or a lazily loaded `const x = view('key', 'Label', () => import('./x.js'))`
+    const m = index.match(new RegExp(`import ${name} from '\\./([\\w-]+\\.js)'`))
+      || index.match(new RegExp(`const ${name} = view\\([^\\n]*import\\('\\./([\\w-]+\\.js)'\\)`));
+    const file = m[1];
     return readFileSync(path.join(VIEWS_DIR, file), 'utf8').match(/^  key: '([a-z-]+)'/m)[1];
   });
 })();

@@ -280,32 +280,48 @@ function teardownView() {
   current = null;
 }
 
-function mountView(force) {
+/**
+ * Mount the view of the URL.  Its module is loaded on first use
+ * (views/index.js); a navigation while it loads wins (the stale mount is
+ * dropped).
+ */
+async function mountView(force) {
   const url = location.pathname + location.search;
   if (!force && current && current.url === url) return;
   teardownView();
   const main = shell.main;
   clear(main);
   const parts = location.pathname.split('/').filter(Boolean);
-  const key = parts[0];
-  const def = viewFor(parts);
-  if (!def) {
+  const entry = viewFor(parts);
+  if (!entry) {
     main.append(stateBox('notfound', 'Page not found', 'Choose a view from the navigation.'));
     main.dataset.view = 'notfound';
     current = { url, ctx: null };
     return;
   }
-  main.dataset.view = def.key + (def.detail ? '-detail' : '');
-  if (!me.views.includes(def.key)) {
+  main.dataset.view = entry.key + (entry.detail ? '-detail' : '');
+  if (!me.views.includes(entry.key)) {
     const box = stateBox('forbidden', 'You do not have access to this view',
-      `Your role (${me.role}) may not open “${def.label}”. Ask an administrator if you need it.`);
+      `Your role (${me.role}) may not open “${entry.label}”. Ask an administrator if you need it.`);
     box.classList.add('access-denied');
     main.append(box);
     document.title = `No access — Northstar`;
     current = { url, ctx: null };
     return;
   }
-  document.title = `${def.label} — Northstar`;
+  document.title = `${entry.label} — Northstar`;
+  const mine = current = { url, ctx: null, key: entry.key, loading: true };
+  let def;
+  try {
+    def = await entry.load();
+  } catch (e) {
+    if (current !== mine) return;
+    console.warn('view', entry.key, e);
+    main.append(stateBox('error', 'This view failed to load', `${e.message}. Check the connection and reload the page.`));
+    current = { url, ctx: null };
+    return;
+  }
+  if (current !== mine || !main.isConnected) return;   // the user moved on while it loaded
   // No data at all yet: the empty state instead of the panels, or above
   // them for a view that is useful before any data (whenEmpty: 'notice').
   const empty = me.has_data === false;

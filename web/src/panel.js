@@ -101,8 +101,8 @@ export function createPanel(spec, view) {
   const tableBox = h('div', { class: 'chart-table', id: tableId, hidden: true });
   let option = null;        // the option drawn last (its table is made from it)
   const tableBtn = spec.chart ? h('button', {
-    type: 'button', class: 'btn btn-small', 'data-show-table': id, 'aria-expanded': 'false', 'aria-controls': tableId,
-    'aria-label': `Show as table: ${spec.title}`, hidden: true, text: 'Show as table',
+    type: 'button', 'data-show-table': id, 'aria-expanded': 'false', 'aria-controls': tableId,
+    'aria-label': `Show as table: ${spec.title}`, class: 'btn btn-small is-waiting', text: 'Show as table',
     onclick: () => { tableBox.hidden = !tableBox.hidden; showTable(); },
   }) : null;
   if (tableBtn) actions.append(tableBtn);
@@ -138,7 +138,7 @@ export function createPanel(spec, view) {
     }, 'CSV'));
   }
   const el = h('section', {
-    class: `panel panel-${spec.span || 'half'} panel-kind-${kind}`, 'aria-labelledby': titleId,
+    class: `panel panel-${spec.span || 'half'} panel-kind-${kind}${spec.tall ? ' panel-tall' : ''}`, 'aria-labelledby': titleId,
     dataset: { panel: id, state: 'idle', asof: spec.asOf === false ? 'none' : 'shown' }, 'aria-busy': 'true',
   },
   h('header', { class: 'panel-head' },
@@ -179,6 +179,7 @@ export function createPanel(spec, view) {
   function setState(s) {
     el.dataset.state = s;
     el.setAttribute('aria-busy', s === 'loading' ? 'true' : 'false');
+    if (view.stateChanged) view.stateChanged();
   }
 
   async function draw(d, f) {
@@ -200,7 +201,7 @@ export function createPanel(spec, view) {
       if (!box) { disposeCharts(body); clear(body); box = h('div', { class: `chart ${spec.tall ? 'chart-tall' : ''}`, dataset: { kind: spec.chartKind || 'chart' } }); body.append(box); }
       option = next;
       await renderChart(box, next, { title: spec.title });
-      if (tableBtn) tableBtn.hidden = false;
+      if (tableBtn) tableBtn.classList.remove('is-waiting');
       showTable();
       return true;
     }
@@ -254,7 +255,7 @@ export function createPanel(spec, view) {
     apiAt = made; apiCached = asOfCached(answer); msgAt = lateAt;
     if (lateAt !== null) liveAt = Date.now();
     if (!ok) {
-      if (tableBtn) { tableBtn.hidden = true; tableBox.hidden = true; option = null; showTable(); }
+      if (tableBtn) { tableBtn.classList.add('is-waiting'); tableBox.hidden = true; option = null; showTable(); }
       disposeCharts(body); clear(body);
       body.append(stateBox('empty', spec.empty || 'No data for this period', 'Try a longer date range.'));
       hasContent = false;
@@ -292,7 +293,7 @@ export function createPanel(spec, view) {
     if (err instanceof DrawError) {
       disposeCharts(body); clear(body);
       hasContent = false; data = null; option = null; asOfEl.hidden = true;
-      if (tableBtn) { tableBtn.hidden = true; tableBox.hidden = true; showTable(); }
+      if (tableBtn) { tableBtn.classList.add('is-waiting'); tableBox.hidden = true; showTable(); }
       body.append(stateBox('error', err.message, 'The server\'s answer lacks what this chart needs.'));
       setState('error');
       return;
@@ -316,7 +317,7 @@ export function createPanel(spec, view) {
     hasContent = false;
     data = null;
     asOfEl.hidden = true;
-    if (tableBtn) { tableBtn.hidden = true; tableBox.hidden = true; option = null; showTable(); }
+    if (tableBtn) { tableBtn.classList.add('is-waiting'); tableBox.hidden = true; option = null; showTable(); }
     if (err.notAvailable) {
       body.append(stateBox('na', 'Not available yet', `This data (${spec.endpoint || 'its API endpoint'}) is not provided by the server yet.`));
       setState('na');
@@ -354,7 +355,7 @@ export function table(columns, rows, caption) {
       h('tbody', {}, rows.map((r) => h('tr', {}, columns.map((c) => {
         const v = c.value ? c.value(r) : r[c.key];
         const text = byKind(c.kind, v);
-        const cls = [numeric(c.kind) ? 'num' : '', c.tone ? `tone-${c.tone(r) || ''}` : ''].join(' ').trim();
+        const cls = [numeric(c.kind) ? 'num' : '', c.kind === 'date' || c.kind === 'datetime' ? 'when' : '', c.tone ? `tone-${c.tone(r) || ''}` : ''].join(' ').trim();
         const href = c.link ? c.link(r) : null;
         return h('td', { class: cls || null }, href ? h('a', { href, 'data-link': '' }, text) : c.badge ? h('span', { class: `badge badge-${String(v).toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, text }) : text);
       }))))));

@@ -4,7 +4,7 @@
 // chart (aria description, "show as table" data: chartTable) and the test
 // hook chartsSummary.  The builders (line.js, bar.js, …) make options and
 // need no ECharts code, so a view's chunk stays small.
-import { money, compact, pct, num } from '../format.js';
+import { money, compact, pct, num, bucket } from '../format.js';
 
 // Chart marks need 3:1 contrast against the panel surface (WCAG 1.4.11):
 // Okabe–Ito hues, darkened for the light theme (#E69F00, #56B4E9, #F0E442,
@@ -72,7 +72,7 @@ export function axisTooltip(kind, partialFrom) {
     const list = Array.isArray(params) ? params : [params];
     if (!list.length) return '';
     const i = list[0].dataIndex;
-    const label = String(list[0].axisValue ?? list[0].name);
+    const label = bucket(list[0].axisValue ?? list[0].name);
     const head = Number.isInteger(partialFrom) && i >= partialFrom ? toDate(label) : label;
     const seen = new Set();
     const lines = [];

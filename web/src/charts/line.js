@@ -3,6 +3,7 @@
 // partial bucket (today's day, week or month: partialFrom) dashed and
 // lighter, shaded and labelled "to date".
 import { theme, axisFormatter, axisTooltip, toDate } from './core.js';
+import { bucket } from '../format.js';
 
 /**
  * The "to date" marking shared by the builders: a light band over the
@@ -21,9 +22,12 @@ export function partialArea(x, partialFrom, t, { fromPrevious = false } = {}) {
   };
 }
 
-/** Category axis labels: the partial bucket's says "(to date)". */
+/**
+ * Category axis labels: dates without a midnight hour ("2026-11-02 00" →
+ * "2026-11-02", format.js bucket), and the partial bucket's says "(to date)".
+ */
 export function partialLabels(partialFrom, t) {
-  return { color: t.muted, formatter: (v, i) => (Number.isInteger(partialFrom) && i >= partialFrom ? toDate(v) : v) };
+  return { color: t.muted, formatter: (v, i) => (Number.isInteger(partialFrom) && i >= partialFrom ? toDate(bucket(v)) : bucket(v)) };
 }
 
 /**
