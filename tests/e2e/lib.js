@@ -101,6 +101,8 @@ export async function signIn(page, email, { base = BASE, password = PASSWORD } =
  */
 export async function settleView(page, { timeout = 20000 } = {}) {
   const deadline = Date.now() + timeout;
+  // The view's module loads on demand (web/src/views/index.js): wait until it is mounted.
+  await page.waitForSelector('main[data-view]:not([data-view-loading])', { state: 'attached', timeout });
   const ids = await page.$$eval('main [data-panel]', (els) => els.map((e) => e.dataset.panel));
   for (const id of ids) {
     const sel = `main [data-panel="${id}"]`;

@@ -11,7 +11,8 @@ import { stateBox } from './panel.js';
 import { chartsSummary } from './charts/core.js';
 import { VIEWS, viewFor } from './views/index.js';
 import { setCurrency } from './format.js';
-import { startLive, stopLive, onState, liveState, liveInfo, STATE_TEXT } from './live.js';
+import { startLive, stopLive, onState, liveState, liveInfo, STATE_TEXT, on as onLive } from './live.js';
+import { createAnnouncer } from './feed.js';
 
 const app = document.getElementById('app');
 const REFRESH_MS = 30000;
@@ -21,6 +22,7 @@ const THEME = 'ns-theme';
 
 let me = null;            // /api/auth/me
 let shell = null;         // { nav, main, updated, ... }
+let announcer = null;     // feed.js createAnnouncer: alerts read out by screen readers
 let current = null;       // { key, ctx, url }
 let lastRefresh = 0;
 let lastAttempt = Date.now();   // the last automatic refresh
@@ -207,7 +209,9 @@ function renderShell() {
     h('span', { class: 'compare' }, compare, h('label', { for: 'compare', text: 'Compare to previous period' })),
     h('span', { class: 'spacer' }), liveEl, updated, refreshBtn);
   const main = h('main', { id: 'main', tabindex: '-1' });
-  app.append(header, nav, h('div', { class: 'content' }, toolbar, main));
+  if (announcer) announcer.off();
+  announcer = createAnnouncer(onLive);
+  app.append(header, nav, h('div', { class: 'content' }, toolbar, main), ...announcer.el);
   app.removeAttribute('aria-busy');
   shell = { nav, main, updated, liveState: liveEl, rangeGroup, custom, from, to, compare };
   showLive(liveState());
@@ -291,6 +295,7 @@ async function mountView(force) {
   teardownView();
   const main = shell.main;
   clear(main);
+  delete main.dataset.viewLoading;
   const parts = location.pathname.split('/').filter(Boolean);
   const entry = viewFor(parts);
   if (!entry) {
@@ -312,16 +317,20 @@ async function mountView(force) {
   document.title = `${entry.label} — Northstar`;
   const mine = current = { url, ctx: null, key: entry.key, loading: true };
   let def;
+  // data-view-loading: the view's module is on its way (tests/e2e/lib.js settleView waits for it to go).
+  main.dataset.viewLoading = '1';
   try {
     def = await entry.load();
   } catch (e) {
     if (current !== mine) return;
+    delete main.dataset.viewLoading;
     console.warn('view', entry.key, e);
     main.append(stateBox('error', 'This view failed to load', `${e.message}. Check the connection and reload the page.`));
     current = { url, ctx: null };
     return;
   }
   if (current !== mine || !main.isConnected) return;   // the user moved on while it loaded
+  delete main.dataset.viewLoading;
   // No data at all yet: the empty state instead of the panels, or above
   // them for a view that is useful before any data (whenEmpty: 'notice').
   const empty = me.has_data === false;
@@ -401,7 +410,29 @@ document.addEventListener('visibilitychange', () => {
   }
 });
 
+/**
+ * Test hook (tests/e2e/v-layout.test.js): add a chart panel to the view
+ * shown, drawn by one of the shared builders from arguments given as JSON
+ * — { id, title, asOfNow, builder: 'line'|'bar'|'mrr'|'pie', args } — so
+ * the panel behaviours every view relies on (the "as of now" note, the
+ * "to date" marking, the error for data that does not fit, "Show as
+ * table") are checked on known data.  Resolves to the panel's state.
+ */
+const BUILDERS = {
+  line: () => import('./charts/line.js').then((m) => m.lineOption),
+  bar: () => import('./charts/bar.js').then((m) => m.barOption),
+  mrr: () => import('./charts/mrr.js').then((m) => m.mrrOption),
+  pie: () => import('./charts/pie.js').then((m) => m.pieOption),
+};
+async function testPanel({ id, title, asOfNow, builder, args }) {
+  if (!current || !current.ctx || !BUILDERS[builder]) throw new Error('testPanel: no view shown, or an unknown builder');
+  const make = await BUILDERS[builder]();
+  const p = current.ctx.panel(current.ctx.grid(), { id, title, asOfNow, lazy: false, span: 'full', load: async () => args, chart: (a) => make(a) });
+  for (let i = 0; i < 100 && ['idle', 'loading'].includes(p.el.dataset.state); i++) await new Promise((r) => setTimeout(r, 50));
+  return p.el.dataset.state;
+}
+
 // Hook for the browser tests and for debugging from the console.
-window.northstar = { charts: chartsSummary, live: liveInfo, get user() { return me; } };
+window.northstar = { charts: chartsSummary, live: liveInfo, testPanel, get user() { return me; } };
 
 route();

@@ -238,7 +238,7 @@ export function chartsSummary() {
       panel: panel ? panel.dataset.panel : null,
       kind: el.dataset.kind || null,
       rendered: el.dataset.rendered === '1',
-      series: (opt.series || []).map((s) => ({ name: s.name || s.type, type: s.type, points: (s.data || []).length, partial: !!s.nsPartial,
+      series: (opt.series || []).map((s) => ({ name: s.name || s.type, type: s.type, points: (s.data || []).length, partial: !!s.nsPartial, helper: !!s.nsHelper,
         values: (s.data || []).map(itemValue) })),
       labels: categories(src),
       partialFrom: Number.isInteger(src.nsPartialFrom) ? src.nsPartialFrom : null,
