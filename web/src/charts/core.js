@@ -19,10 +19,26 @@ export const STATUS_DARK = { good: '#3cc99b', warn: '#f0b54a', bad: '#ff8a57' };
 const live = new Set();   // elements holding a chart (el._nsChart: its ECharts instance)
 let loading = null;       // the ECharts chunk, once asked for
 
+let extras = null;        // the chart types few views draw (echarts-extra.js)
+
 /** The ECharts module (echarts.js), loaded once. */
 export function loadECharts() {
   if (!loading) loading = import('./echarts.js').then((m) => m.echarts);
   return loading;
+}
+
+// Series types drawn by the base build (echarts.js); others need echarts-extra.js.
+const BASE_TYPES = new Set(['line', 'bar']);
+
+/** ECharts with what option draws registered (the extra chunk only when a series needs it). */
+async function echartsFor(option) {
+  const echarts = await loadECharts();
+  const needsExtra = [].concat(option.series || []).some((s) => s && s.type && !BASE_TYPES.has(s.type)) || option.visualMap;
+  if (needsExtra) {
+    if (!extras) extras = import('./echarts-extra.js');
+    await extras;
+  }
+  return echarts;
 }
 
 function cssVar(name, fallback) {
@@ -30,9 +46,19 @@ function cssVar(name, fallback) {
   return v || fallback;
 }
 
-/** Colours of the current theme, read from the CSS custom properties. */
+// theme() is called for every chart and card: the CSS custom properties are
+// read once per theme (getComputedStyle forces a style recalculation of the
+// whole page each time the DOM changed in between).
+const themes = new Map();
+
+/** Colours of the current theme, read from the CSS custom properties (once per theme). */
 export function theme() {
-  const dark = document.documentElement.dataset.theme === 'dark';
+  const key = document.documentElement.dataset.theme || 'light';
+  if (!themes.has(key)) themes.set(key, readTheme(key === 'dark'));
+  return themes.get(key);
+}
+
+function readTheme(dark) {
   return {
     dark,
     palette: dark ? PALETTE_DARK : PALETTE,
@@ -169,23 +195,63 @@ export function describe(title, option) {
   return `${title}. ${t.rows.length} ${t.rows.length === 1 ? 'item' : 'items'}, ${first}${t.rows.length > 1 ? ` to ${last}` : ''}. ${cols.join('; ')}.${partial} Use "Show as table" for every value.`;
 }
 
+/** Let the browser run other tasks (input, painting) before going on. */
+const yieldTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * A top legend wraps onto more lines in a narrow chart (a phone): move the
+ * plot down by the lines it takes (an estimate from the names' lengths)
+ * so the legend never covers it.
+ */
+function fitLegend(option, width) {
+  const lg = option.legend;
+  if (!lg || Array.isArray(lg) || lg.show === false || lg.top !== 0 || !option.grid || Array.isArray(option.grid) || !width) return;
+  const names = lg.data || [...new Set([].concat(option.series || []).map((s) => s.name).filter(Boolean))];
+  const widths = names.map((n) => String(n).length * 6.6 + 38);
+  let lines = 1, x = 0;
+  for (const w of widths) { if (x && x + w > width - 16) { lines++; x = 0; } x += w; }
+  if (lines > 1) option.grid = { ...option.grid, top: (option.grid.top || 0) + (lines - 1) * 22 };
+}
+
 /**
  * Draw option into el (creating the chart on first use).  meta.title names
  * the chart in its aria description.  Resolves when ECharts reports the
  * frame finished; el.dataset.rendered is then "1".
  */
 export async function renderChart(el, option, meta = {}) {
-  const echarts = await loadECharts();
+  const echarts = await echartsFor(option);
   const t = theme();
   let chart = el._nsChart && !el._nsChart.isDisposed() ? el._nsChart : null;
   if (!chart) {
-    chart = echarts.init(el, null, { renderer: 'canvas' });
-    el._nsChart = chart;
-    const ro = new ResizeObserver(() => chart.resize());
-    ro.observe(el);
-    el._nsResize = ro;
-    live.add(el);
+    // A task of its own for the chart's creation and one for its first
+    // drawing (after loading ECharts): shorter tasks keep a slow phone
+    // responsive while a view draws.  (el._nsInit: one creation even when
+    // two draws of the element overlap.)
+    if (!el._nsInit) {
+      el._nsInit = (async () => {
+        await yieldTask();
+        const c = echarts.init(el, null, { renderer: 'canvas' });
+        el._nsChart = c;
+        // Resize only when the box really changed (the observer's first call
+        // reports the size the chart was just drawn at: a second full render).
+        let size = `${el.clientWidth}x${el.clientHeight}`;
+        const ro = new ResizeObserver(() => {
+          const now = `${el.clientWidth}x${el.clientHeight}`;
+          if (now === size || c.isDisposed()) return;
+          size = now;
+          c.resize();
+        });
+        ro.observe(el);
+        el._nsResize = ro;
+        live.add(el);
+        return c;
+      })();
+    }
+    chart = await el._nsInit;
+    el._nsInit = null;
+    await yieldTask();
   }
+  if (chart.isDisposed() || !el.isConnected) return null;
   el._nsOption = option;
   el._nsTitle = meta.title || el._nsTitle || 'Chart';
   const quiet = option.nsQuiet;   // sparklines and gauges: no decals (their figure is in text beside them)
@@ -201,6 +267,7 @@ export async function renderChart(el, option, meta = {}) {
       : { enabled: true, label: { description: describe(el._nsTitle, option) }, decal: { show: true } },
   };
   const { nsKind, nsPartialFrom, nsCategory, nsQuiet, ...clean } = option;
+  fitLegend(clean, el.clientWidth);
   const merged = { ...base, ...clean, tooltip: { ...base.tooltip, ...(clean.tooltip || {}) }, aria: { ...base.aria, ...(clean.aria || {}) } };
   el.setAttribute('role', 'img');
   el.setAttribute('aria-label', merged.aria.label.description);
@@ -210,6 +277,17 @@ export async function renderChart(el, option, meta = {}) {
     chart.on('finished', () => { el.dataset.rendered = '1'; resolve(chart); });
     chart.setOption(merged, true);
   });
+}
+
+/**
+ * Register a chart drawn without ECharts (the KPI cards' SVG sparklines and
+ * gauges, kpi.js) so chartsSummary lists it like the others.
+ */
+export function registerDrawn(el, option) {
+  el._nsOption = option;
+  el._nsChart = { getOption: () => option, isDisposed: () => false, dispose() {} };
+  el.dataset.rendered = '1';
+  live.add(el);
 }
 
 /** Dispose every chart inside root (on leaving a view). */

@@ -10,10 +10,12 @@ export function pieOption({ items, name = '' }) {
     nsCategory: 'Slice',
     tooltip: { trigger: 'item', formatter: (p) => `${p.name}: ${p.percent}%` },
     legend: { show: false },
-    series: [{ name, type: 'pie', radius: ['38%', '62%'], center: ['50%', '50%'], data: items, avoidLabelOverlap: true,
+    // Labels aligned to the chart's edges: ECharts gives each the room
+    // between the donut and the edge and breaks a long one over lines.
+    series: [{ name, type: 'pie', radius: ['34%', '56%'], center: ['50%', '50%'], data: items, avoidLabelOverlap: true,
       minShowLabelAngle: 0,
-      label: { color: t.text, formatter: '{b}: {d}%', overflow: 'break', width: 110, lineHeight: 14 },
-      labelLine: { length: 8, length2: 8 },
+      label: { color: t.text, formatter: '{b}: {d}%', alignTo: 'edge', edgeDistance: 6, overflow: 'break', lineHeight: 14 },
+      labelLine: { length: 6, length2: 0, maxSurfaceAngle: 80 },
       labelLayout: { hideOverlap: false, moveOverlap: 'shiftY' },
       itemStyle: { borderColor: t.surface, borderWidth: 2 } }],
   };
