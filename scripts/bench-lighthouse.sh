@@ -3,9 +3,10 @@
 # docs/benchmarks.md "Lighthouse (issue 21)"): Lighthouse 12.2.3 (bench/lighthouse, its own
 # package.json and lock, installed here with npm ci only when missing or changed: `make test`
 # never installs it), its default mobile profile, Debian's chromium (CHROME_PATH), signed in
-# through the page as the CEO (bench/lighthouse/run.mjs).  One run with Lighthouse's default
-# CPU slowdown (4×), then BENCH_LH_RUNS (3) runs with the slowdown calibrated to this host's
-# BenchmarkIndex (Lighthouse's throttling guide); the median of those is the figure.
+# through the page as the CEO (bench/lighthouse/run.mjs).  BENCH_LH_RUNS (3) loads of the page,
+# each audited with the CPU slowdown calibrated to the BenchmarkIndex measured in that load
+# (Lighthouse's throttling guide) and, for comparison, with the default 4×; the median of the
+# calibrated audits is the figure.
 #   LH1. performance score (goal ≥ 90), with FCP, LCP, TBT, speed index;
 #   LH2. cumulative layout shift (goal ≤ 0.1);
 #   LH3. accessibility (goal 100);  LH4. best practices (goal 100);
@@ -36,7 +37,7 @@ if [ ! -d "$LH/node_modules" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$
 fi
 
 bench_stack
-say "Lighthouse on $U/executive (1 default run + ${BENCH_LH_RUNS:-3} calibrated)"
+say "Lighthouse on $U/executive (${BENCH_LH_RUNS:-3} loads, each audited calibrated and at 4×)"
 mkdir -p tests/artifacts
 load0=$(cut -d' ' -f1 /proc/loadavg)
 NS_URL=$U LH_RUNS=${BENCH_LH_RUNS:-3} LH_REPORT=$ROOT/tests/artifacts/lighthouse-executive.html \
@@ -50,11 +51,11 @@ const m = r.median, d = r.default;
 const s = (ms) => (ms / 1000).toFixed(2);
 const met = (ok) => (ok ? "met" : "short");
 const row = (a, b, c, e) => console.log(["ROW", a, b, c, e].join("\t"));
-row(`LH1. performance, mobile (median of ${r.runs}; CPU ${m.cpu}× for BenchmarkIndex ${Math.round(d.benchmarkIndex)}; FCP ${s(m.fcp)} s, LCP ${s(m.lcp)} s, TBT ${Math.round(m.tbt)} ms, SI ${s(m.si)} s)`, m.performance, "≥ 90", met(m.performance >= 90));
+row(`LH1. performance, mobile (median of ${r.runs} loads; CPU ${m.cpu}× for that load's BenchmarkIndex ${Math.round(m.benchmarkIndex)}; FCP ${s(m.fcp)} s, LCP ${s(m.lcp)} s, TBT ${Math.round(m.tbt)} ms, SI ${s(m.si)} s)`, m.performance, "≥ 90", met(m.performance >= 90));
 row("LH2. cumulative layout shift", m.cls.toFixed(3), "≤ 0.1", met(m.cls <= 0.1));
 row("LH3. accessibility" + (r.failed.length ? ` (audits short: ${r.failed.join(", ")})` : ""), m.accessibility, "100", met(m.accessibility === 100));
 row("LH4. best practices", m.bestPractices, "100", met(m.bestPractices === 100));
-row(`LH5. the same with the default CPU 4× (performance; FCP ${s(d.fcp)} s, LCP ${s(d.lcp)} s, TBT ${Math.round(d.tbt)} ms, CLS ${d.cls.toFixed(3)}; accessibility ${d.accessibility}, best practices ${d.bestPractices})`, d.performance, "(information)", "");
+row(`LH5. the same loads audited with the default CPU 4× (median performance; FCP ${s(d.fcp)} s, LCP ${s(d.lcp)} s, TBT ${Math.round(d.tbt)} ms, CLS ${d.cls.toFixed(3)}; accessibility ${d.accessibility}, best practices ${d.bestPractices})`, d.performance, "(information)", "");
 ' "$WORK/lh.json" >"$WORK/rows.tsv"
 cat "$WORK/rows.tsv"
 
@@ -78,8 +79,14 @@ What the numbers mean:
   score suffers) 4× emulates a much slower phone. Lighthouse's throttling guide
   ("Calibrating multipliers") and its CPU throttling calculator map the host's BenchmarkIndex to
   the slowdown that emulates its target phone (150 → 1×, 800 → 2×, 1,300 → 3×, one more per 233);
-  PageSpeed Insights itself runs at 1.2× for the same reason. The first run (LH5, the default 4×)
-  measures the index; the counted runs use the calibrated slowdown.
+  PageSpeed Insights itself runs at 1.2× for the same reason. Each load is audited twice from the
+  same trace: with the slowdown for the index measured in that load (LH1–LH4) and with the
+  default 4× (LH5).
+- **What is still short (LH1)**: the total blocking time is ECharts' first drawing of the MRR chart
+  (its first `setOption` runs ECharts' whole pipeline cold, some 150–350 ms of main thread on this
+  machine depending on its load) and the evaluation of its 584 KB chunk; the KPI cards no longer
+  cost a chart each. Drawing that first chart after the first paint of the figures, or as static
+  SVG until ECharts is loaded, is the next step.
 - **Layout shift (LH2)**: the panels keep their place while data arrives: a panel below one that is
   still loading waits, out of the layout, until that one has its final size (web/src/view.js);
   the "as of" line and the "Show as table" button are reserved from the start

@@ -203,6 +203,16 @@ test('dark_mode_button_says_what_it_switches_to', async () => {
   assert.equal(await btn.getAttribute('aria-pressed'), 'false');
 });
 
+test('alerts_have_live_regions_in_the_shell', async () => {
+  // Alerts of the live stream are read out wherever the user is (feed.js createAnnouncer).
+  assert.equal(await page.getAttribute('#announce', 'aria-live'), 'polite');
+  assert.equal(await page.getAttribute('#announce-urgent', 'aria-live'), 'assertive');
+  // The live feed on the executive view announces what arrives too.
+  await page.goto(`${BASE}/executive`);
+  await settleView(page);
+  assert.equal(await page.getAttribute('main .live-feed', 'aria-live'), 'polite');
+});
+
 test('as_of_now_note_partial_marking_and_error_instead_of_empty_chart', async () => {
   w.reset();
   await page.goto(`${BASE}/executive`);
