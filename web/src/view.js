@@ -45,7 +45,7 @@ export function createView(root, { onUpdated }) {
       const p = panels.find((x) => x.el === e.target);
       if (p) { p.activate(); io.unobserve(e.target); }
     }
-  }, { rootMargin: '200px 0px' });
+  }, { rootMargin: '600px 0px' });   // about a screen ahead: a panel is drawn by the time it is scrolled to
 
   const ctx = {
     root,
