@@ -97,6 +97,7 @@ bench:
 	@scripts/deps.sh test
 	@$(MAKE) --no-print-directory all web
 	@scripts/bench.sh
+	@scripts/bench-lighthouse.sh
 
 # Every suite again with AddressSanitizer and UndefinedBehaviorSanitizer.
 ASAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -23,7 +23,10 @@ export const ALL_VIEWS = (() => {
   const index = readFileSync(path.join(VIEWS_DIR, 'index.js'), 'utf8');
   const names = index.match(/export const VIEWS = \[([^\]]*)\]/)[1].split(',').map((s) => s.trim()).filter(Boolean);
   return names.map((name) => {
-    const file = index.match(new RegExp(`import ${name} from '\\./([\\w-]+\\.js)'`))[1];
+    // `import x from './x.js'` or a lazily loaded `const x = view('key', 'Label', () => import('./x.js'))`
+    const m = index.match(new RegExp(`import ${name} from '\\./([\\w-]+\\.js)'`))
+      || index.match(new RegExp(`const ${name} = view\\([^\\n]*import\\('\\./([\\w-]+\\.js)'\\)`));
+    const file = m[1];
     return readFileSync(path.join(VIEWS_DIR, file), 'utf8').match(/^  key: '([a-z-]+)'/m)[1];
   });
 })();
@@ -98,6 +101,8 @@ export async function signIn(page, email, { base = BASE, password = PASSWORD } =
  */
 export async function settleView(page, { timeout = 20000 } = {}) {
   const deadline = Date.now() + timeout;
+  // The view's module loads on demand (web/src/views/index.js): wait until it is mounted.
+  await page.waitForSelector('main[data-view]:not([data-view-loading])', { state: 'attached', timeout });
   const ids = await page.$$eval('main [data-panel]', (els) => els.map((e) => e.dataset.panel));
   for (const id of ids) {
     const sel = `main [data-panel="${id}"]`;

@@ -122,3 +122,24 @@ export function createFeed({ types, on, label = 'Live events' }) {
   clear(list);
   return { el, get paused() { return paused; } };
 }
+
+/**
+ * The shell's announcer (main.js): alerts of the live stream read out by
+ * screen readers wherever the user is — a critical one at once
+ * (aria-live="assertive"), others politely.  Returns the two regions.
+ */
+export function createAnnouncer(onMessage) {
+  const polite = h('div', { class: 'sr-only', id: 'announce', 'aria-live': 'polite', 'aria-atomic': 'true' });
+  const urgent = h('div', { class: 'sr-only', id: 'announce-urgent', 'aria-live': 'assertive', 'aria-atomic': 'true' });
+  const off = onMessage('alert', (msg) => {
+    if (msg.kind !== 'fired') return;
+    const critical = msg.alert && msg.alert.severity === 'critical';
+    const text = itemsOf(msg).map((i) => i.text).join('. ');
+    if (!text) return;
+    const region = critical ? urgent : polite;
+    // Set anew (cleared first) so the same words twice are read twice.
+    region.textContent = '';
+    setTimeout(() => { region.textContent = `${critical ? 'Critical alert' : 'Alert'}: ${text.replace(/^Alert fired: /, '')}`; }, 50);
+  });
+  return { el: [polite, urgent], off };
+}

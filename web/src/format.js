@@ -57,11 +57,32 @@ export function date(v) {
   return String(v).slice(0, 10);
 }
 
+const p2 = (n) => String(n).padStart(2, '0');
+
+/**
+ * A timestamp (ISO 8601, any offset) as the reader's local date and time,
+ * "2026-12-02 13:04" (no "T", no zone suffix, no seconds; views slice the
+ * date as [0, 10] and the time as [11]); text that is not a time is shown
+ * as it is.
+ */
 export function datetime(v) {
   if (!v) return DASH;
   const d = new Date(v);
   if (Number.isNaN(d.getTime())) return String(v);
-  return d.toISOString().slice(0, 16).replace('T', ' ');
+  return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}`;
+}
+
+/**
+ * A bucket label of the API ("2026-11-02T00:00:00Z", "2026-11-02 00",
+ * "2026-11") for an axis: the date, with the hour only when it is not
+ * midnight ("2026-11-02", "2026-11-02 14:00").
+ */
+export function bucket(v) {
+  if (v === null || v === undefined) return DASH;
+  const s = String(v);
+  const m = s.match(/^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2})(?::(\d{2}))?)?/);
+  if (!m) return s;
+  return !m[2] || (m[2] === '00' && (!m[3] || m[3] === '00')) ? m[1] : `${m[1]} ${m[2]}:${m[3] || '00'}`;
 }
 
 /** Format by a column kind: money, pct, change, num, int, date, datetime, text. */

@@ -2,9 +2,7 @@
 // good / warning / bad (with an arrow and words, never colour alone), an
 // optional sparkline or target gauge, and a link to the view explaining it.
 import { h } from './dom.js';
-import { renderChart } from './charts/core.js';
-import { sparkOption } from './charts/sparkline.js';
-import { gaugeOption } from './charts/gauge.js';
+import { drawSpark, drawGauge } from './charts/sparkline.js';
 import { change as fmtChange, isNum, clock } from './format.js';
 import { filterQuery } from './store.js';
 
@@ -56,16 +54,14 @@ export function card(c) {
   return el;
 }
 
-/** Draw the sparklines and gauges of the cards inside root. */
+/** Draw the sparklines and gauges of the cards inside root (SVG, charts/sparkline.js). */
 export async function drawCards(root) {
-  const jobs = [];
   for (const k of root.querySelectorAll('.kpi')) {
     const s = k.querySelector('.kpi-spark');
-    if (s) jobs.push(renderChart(s, sparkOption({ data: k._spark.map((v) => (isNum(v) ? Number(v) : null)) })));
+    if (s) drawSpark(s, k._spark.map((v) => (isNum(v) ? Number(v) : null)));
     const g = k.querySelector('.kpi-gauge');
-    if (g) jobs.push(renderChart(g, gaugeOption({ value: Number(g.dataset.value), max: k._gaugeMax || 100 })));
+    if (g) drawGauge(g, Number(g.dataset.value), k._gaugeMax || 100);
   }
-  await Promise.all(jobs);
 }
 
 /** Render cards into body (a panel body); returns false when there are none. */

@@ -11,7 +11,8 @@ import { stateBox } from './panel.js';
 import { chartsSummary } from './charts/core.js';
 import { VIEWS, viewFor } from './views/index.js';
 import { setCurrency } from './format.js';
-import { startLive, stopLive, onState, liveState, liveInfo, STATE_TEXT } from './live.js';
+import { startLive, stopLive, onState, liveState, liveInfo, STATE_TEXT, on as onLive } from './live.js';
+import { createAnnouncer } from './feed.js';
 
 const app = document.getElementById('app');
 const REFRESH_MS = 30000;
@@ -21,6 +22,7 @@ const THEME = 'ns-theme';
 
 let me = null;            // /api/auth/me
 let shell = null;         // { nav, main, updated, ... }
+let announcer = null;     // feed.js createAnnouncer: alerts read out by screen readers
 let current = null;       // { key, ctx, url }
 let lastRefresh = 0;
 let lastAttempt = Date.now();   // the last automatic refresh
@@ -29,8 +31,10 @@ let lastAttempt = Date.now();   // the last automatic refresh
 function applyTheme(t) {
   document.documentElement.dataset.theme = t;
   const b = document.getElementById('theme-toggle');
-  if (b) b.setAttribute('aria-pressed', t === 'dark' ? 'true' : 'false');
+  if (b) { b.setAttribute('aria-pressed', t === 'dark' ? 'true' : 'false'); b.textContent = themeLabel(t); }
 }
+/** The theme button says what it switches to ("Light mode" while dark); aria-pressed says whether dark is on. */
+const themeLabel = (t) => (t === 'dark' ? 'Light mode' : 'Dark mode');
 function initialTheme() {
   const saved = localStorage.getItem(THEME);
   if (saved === 'dark' || saved === 'light') return saved;
@@ -183,7 +187,7 @@ function renderShell() {
   const refreshBtn = h('button', { type: 'button', class: 'btn btn-small', id: 'refresh', text: 'Refresh', 'aria-label': 'Refresh now',
     onclick: () => refreshNow() });
 
-  const themeBtn = h('button', { type: 'button', class: 'btn btn-small', id: 'theme-toggle', 'aria-pressed': String(document.documentElement.dataset.theme === 'dark'), text: 'Dark mode',
+  const themeBtn = h('button', { type: 'button', class: 'btn btn-small', id: 'theme-toggle', 'aria-pressed': String(document.documentElement.dataset.theme === 'dark'), text: themeLabel(document.documentElement.dataset.theme),
     onclick: () => {
       const t = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';
       localStorage.setItem(THEME, t);
@@ -205,7 +209,9 @@ function renderShell() {
     h('span', { class: 'compare' }, compare, h('label', { for: 'compare', text: 'Compare to previous period' })),
     h('span', { class: 'spacer' }), liveEl, updated, refreshBtn);
   const main = h('main', { id: 'main', tabindex: '-1' });
-  app.append(header, nav, h('div', { class: 'content' }, toolbar, main));
+  if (announcer) announcer.off();
+  announcer = createAnnouncer(onLive);
+  app.append(header, nav, h('div', { class: 'content' }, toolbar, main), ...announcer.el);
   app.removeAttribute('aria-busy');
   shell = { nav, main, updated, liveState: liveEl, rangeGroup, custom, from, to, compare };
   showLive(liveState());
@@ -278,32 +284,53 @@ function teardownView() {
   current = null;
 }
 
-function mountView(force) {
+/**
+ * Mount the view of the URL.  Its module is loaded on first use
+ * (views/index.js); a navigation while it loads wins (the stale mount is
+ * dropped).
+ */
+async function mountView(force) {
   const url = location.pathname + location.search;
   if (!force && current && current.url === url) return;
   teardownView();
   const main = shell.main;
   clear(main);
+  delete main.dataset.viewLoading;
   const parts = location.pathname.split('/').filter(Boolean);
-  const key = parts[0];
-  const def = viewFor(parts);
-  if (!def) {
+  const entry = viewFor(parts);
+  if (!entry) {
     main.append(stateBox('notfound', 'Page not found', 'Choose a view from the navigation.'));
     main.dataset.view = 'notfound';
     current = { url, ctx: null };
     return;
   }
-  main.dataset.view = def.key + (def.detail ? '-detail' : '');
-  if (!me.views.includes(def.key)) {
+  main.dataset.view = entry.key + (entry.detail ? '-detail' : '');
+  if (!me.views.includes(entry.key)) {
     const box = stateBox('forbidden', 'You do not have access to this view',
-      `Your role (${me.role}) may not open “${def.label}”. Ask an administrator if you need it.`);
+      `Your role (${me.role}) may not open “${entry.label}”. Ask an administrator if you need it.`);
     box.classList.add('access-denied');
     main.append(box);
     document.title = `No access — Northstar`;
     current = { url, ctx: null };
     return;
   }
-  document.title = `${def.label} — Northstar`;
+  document.title = `${entry.label} — Northstar`;
+  const mine = current = { url, ctx: null, key: entry.key, loading: true };
+  let def;
+  // data-view-loading: the view's module is on its way (tests/e2e/lib.js settleView waits for it to go).
+  main.dataset.viewLoading = '1';
+  try {
+    def = await entry.load();
+  } catch (e) {
+    if (current !== mine) return;
+    delete main.dataset.viewLoading;
+    console.warn('view', entry.key, e);
+    main.append(stateBox('error', 'This view failed to load', `${e.message}. Check the connection and reload the page.`));
+    current = { url, ctx: null };
+    return;
+  }
+  if (current !== mine || !main.isConnected) return;   // the user moved on while it loaded
+  delete main.dataset.viewLoading;
   // No data at all yet: the empty state instead of the panels, or above
   // them for a view that is useful before any data (whenEmpty: 'notice').
   const empty = me.has_data === false;
@@ -383,7 +410,29 @@ document.addEventListener('visibilitychange', () => {
   }
 });
 
+/**
+ * Test hook (tests/e2e/v-layout.test.js): add a chart panel to the view
+ * shown, drawn by one of the shared builders from arguments given as JSON
+ * — { id, title, asOfNow, builder: 'line'|'bar'|'mrr'|'pie', args } — so
+ * the panel behaviours every view relies on (the "as of now" note, the
+ * "to date" marking, the error for data that does not fit, "Show as
+ * table") are checked on known data.  Resolves to the panel's state.
+ */
+const BUILDERS = {
+  line: () => import('./charts/line.js').then((m) => m.lineOption),
+  bar: () => import('./charts/bar.js').then((m) => m.barOption),
+  mrr: () => import('./charts/mrr.js').then((m) => m.mrrOption),
+  pie: () => import('./charts/pie.js').then((m) => m.pieOption),
+};
+async function testPanel({ id, title, asOfNow, builder, args }) {
+  if (!current || !current.ctx || !BUILDERS[builder]) throw new Error('testPanel: no view shown, or an unknown builder');
+  const make = await BUILDERS[builder]();
+  const p = current.ctx.panel(current.ctx.grid(), { id, title, asOfNow, lazy: false, span: 'full', load: async () => args, chart: (a) => make(a) });
+  for (let i = 0; i < 100 && ['idle', 'loading'].includes(p.el.dataset.state); i++) await new Promise((r) => setTimeout(r, 50));
+  return p.el.dataset.state;
+}
+
 // Hook for the browser tests and for debugging from the console.
-window.northstar = { charts: chartsSummary, live: liveInfo, get user() { return me; } };
+window.northstar = { charts: chartsSummary, live: liveInfo, testPanel, get user() { return me; } };
 
 route();

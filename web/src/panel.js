@@ -5,7 +5,7 @@
 // old its data is ("as of 12:04:31"), takes live updates (patch) and marks
 // the figures that changed for two seconds.
 import { h, clear } from './dom.js';
-import { renderChart, disposeCharts } from './charts/core.js';
+import { renderChart, disposeCharts, optionProblem, chartTable, valueText } from './charts/core.js';
 import { downloadCsv, ApiError, asOfOf, asOfCached } from './api.js';
 import { byKind, clock } from './format.js';
 import { filters } from './store.js';
@@ -54,6 +54,9 @@ export function skeleton(kind) {
   return h('div', { class: 'skel skel-chart', 'aria-hidden': 'true' });
 }
 
+/** A chart option that cannot be drawn (panel.js shows an error, never an empty chart). */
+export class DrawError extends Error {}
+
 /** A state message (empty, not available, error, forbidden). */
 export function stateBox(kind, title, detail, action) {
   return h('div', { class: `state state-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
@@ -72,7 +75,11 @@ export function stateBox(kind, title, detail, action) {
  *   csv: { path, params(f), filename } — adds a "Download CSV" button,
  *   endpoint: the path named in the not-available message,
  *   controls: elements placed in the panel header (selects, toggles),
- *   asOf: false — no "as of" line (items that carry their own times).
+ *   asOf: false — no "as of" line (items that carry their own times),
+ *   asOfNow: true — a figure "as of now" by nature: the panel says the date
+ *   range does not apply to it.
+ * A chart panel has a "Show as table" button: the chart's data (from its
+ * option, charts/core.js chartTable) as an accessible table below it.
  * Returns { el, refresh({ unlessLiveWithin }), activate(), patch(fn, at),
  * data, liveAt }: patch applies a live message to the panel's data
  * (fn(data) changes it in place; returning false means it did not apply)
@@ -87,6 +94,32 @@ export function createPanel(spec, view) {
   const notice = h('p', { class: 'panel-notice', role: 'status', hidden: true });
   const asOfEl = h('p', { class: 'panel-asof', hidden: true }, h('time'));
   const actions = h('div', { class: 'panel-actions' }, spec.controls || null);
+  const nowNote = spec.asOfNow ? h('p', { class: 'panel-now', dataset: { asofnow: '1' }, text: 'now — the date range does not apply' }) : null;
+  // "Show as table": the drawn chart's data as a table (the keyboard and
+  // screen-reader alternative of the canvas).
+  const tableId = `${id}-data`;
+  const tableBox = h('div', { class: 'chart-table', id: tableId, hidden: true });
+  let option = null;        // the option drawn last (its table is made from it)
+  const tableBtn = spec.chart ? h('button', {
+    type: 'button', 'data-show-table': id, 'aria-expanded': 'false', 'aria-controls': tableId,
+    'aria-label': `Show as table: ${spec.title}`, class: 'btn btn-small is-waiting', text: 'Show as table',
+    onclick: () => { tableBox.hidden = !tableBox.hidden; showTable(); },
+  }) : null;
+  if (tableBtn) actions.append(tableBtn);
+  function showTable() {
+    if (!tableBtn) return;
+    tableBtn.setAttribute('aria-expanded', String(!tableBox.hidden));
+    clear(tableBox);
+    if (tableBox.hidden || !option) return;
+    const t = chartTable(option);
+    tableBox.append(h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': `${spec.title}: data` },
+      h('table', { dataset: { chartTable: id } },
+        h('caption', { class: 'sr-only', text: `${spec.title}: the chart's data` }),
+        h('thead', {}, h('tr', {}, t.columns.map((c, i) => h('th', { scope: 'col', class: i ? 'num' : '', text: c })))),
+        h('tbody', {}, t.rows.map((r) => h('tr', {}, r.map((v, i) => (i
+          ? h('td', { class: 'num', dataset: { value: v === null ? '' : String(v) }, text: valueText(option.nsKind, v) })
+          : h('th', { scope: 'row', text: v })))))))));
+  }
   if (spec.csv) {
     actions.append(h('button', {
       type: 'button', class: 'btn btn-small', 'data-csv': id,
@@ -105,13 +138,13 @@ export function createPanel(spec, view) {
     }, 'CSV'));
   }
   const el = h('section', {
-    class: `panel panel-${spec.span || 'half'} panel-kind-${kind}`, 'aria-labelledby': titleId,
+    class: `panel panel-${spec.span || 'half'} panel-kind-${kind}${spec.tall ? ' panel-tall' : ''}`, 'aria-labelledby': titleId,
     dataset: { panel: id, state: 'idle', asof: spec.asOf === false ? 'none' : 'shown' }, 'aria-busy': 'true',
   },
   h('header', { class: 'panel-head' },
-    h('div', {}, h('h2', { id: titleId, text: spec.title }), spec.subtitle ? h('p', { class: 'panel-sub', text: spec.subtitle }) : null, asOfEl),
+    h('div', {}, h('h2', { id: titleId, text: spec.title }), spec.subtitle ? h('p', { class: 'panel-sub', text: spec.subtitle }) : null, nowNote, asOfEl),
     actions),
-  notice, body);
+  notice, body, spec.chart ? tableBox : null);
 
   let active = false, hasContent = false, gen = 0;
   let data = null;          // the data drawn (an API answer, patched by live messages)
@@ -146,6 +179,7 @@ export function createPanel(spec, view) {
   function setState(s) {
     el.dataset.state = s;
     el.setAttribute('aria-busy', s === 'loading' ? 'true' : 'false');
+    if (view.stateChanged) view.stateChanged();
   }
 
   async function draw(d, f) {
@@ -157,11 +191,18 @@ export function createPanel(spec, view) {
 
   async function drawInner(data, f) {
     if (spec.chart) {
-      const option = spec.chart(data, f);
-      if (!option) return false;
+      const next = spec.chart(data, f);
+      if (!next) { option = null; return false; }
+      // Data that does not fit the chart (fields the API does not send)
+      // would draw an empty frame: an error instead.
+      const problem = optionProblem(next);
+      if (problem) throw new DrawError(`This data could not be drawn (fields missing: ${problem})`);
       let box = body.querySelector(':scope > .chart');
       if (!box) { disposeCharts(body); clear(body); box = h('div', { class: `chart ${spec.tall ? 'chart-tall' : ''}`, dataset: { kind: spec.chartKind || 'chart' } }); body.append(box); }
-      await renderChart(box, option);
+      option = next;
+      await renderChart(box, next, { title: spec.title });
+      if (tableBtn) tableBtn.classList.remove('is-waiting');
+      showTable();
       return true;
     }
     if (spec.table) {
@@ -205,12 +246,16 @@ export function createPanel(spec, view) {
     }
     notice.hidden = true;
     let ok;
-    try { ok = await draw(answer, f); } catch (err) { console.warn('panel', id, err); return fail(new ApiError(0, 'render', 'this data could not be drawn'), f); }
+    try { ok = await draw(answer, f); } catch (err) {
+      if (my !== gen) return;
+      return fail(err instanceof DrawError ? err : (console.warn('panel', id, err), new DrawError('This data could not be drawn')), f);
+    }
     if (my !== gen) return;
     data = answer;
     apiAt = made; apiCached = asOfCached(answer); msgAt = lateAt;
     if (lateAt !== null) liveAt = Date.now();
     if (!ok) {
+      if (tableBtn) { tableBtn.classList.add('is-waiting'); tableBox.hidden = true; option = null; showTable(); }
       disposeCharts(body); clear(body);
       body.append(stateBox('empty', spec.empty || 'No data for this period', 'Try a longer date range.'));
       hasContent = false;
@@ -245,6 +290,14 @@ export function createPanel(spec, view) {
   }
 
   async function fail(err, f) {
+    if (err instanceof DrawError) {
+      disposeCharts(body); clear(body);
+      hasContent = false; data = null; option = null; asOfEl.hidden = true;
+      if (tableBtn) { tableBtn.classList.add('is-waiting'); tableBox.hidden = true; showTable(); }
+      body.append(stateBox('error', err.message, 'The server\'s answer lacks what this chart needs.'));
+      setState('error');
+      return;
+    }
     if (!(err instanceof ApiError)) { console.warn('panel', id, err); err = new ApiError(0, 'error', String(err.message || err)); }
     if (err.status === 401) return;
     if (err.unavailable) {
@@ -264,6 +317,7 @@ export function createPanel(spec, view) {
     hasContent = false;
     data = null;
     asOfEl.hidden = true;
+    if (tableBtn) { tableBtn.classList.add('is-waiting'); tableBox.hidden = true; option = null; showTable(); }
     if (err.notAvailable) {
       body.append(stateBox('na', 'Not available yet', `This data (${spec.endpoint || 'its API endpoint'}) is not provided by the server yet.`));
       setState('na');
@@ -301,7 +355,7 @@ export function table(columns, rows, caption) {
       h('tbody', {}, rows.map((r) => h('tr', {}, columns.map((c) => {
         const v = c.value ? c.value(r) : r[c.key];
         const text = byKind(c.kind, v);
-        const cls = [numeric(c.kind) ? 'num' : '', c.tone ? `tone-${c.tone(r) || ''}` : ''].join(' ').trim();
+        const cls = [numeric(c.kind) ? 'num' : '', c.kind === 'date' || c.kind === 'datetime' ? 'when' : '', c.tone ? `tone-${c.tone(r) || ''}` : ''].join(' ').trim();
         const href = c.link ? c.link(r) : null;
         return h('td', { class: cls || null }, href ? h('a', { href, 'data-link': '' }, text) : c.badge ? h('span', { class: `badge badge-${String(v).toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, text }) : text);
       }))))));

@@ -5,6 +5,7 @@ import { theme } from './core.js';
 export function heatmapOption({ x, y, data, max = 100, name = '' }) {
   const t = theme();
   return {
+    nsKind: 'pct',
     tooltip: { trigger: 'item' },
     grid: { left: 8, right: 8, top: 8, bottom: 48, containLabel: true },
     xAxis: { type: 'category', data: x, axisLabel: { color: t.muted }, splitArea: { show: true } },
