@@ -1,7 +1,7 @@
 // inspect.js — what a chart actually holds, read back from ECharts: the
 // browser tests compare it with the API's answer (window.northstarDrawn),
 // and it is handy from the console.  Read-only; nothing here draws.
-import * as echarts from 'echarts/core';
+import { getInstanceByDom } from 'echarts/core';
 
 const value = (d) => (d !== null && typeof d === 'object' && !Array.isArray(d) ? (d.value === undefined ? null : d.value) : d);
 
@@ -14,7 +14,7 @@ const value = (d) => (d !== null && typeof d === 'object' && !Array.isArray(d) ?
 export function drawn(panelId, n = 0) {
   const panel = document.querySelector(`[data-panel="${CSS.escape(panelId)}"]`);
   const el = panel ? panel.querySelectorAll('[_echarts_instance_]')[n] : null;
-  const chart = el ? echarts.getInstanceByDom(el) : null;
+  const chart = el ? getInstanceByDom(el) : null;
   if (!chart) return null;
   const o = chart.getOption();
   const cats = (axes) => (axes || []).map((a) => (a.type === 'category' ? a.data.map(value) : null));

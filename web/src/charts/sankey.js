@@ -1,12 +1,12 @@
 // sankey.js — flows between steps (user journeys: one feature to the next).
 // Registers ECharts' Sankey chart here, beside the views that draw it
 // (charts/core.js holds the common build).
-import * as echarts from 'echarts/core';
+import { use } from 'echarts/core';
 import { SankeyChart } from 'echarts/charts';
 import { theme } from './core.js';
 import { num } from '../format.js';
 
-echarts.use([SankeyChart]);
+use([SankeyChart]);
 
 // A node's name is its level and its label ("0:reports"): ECharts' Sankey
 // needs acyclic links, and journeys go back and forth ("reports" →
