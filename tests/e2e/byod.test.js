@@ -79,7 +79,10 @@ test('the_quick_start_company_shows_its_mrr', async () => {
   assert.equal(await page.textContent('main a.kpi[data-kpi="arr"] .kpi-value'), '$7,728');
   await shot(page, 'byod-executive');
 
+  // The MRR card opens the month's movements (the drill-down, v-executive.test.js); then the revenue view.
   await page.click('main a.kpi[data-kpi="mrr"]');
+  await page.waitForURL((u) => /^\/revenue\/movements\/\d{4}-\d\d$/.test(u.pathname));
+  await page.click('nav#nav a[data-view="revenue"]');
   await page.waitForURL((u) => u.pathname === '/revenue');
   assert.equal(await page.$('main [data-empty="company"]'), null, 'no "No data yet" on the revenue view');
   await page.waitForSelector('main [data-panel="rev-movements"] tbody tr');

@@ -106,6 +106,8 @@ for (const R of [{ email: 'ceo@northstar.example', role: 'ceo' }, { email: 'cs1@
       }
 
       // --- product -------------------------------------------------------------------------------
+      // The app's own beacon (web/src/rum.js) of the product view, sent once its panels settle.
+      const beacon = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/product/rum' && /"view":"product"/.test(r.postData() || ''));
       let panels = await open(page, 'product');
       for (const id of ['prod-kpis', 'prod-latency-kpis', 'prod-api', 'prod-latency']) assert.equal(stateOf(panels, id), 'ready', `product ${id}`);
       const s = await api(page, '/api/product/summary');
@@ -125,8 +127,18 @@ for (const R of [{ email: 'ceo@northstar.example', role: 'ceo' }, { email: 'cs1@
       assert.doesNotMatch(await aria('prod-api'), /\d{4}-\d\d-\d\d/, 'no raw bucket labels');
       assertClean(w, `${R.role} product`);
 
+      const sentBeacon = await beacon;
+      const beaconBody = JSON.parse(sentBeacon.postData());
+      assert.equal((await sentBeacon.response()).status(), 200, 'the app’s beacon is stored');
+      assert.ok(beaconBody.load_ms > 0 && beaconBody.load_ms < 20000, `a page-load time: ${beaconBody.load_ms} ms`);
+      assert.equal(sql(`SELECT load_ms FROM product_rum WHERE view = 'product' ORDER BY id DESC LIMIT 1`), String(beaconBody.load_ms), 'the beacon’s load time is the stored one');
+
       // --- operations ----------------------------------------------------------------------------
       w.reset();
+      // The frontend panel's own answer: the app's beacons (one per view shown) may land between it and
+      // the test's fetch below, so the company-wide figures are checked against what the page was sent
+      // and this test's own view (no app beacon carries its name) against the independent fetch.
+      const feAnswer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/product/frontend');
       const liveAnswer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/product/live');
       panels = await open(page, 'operations');
       const live = await (await liveAnswer).json();
@@ -174,14 +186,16 @@ for (const R of [{ email: 'ceo@northstar.example', role: 'ceo' }, { email: 'cs1@
       else assert.ok(mine.every((f) => f.customer), 'ceo: every customer named');
 
       // The app's own page loads.
-      const fe = await api(page, '/api/product/frontend?days=30');
-      assert.ok(fe.loads >= 3, `the beacons are counted: ${fe.loads}`);
       await page.locator('main [data-panel="ops-frontend"]').scrollIntoViewIfNeeded();
       await page.waitForSelector('main [data-panel="ops-frontend"][data-state="ready"]');
-      assert.equal(await kpi(page, 'fe-loads'), int(fe.loads));
-      assert.equal(await kpi(page, 'fe-p50'), ms(fe.p50_load_ms));
-      assert.equal(await kpi(page, 'fe-p95'), ms(fe.p95_load_ms));
-      assert.equal(await kpi(page, 'fe-errors'), pct2(fe.client_error_rate_pct));
+      const seenFe = await (await feAnswer).json();
+      const fe = await api(page, '/api/product/frontend?days=30');
+      assert.ok(fe.loads >= 3 && fe.loads >= seenFe.loads, `the beacons are counted: ${fe.loads} (page's answer ${seenFe.loads})`);
+      assert.equal(await kpi(page, 'fe-loads'), int(seenFe.loads));
+      assert.equal(await kpi(page, 'fe-p50'), ms(seenFe.p50_load_ms));
+      assert.equal(await kpi(page, 'fe-p95'), ms(seenFe.p95_load_ms));
+      assert.equal(await kpi(page, 'fe-errors'), pct2(seenFe.client_error_rate_pct));
+      assert.deepEqual(seenFe.views.find((x) => x.view === RUM_VIEW), fe.views.find((x) => x.view === RUM_VIEW), 'this test’s view: the page’s answer = an independent one');
       const v = fe.views.find((x) => x.view === RUM_VIEW);
       const vrow = await page.$$eval('main [data-panel="ops-frontend"] tbody tr', (trs, name) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)).find((r) => r[0] === name), RUM_VIEW);
       assert.deepEqual(vrow.slice(0, 4), [RUM_VIEW, int(v.loads), int(v.p50_load_ms), int(v.p95_load_ms)]);

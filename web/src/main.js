@@ -13,6 +13,7 @@ import { VIEWS, viewFor } from './views/index.js';
 import { setCurrency } from './format.js';
 import { startLive, stopLive, onState, liveState, liveInfo, STATE_TEXT, on as onLive } from './live.js';
 import { createAnnouncer } from './feed.js';
+import { measureView, notFirstLoad } from './rum.js';
 
 const app = document.getElementById('app');
 const REFRESH_MS = 30000;
@@ -86,6 +87,7 @@ function waitText(s) {
 }
 
 function renderLogin() {
+  notFirstLoad();
   teardownView();
   shell = null;
   clear(app);
@@ -293,6 +295,7 @@ async function mountView(force) {
   const url = location.pathname + location.search;
   if (!force && current && current.url === url) return;
   teardownView();
+  const startedAt = performance.now();   // the page-load beacon's start (rum.js)
   const main = shell.main;
   clear(main);
   delete main.dataset.viewLoading;
@@ -346,6 +349,7 @@ async function mountView(force) {
   lastRefresh = Date.now();
   try {
     def.mount(ctx, { me, params: parts.slice(1), navigate });
+    ctx.onUnmount(measureView(main, main.dataset.view, startedAt));
   } catch (e) {
     console.warn('view', def.key, e);
     main.append(stateBox('error', 'This view failed to load', e.message));

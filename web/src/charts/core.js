@@ -144,7 +144,8 @@ export function optionProblem(option) {
   const bad = [];
   const cats = categories(option);
   if (cats && cats.some((c) => c === undefined || c === null || /^(undefined|null|NaN)$/.test(String(c)))) bad.push('category labels');
-  const anyValue = series.some((s) => (s.data || []).some((d) => {
+  // A Sankey's figures are its links' values (its data are the nodes).
+  const anyValue = series.some((s) => (s.type === 'sankey' ? s.links || [] : s.data || []).some((d) => {
     if (s.type === 'pie' || s.type === 'funnel') return itemValue(d) !== null && !/^(undefined|null|NaN)$/.test(String(d && d.name));
     return itemValue(d) !== null;
   }));
@@ -164,6 +165,11 @@ export function chartTable(option) {
   if (series.length && ['pie', 'funnel', 'gauge'].includes(series[0].type)) {
     const s = series[0];
     return { columns: ['Item', s.name || 'Value'], rows: (s.data || []).map((d) => [String(d && d.name !== undefined ? d.name : ''), itemValue(d)]) };
+  }
+  if (series.length && series[0].type === 'sankey') {
+    // Node names carry their level ("0:reports", charts/sankey.js): the table shows the label.
+    const label = (n) => String(n).replace(/^\d+:/, '');
+    return { columns: ['From', 'To', series[0].name || 'Value'], rows: (series[0].links || []).map((l) => [label(l.source), label(l.target), itemValue(l)]) };
   }
   if (series.length && series[0].type === 'heatmap') {
     const x = categories({ xAxis: option.xAxis }) || [], y = categories({ yAxis: option.yAxis }) || [];
