@@ -106,8 +106,9 @@ for (const R of [{ email: 'ceo@northstar.example', role: 'ceo' }, { email: 'cs1@
       }
 
       // --- product -------------------------------------------------------------------------------
-      // The app's own beacon (web/src/rum.js) of the product view, sent once its panels settle.
-      const beacon = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/product/rum' && /"view":"product"/.test(r.postData() || ''));
+      // The app's own beacon (web/src/rum.js) of the product view, sent once its panels settle
+      // (a Blob body: playwright does not show it, so the stored row is read back).
+      const since = sql('SELECT clock_timestamp()');
       let panels = await open(page, 'product');
       for (const id of ['prod-kpis', 'prod-latency-kpis', 'prod-api', 'prod-latency']) assert.equal(stateOf(panels, id), 'ready', `product ${id}`);
       const s = await api(page, '/api/product/summary');
@@ -117,21 +118,23 @@ for (const R of [{ email: 'ceo@northstar.example', role: 'ceo' }, { email: 'cs1@
         assert.equal(await kpi(page, `lat-${k}`), ms(s[`api_latency_${k}_ms`].value), `latency ${k} = the API's`);
       }
       const lat = (await charts(page)).find((c) => c.panel === 'prod-latency');
-      assert.deepEqual(lat.series.map((x) => x.name), ['p50 ms', 'p90 ms', 'p95 ms', 'p99 ms']);
+      // (the partial current hour is a series part of its own, charts/core.js: nsPartial)
+      assert.deepEqual(lat.series.filter((x) => !x.partial && !x.helper).map((x) => x.name), ['p50 ms', 'p90 ms', 'p95 ms', 'p99 ms']);
       const usage = await api(page, '/api/product/api-usage?granularity=day&days=30');
       assert.ok(usage.series.some((r) => r.endpoint === 'all' && Number.isFinite(r.p90_ms)), 'api-usage has p90 on its total rows');
-      // Axis labels are readable ("Nov 2"), not raw buckets.
-      // Axis labels are readable ("Nov 3"), not raw buckets: ECharts' aria description names each point by its label.
-      const aria = (id) => page.$eval(`main [data-panel="${id}"] .chart`, (el) => el.getAttribute('aria-label') || '');
-      assert.match(await aria('prod-api'), /the data for [A-Z][a-z]{2} \d{1,2} is/, 'day labels like "Nov 3"');
-      assert.doesNotMatch(await aria('prod-api'), /\d{4}-\d\d-\d\d/, 'no raw bucket labels');
+      // Axis labels are readable ("Nov 3"), not raw buckets (the drawn categories: window.northstar.charts()).
+      const axis = async (id) => ((await charts(page)).find((c) => c.panel === id) || {}).labels || [];
+      const dayLabels = await axis('prod-api');
+      assert.ok(dayLabels.length > 0 && dayLabels.every((l) => /^[A-Z][a-z]{2} \d{1,2}$/.test(l)), `day labels like "Nov 3": ${dayLabels.slice(0, 3)}`);
       assertClean(w, `${R.role} product`);
 
-      const sentBeacon = await beacon;
-      const beaconBody = JSON.parse(sentBeacon.postData());
-      assert.equal((await sentBeacon.response()).status(), 200, 'the app’s beacon is stored');
-      assert.ok(beaconBody.load_ms > 0 && beaconBody.load_ms < 20000, `a page-load time: ${beaconBody.load_ms} ms`);
-      assert.equal(sql(`SELECT load_ms FROM product_rum WHERE view = 'product' ORDER BY id DESC LIMIT 1`), String(beaconBody.load_ms), 'the beacon’s load time is the stored one');
+      let stored = '';
+      for (let i = 0; i < 50 && !stored; i++) {
+        stored = sql(`SELECT load_ms FROM product_rum r JOIN app_users u ON u.id = r.user_id
+                       WHERE r.view = 'product' AND u.email = '${R.email}' AND r.received_at >= '${since}'`);
+        if (!stored) await page.waitForTimeout(200);
+      }
+      assert.ok(Number(stored) > 0 && Number(stored) < 20000, `the app reported the product view's load: ${JSON.stringify(stored)} ms`);
 
       // --- operations ----------------------------------------------------------------------------
       w.reset();
@@ -233,7 +236,8 @@ for (const R of [{ email: 'ceo@northstar.example', role: 'ceo' }, { email: 'cs1@
         seen = await requestsDuring(page, async () => { await open(page, 'product', '?range=7&compare=1'); });
         assert.ok(seen.includes('/api/product/api-usage?granularity=hour&days=7'), `7 days by hour: ${JSON.stringify(seen)}`);
         assert.ok(seen.some((p) => /^\/api\/product\/api-usage\?granularity=hour&from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d$/.test(p)), 'the previous period asked by from/to');
-        assert.match(await aria('prod-api'), /the data for [A-Z][a-z]{2} \d{1,2} \d\d:00 is/, 'hour labels like "Dec 1 13:00"');
+        const hourLabels = await axis('prod-api');
+        assert.ok(hourLabels.length > 0 && hourLabels.every((l) => /^([A-Z][a-z]{2} \d{1,2} )?\d\d:00$/.test(l)), `hour labels like "Dec 1 13:00": ${hourLabels.slice(0, 3)}`);
         const cmp = (await charts(page)).find((x) => x.panel === 'prod-api');
         assert.ok(cmp.series.some((x) => x.name === 'Calls, previous period' && x.points > 0), 'compare draws the previous period');
         w.reset();
