@@ -47,7 +47,7 @@ RETURNS json LANGUAGE sql STABLE AS $$
         'limit', p_limit, 'offset', p_offset, 'total', (SELECT count(*) FROM v),
         'alerts', coalesce((SELECT json_agg(api.alerts_json(x.a, x.r) ORDER BY x.rank, (x.a).opened_at DESC, (x.a).id DESC)
                             FROM (SELECT v.*, api.alerts_severity_rank((v.a).severity) AS rank FROM v
-                                  ORDER BY 3, (v.a).opened_at DESC, (v.a).id DESC LIMIT p_limit OFFSET p_offset) x), '[]'))
+                                  ORDER BY rank, (v.a).opened_at DESC, (v.a).id DESC LIMIT p_limit OFFSET p_offset) x), '[]'))
 $$;
 
 -- The alert with id if the caller may see it, else 404 (no hint that it exists).

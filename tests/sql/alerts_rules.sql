@@ -249,7 +249,10 @@ SELECT is((SELECT array_agg(x->>'rule') FROM json_array_elements(api.alerts_list
 SELECT is((SELECT array_agg(x->>'rule' ORDER BY x->>'rule') FROM json_array_elements(api.alerts_list(:u_ceo, 'ceo', 'active', 'critical', 100, 0)->'alerts') x),
           ARRAY['churn'], 'list: status and severity filters (active critical = churn)');
 SELECT is((api.alerts_list(:u_ceo, 'ceo', 'all', NULL, 2, 1)->'alerts'->0->>'id')::bigint,
-          (SELECT id FROM alerts ORDER BY id DESC OFFSET 1 LIMIT 1), 'list: newest first with limit and offset');
+          (SELECT id FROM alerts
+            ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, opened_at DESC, id DESC
+            OFFSET 1 LIMIT 1),
+          'list: most severe first, then newest, with limit and offset');
 SELECT is(api.alerts_summary(:u_csa, 'cs')::jsonb - 'last_evaluated_at',
           '{"active": 2, "open": 2, "acknowledged": 0, "by_severity": {"critical": 1, "warning": 1, "info": 0}}'::jsonb,
           'summary: CS A has churn (critical) and health A (warning) active');

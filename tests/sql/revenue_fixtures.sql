@@ -3,7 +3,7 @@
 -- then deleted) by tests/integration/t-revenue.sh to check the same numbers through nginx.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(42);
+SELECT plan(43);
 
 -- FIXTURE BEGIN
 SET LOCAL northstar.rollup_skip_dirty = on;   -- rollups of the fixture days are computed below
@@ -58,6 +58,9 @@ FROM (VALUES
     (910004, 'sales2@northstar.example', 'closed_lost',  20000, '2001-01-01Z', '2001-01-20Z', false),
     (910005, 'sales1@northstar.example', 'closed_won',   60000, '2000-12-01Z', '2001-01-10Z', true)
 ) v(id, email, stage, amount, c, cl, won) JOIN app_users u ON u.email = v.email;
+-- Expected close: O1 on 2001-02-20 (before the pipeline's as_of 2001-02-28: overdue), O2 on 2001-03-15.
+UPDATE opportunities SET expected_close_on = CASE id WHEN 910001 THEN date '2001-02-20' ELSE date '2001-03-15' END
+ WHERE id IN (910001, 910002);
 INSERT INTO sales_activities (rep_id, kind, occurred_at)
 SELECT u.id, v.kind, v.t::timestamptz
 FROM (VALUES ('sales1@northstar.example', 'call', '2001-02-20 10:00Z'), ('sales1@northstar.example', 'call', '2001-02-20 11:00Z'),
@@ -208,14 +211,18 @@ SELECT is((api.revenue_financial(1, 'ceo', 2, '2001-02-28')::jsonb - 'months' - 
 -- closed in the 90 days from 2000-12-01: won O3 30000 (10 days), O5 60000 (40 days), lost O4:
 -- win rate 2/3 = 66.67 %, average deal 45000, cycle 25.0 days; won MTD: O3 -> 1, 30000.
 -- coverage = 150000 / (12 x (80000 - 72000)) = 150000 / 96000 = 1.56.  Activities 01-30 .. 02-28: 2 calls, 1 email, 1 meeting.
+-- Overdue: O1 (still open, expected 2001-02-20 < 2001-02-28); O2 is expected 2001-03-15.
 SELECT is((api.revenue_pipeline(1, 'ceo', '2001-02-28')::jsonb - 'leaderboard' - 'deals' - 'as_of' - 'deals_scope'),
-          '{"open_pipeline": 1500.00, "stages": [{"stage": "prospecting", "deals": 0, "amount": 0.00},
+          '{"open_pipeline": 1500.00, "overdue_deals": 1, "stages": [{"stage": "prospecting", "deals": 0, "amount": 0.00},
               {"stage": "qualification", "deals": 0, "amount": 0.00}, {"stage": "proposal", "deals": 1, "amount": 1000.00},
               {"stage": "negotiation", "deals": 1, "amount": 500.00}],
             "mrr_target": 800.00, "mrr": 720.00, "remaining_target_annualised": 960.00, "coverage_ratio": 1.56,
             "win_rate_pct": 66.67, "avg_deal_size": 450.00, "avg_sales_cycle_days": 25.0, "deals_won_mtd": 1,
             "revenue_closed_mtd": 300.00, "activities_30d": {"calls": 2, "emails": 1, "meetings": 1}}'::jsonb,
           'pipeline: company-wide figures');
+SELECT is((SELECT array_agg((x->>'id') || ':' || (x->>'overdue') ORDER BY x->>'id')
+           FROM jsonb_array_elements(api.revenue_pipeline(1, 'ceo', '2001-02-28')::jsonb->'deals') x),
+          ARRAY['910001:true', '910002:false'], 'pipeline: the open deal past its expected close day is overdue');
 SELECT is((SELECT json_agg(d->'id' ORDER BY (d->>'id')::int)::text
              FROM json_array_elements(api.revenue_pipeline(1, 'ceo', '2001-02-28')->'deals') d),
           '[910001, 910002]', 'pipeline: the CEO sees every open deal');
