@@ -196,6 +196,39 @@ describe('issue 21: alerts, financial, forecast and sales views', () => {
     assertClean('ceo financial');
   });
 
+  it('ceo_financial_runway_and_margin_cards_read_the_ceo_targets', async () => {
+    const put = async (body) => {
+      const r = await page.request.fetch(`${BASE}/api/revenue/targets`, { method: 'PUT', data: JSON.stringify(body), headers: { Origin: BASE, 'Content-Type': 'application/json' } });
+      assert.equal(r.status(), 200, `PUT targets ${JSON.stringify(body)}: ${await r.text()}`);
+    };
+    const before = (await api('/api/revenue/targets')).targets;
+    const was = (m) => before.find((x) => x.metric === m).value;
+    try {
+      await put({ metric: 'runway_months', value: 600 });
+      await put({ metric: 'gross_margin_pct', value: -100 });
+      await open('financial');
+      const fin = await api('/api/revenue/financial?months=12');
+      const full = fin.months.filter((m) => !m.partial);
+      const margin = full[full.length - 1].gross_margin_pct;
+      // Independently: a 600-month runway target is not met by any finite runway; a margin of at least -100 % always is.
+      const runwayMet = fin.runway_months === null ? null : fin.runway_months >= 600;
+      const runway = await text('main [data-kpi="runway"] .kpi-change');
+      assert.match(runway, /target ≥ 600 months/, `the runway card names the CEO's target: ${runway}`);
+      if (runwayMet !== null) assert.match(runway, runwayMet ? /· met/ : /· not met/, runway);
+      const marginText = await text('main [data-kpi="margin"] .kpi-change');
+      assert.match(marginText, /target ≥ -100\.0%/, `the margin card names the CEO's target: ${marginText}`);
+      if (Number.isFinite(margin)) assert.match(marginText, /· met/, marginText);
+    } finally {
+      await put({ metric: 'runway_months', value: was('runway_months') });
+      await put({ metric: 'gross_margin_pct', value: was('gross_margin_pct') });
+    }
+    await open('financial');
+    for (const [k, m] of [['runway', 'runway_months'], ['margin', 'gross_margin_pct']]) {
+      if (was(m) === null) assert.match(await text(`main [data-kpi="${k}"] .kpi-change`), /no target set/, `${k}: no target set again`);
+    }
+    assertClean('ceo financial targets');
+  });
+
   it('ceo_forecast_figures_are_labelled_and_the_apis', async () => {
     await open('forecast');
     for (const [id, p] of [['fc-mrr', '/api/forecast/mrr?months=6'], ['fc-revenue', '/api/forecast/revenue?days=30']]) {

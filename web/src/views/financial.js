@@ -26,6 +26,17 @@ export function breakEvenText(be) {
   return { reached: 'reached', not_converging: 'not in sight', insufficient_data: 'not enough data' }[be.status] || words(be.status);
 }
 
+/**
+ * The card line of a target the CEO set (GET /api/revenue/targets: metric, value, met) and the
+ * card's tone: the target and whether it is met, or "no target set" (set on the executive view).
+ */
+function targetLine(targets, metric, unit) {
+  const t = ((targets && targets.targets) || []).find((x) => x.metric === metric);
+  if (!t || !isNum(t.value)) return { changeText: 'no target set', changeLabel: '', tone: 'neutral' };
+  return { changeText: `target ≥ ${unit(t.value)}${t.met === false ? ' · not met' : t.met ? ' · met' : ''}`, changeLabel: '',
+    tone: t.met === true ? 'good' : t.met === false ? 'bad' : 'neutral' };
+}
+
 /** A signed percentage: "+4.5%", "-3%". */
 const signed = (v) => `${Number(v) >= 0 ? '+' : ''}${num(v, 1)}%`;
 
@@ -44,11 +55,15 @@ export default {
       id: 'fin-kpis', title: 'Cash and runway', span: 'full', lazy: false, kind: 'kpi', endpoint: FIN,
       // With "compare", the cash of the previous period's end beside today's.
       load: async (f) => {
-        const [cur, prev] = await Promise.all([load(f), f.compare ? get(FIN, { months: 1, ...previousAsOfParams(f) }) : null]);
-        return { cur, prev };   // two answers: the "as of" line is the older one's (api.js asOfOf)
+        const [cur, prev, targets] = await Promise.all([load(f), f.compare ? get(FIN, { months: 1, ...previousAsOfParams(f) }) : null,
+          get('/api/revenue/targets', asOfParams(f))]);
+        return { cur, prev, targets };   // several answers: the "as of" line is the oldest one's (api.js asOfOf)
       },
       render: (body, x) => {
         const d = { ...x.cur, previous: x.prev };
+        // Runway and margin against the CEO's targets (the executive view's Targets panel).
+        const runwayTarget = targetLine(x.targets, 'runway_months', (v) => `${num(v, 1)} months`);
+        const marginTarget = targetLine(x.targets, 'gross_margin_pct', (v) => pct(v));
         const ms = d.months || [];
         const full = ms.filter((m) => !m.partial);
         const last = full[full.length - 1] || {};
@@ -57,9 +72,9 @@ export default {
           d.previous
             ? { id: 'cash', label: 'Cash', value: money(d.cash), ...versus(d.cash, d.previous.cash, date(d.previous.cash_as_of)), note: `as of ${date(d.cash_as_of)}` }
             : { id: 'cash', label: 'Cash', value: money(d.cash), changeText: `as of ${date(d.cash_as_of)}`, changeLabel: '', tone: 'neutral' },
-          { id: 'runway', label: 'Runway', value: isNum(d.runway_months) ? `${num(d.runway_months, 1)} months` : 'not burning', tone: !isNum(d.runway_months) || d.runway_months >= 18 ? 'good' : d.runway_months >= 12 ? 'warn' : 'bad', changeText: 'target ≥ 18 months', changeLabel: '' },
+          { id: 'runway', label: 'Runway', value: isNum(d.runway_months) ? `${num(d.runway_months, 1)} months` : 'not burning', ...runwayTarget },
           { id: 'burn', label: 'Net burn (3-month average)', value: money(d.avg_net_burn_3m), spark: col(full, 'net_burn'), tone: 'neutral' },
-          { id: 'margin', label: `Gross margin (${last.month || 'last month'})`, value: pct(last.gross_margin_pct), spark: col(full, 'gross_margin_pct'), tone: last.gross_margin_pct >= 70 ? 'good' : last.gross_margin_pct >= 50 ? 'warn' : 'bad', changeText: 'target ≥ 70%', changeLabel: '' },
+          { id: 'margin', label: `Gross margin (${last.month || 'last month'})`, value: pct(last.gross_margin_pct), spark: col(full, 'gross_margin_pct'), ...marginTarget },
           { id: 'break-even', label: 'Break-even', value: breakEvenText(be), tone: be.month || be.status === 'reached' ? 'good' : 'warn',
             note: be.status === 'not_converging' ? 'net burn is not falling' : be.status === 'projected' ? 'if net burn keeps its trend' : null,
             changeText: isNum(be.burn_trend_per_month) ? `net burn trend ${Number(be.burn_trend_per_month) > 0 ? '+' : ''}${money(be.burn_trend_per_month)}/month (last 6 full months)` : null, changeLabel: '' },
