@@ -145,6 +145,34 @@ describe('ceo: revenue, customers, customer', () => {
     assert.match(await card.locator('.kpi-note').textContent(), /all orders, every source/);
   });
 
+  it('revenue_trend_point_drills_into_that_day_and_back', async () => {
+    await open(page, '/revenue');
+    const a = await api(page, '/api/revenue/trend?granularity=day&days=30');
+    const k = a.buckets.length - 3;                 // a whole day, not today's partial one
+    const day = String(a.buckets[k].bucket).slice(0, 10);
+    await page.locator('[data-panel="rev-trend"]').scrollIntoViewIfNeeded();
+    const pt = await page.evaluate((i) => window.northstarDrill.point('rev-trend', 0, i), k);
+    assert.ok(pt, 'the trend point has a place on the page');
+    await page.mouse.click(pt.x, pt.y);
+    await page.waitForURL((u) => u.pathname === '/revenue' && u.searchParams.get('from') === day && u.searchParams.get('to') === day);
+    await settleView(page);
+    // The day's revenue: the 30-day answer's bucket = the one-day answer's total = the card drawn.
+    const one = await api(page, `/api/revenue/trend?granularity=day&from=${day}&to=${day}`);
+    near(one.totals.revenue, a.buckets[k].revenue, `${day}: one-day total = the 30-day bucket`);
+    near(cellNum(await page.textContent('[data-panel="rev-kpis"] [data-kpi="orders"] .kpi-value')), one.totals.orders, `${day}: orders card`);
+    const src = await api(page, `/api/revenue/by-source?from=${day}&to=${day}`);
+    const pie = await drawn(page, 'rev-source');
+    near(pie.series[0].data.reduce((x, y) => x + y, 0), src.sources.reduce((x, y) => x + Number(y.revenue), 0), `${day}: by source`);
+    await page.goBack();
+    await page.waitForURL((u) => u.pathname === '/revenue' && !u.searchParams.get('from'));
+    // The keyboard way: the chart's table links each day to the same place.
+    await settleView(page);
+    await page.click('[data-show-table="rev-trend"]');
+    const href = await page.getAttribute(`[data-chart-table="rev-trend"] tbody tr:nth-child(${k + 1}) a[data-drill]`, 'href');
+    assert.equal(href, `/revenue?range=custom&from=${day}&to=${day}`);
+    await page.click('[data-show-table="rev-trend"]');
+  });
+
   it('revenue_date_range_reaches_range_and_as_of_panels', async () => {
     requests.length = 0;
     await page.click('label[for="range-7"]');

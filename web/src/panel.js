@@ -78,6 +78,8 @@ export function stateBox(kind, title, detail, action) {
  *   asOf: false — no "as of" line (items that carry their own times),
  *   asOfNow: true — a figure "as of now" by nature: the panel says the date
  *   range does not apply to it.
+ *   drill(index, data, f) → href of the breakdown behind the chart's
+ *   index-th category, or null (a click on the point; the table's row link).
  * A chart panel has a "Show as table" button: the chart's data (from its
  * option, charts/core.js chartTable) as an accessible table below it.
  * Returns { el, refresh({ unlessLiveWithin }), activate(), patch(fn, at),
@@ -106,6 +108,35 @@ export function createPanel(spec, view) {
     onclick: () => { tableBox.hidden = !tableBox.hidden; showTable(); },
   }) : null;
   if (tableBtn) actions.append(tableBtn);
+  /*
+   * Drill-down from a chart point (spec.drill(index, data, f) → the href of
+   * the breakdown behind the index-th category, or null): a click anywhere
+   * in a category's column of the plot opens it (lines without symbols and
+   * thin bars are easy to hit; a history entry, so Back returns), and the
+   * "Show as table" rows link to the same places for the keyboard.
+   */
+  let drillData = null, drillF = null;
+  function drillHref(i) { return spec.drill && drillData ? spec.drill(i, drillData, drillF) : null; }
+  function drillOn(chart, d, f) {
+    drillData = d; drillF = f;
+    if (chart._nsDrill) return;   // one listener per chart; it reads the newest data
+    const zr = chart.getZr();
+    const at = (e) => {
+      const p = [e.offsetX, e.offsetY];
+      if (!chart.containPixel({ gridIndex: 0 }, p)) return null;
+      const c = chart.convertFromPixel({ gridIndex: 0 }, p);
+      const i = Array.isArray(c) ? Math.round(c[0]) : NaN;
+      return Number.isInteger(i) && i >= 0 ? drillHref(i) : null;
+    };
+    chart._nsDrill = (e) => {
+      const href = at(e);
+      if (!href) return;
+      history.pushState(null, '', href);
+      dispatchEvent(new PopStateEvent('popstate'));   // the router (main.js) follows history
+    };
+    zr.on('click', chart._nsDrill);
+    zr.on('mousemove', (e) => { if (at(e)) zr.setCursorStyle('pointer'); });
+  }
   function showTable() {
     if (!tableBtn) return;
     tableBtn.setAttribute('aria-expanded', String(!tableBox.hidden));
@@ -116,9 +147,11 @@ export function createPanel(spec, view) {
       h('table', { dataset: { chartTable: id } },
         h('caption', { class: 'sr-only', text: `${spec.title}: the chart's data` }),
         h('thead', {}, h('tr', {}, t.columns.map((c, i) => h('th', { scope: 'col', class: i ? 'num' : '', text: c })))),
-        h('tbody', {}, t.rows.map((r) => h('tr', {}, r.map((v, i) => (i
-          ? h('td', { class: 'num', dataset: { value: v === null ? '' : String(v) }, text: valueText(option.nsKind, v) })
-          : h('th', { scope: 'row', text: v })))))))));
+        h('tbody', {}, t.rows.map((r, row) => h('tr', {}, r.map((v, i) => {
+          if (i) return h('td', { class: 'num', dataset: { value: v === null ? '' : String(v) }, text: valueText(option.nsKind, v) });
+          const href = drillHref(row);
+          return h('th', { scope: 'row' }, href ? h('a', { href, 'data-drill': '' }, v) : v);
+        })))))));
   }
   if (spec.csv) {
     actions.append(h('button', {
@@ -200,7 +233,8 @@ export function createPanel(spec, view) {
       let box = body.querySelector(':scope > .chart');
       if (!box) { disposeCharts(body); clear(body); box = h('div', { class: `chart ${spec.tall ? 'chart-tall' : ''}`, dataset: { kind: spec.chartKind || 'chart' } }); body.append(box); }
       option = next;
-      await renderChart(box, next, { title: spec.title });
+      const chart = await renderChart(box, next, { title: spec.title });
+      if (chart && spec.drill) drillOn(chart, data, f);
       if (tableBtn) tableBtn.classList.remove('is-waiting');
       showTable();
       return true;

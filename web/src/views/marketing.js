@@ -10,7 +10,7 @@ import { renderChart } from '../charts/core.js';
 import { h } from '../dom.js';
 import { money, num, pct, isNum } from '../format.js';
 import { rangeParams, rangeDays } from '../store.js';
-import { col, words, gather, partialFrom } from './util.js';
+import { col, words, gather, partialFrom, bucketHref } from './util.js';
 import { bucketLabel } from '../charts/labels.js';
 
 const spendGran = (f) => (rangeDays(f) <= 92 ? 'day' : rangeDays(f) <= 400 ? 'week' : 'month');
@@ -47,6 +47,11 @@ export default {
       id: 'mkt-spend', title: 'Spend by platform', span: 'wide', lazy: false, endpoint: '/api/marketing/spend',
       csv: { path: '/api/marketing/spend', params: (f) => ({ granularity: spendGran(f), ...rangeParams(f) }), filename: 'ad-spend.csv' },
       load: (f) => get('/api/marketing/spend', { granularity: spendGran(f), ...rangeParams(f) }),
+      // a bar opens the marketing view for that bucket (campaigns, CAC, funnel of that day/week/month)
+      drill: (i, d, f) => {
+        const x = [...new Set((d.rows || []).map((r) => String(r.bucket).slice(0, 10)))].sort();
+        return x[i] ? bucketHref('marketing', x[i], spendGran(f)) : null;
+      },
       chart: (d, f) => {
         const rows = d.rows || [];
         if (!rows.length) return null;

@@ -7,8 +7,9 @@ import { barOption } from '../charts/bar.js';
 import { rangeParams, previousParams, rangeDays, asOfParams, previousAsOfParams } from '../store.js';
 import { renderCards, pctChange } from '../kpi.js';
 import { money, pct, num, isNum } from '../format.js';
-import { gather, col, labels, allowed, partialFrom, words } from './util.js';
+import { gather, col, labels, allowed, partialFrom, words, bucketHref } from './util.js';
 import '../charts/inspect.js';
+import '../charts/drill.js';   // window.northstarDrill: the browser tests click a trend's point
 
 /** Bucket size that keeps a trend readable for the range. */
 export function granularity(f) {
@@ -50,6 +51,8 @@ export default {
     ctx.panel(g, {
       id: 'rev-trend', title: 'Revenue trend', span: 'wide', lazy: false, endpoint: '/api/revenue/trend',
       csv: { path: '/api/revenue/trend', params: (f) => ({ granularity: granularity(f), ...rangeParams(f) }), filename: 'revenue-trend.csv' },
+      // a point opens the revenue view for that bucket (by source, refunds … of that day/week/month)
+      drill: (i, d, f) => { const b = (d.cur.buckets || [])[i]; return b ? bucketHref('revenue', b.bucket, granularity(f)) : null; },
       load: (f) => withPrevious('/api/revenue/trend', f, { granularity: granularity(f) }),
       chart: (d, f) => {
         const b = d.cur.buckets || [];
@@ -71,6 +74,8 @@ export default {
     ctx.panel(g, {
       id: 'rev-aov', title: 'Average order value', span: 'half', endpoint: '/api/revenue/trend',
       csv: { path: '/api/revenue/trend', params: (f) => ({ granularity: granularity(f), ...rangeParams(f) }), filename: 'revenue-trend.csv' },
+      // a point opens the revenue view for that bucket (by source, refunds … of that day/week/month)
+      drill: (i, d, f) => { const b = (d.cur.buckets || [])[i]; return b ? bucketHref('revenue', b.bucket, granularity(f)) : null; },
       load: (f) => withPrevious('/api/revenue/trend', f, { granularity: granularity(f) }),
       chart: (d, f) => {
         const b = d.cur.buckets || [];
@@ -83,6 +88,8 @@ export default {
     ctx.panel(g, {
       id: 'rev-refunds', title: 'Refunds and chargebacks', span: 'half', endpoint: '/api/revenue/refunds',
       csv: { path: '/api/revenue/refunds', params: (f) => ({ granularity: granularity(f), ...rangeParams(f) }), filename: 'refunds.csv' },
+      // a point opens the revenue view for that bucket (by source, refunds … of that day/week/month)
+      drill: (i, d, f) => { const b = (d.buckets || [])[i]; return b ? bucketHref('revenue', b.bucket, granularity(f)) : null; },
       load: (f) => get('/api/revenue/refunds', { granularity: granularity(f), ...rangeParams(f) }),
       chart: (d, f) => {
         const b = d.buckets || [];

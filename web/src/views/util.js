@@ -71,3 +71,23 @@ function localToday() {
   const d = new Date();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
+
+/**
+ * The drill-down of a trend's bucket: the view itself with the date range
+ * set to that bucket (a day, the week from its first day, or the month),
+ * never past today — so every panel of the view shows what is behind the
+ * point (by source, by platform, …).  bucket: "YYYY-MM-DD…" or "YYYY-MM".
+ */
+export function bucketHref(view, bucket, granularity, today = localToday()) {
+  const b = String(bucket);
+  const from = b.length === 7 ? `${b}-01` : b.slice(0, 10);
+  if (!/^\d{4}-\d\d-\d\d$/.test(from)) return null;
+  const start = Date.parse(from + 'T00:00:00Z');
+  const end = granularity === 'month'
+    ? Date.UTC(Number(from.slice(0, 4)), Number(from.slice(5, 7)), 0)
+    : start + (granularity === 'week' ? 6 : 0) * 864e5;
+  let to = new Date(end).toISOString().slice(0, 10);
+  if (to > today) to = today;
+  if (to < from) return null;
+  return `/${view}?range=custom&from=${from}&to=${to}`;
+}
