@@ -237,15 +237,23 @@ http_error(struct ns_req *req, int status, const char *code, const char *fmt, ..
 
 /*
  * Read the body: only with a JSON content type, at most NS_MAX_BODY bytes,
- * exactly CONTENT_LENGTH bytes, well-formed UTF-8.  Returns NULL (after
- * replying with the error: 415, 413, 400) on any violation.  Caller frees with free().
+ * exactly CONTENT_LENGTH bytes, well-formed UTF-8, no NUL byte (JSON text
+ * never holds one, and the callers pass the body on as a C string).
+ * Returns NULL (after replying with the error: 415, 413, 400) on any
+ * violation.  Caller frees with free().
  */
 char *
 http_body_new(struct ns_req *req, size_t *len)
 {
 	static const char *const json[] = { "application/json", NULL };
+	char		*body = http_body_new_max(req, NS_MAX_BODY, json, len);
 
-	return http_body_new_max(req, NS_MAX_BODY, json, len);
+	if (body != NULL && strlen(body) != *len) {
+		free(body);
+		http_error(req, 400, "bad_request", "the body contains a NUL byte");
+		return NULL;
+	}
+	return body;
 }
 
 char *

@@ -77,10 +77,6 @@ alerts_rule_put(struct ns_req *req)
 
 	if (body == NULL)
 		return 0;
-	if (strlen(body) != len) {
-		free(body);
-		return http_error(req, 400, "bad_request", "the body contains a NUL byte");
-	}
 	if (alerts_rule_targets_ok(req, body, len) != 0) {
 		free(body);
 		return 0;

@@ -65,10 +65,6 @@ revenue_ceo_write(struct ns_req *req)
 	if (strcmp(req->method, "DELETE") != 0) {
 		if ((body = http_body_new(req, &len)) == NULL)
 			return 0;
-		if (strlen(body) != len) {
-			free(body);
-			return http_error(req, 400, "bad_request", "the body contains a NUL byte");
-		}
 		args[1].text = body;
 		n = 2;
 	}

@@ -78,6 +78,10 @@ for spec in "{\"day\":\"2026-02-30\",\"kind\":\"launch\",\"text\":\"x\"}|day" \
   check_error "POST ${spec%|*}: 400" 400 bad_request
   check_error_names "… naming '${spec##*|}'" "${spec##*|}"
 done
+# a raw NUL byte (JSON text never holds one; the body goes on as a C string): refused before SQL
+printf '{"day":"%s","kind":"launch","text":"a\0b"}' "$DAY" >"$T_TMP/nul.json"
+api POST /api/revenue/annotations "$CEO" -H 'Content-Type: application/json' --data-binary "@$T_TMP/nul.json"
+check_error "POST a body with a NUL byte: 400" 400 bad_request; check_error_names "… naming the NUL byte" "NUL byte"
 check_eq "no bad body stored an annotation or an audit row" "$(sql "SELECT count(*) FROM annotations")/$(audit_rows)" "$((N0 + 1))/1"
 
 # ---- edit, CSRF, delete
