@@ -169,7 +169,6 @@ DECLARE
     r     alert_rules;
     old   alert_rules;
     bd    record;
-    k     text;
     num   numeric;
     w     interval;
 BEGIN
@@ -181,20 +180,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'NS404', MESSAGE = format('no alert rule %s', p_id);
     END IF;
     old := r;
-    BEGIN
-        b := p_body::jsonb;
-    EXCEPTION WHEN others THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the body is not valid JSON';
-    END;
-    IF jsonb_typeof(b) IS DISTINCT FROM 'object' OR b = '{}' THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the body must be a JSON object with the fields to change';
-    END IF;
-    FOR k IN SELECT jsonb_object_keys(b) LOOP
-        IF k NOT IN ('threshold', 'severity', 'enabled', 'hysteresis', 'clear_evals', 'window', 'webhook_url') THEN
-            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format(
-                'unknown field %L: the fields are threshold, severity, enabled, hysteresis, clear_evals, window, webhook_url', k);
-        END IF;
-    END LOOP;
+    b := api.body_object(p_body, ARRAY['threshold', 'severity', 'enabled', 'hysteresis', 'clear_evals', 'window', 'webhook_url'], true);
     bd := api.alerts_rule_bounds(r.metric);
     IF b ? 'threshold' THEN
         IF jsonb_typeof(b->'threshold') <> 'number' THEN

@@ -54,19 +54,7 @@ DECLARE
     k  text;
     dy date;
 BEGIN
-    BEGIN
-        b := p_body::jsonb;
-    EXCEPTION WHEN others THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the body is not valid JSON';
-    END;
-    IF jsonb_typeof(b) IS DISTINCT FROM 'object' OR b = '{}' THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the body must be a JSON object with the fields day, kind, text';
-    END IF;
-    FOR k IN SELECT jsonb_object_keys(b) LOOP
-        IF k NOT IN ('day', 'kind', 'text') THEN
-            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('unknown field %L: the fields are day, kind, text', k);
-        END IF;
-    END LOOP;
+    b := api.body_object(p_body, ARRAY['day', 'kind', 'text'], true);
     IF p_all THEN
         FOREACH k IN ARRAY ARRAY['day', 'kind', 'text'] LOOP
             IF NOT b ? k THEN
@@ -254,7 +242,6 @@ CREATE OR REPLACE FUNCTION api.revenue_target_update(p_user int, p_role text, p_
 LANGUAGE plpgsql AS $$
 DECLARE
     b    jsonb;
-    k    text;
     m    record;
     ms   date;
     me   date;
@@ -264,19 +251,7 @@ BEGIN
     IF p_role IS DISTINCT FROM 'ceo' THEN
         RAISE EXCEPTION USING ERRCODE = 'NS403', MESSAGE = 'only the ceo may change targets';
     END IF;
-    BEGIN
-        b := p_body::jsonb;
-    EXCEPTION WHEN others THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the body is not valid JSON';
-    END;
-    IF jsonb_typeof(b) IS DISTINCT FROM 'object' THEN
-        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the body must be a JSON object with the fields metric, value, month';
-    END IF;
-    FOR k IN SELECT jsonb_object_keys(b) LOOP
-        IF k NOT IN ('metric', 'value', 'month') THEN
-            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('unknown field %L: the fields are metric, value, month', k);
-        END IF;
-    END LOOP;
+    b := api.body_object(p_body, ARRAY['metric', 'value', 'month']);
     SELECT * INTO m FROM api.revenue_target_metrics() x WHERE x.name = b->>'metric' AND jsonb_typeof(b->'metric') = 'string';
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('metric must be one of %s',

@@ -53,3 +53,31 @@ END $$;
 -- today never arrives here from HTTP: common/param.c refuses it (the one as_of rule).
 CREATE OR REPLACE FUNCTION api.as_of(p_as_of date) RETURNS date
 LANGUAGE sql STABLE AS $$ SELECT coalesce(p_as_of, api.today()) $$;
+
+-- The JSON body of a write route (a CEO's change: alert rules, annotations, targets), passed as
+-- text by the service: parsed, an object (non-empty when p_nonempty) whose members are all among
+-- p_fields; else a 400 (22023) that says what is wrong.  The caller checks each member's value.
+CREATE OR REPLACE FUNCTION api.body_object(p_body text, p_fields text[], p_nonempty boolean DEFAULT false)
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    b jsonb;
+    k text;
+BEGIN
+    BEGIN
+        b := p_body::jsonb;
+    EXCEPTION WHEN others THEN
+        RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'the body is not valid JSON';
+    END;
+    IF jsonb_typeof(b) IS DISTINCT FROM 'object' OR (p_nonempty AND b = '{}') THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('the body must be a JSON object with the fields %s', array_to_string(p_fields, ', '));
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(b) LOOP
+        IF NOT k = ANY (p_fields) THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('unknown field %L: the fields are %s', k, array_to_string(p_fields, ', '));
+        END IF;
+    END LOOP;
+    RETURN b;
+END
+$$;
