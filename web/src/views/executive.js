@@ -13,7 +13,7 @@ import { money, pct, num, isNum, change, fromCents, date } from '../format.js';
 import { atOf, table } from '../panel.js';
 import { createFeed } from '../feed.js';
 import { asOfParams, previousAsOfParams, filterQuery } from '../store.js';
-import { gather, col, allowed, partialFrom, words } from './util.js';
+import { gather, col, allowed, partialFrom, firstPartial, words } from './util.js';
 import { alertColumns, ALERTS_LIST, alertRows } from './alerts.js';
 import { MRR_FORECAST, projectionOf } from './forecast.js';
 
@@ -74,8 +74,7 @@ export function movementsHref(month, kind) {
 
 /** The first month still running (the API's partial flag), or null. */
 function partialMonth(months) {
-  const i = months.findIndex((m) => m.partial);
-  return i < 0 ? partialFrom(months, 'month', 'month') : i;
+  return firstPartial(months) ?? partialFrom(months, 'month', 'month');
 }
 
 /**

@@ -9,7 +9,7 @@ import { lineOption } from '../charts/line.js';
 import { barOption } from '../charts/bar.js';
 import { renderChart } from '../charts/core.js';
 import { money, num, pct, isNum, date } from '../format.js';
-import { col, labels, words, month } from './util.js';
+import { col, labels, words, month, firstPartial } from './util.js';
 import { asOfParams, previousAsOfParams } from '../store.js';
 
 const FIN = '/api/revenue/financial';
@@ -40,8 +40,6 @@ function targetLine(targets, metric, unit) {
 /** A signed percentage: "+4.5%", "-3%". */
 const signed = (v) => `${Number(v) >= 0 ? '+' : ''}${num(v, 1)}%`;
 
-/** Index of the first month marked partial (month to date), for the charts' "to date" look. */
-const partialIndex = (ms) => { const i = ms.findIndex((m) => m.partial); return i < 0 ? null : i; };
 
 export default {
   key: 'financial',
@@ -87,7 +85,7 @@ export default {
       chart: (d) => {
         const ms = d.months || [];
         if (!ms.length) return null;
-        const o = barOption({ x: labels(ms, 'month'), kind: 'money', partialFrom: partialIndex(ms), series: [{ name: 'Net revenue', data: col(ms, 'net_revenue') }, { name: 'Cost of goods sold (COGS)', data: col(ms, 'cogs') }] });
+        const o = barOption({ x: labels(ms, 'month'), kind: 'money', partialFrom: firstPartial(ms), series: [{ name: 'Net revenue', data: col(ms, 'net_revenue') }, { name: 'Cost of goods sold (COGS)', data: col(ms, 'cogs') }] });
         o.yAxis = [o.yAxis, { type: 'value', name: 'margin %', min: 0, max: 100, splitLine: { show: false } }];
         o.series.push({ name: 'Gross margin %', type: 'line', yAxisIndex: 1, data: col(ms, 'gross_margin_pct') });
         return o;
@@ -99,14 +97,14 @@ export default {
         const ms = d.months || [];
         const cats = [...new Set(ms.flatMap((m) => Object.keys(m.opex_by_category || {})))];
         if (!cats.length) return null;
-        return barOption({ x: labels(ms, 'month'), kind: 'money', partialFrom: partialIndex(ms), series: cats.map((c) => ({ name: category(c), stack: 'e', data: ms.map((m) => Number((m.opex_by_category || {})[c] || 0)) })) });
+        return barOption({ x: labels(ms, 'month'), kind: 'money', partialFrom: firstPartial(ms), series: cats.map((c) => ({ name: category(c), stack: 'e', data: ms.map((m) => Number((m.opex_by_category || {})[c] || 0)) })) });
       },
     });
     ctx.panel(g, {
       id: 'fin-burn', title: 'Net burn by month', span: 'half', endpoint: FIN, load,
       chart: (d) => {
         const ms = d.months || [];
-        return ms.length ? barOption({ x: labels(ms, 'month'), kind: 'money', legend: false, partialFrom: partialIndex(ms), series: [{ name: 'Net burn', data: col(ms, 'net_burn') }] }) : null;
+        return ms.length ? barOption({ x: labels(ms, 'month'), kind: 'money', legend: false, partialFrom: firstPartial(ms), series: [{ name: 'Net burn', data: col(ms, 'net_burn') }] }) : null;
       },
     });
     // Scenario sliders: growth and burn change, sent to the runway endpoint.

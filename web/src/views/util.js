@@ -67,6 +67,12 @@ export function partialFrom(rows, key, granularity, today = localToday()) {
   return todayMs >= Date.parse(start + 'T00:00:00Z') && todayMs < endMs ? rows.length - 1 : null;
 }
 
+/** Index of the first row the API marks partial (`partial: true`: a month to date), or null. */
+export function firstPartial(rows) {
+  const i = (rows || []).findIndex((r) => r.partial);
+  return i < 0 ? null : i;
+}
+
 function localToday() {
   const d = new Date();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
