@@ -25,7 +25,7 @@
 static const char *const audit_action_words[] = {
 	"auth.login", "auth.login_failed", "auth.logout",
 	"export.csv", "export.report",
-	"alert_rule.update",
+	"alert_rule.update", "report_schedule.update",
 	"annotation.create", "annotation.update", "annotation.delete", "target.update",
 	"api_key.create", "api_key.revoke",
 	"user.create", "user.password", "user.disable", "user.enable", "user.logout",

@@ -518,7 +518,7 @@ int		 webhook_curl_guard(void *curl, struct ns_webhook_guard *g);
  * audit.c — the audit log (sql/schema/575_audit.sql, docs/operations.md
  * "Audit log"), append-only, written through SQL audit_write().  action is
  * one of the documented list (auth.login, auth.login_failed, auth.logout,
- * export.csv, export.report, alert_rule.update, api_key.create,
+ * export.csv, export.report, alert_rule.update, report_schedule.update, api_key.create,
  * api_key.revoke, user.create, user.password, user.disable, user.enable,
  * user.logout, audit.purge); target says what was acted on (an e-mail, a
  * key name, a route) or is NULL; detail is an object the caller owns, or

@@ -28,3 +28,35 @@ END $$;
 -- STABLE (read-only) SECURITY DEFINER function, so that the role needs no grant on the tables the
 -- score is computed from (040_metric_functions.sql).
 GRANT EXECUTE ON FUNCTION customer_health(date) TO northstar_bi;
+
+-- The reports' principal (docs/operations.md "Reports"): the alerts job builds each scheduled
+-- report's document in a session of its own that has SET ROLE northstar_reports.  That role cannot
+-- log in and may only read: the business and derived tables (no INSERT, UPDATE or DELETE anywhere),
+-- the non-SECURITY DEFINER functions (PUBLIC's), and those SECURITY DEFINER functions that are
+-- declared STABLE or IMMUTABLE (PostgreSQL refuses a write inside them).  It may not read what a
+-- report never shows: password hashes and token versions, API keys, the audit log, the
+-- notification settings, the schedules and deliveries (their webhook URLs).  northstar_app is its
+-- member, so that the job may switch to it.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'northstar_reports') THEN
+        CREATE ROLE northstar_reports NOLOGIN;
+    END IF;
+END $$;
+GRANT USAGE ON SCHEMA public, api TO northstar_reports;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO northstar_reports;
+REVOKE SELECT ON app_users, api_keys, audit_log, alert_settings, report_schedules, alert_deliveries,
+                 report_run_parts FROM northstar_reports;
+GRANT SELECT (id, email, name, role, disabled, created_at) ON app_users TO northstar_reports;
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE p.prosecdef AND p.provolatile IN ('s', 'i') AND n.nspname IN ('public', 'api')
+    LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO northstar_reports', f);
+    END LOOP;
+END $$;
+GRANT northstar_reports TO northstar_app;

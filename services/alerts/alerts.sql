@@ -137,8 +137,17 @@ LANGUAGE sql IMMUTABLE AS $$
         ('health_score', 0, 100, NULL, NULL),
         ('failed_payments', 0, 1000, '1 day', '90 days'),
         ('cost_spike_ratio', 1, 1000, '1 day', '60 days'),
-        ('pipeline_coverage', 0, 1000, '7 days', '365 days')) b(m, lo, hi, wlo, whi)
+        ('pipeline_coverage', 0, 1000, '7 days', '365 days'),
+        ('report_delivery', 0, 1000, '1 day', '365 days')) b(m, lo, hi, wlo, whi)
     WHERE b.m = p_metric
+$$;
+
+-- A webhook URL as shown and audited: its scheme and host, "…" marking a path or query left out;
+-- user:password@ is never kept.
+CREATE OR REPLACE FUNCTION api.alerts_url_shown(p_url text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT regexp_replace(substring(p_url FROM '^https?://[^/?#]*'), '^(https?://).*@', '\1')
+           || CASE WHEN p_url ~ '^https?://[^/?#@]*$' THEN '' ELSE '…' END
 $$;
 
 -- The fields of r that the body b names, for the audit row.  A webhook URL often is a secret
@@ -150,8 +159,7 @@ LANGUAGE sql STABLE AS $$
         ('threshold', to_jsonb(r.threshold)), ('severity', to_jsonb(r.severity)),
         ('enabled', to_jsonb(r.enabled)), ('hysteresis', to_jsonb(r.hysteresis)),
         ('clear_evals', to_jsonb(r.clear_evals)), ('window', to_jsonb(r.win::text)),
-        ('webhook_url', to_jsonb(regexp_replace(substring(r.webhook_url FROM '^https?://[^/?#]*'), '^(https?://).*@', '\1')
-                                 || CASE WHEN r.webhook_url ~ '^https?://[^/?#@]*$' THEN '' ELSE '…' END))
+        ('webhook_url', to_jsonb(api.alerts_url_shown(r.webhook_url)))
     ) f(k, v) WHERE b ? f.k
 $$;
 
@@ -277,4 +285,178 @@ CREATE OR REPLACE FUNCTION api.alerts_report(p_user int, p_role text, p_kind tex
 LANGUAGE sql STABLE AS $$
     SELECT json_build_object('subject', rep.subject, 'data', rep.data, 'text', rep.text, 'html', rep.html)
     FROM alert_report(coalesce(p_kind, 'daily'), coalesce(p_date, api.today() - 1)) rep
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Scheduled reports (sql/schema/555_reports.sql, docs/operations.md "Reports").
+
+-- One delivery as the delivery log shows it (flat, for CSV).  A report's: its run's kind, period,
+-- schedule and status; an alert event's: kind "alert" and the alert's id.
+CREATE OR REPLACE FUNCTION api.alerts_delivery_json(d alert_deliveries) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'id', d.id, 'kind', coalesce(r.kind, 'alert'), 'period', r.period, 'period_label', r.period_label,
+        'schedule_id', r.schedule_id, 'run_id', d.run_id, 'run_status', r.status,
+        'alert_id', (SELECT e.alert_id FROM alert_events e WHERE e.id = d.event_id), 'event_id', d.event_id,
+        'channel', d.channel,
+        -- a webhook URL often is a secret itself: scheme and host only (api.alerts_url_shown)
+        'target', CASE WHEN d.channel = 'webhook' THEN api.alerts_url_shown(d.target) ELSE d.target END,
+        'subject', d.subject, 'status', d.status, 'attempts', d.attempts, 'last_error', d.last_error,
+        'message_id', d.message_id, 'idempotency_key', d.idem_key,
+        'created_at', d.created_at, 'last_attempt_at', d.taken_at, 'next_attempt_at',
+        CASE WHEN d.status = 'pending' THEN d.next_attempt_at END, 'sent_at', d.sent_at)
+    FROM (SELECT 1) one LEFT JOIN report_runs r ON r.id = d.run_id
+$$;
+
+-- GET /api/alerts/deliveries?kind=&status=&limit=: the delivery log, newest first (CEO).  kind: a
+-- report kind (daily, weekly, monthly, board) or "alert" (alert notifications).
+CREATE OR REPLACE FUNCTION api.alerts_deliveries(p_user int, p_role text, p_kind text, p_status text, p_limit int)
+RETURNS json LANGUAGE sql STABLE AS $$
+    WITH v AS (
+        SELECT d FROM alert_deliveries d LEFT JOIN report_runs r ON r.id = d.run_id
+        WHERE (p_kind IS NULL OR coalesce(r.kind, CASE WHEN d.event_id IS NOT NULL THEN 'alert' END) = p_kind)
+          AND (p_status IS NULL OR d.status = p_status)
+    )
+    SELECT json_build_object('kind', p_kind, 'status', p_status, 'limit', p_limit,
+        'total', (SELECT count(*) FROM v),
+        'deliveries', coalesce((SELECT json_agg(api.alerts_delivery_json(x.d) ORDER BY (x.d).id DESC)
+                                FROM (SELECT v.d FROM v ORDER BY (v.d).id DESC LIMIT p_limit) x), '[]'))
+$$;
+
+CREATE OR REPLACE FUNCTION api.alerts_schedule_json(s report_schedules) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', s.id, 'code', s.code, 'kind', s.kind, 'tz', s.tz,
+        'effective_tz', report_schedule_tz(s), 'hour', s.hour,
+        'weekday', CASE WHEN s.kind = 'weekly' THEN s.weekday END,
+        'day', CASE WHEN s.kind IN ('monthly', 'board') THEN s.day END,
+        'recipients', s.recipients,
+        'effective_recipients', (SELECT coalesce(json_agg(t ORDER BY t), '[]') FROM report_recipients(s) t),
+        'webhook_url', s.webhook_url, 'enabled', s.enabled, 'active_from', s.active_from,
+        'next_period', (SELECT json_build_object('period', d.period, 'period_label', d.period_label,
+                                                 'due_at', d.due_at)
+                        FROM report_schedule_due(s, now() + CASE s.kind WHEN 'daily' THEN interval '1 day'
+                                                                        WHEN 'weekly' THEN interval '7 days'
+                                                                        ELSE interval '1 month' END) d),
+        'last_run', (SELECT json_build_object('id', r.id, 'period', r.period, 'period_label', r.period_label,
+                                              'status', r.status, 'due_at', r.due_at, 'prepared_at', r.prepared_at,
+                                              'last_error', r.last_error)
+                     FROM report_runs r WHERE r.schedule_id = s.id ORDER BY r.period DESC LIMIT 1),
+        'updated_at', s.updated_at, 'updated_by', s.updated_by)
+$$;
+
+-- GET /api/alerts/schedules: every report schedule (CEO).
+CREATE OR REPLACE FUNCTION api.alerts_schedules(p_user int, p_role text) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('schedules', coalesce(json_agg(api.alerts_schedule_json(s) ORDER BY s.id), '[]'))
+    FROM report_schedules s
+$$;
+
+-- The fields of s that the body b names, for the audit row (the webhook URL as scheme and host).
+CREATE OR REPLACE FUNCTION api.alerts_schedule_audit_fields(s report_schedules, b jsonb) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_object_agg(f.k, f.v), '{}') FROM (VALUES
+        ('hour', to_jsonb(s.hour)), ('tz', to_jsonb(s.tz)), ('weekday', to_jsonb(s.weekday)),
+        ('day', to_jsonb(s.day)), ('recipients', to_jsonb(s.recipients)), ('enabled', to_jsonb(s.enabled)),
+        ('webhook_url', to_jsonb(api.alerts_url_shown(s.webhook_url)))
+    ) f(k, v) WHERE b ? f.k
+$$;
+
+-- An integer member of the body in [lo, hi], else a 400 naming it.
+CREATE OR REPLACE FUNCTION api.alerts_body_int(b jsonb, p_field text, p_lo int, p_hi int) RETURNS int
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF jsonb_typeof(b->p_field) <> 'number' OR (b->>p_field) !~ '^[0-9]{1,3}$'
+       OR (b->>p_field)::int NOT BETWEEN p_lo AND p_hi THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('%s must be an integer between %s and %s', p_field, p_lo, p_hi);
+    END IF;
+    RETURN (b->>p_field)::int;
+END
+$$;
+
+-- PUT /api/alerts/schedules/{id} with a JSON object of the fields to change: hour (0-23, local),
+-- tz (a zone of pg_timezone_names, or null: the reporting zone), weekday (1-7, ISO: weekly),
+-- day (1-28: monthly and board), recipients (an array of 1-50 e-mail addresses, or null: every
+-- active CEO), webhook_url (http(s), or null; where it goes is checked by the service first),
+-- enabled.  Every mistake is a 400 naming the field.  The change and its audit row
+-- (report_schedule.update, the named fields before and after) commit together.  Enabling a
+-- disabled schedule starts it afresh (active_from: no report of the past is sent).
+CREATE OR REPLACE FUNCTION api.alerts_schedule_update(p_user int, p_role text, p_body text, p_id int,
+                                                      p_address text DEFAULT NULL) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+    b    jsonb;
+    s    report_schedules;
+    old  report_schedules;
+BEGIN
+    IF p_role IS DISTINCT FROM 'ceo' THEN
+        RAISE EXCEPTION USING ERRCODE = 'NS403', MESSAGE = 'only the ceo may change report schedules';
+    END IF;
+    SELECT * INTO s FROM report_schedules WHERE id = p_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'NS404', MESSAGE = format('no report schedule %s', p_id);
+    END IF;
+    old := s;
+    b := api.body_object(p_body, ARRAY['hour', 'tz', 'weekday', 'day', 'recipients', 'webhook_url', 'enabled'], true);
+    IF b ? 'hour' THEN
+        s.hour := api.alerts_body_int(b, 'hour', 0, 23);
+    END IF;
+    IF b ? 'weekday' THEN
+        s.weekday := api.alerts_body_int(b, 'weekday', 1, 7);
+    END IF;
+    IF b ? 'day' THEN
+        s.day := api.alerts_body_int(b, 'day', 1, 28);
+    END IF;
+    IF b ? 'tz' THEN
+        IF jsonb_typeof(b->'tz') = 'null' THEN
+            s.tz := NULL;
+        ELSIF jsonb_typeof(b->'tz') <> 'string' OR NOT EXISTS (SELECT 1 FROM pg_timezone_names z WHERE z.name = b->>'tz') THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('tz %s is not a time zone such as "Europe/Berlin" (pg_timezone_names), or null for the reporting zone',
+                                 left((b->'tz')::text, 80));
+        ELSE
+            s.tz := b->>'tz';
+        END IF;
+    END IF;
+    IF b ? 'recipients' THEN
+        IF jsonb_typeof(b->'recipients') = 'null' THEN
+            s.recipients := NULL;
+        ELSIF jsonb_typeof(b->'recipients') <> 'array' OR jsonb_array_length(b->'recipients') NOT BETWEEN 1 AND 50
+              OR EXISTS (SELECT 1 FROM jsonb_array_elements(b->'recipients') e
+                         WHERE jsonb_typeof(e) <> 'string' OR length(e #>> '{}') > 254
+                            OR (e #>> '{}') !~ '^[^@\s<>,;"]+@[^@\s<>,;"]+\.[^@\s<>,;"]+$') THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = 'recipients must be an array of 1 to 50 e-mail addresses, or null for every active CEO';
+        ELSE
+            s.recipients := (SELECT array_agg(DISTINCT lower(e)) FROM jsonb_array_elements_text(b->'recipients') e);
+        END IF;
+    END IF;
+    IF b ? 'webhook_url' THEN
+        IF jsonb_typeof(b->'webhook_url') = 'null' THEN
+            s.webhook_url := NULL;
+        ELSIF jsonb_typeof(b->'webhook_url') <> 'string' OR (b->>'webhook_url') !~ '^https?://[^\s]+$'
+              OR length(b->>'webhook_url') > 2000 THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'webhook_url must be an http:// or https:// URL, or null';
+        ELSE
+            s.webhook_url := b->>'webhook_url';
+        END IF;
+    END IF;
+    IF b ? 'enabled' THEN
+        IF jsonb_typeof(b->'enabled') <> 'boolean' THEN
+            RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'enabled must be true or false';
+        END IF;
+        s.enabled := (b->>'enabled')::boolean;
+    END IF;
+    UPDATE report_schedules SET hour = s.hour, weekday = s.weekday, day = s.day, tz = s.tz,
+                                recipients = s.recipients, webhook_url = s.webhook_url, enabled = s.enabled,
+                                active_from = CASE WHEN s.enabled AND NOT old.enabled THEN now() ELSE active_from END,
+                                updated_at = now(), updated_by = p_user
+    WHERE id = p_id RETURNING * INTO s;
+    PERFORM audit_write(p_actor_type => 'user', p_actor_id => p_user, p_role => p_role,
+                        p_address => p_address, p_action => 'report_schedule.update', p_target => s.code,
+                        p_detail => jsonb_build_object('schedule_id', s.id,
+                            'before', api.alerts_schedule_audit_fields(old, b),
+                            'after', api.alerts_schedule_audit_fields(s, b)));
+    RETURN api.alerts_schedule_json(s);
+END
 $$;

@@ -8,9 +8,7 @@ CREATE TABLE IF NOT EXISTS alert_rules (
     id            serial PRIMARY KEY,
     code          text NOT NULL UNIQUE,
     name          text NOT NULL,
-    metric        text NOT NULL CHECK (metric IN ('mrr_drop_pct', 'customer_churn_pct', 'cac_change_pct',
-                                                  'api_error_rate_pct', 'ad_spend_usd', 'health_score',
-                                                  'failed_payments', 'cost_spike_ratio', 'pipeline_coverage')),
+    metric        text NOT NULL,                  -- checked below (alert_rules_metric_check)
     comparison    text NOT NULL CHECK (comparison IN ('>', '<')),
     threshold     numeric NOT NULL,
     unit          text NOT NULL CHECK (unit IN ('pct', 'usd', 'score', 'count', 'ratio')),
@@ -18,7 +16,7 @@ CREATE TABLE IF NOT EXISTS alert_rules (
     win           interval NOT NULL,
     severity      text NOT NULL CHECK (severity IN ('critical', 'warning', 'info')),
     audience      text[] NOT NULL CHECK (cardinality(audience) > 0 AND audience <@ ARRAY['ceo', 'cs', 'sales']),
-    subject_type  text NOT NULL CHECK (subject_type IN ('company', 'customer', 'day')),
+    subject_type  text NOT NULL,                  -- checked below (alert_rules_subject_type_check)
     -- an open alert clears only once the value is past the threshold by this margin (same unit) ...
     hysteresis    numeric NOT NULL DEFAULT 0 CHECK (hysteresis >= 0),
     -- ... on this many consecutive evaluations
@@ -29,6 +27,16 @@ CREATE TABLE IF NOT EXISTS alert_rules (
     updated_at    timestamptz NOT NULL DEFAULT now(),
     updated_by    int
 );
+
+-- The metrics and subjects a rule may have, as named constraints so that a re-applied schema
+-- brings an existing table's up to date (report_delivery: 555_reports.sql).
+ALTER TABLE alert_rules DROP CONSTRAINT IF EXISTS alert_rules_metric_check;
+ALTER TABLE alert_rules ADD CONSTRAINT alert_rules_metric_check CHECK (metric IN (
+    'mrr_drop_pct', 'customer_churn_pct', 'cac_change_pct', 'api_error_rate_pct', 'ad_spend_usd', 'health_score',
+    'failed_payments', 'cost_spike_ratio', 'pipeline_coverage', 'report_delivery'));
+ALTER TABLE alert_rules DROP CONSTRAINT IF EXISTS alert_rules_subject_type_check;
+ALTER TABLE alert_rules ADD CONSTRAINT alert_rules_subject_type_check
+    CHECK (subject_type IN ('company', 'customer', 'day', 'report'));
 
 CREATE TABLE IF NOT EXISTS alerts (
     id                 bigserial PRIMARY KEY,
@@ -76,15 +84,8 @@ CREATE TABLE IF NOT EXISTS alert_events (
 );
 CREATE INDEX IF NOT EXISTS alert_events_alert_idx ON alert_events (alert_id, id);
 
--- Scheduled reports that were queued (one row per kind and period: the schedule's dedupe).
-CREATE TABLE IF NOT EXISTS alert_report_runs (
-    kind          text NOT NULL CHECK (kind IN ('daily', 'weekly', 'monthly')),
-    period_start  date NOT NULL,
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (kind, period_start)
-);
-
--- Notification log: one row per (event or report, channel, target); retried with backoff.
+-- Notification log: one row per (event or report run, channel, target); retried with backoff.
+-- The report runs' columns (run_id, idem_key, message_id, taken_at) are added by 555_reports.sql.
 CREATE TABLE IF NOT EXISTS alert_deliveries (
     id               bigserial PRIMARY KEY,
     event_id         bigint REFERENCES alert_events(id) ON DELETE CASCADE,
@@ -105,8 +106,6 @@ CREATE TABLE IF NOT EXISTS alert_deliveries (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS alert_deliveries_event_uq ON alert_deliveries (event_id, channel, target)
     WHERE event_id IS NOT NULL;
-CREATE UNIQUE INDEX IF NOT EXISTS alert_deliveries_report_uq ON alert_deliveries (report_kind, report_period, channel, target)
-    WHERE report_kind IS NOT NULL;
 CREATE INDEX IF NOT EXISTS alert_deliveries_due_idx ON alert_deliveries (next_attempt_at) WHERE status = 'pending';
 
 -- Notification settings that may live in the database (keys: webhook_url, smtp_url, smtp_from,
@@ -127,13 +126,19 @@ $$;
 -- The alerts process's notification settings from its environment, as the session settings
 -- northstar.alerts_<key> that alert_setting() reads (NULL arguments are left alone).  Called on
 -- every new connection of the alerts job and of the delivery thread (services/alerts/notify.c).
+-- The delivery settings (555_reports.sql): attempts, first back-off and longest back-off.
+DROP FUNCTION IF EXISTS alert_session_setup(text, text, text, text, text);
 CREATE OR REPLACE FUNCTION alert_session_setup(p_webhook_url text DEFAULT NULL, p_smtp_url text DEFAULT NULL,
                                                p_smtp_from text DEFAULT NULL, p_smtp_user text DEFAULT NULL,
-                                               p_report_hour text DEFAULT NULL) RETURNS void
+                                               p_delivery_max_attempts text DEFAULT NULL,
+                                               p_delivery_backoff_s text DEFAULT NULL,
+                                               p_delivery_backoff_max_s text DEFAULT NULL) RETURNS void
 LANGUAGE sql VOLATILE AS $$
     SELECT set_config('northstar.alerts_' || k, v, false)
     FROM (VALUES ('webhook_url', p_webhook_url), ('smtp_url', p_smtp_url), ('smtp_from', p_smtp_from),
-                 ('smtp_user', p_smtp_user), ('report_hour', p_report_hour)) s(k, v)
+                 ('smtp_user', p_smtp_user), ('delivery_max_attempts', p_delivery_max_attempts),
+                 ('delivery_backoff_s', p_delivery_backoff_s),
+                 ('delivery_backoff_max_s', p_delivery_backoff_max_s)) s(k, v)
     WHERE v IS NOT NULL;
 $$;
 
@@ -197,30 +202,7 @@ $$;
 CREATE OR REPLACE TRIGGER alert_deliveries_notify AFTER INSERT ON alert_deliveries
     FOR EACH STATEMENT EXECUTE FUNCTION alert_deliveries_notify();
 
--- The sender (services/alerts/notify.c) takes up to p_limit due deliveries.  Their attempt is
--- counted and the next one pushed back first (5 s, 10 s, 20 s, 40 s), so a crash mid-send only
--- delays a retry; SKIP LOCKED lets several senders share the queue.
-CREATE OR REPLACE FUNCTION alert_deliveries_take(p_limit int DEFAULT 20)
-RETURNS TABLE (id bigint, channel text, target text, subject text, body text, html text)
-LANGUAGE sql VOLATILE AS $$
-    UPDATE alert_deliveries d
-    SET attempts = d.attempts + 1, next_attempt_at = now() + interval '5 seconds' * power(2, d.attempts)
-    WHERE d.id IN (SELECT x.id FROM alert_deliveries x WHERE x.status = 'pending' AND x.next_attempt_at <= now()
-                   ORDER BY x.id LIMIT p_limit FOR UPDATE SKIP LOCKED)
-    RETURNING d.id, d.channel, d.target, d.subject, d.body, d.html
-$$;
-
--- The outcome of one attempt: p_error NULL = sent; otherwise pending again, or failed after the
--- 5th attempt.  Returns the delivery's new status (NULL: no such delivery).
-CREATE OR REPLACE FUNCTION alert_delivery_done(p_id bigint, p_error text DEFAULT NULL) RETURNS text
-LANGUAGE sql VOLATILE AS $$
-    UPDATE alert_deliveries
-    SET status = CASE WHEN p_error IS NULL THEN 'sent' WHEN attempts >= 5 THEN 'failed' ELSE 'pending' END,
-        sent_at = CASE WHEN p_error IS NULL THEN now() END,
-        last_error = p_error
-    WHERE id = p_id
-    RETURNING status
-$$;
+-- The sender's queue (alert_deliveries_take, alert_delivery_done) is in 555_reports.sql.
 
 -- Is value firing against the rule (NULL never fires)?
 CREATE OR REPLACE FUNCTION alert_fires(p_cmp text, p_value numeric, p_threshold numeric) RETURNS boolean
@@ -351,6 +333,9 @@ BEGIN
         ) f
         JOIN customers c ON c.id = f.customer_id
         WHERE f.n > lvl;
+    WHEN 'report_delivery' THEN
+        -- scheduled reports that failed for good (555_reports.sql)
+        RETURN QUERY SELECT * FROM report_delivery_failures(r, p_now);
     WHEN 'pipeline_coverage' THEN
         RETURN QUERY
         SELECT ''::text, NULL::int, NULL::text,
@@ -571,38 +556,7 @@ RETURNS boolean LANGUAGE sql STABLE AS $$
                  OR customer_visible(p_user, p_role, p_customer)))
 $$;
 
--- Queue the scheduled reports due at p_now (daily from p_hour o'clock for yesterday, weekly on
--- Mondays for the last ISO week, monthly on the 1st for the last month) as e-mails to the CEOs.
--- Each (kind, period) is queued once.  Returns the number of reports queued.
-CREATE OR REPLACE FUNCTION alert_schedule_reports(p_now timestamptz DEFAULT now()) RETURNS int
-LANGUAGE plpgsql AS $$
-DECLARE
-    d     date := ns_day(p_now);
-    hour  int := coalesce(alert_setting('report_hour'), '7')::int;
-    k     record;
-    n     int := 0;
-BEGIN
-    IF alert_setting('smtp_url') IS NULL OR extract(hour FROM p_now AT TIME ZONE ns_tz()) < hour THEN
-        RETURN 0;
-    END IF;
-    FOR k IN
-        SELECT 'daily' AS kind, d - 1 AS period
-        UNION ALL SELECT 'weekly', (date_trunc('week', d)::date - 7) WHERE extract(isodow FROM d) = 1
-        UNION ALL SELECT 'monthly', (date_trunc('month', d) - interval '1 month')::date WHERE extract(day FROM d) = 1
-    LOOP
-        INSERT INTO alert_report_runs (kind, period_start) VALUES (k.kind, k.period) ON CONFLICT DO NOTHING;
-        IF FOUND THEN
-            INSERT INTO alert_deliveries (report_kind, report_period, channel, target, subject, body, html)
-            SELECT k.kind, k.period, 'email', u.email, rep.subject, rep.text, rep.html
-            FROM app_users u, alert_report(k.kind, k.period) rep
-            WHERE u.role = 'ceo' AND NOT u.disabled
-            ON CONFLICT DO NOTHING;
-            n := n + 1;
-        END IF;
-    END LOOP;
-    RETURN n;
-END
-$$;
+-- The report schedules (alert_schedule_reports) are in 555_reports.sql.
 
 -- ---------------------------------------------------------------------------------------------
 -- Reports.  alert_report_data() gathers the figures as JSON sections
