@@ -21,7 +21,7 @@ aj_cleanup() {
   "$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null 2>&1
   [ "${#AJ_CUSTS[@]}" -gt 0 ] && sql "DELETE FROM alerts WHERE customer_id IN ($(IFS=,; echo "${AJ_CUSTS[*]}"))" >/dev/null
   sql "DELETE FROM alert_deliveries WHERE id > $AJ_MAX" >/dev/null
-  sql "DELETE FROM alert_report_runs WHERE created_at >= '$AJ_T0'" >/dev/null
+  sql "DELETE FROM report_runs WHERE created_at >= '$AJ_T0'" >/dev/null
 }
 defer aj_cleanup   # however this file ends
 

@@ -121,7 +121,7 @@ check_error "ack: an unknown alert is a 404" 404 not_found
 
 # ---- rules
 api GET /api/alerts/rules "$A_SALES"
-check_eq "rules: every role reads the 9 rules" "$STATUS $(jq '.rules | length' <<<"$BODY")" "200 9"
+check_eq "rules: every role reads the 10 rules" "$STATUS $(jq '.rules | length' <<<"$BODY")" "200 10"
 R_ID=$(sql "SELECT id FROM alert_rules WHERE code = 'mrr_drop'"); R_OLD=$(sql "SELECT threshold FROM alert_rules WHERE id = $R_ID")
 api PUT "/api/alerts/rules/$R_ID" "$A_CS1" -H 'Content-Type: application/json' -d '{"threshold": 6}'
 check_error "rules: cs may not change a rule (403)" 403 forbidden

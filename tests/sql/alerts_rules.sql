@@ -3,10 +3,10 @@
 -- evaluated on its own (alert_evaluate(now, rule)) at an explicit instant; zone UTC.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(75);
+SELECT plan(99);
 SET LOCAL northstar.tz = 'UTC';
 
-TRUNCATE alerts, alert_events, alert_deliveries, alert_report_runs CASCADE;
+TRUNCATE alerts, alert_events, alert_deliveries, report_runs CASCADE;
 DELETE FROM alert_settings;
 INSERT INTO alert_settings VALUES ('webhook_url', 'http://127.0.0.1:9/hook'), ('smtp_url', 'smtp://127.0.0.1:9');
 -- the spec's rules, whatever the CEO changed on this database
@@ -280,34 +280,102 @@ SELECT ok((SELECT text LIKE '%$1,234.56%' AND html LIKE '%<td>$1,234.56</td>%' F
           'report: text and HTML parts carry the figures');
 SELECT throws_ok('SELECT alert_report_data(''yearly'', ''2002-02-10'')', '22023', NULL, 'report: unknown kind is a 400');
 
--- ---- Report schedule: Monday 2002-02-11 08:00 queues the daily and the weekly report once
-SELECT is(alert_schedule_reports('2002-02-11 06:00Z'), 0, 'schedule: nothing before 07:00');
-SELECT is(alert_schedule_reports('2002-02-11 08:00Z'), 2, 'schedule: Monday 08:00 queues daily + weekly');
-SELECT is(alert_schedule_reports('2002-02-11 09:00Z'), 0, 'schedule: queued once');
+-- ---- Report schedules (555_reports.sql): the latest due period, in the schedule's own zone, queued once
+UPDATE report_schedules SET enabled = false;
+INSERT INTO report_schedules (code, kind, tz, hour, weekday, day, recipients, active_from) VALUES
+    ('fx-daily', 'daily', 'UTC', 7, 1, 1, '{fx@fixture.example}', '2002-01-01'),
+    ('fx-weekly', 'weekly', 'Asia/Tokyo', 7, 1, 1, NULL, '2002-01-01'),
+    ('fx-board', 'board', 'America/New_York', 7, 1, 2, NULL, '2002-01-01');
+CREATE TEMP TABLE fx_due AS
+SELECT s.code, x.at, d.period, d.period_label, d.due_at
+FROM report_schedules s
+CROSS JOIN (VALUES ('2002-02-11 06:00Z'::timestamptz), ('2002-02-11 08:00Z'), ('2002-02-10 21:30Z'), ('2002-02-10 22:30Z'),
+                   ('2002-03-02 11:30Z'), ('2002-03-02 12:30Z')) x(at)
+CROSS JOIN LATERAL report_schedule_due(s, x.at) d WHERE s.code LIKE 'fx-%';
+SELECT is((SELECT array_agg(period || ' ' || due_at ORDER BY at) FROM fx_due WHERE code = 'fx-daily' AND at IN ('2002-02-11 06:00Z', '2002-02-11 08:00Z')),
+          ARRAY['2002-02-09 2002-02-10 07:00:00+00', '2002-02-10 2002-02-11 07:00:00+00'],
+          'schedule: daily at 07:00 UTC: before it the day before yesterday''s report is the latest due, after it yesterday''s');
+SELECT is((SELECT array_agg(period || ' ' || due_at ORDER BY at) FROM fx_due WHERE code = 'fx-weekly' AND at IN ('2002-02-10 21:30Z', '2002-02-10 22:30Z')),
+          ARRAY['2002-01-28 2002-02-03 22:00:00+00', '2002-02-04 2002-02-10 22:00:00+00'],
+          'schedule: weekly, Mondays 07:00 Tokyo (22:00 UTC on Sunday): the last full ISO week in Tokyo''s calendar');
+SELECT is((SELECT array_agg(period_label || ' ' || due_at ORDER BY at) FROM fx_due WHERE code = 'fx-board' AND at IN ('2002-03-02 11:30Z', '2002-03-02 12:30Z')),
+          ARRAY['2002-01 2002-02-02 12:00:00+00', '2002-02 2002-03-02 12:00:00+00'],
+          'schedule: board pack on the 2nd, 07:00 New York (12:00 UTC): the last full month');
+SELECT is(alert_schedule_reports('2002-02-11 08:00Z'), 3, 'schedule: at Monday 2002-02-11 08:00 UTC each schedule queues its latest due period');
+SELECT is(alert_schedule_reports('2002-02-11 09:00Z'), 0, 'schedule: queued once per (schedule, period)');
+UPDATE report_schedules SET active_from = '2002-02-11 07:30Z' WHERE code = 'fx-daily';
+DELETE FROM report_runs WHERE schedule_id = (SELECT id FROM report_schedules WHERE code = 'fx-daily');
+SELECT is(alert_schedule_reports('2002-02-12 06:00Z'), 0, 'schedule: a period due before the schedule became active is not sent');
+SELECT is(alert_schedule_reports('2002-02-12 08:00Z'), 1, 'schedule: the first period due after it is');
 
--- ---- The sender's queue (notify.c): take counts the attempt and pushes the next one back
+-- ---- Preparing a run (the alerts job: claim, then store or fail)
+SELECT is((SELECT kind || ' ' || period || ' ' || attempt FROM report_run_claim(60)), 'board 2002-01-01 1',
+          'runs: claim takes the run due first and counts the attempt');
+SELECT id AS run_board FROM report_runs WHERE kind = 'board' \gset
+SELECT is((SELECT kind FROM report_run_claim(60)), 'weekly', 'runs: a claimed run is not taken again before its lease ends');
+SELECT id AS run_weekly FROM report_runs WHERE kind = 'weekly' \gset
+SELECT is(report_run_store(:run_board, 0, '{"kind": "board", "title": "Board fixture", "period": "2002-01-01"}'), NULL,
+          'runs: a store by a stale attempt writes nothing');
+SELECT is(report_run_store(:run_board, 1,
+              '{"kind": "board", "title": "Board fixture", "period": "2002-01-01", "period_label": "January 2002", "sections": [{"title": "Revenue", "columns": ["Metric", "Value"], "rows": [["MRR", "$1.00"]]}]}',
+              '[{"n": 1, "content_type": "application/pdf", "filename": "northstar-board-2002-01.pdf", "content_id": null, "data": "JVBERi0xLjQK"}]'),
+          (SELECT count(*)::int FROM app_users WHERE role = 'ceo' AND NOT disabled),
+          'runs: a prepared run queues an e-mail to every active CEO (recipients NULL)');
+SELECT ok((SELECT status = 'prepared' AND subject IS NOT NULL AND html IS NOT NULL AND doc->>'title' = 'Board fixture'
+           FROM report_runs WHERE id = :run_board), 'runs: the document and its e-mail parts are frozen in the run');
+SELECT is((SELECT convert_from(data, 'UTF8') FROM report_run_parts WHERE run_id = :run_board), E'%PDF-1.4\n', 'runs: the attachment is stored byte for byte');
+SELECT is((SELECT count(*)::int FROM alert_deliveries d WHERE d.run_id = :run_board
+           AND d.message_id = '<report-board-2002-01-01-s' || (SELECT schedule_id FROM report_runs WHERE id = :run_board) || '-d' || d.id || '@northstar>'
+           AND d.subject = (SELECT subject FROM report_runs WHERE id = :run_board)),
+          (SELECT count(*)::int FROM app_users WHERE role = 'ceo' AND NOT disabled), 'runs: each delivery has its stable Message-ID and the frozen subject');
+SELECT is(report_run_store(:run_board, 1, '{"kind": "board", "title": "Late", "period": "2002-01-01"}'), NULL,
+          'runs: a prepared run is never prepared again (late data does not change it)');
+SELECT is(report_run_failed(:run_weekly, 1, 'no data'), 'queued', 'runs: a failed preparation is queued again');
+SELECT is((SELECT (next_attempt_at - now())::text || ' ' || last_error FROM report_runs WHERE id = :run_weekly), '00:00:30 no data',
+          'runs: after the first back-off (30 s), its error kept');
+UPDATE report_runs SET attempts = 8 WHERE id = :run_weekly;
+SELECT is(report_run_failed(:run_weekly, 8, 'no data'), 'failed', 'runs: failed after the 8th attempt');
+SELECT is(alert_evaluate('2002-02-12 09:00Z', (SELECT id FROM alert_rules WHERE code = 'report_delivery')), 1,
+          'runs: a failed run opens the report_delivery alert');
+SELECT is((SELECT severity || ' ' || subject_key || ' ' || value FROM alerts WHERE rule_id = (SELECT id FROM alert_rules WHERE code = 'report_delivery')
+           AND status = 'open'), 'critical run-' || :run_weekly || ' 1', 'runs: critical, one subject per run, value = the failures');
+
+-- ---- The sender's queue (notify.c): take under a lease, the outcome sets the back-off
 SELECT array_agg(id ORDER BY id) AS d_two FROM (SELECT id FROM alert_deliveries WHERE status = 'pending'
                                                ORDER BY id LIMIT 2) x \gset
-SELECT is((SELECT array_agg(id ORDER BY id) FROM alert_deliveries_take(2)), :'d_two'::bigint[],
+SELECT is((SELECT array_agg(id ORDER BY id) FROM alert_deliveries_take(2, 120)), :'d_two'::bigint[],
           'deliveries: take hands out the p_limit oldest due rows');
 SELECT is((SELECT array_agg(attempts || ' ' || (next_attempt_at - now())::text ORDER BY id) FROM alert_deliveries
-           WHERE id = ANY (:'d_two'::bigint[])), ARRAY['1 00:00:05', '1 00:00:05'],
-          'deliveries: a taken row has its attempt counted, the next one 5 s later');
+           WHERE id = ANY (:'d_two'::bigint[])), ARRAY['1 00:02:00', '1 00:02:00'],
+          'deliveries: a taken row has its attempt counted and is leased for 120 s (longer than any send)');
 SELECT is((SELECT count(*)::int FROM alert_deliveries_take(1000) t WHERE t.id = ANY (:'d_two'::bigint[])), 0,
-          'deliveries: a taken row is not due again before its next attempt');
-SELECT is(alert_delivery_done((:'d_two'::bigint[])[1]), 'sent', 'deliveries: no error = sent');
+          'deliveries: a taken row is not due again before its lease ends');
+SELECT is(alert_delivery_done((:'d_two'::bigint[])[1], NULL, 1), 'sent', 'deliveries: no error = sent');
 SELECT ok((SELECT sent_at IS NOT NULL AND last_error IS NULL FROM alert_deliveries WHERE id = (:'d_two'::bigint[])[1]),
           'deliveries: a sent row has sent_at, no error');
-SELECT is(alert_delivery_done((:'d_two'::bigint[])[2], 'HTTP 500'), 'pending', 'deliveries: an error before the 5th attempt = pending');
-SELECT is((SELECT last_error FROM alert_deliveries WHERE id = (:'d_two'::bigint[])[2]), 'HTTP 500', 'deliveries: the error is kept');
-UPDATE alert_deliveries SET attempts = 5 WHERE id = (:'d_two'::bigint[])[2];
-SELECT is(alert_delivery_done((:'d_two'::bigint[])[2], 'HTTP 500'), 'failed', 'deliveries: an error on the 5th attempt = failed');
+SELECT is(alert_delivery_done((:'d_two'::bigint[])[1], 'late timeout'), 'sent', 'deliveries: a sent row stays sent (a late outcome changes nothing)');
+SELECT is(alert_delivery_done((:'d_two'::bigint[])[2], 'HTTP 500', 7), 'pending', 'deliveries: an outcome of another attempt changes nothing');
+SELECT is(alert_delivery_done((:'d_two'::bigint[])[2], 'HTTP 500', 1), 'pending', 'deliveries: an error before the last attempt = pending');
+SELECT is((SELECT last_error || ' ' || (next_attempt_at - now())::text FROM alert_deliveries WHERE id = (:'d_two'::bigint[])[2]),
+          'HTTP 500 00:00:30', 'deliveries: the error is kept, the next attempt after the back-off');
+UPDATE alert_deliveries SET attempts = 8 WHERE id = (:'d_two'::bigint[])[2];
+SELECT is(alert_delivery_done((:'d_two'::bigint[])[2], 'HTTP 500'), 'failed', 'deliveries: an error on the 8th attempt = failed');
 SELECT is(alert_delivery_done(0), NULL, 'deliveries: an unknown delivery = NULL');
+SELECT is(ARRAY[delivery_backoff(1), delivery_backoff(2), delivery_backoff(7), delivery_backoff(20)],
+          ARRAY['30 seconds', '60 seconds', '1800 seconds', '1800 seconds']::interval[], 'deliveries: back-off 30 s doubling, capped at 30 min');
+SELECT FROM alert_session_setup(p_delivery_max_attempts => '3', p_delivery_backoff_s => '1', p_delivery_backoff_max_s => '4');
+SELECT is(ARRAY[delivery_max_attempts()::text, delivery_backoff(1)::text, delivery_backoff(3)::text, delivery_backoff(4)::text],
+          ARRAY['3', '00:00:01', '00:00:04', '00:00:04'], 'deliveries: attempts and back-off from the alerts process''s environment');
+SELECT is(report_delivery_resend(p_delivery => (:'d_two'::bigint[])[2]), 0, 'resend: only a report''s delivery is re-sent');
+UPDATE alert_deliveries SET status = 'failed' WHERE run_id = :run_board;
+SELECT is(report_delivery_resend(p_run => :run_board), (SELECT count(*)::int FROM alert_deliveries WHERE run_id = :run_board),
+          'resend: a run''s failed deliveries are pending again');
+SELECT throws_ok('SELECT report_delivery_resend()', '22023', NULL, 'resend: without a run or delivery it is a 400');
 
 -- ---- Session settings from the alerts process's environment (rows of alert_settings win)
-SELECT FROM alert_session_setup(p_smtp_from => 'alerts@fixture.example', p_report_hour => '9');
+SELECT FROM alert_session_setup(p_smtp_from => 'alerts@fixture.example', p_delivery_max_attempts => '9');
 SELECT FROM alert_session_setup(p_smtp_user => 'fx-user');
-SELECT is(ARRAY[alert_setting('smtp_from'), alert_setting('smtp_user'), alert_setting('report_hour')],
+SELECT is(ARRAY[alert_setting('smtp_from'), alert_setting('smtp_user'), alert_setting('delivery_max_attempts')],
           ARRAY['alerts@fixture.example', 'fx-user', '9'], 'session setup: the given settings, NULLs leave the others alone');
 SELECT is((SELECT ARRAY[url, sender, username] FROM alert_smtp_settings()),
           ARRAY['smtp://127.0.0.1:9', 'alerts@fixture.example', 'fx-user'], 'smtp settings: table URL, session sender and user');
