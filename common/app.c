@@ -132,7 +132,7 @@ app_forbidden(struct ns_req *req)
 static void
 app_dispatch(struct ns_req *req)
 {
-	char		 err[320];
+	char		 err[512];	/* the longest: an enum of 19 words (audit actions) */
 	const char	*query = http_header(req, "QUERY_STRING");
 	int		 wrong_method;
 

@@ -40,6 +40,9 @@ export NS_LIVE_RECHECK_SECONDS=${NS_LIVE_RECHECK_SECONDS:-5}
 # an answer that takes 10 s is a 504 (above the 5-s statement timeout of t-faults.sh); 100
 # requests in progress from one address (t-soak.sh holds 64, t-nginx-errors.sh fills them).
 export NS_CACHE_MAX_AGE_SECONDS=${NS_CACHE_MAX_AGE_SECONDS:-10} UPSTREAM_TIMEOUT=${UPSTREAM_TIMEOUT:-10s} CONN_LIMIT=${CONN_LIMIT:-100}
+# Notification retries (docs/operations.md "Reports"): 1 s doubling up to 4 s instead of 30 s up to
+# 30 min, so that t-alerts.sh sees a webhook answered 500 sent again within seconds.
+export NS_DELIVERY_BACKOFF_S=${NS_DELIVERY_BACKOFF_S:-1} NS_DELIVERY_BACKOFF_MAX_S=${NS_DELIVERY_BACKOFF_MAX_S:-4}
 # The Stripe webhook's signing secret (t-stripe.sh signs its events with it).
 T_STRIPE_SECRET_FILE=$T_DIR/stripe.secret
 printf 'whsec_test_%s\n' "$(head -c 24 /dev/urandom | base64 -w0 | tr '+/' '-_')" >"$T_STRIPE_SECRET_FILE"; chmod 600 "$T_STRIPE_SECRET_FILE"
@@ -57,7 +60,8 @@ export PGPASSFILE=$T_DIR/secrets/pgpass NS_DATABASE_PASSWORD_FILE=$T_DIR/secrets
 # What every test file needs, for prove's children and for a re-run by hand.
 for v in T_PORT T_RUN T_PGPORT T_DIR T_TMP ROOT PORT FAST SCALE NS_TOKEN_TTL LOGIN_RATE NS_BUILD T_SANITIZER \
          NS_STRIPE_WEBHOOK_SECRET_FILE PGPASSFILE NS_DATABASE_PASSWORD_FILE NS_LOGIN_DELAY_BASE_S NS_LOGIN_DELAY_MAX_S \
-         NS_CACHE_MAX_AGE_SECONDS UPSTREAM_TIMEOUT CONN_LIMIT NS_WEBHOOK_ALLOW_PRIVATE; do
+         NS_CACHE_MAX_AGE_SECONDS UPSTREAM_TIMEOUT CONN_LIMIT NS_WEBHOOK_ALLOW_PRIVATE NS_DELIVERY_BACKOFF_S \
+         NS_DELIVERY_BACKOFF_MAX_S; do
   [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 done >"$T_DIR/env"
 echo "# stack on port $T_PORT, PostgreSQL $T_PGPORT; environment in $T_DIR/env"

@@ -57,7 +57,7 @@ aj_delivery() {
 aj_owner() { sql "SELECT u.email FROM customers c JOIN app_users u ON u.id = c.cs_owner_id WHERE c.id = $AJ_CUST"; }
 job_backends() {
   sql "SELECT string_agg(pid::text, ',' ORDER BY pid) FROM pg_stat_activity WHERE application_name = 'alerts'
-       AND pid <> pg_backend_pid() AND query ~ '(rollup_refresh|alert_evaluate|alert_schedule_reports)'"
+       AND pid <> pg_backend_pid() AND query ~ '(rollup_refresh|alert_evaluate|alert_schedule_reports|report_run_claim)'"
 }
 
 # ---- the settings from the environment reach the job and the delivery thread

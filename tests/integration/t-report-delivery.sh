@@ -12,7 +12,7 @@
 # Back-off compressed by the alerts processes' environment: 1 s doubling, at most 4 s.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-RD=$T_TMP/report-delivery; mkdir -p "$RD/parts"
+RD=$T_TMP/report-delivery; rm -rf "$RD"; mkdir -p "$RD/parts"   # (no port file of an earlier run)
 RD_PY=/usr/bin/python3          # Debian's, with python3-aiosmtpd
 RD_PIDS=(); RD_SMTP=""; RD_A2=""
 RD_D0=$(sql "SELECT coalesce(max(id), 0) FROM alert_deliveries")
@@ -48,15 +48,15 @@ node "$ROOT/tests/alerts/webhook-receiver.js" "$RD/wh.port" "$RD/wh.log" 0 300 &
 for _ in $(seq 1 50); do [ -s "$RD/wh.port" ] && break; sleep 0.1; done
 RD_HOOK=http://127.0.0.1:$(cat "$RD/wh.port")
 # The reports' and the alerts' delivery settings, for both alerts instances.
-export NS_SMTP_URL=smtp://127.0.0.1:$RD_SP NS_SMTP_FROM=reports@northstar.example NS_ALERTS_WEBHOOK_URL=$RD_HOOK/alerts-hook \
-       NS_ALERTS_JOB_SECONDS=1 NS_DELIVERY_MAX_ATTEMPTS=6 NS_DELIVERY_BACKOFF_S=1 NS_DELIVERY_BACKOFF_MAX_S=4
+RD_ENV=(NS_SMTP_URL="smtp://127.0.0.1:$RD_SP" NS_SMTP_FROM=reports@northstar.example NS_ALERTS_WEBHOOK_URL="$RD_HOOK/alerts-hook"
+        NS_ALERTS_JOB_SECONDS=1 NS_DELIVERY_MAX_ATTEMPTS=6 NS_DELIVERY_BACKOFF_S=1 NS_DELIVERY_BACKOFF_MAX_S=4)
 sql "DELETE FROM alert_settings" >/dev/null
 sql "UPDATE report_schedules SET enabled = false" >/dev/null     # only this file's schedules send
-"$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null
+env "${RD_ENV[@]}" "$ROOT/scripts/stack.sh" services-restart "$T_DIR" >/dev/null
 # A second alerts instance with the job on, started as stack.sh starts one, on a socket of its own.
 RD_SOCK=$T_RUN/fcgi/alerts.9.sock
 if [ "$(id -u)" -eq 0 ]; then RD_AS=(NS_USER=northstar NS_SOCKET_GROUP=northstar-web); else RD_AS=(); fi
-env "${RD_AS[@]}" NS_SOCKET="$RD_SOCK" NS_JOBS=1 NS_WORKERS=1 NS_TZ=UTC \
+env "${RD_AS[@]}" "${RD_ENV[@]}" NS_SOCKET="$RD_SOCK" NS_JOBS=1 NS_WORKERS=1 NS_TZ=UTC \
   NS_DATABASE_URL="postgresql:///northstar?host=$T_RUN&port=$T_PGPORT&user=northstar_app" \
   NS_DATABASE_PASSWORD_FILE="$T_DIR/secrets/northstar_app.password" NS_JWT_SECRET_FILE="$T_DIR/jwt.secret" \
   NS_LIVE_SOCKET="$T_RUN/live/live.sock" NS_WEBHOOK_ALLOW_PRIVATE="${NS_WEBHOOK_ALLOW_PRIVATE:-}" \
