@@ -13,10 +13,12 @@ PACKAGES=(
   libnginx-mod-http-set-misc              # set_hmac_sha256: the cache key's credential hash (nginx/api-cache.conf)
 )
 
-# Tests also drive Chromium, build libFuzzer harnesses with clang, and run
-# the pgTAP files with pg_prove (prove itself comes with perl).
+# Tests also drive Chromium, build libFuzzer harnesses with clang, run
+# the pgTAP files with pg_prove (prove itself comes with perl), and receive
+# the scheduled reports' e-mail with a real SMTP server (aiosmtpd).
 [ "${1:-}" = test ] && PACKAGES+=(chromium fonts-dejavu-core clang libclang-rt-14-dev
-                                  perl libtap-parser-sourcehandler-pgtap-perl)
+                                  perl libtap-parser-sourcehandler-pgtap-perl
+                                  python3-aiosmtpd)
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # web build (esbuild) and browser tests
 
 missing=()

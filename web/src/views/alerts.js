@@ -57,6 +57,7 @@ const SENTENCES = {
   failed_payments: (t, w) => `A customer has more than ${t} failed payment${t === '1' ? '' : 's'}${w ? ` in ${w}` : ''} not followed by a successful one`,
   cost_spike_ratio: (t) => `A day’s ad spend is more than ${t} the median daily spend of the 28 days before`,
   pipeline_coverage: (t, w) => `Open pipeline falls below ${t} the amount won${w ? ` in the last ${w}` : ''}`,
+  report_delivery: () => 'A scheduled report could not be delivered after its last attempt',
 };
 
 /**
