@@ -153,7 +153,7 @@ static const struct ns_route alerts_routes[] = {
 	{ "GET", "/api/alerts/deliveries", NS_ROLE_CEO, alerts_deliveries_params, NS_F_CSV, 0,
 	    "api.alerts_deliveries", "deliveries", NULL },
 	/* The report schedules (docs/operations.md "Reports"). */
-	{ "GET", "/api/alerts/schedules", NS_ROLE_CEO, NULL, NS_F_CSV, 0,
+	{ "GET", "/api/alerts/schedules", NS_ROLE_CEO, NULL, 0, 0,
 	    "api.alerts_schedules", "schedules", NULL },
 	{ "PUT", "/api/alerts/schedules/{id}", NS_ROLE_CEO, NULL, NS_F_BODY, 0,
 	    "api.alerts_schedule_update", NULL, alerts_schedule_put },

@@ -336,8 +336,7 @@ notify_mail_body(CURL *c, curl_mime *mime, const char *text, const char *html,
 {
 	curl_mime	*alt = mime, *rel = NULL;
 	CURLcode	 rc = CURLE_OK;
-	char		 cid[300], *fname;
-	unsigned char	*data;
+	char		 cid[300];
 	size_t		 len;
 	int		 i, n = parts != NULL ? PQntuples(parts) : 0, f_type, f_name, f_cid, f_data;
 
@@ -359,12 +358,14 @@ notify_mail_body(CURL *c, curl_mime *mime, const char *text, const char *html,
 	f_cid = PQfnumber(parts, "content_id");
 	f_data = PQfnumber(parts, "data");
 	for (i = 0; i < n && rc == CURLE_OK; i++) {
-		data = PQunescapeBytea((const unsigned char *)PQgetvalue(parts, i, f_data), &len);
+		unsigned char	*data = PQunescapeBytea((const unsigned char *)PQgetvalue(parts, i,
+		    f_data), &len);
+		const char	*fname = PQgetvalue(parts, i, f_name);
+
 		if (data == NULL) {
 			rc = CURLE_OUT_OF_MEMORY;
 			break;
 		}
-		fname = PQgetvalue(parts, i, f_name);
 		if (!PQgetisnull(parts, i, f_cid)) {
 			/* an inline chart of the HTML (the related part), named by its Content-ID */
 			snprintf(cid, sizeof(cid), "Content-ID: <%s>", PQgetvalue(parts, i, f_cid));

@@ -110,6 +110,8 @@ rd_msgs() {
     sed 's/^[^:]*: *//' | grep -F "<$2" | sort
 }
 rd_file() { grep -l -i -F "Message-ID: $1" "$RD"/mail/new/* 2>/dev/null | head -1; }
+# what both alerts instances logged since this file started
+rd_logs() { tail -n +"$((RD_LOG_AT + 1))" "$T_DIR/logs/alerts.log"; cat "$RD/alerts2.log"; }
 
 # ---- (a) two instances race: received once per recipient, the webhook once
 rd_wait "SELECT count(*) = 3 AND bool_and(d.status = 'sent') FROM alert_deliveries d JOIN report_runs r ON r.id = d.run_id
@@ -178,7 +180,7 @@ check_eq "down for a while: the delivery log shows it sent after more than one a
   "200 sent true null email rd3@northstar.example $RD_DPERIOD"
 check_eq "down for a while: received exactly once, with the delivery's Message-ID" \
   "$(rd_msgs rd3@northstar.example "report-daily-$RD_DPERIOD-s$RD_D-" | paste -sd,)" "$(jq -r '.[0].message_id' <<<"$RD_DD")"
-if tail -n +"$((RD_LOG_AT + 1))" "$T_DIR/logs/alerts.log" "$RD/alerts2.log" | grep -q "to rd3@northstar.example) attempt [0-9]* failed: .*will retry"; then
+if rd_logs | grep -q "to rd3@northstar.example) attempt [0-9]* failed: .*will retry"; then
   ok "down for a while: each failed attempt is logged with 'will retry'"
 else not_ok "down for a while: each failed attempt is logged with 'will retry'"; fi
 RD_DSUM=$("$RD_PY" "$ROOT/tests/alerts/mail-summary.py" "$(rd_file "$(jq -r '.[0].message_id' <<<"$RD_DD")")" "$RD/parts" 2>&1)
@@ -209,7 +211,7 @@ rd_alert_hooks() {
 }
 for _ in $(seq 1 40); do [ -n "$(rd_alert_hooks)" ] && break; sleep 0.25; done
 check_eq "down for good: the alert went to the alerts' webhook, with its idempotency key" "$(rd_alert_hooks)" "opened true true"
-if tail -n +"$((RD_LOG_AT + 1))" "$T_DIR/logs/alerts.log" "$RD/alerts2.log" | grep "level=error" | grep -F "to rd4@northstar.example) failed for good after 6 attempts" | grep -qF "report_delivery_resend(p_delivery => $RD_FID)"; then
+if rd_logs | grep "level=error" | grep -F "to rd4@northstar.example) failed for good after 6 attempts" | grep -qF "report_delivery_resend(p_delivery => $RD_FID)"; then
   ok "down for good: the log line says it failed for good and how to re-send it"
 else not_ok "down for good: the log line says it failed for good and how to re-send it" "$(grep -h 'rd4@' "$T_DIR/logs/alerts.log" "$RD/alerts2.log" | tail -2)"; fi
 check_eq "down for good: nothing was received for it" "$(rd_msgs rd4@northstar.example report- | wc -l)" 0
