@@ -4,7 +4,7 @@
  * that the evaluation and the report runs fill (one row per event or
  * report run, channel and target, so a re-run never sends twice).  A
  * thread of its own takes one due row at a time under a lease longer than
- * any send (alert_deliveries_take: 120 s against curl's 10 s), sends it
+ * any send (alert_deliveries_take: 120 s against curl's 60 s), sends it
  * and records the outcome (alert_delivery_done: exponential back-off,
  * NS_DELIVERY_BACKOFF_S doubling up to NS_DELIVERY_BACKOFF_MAX_S, failed
  * after NS_DELIVERY_MAX_ATTEMPTS; a report's final failure raises the
@@ -28,7 +28,7 @@
 
 #define NOTIFY_BATCH		20	/* deliveries sent before looking at notifications again */
 #define NOTIFY_LEASE_S		"120"	/* a taken delivery is not due again before: > any send */
-#define NOTIFY_SMTP_TIMEOUT	10L	/* the whole SMTP transfer (connect: 3 s) */
+#define NOTIFY_SMTP_TIMEOUT	60L	/* the whole SMTP transfer, attachments included (connect: 3 s) */
 #define NOTIFY_HOOK_TIMEOUT	5L	/* the whole webhook request */
 #define NOTIFY_RETRY_MAX_S	30	/* longest wait between two connection attempts */
 

@@ -299,8 +299,8 @@ $$;
 -- The sender (services/alerts/notify.c) takes up to p_limit due deliveries under a lease of
 -- p_lease_s seconds: the attempt is counted and the row is not due again until the lease ends, so
 -- another instance cannot take it while this one sends.  The lease must outlast the longest send
--- of the batch (notify.c: p_limit 1, curl timeouts 10 s, lease 120 s); the outcome
--- (alert_delivery_done) sets the next attempt itself.  SKIP LOCKED lets several senders share the
+-- of the batch (notify.c: p_limit 1; libcurl's limit 60 s for an e-mail, 5 s for a webhook; lease
+-- 120 s); the outcome (alert_delivery_done) sets the next attempt itself.  SKIP LOCKED lets several senders share the
 -- queue.  A crash mid-send: the delivery is taken again when the lease ends.
 DROP FUNCTION IF EXISTS alert_deliveries_take(int);
 CREATE OR REPLACE FUNCTION alert_deliveries_take(p_limit int DEFAULT 1, p_lease_s int DEFAULT 120)
