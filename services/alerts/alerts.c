@@ -22,6 +22,7 @@
 
 #define ALERTS_PREP_LEASE_S	"300"	/* a run being prepared is not taken again before */
 #define ALERTS_PREP_MAX		5	/* runs prepared per job period */
+#define ALERTS_REPORT_TIMEOUT	"60s"	/* per statement of a document (a request's is 5 s) */
 #define ALERTS_CHART_W		560	/* the e-mails' inline charts, in CSS pixels */
 #define ALERTS_CHART_H		220
 /* The reports' principal (docs/operations.md "Reports"): the CEO's view, as no user, in a
@@ -199,7 +200,7 @@ alerts_exec(PGconn *conn, const char *sql, char *err, size_t errsz)
  * The document of report kind for period, as the reports' principal, in
  * zone tz: on a connection of its own (so nothing it leaves behind
  * reaches the job's session) whose session is the read-only role
- * northstar_reports.  Returns the document (caller cJSON_Delete()s), or
+ * northstar_reports, with a statement timeout of ALERTS_REPORT_TIMEOUT.  Returns the document (caller cJSON_Delete()s), or
  * NULL with the reason in err.
  */
 static cJSON *
@@ -218,7 +219,8 @@ alerts_report_doc(const char *kind, const char *period, const char *tz, char *er
 	res = db_call_conn(conn, NULL, "alert_session_zone", &zone, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		snprintf(err, errsz, "the zone %s: %s", tz, db_error_message(conn, res));
-	else if (alerts_exec(conn, "SET ROLE " ALERTS_REPORTS_DBROLE, err, errsz) == 0)
+	else if (alerts_exec(conn, "SET statement_timeout = '" ALERTS_REPORT_TIMEOUT "'", err, errsz) == 0 &&
+	    alerts_exec(conn, "SET ROLE " ALERTS_REPORTS_DBROLE, err, errsz) == 0)
 		doc = report_doc(conn, ALERTS_REPORTS_USER, ALERTS_REPORTS_ROLE, kind, period,
 		    &status, err, errsz);
 	PQclear(res);
