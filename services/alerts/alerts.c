@@ -44,17 +44,6 @@ static const struct ns_param alerts_list_params[] = {
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
-static const char *const alerts_delivery_kind_words[] =
-    { "daily", "weekly", "monthly", "board", "alert", NULL };
-static const char *const alerts_delivery_status_words[] = { "pending", "sent", "failed", NULL };
-
-static const struct ns_param alerts_deliveries_params[] = {
-	{ "kind", NS_P_ENUM, 0, 0, alerts_delivery_kind_words, NULL },
-	{ "status", NS_P_ENUM, 0, 0, alerts_delivery_status_words, NULL },
-	NS_PARAM_LIMIT(500, "50"),
-	NS_PARAM_END
-};
-
 static const struct ns_param alerts_report_params[] = {
 	{ "kind", NS_P_ENUM, 0, 0, alerts_kind_words, "daily" },
 	{ "date", NS_P_DATE, 0, 0, NULL, NULL },
@@ -89,9 +78,22 @@ alerts_rule_targets_ok(struct ns_req *req, const char *body, size_t len)
 	return rc;
 }
 
+/* GET /api/alerts/deliveries: the delivery log's filters. */
+static const char *const alerts_delivery_kind_words[] =
+    { "daily", "weekly", "monthly", "board", "alert", NULL };
+static const char *const alerts_delivery_status_words[] = { "pending", "sent", "failed", NULL };
+
+static const struct ns_param alerts_deliveries_params[] = {
+	{ "kind", NS_P_ENUM, 0, 0, alerts_delivery_kind_words, NULL },
+	{ "status", NS_P_ENUM, 0, 0, alerts_delivery_status_words, NULL },
+	NS_PARAM_LIMIT(500, "50"),
+	NS_PARAM_END
+};
+
 /*
- * PUT /api/alerts/rules/{id}: the JSON body goes to SQL as text, which
- * parses and validates it (400 naming the field); a webhook_url is first
+ * PUT /api/alerts/rules/{id} and PUT /api/alerts/schedules/{id}: the JSON
+ * body goes to SQL as text, which parses and validates it (400 naming the
+ * field; the audit row in the same transaction); a webhook_url is first
  * checked here for where it goes (alerts_rule_targets_ok).
  */
 static int
@@ -111,18 +113,6 @@ alerts_rule_put(struct ns_req *req)
 	reply_call(req, args, 2);
 	free(body);
 	return 0;
-}
-
-/*
- * PUT /api/alerts/schedules/{id}: as a rule's, the body goes to SQL as
- * text (api.alerts_schedule_update: 400 naming the field, the audit row
- * in the same transaction); a webhook_url is first checked here for
- * where it goes (alerts_rule_targets_ok, the same check as a rule's).
- */
-static int
-alerts_schedule_put(struct ns_req *req)
-{
-	return alerts_rule_put(req);
 }
 
 /* GET /api/alerts/report: a report export, audited (export.report) before it is made. */
@@ -150,6 +140,9 @@ static const struct ns_route alerts_routes[] = {
 	/* Preview of a scheduled report (what the e-mail carries). */
 	{ "GET", "/api/alerts/report", NS_ROLE_CEO, alerts_report_params, 0, 0,
 	    "api.alerts_report", NULL, alerts_report_get },
+	/* The audit log (common/audit.c, audit_params), newest first. */
+	{ "GET", "/api/alerts/audit", NS_ROLE_CEO, audit_params, NS_F_CSV, 0,
+	    "api.alerts_audit", "entries", NULL },
 	/* The delivery log: notifications and scheduled reports, newest first. */
 	{ "GET", "/api/alerts/deliveries", NS_ROLE_CEO, alerts_deliveries_params, NS_F_CSV, 0,
 	    "api.alerts_deliveries", "deliveries", NULL },
@@ -157,10 +150,7 @@ static const struct ns_route alerts_routes[] = {
 	{ "GET", "/api/alerts/schedules", NS_ROLE_CEO, NULL, 0, 0,
 	    "api.alerts_schedules", "schedules", NULL },
 	{ "PUT", "/api/alerts/schedules/{id}", NS_ROLE_CEO, NULL, NS_F_BODY, 0,
-	    "api.alerts_schedule_update", NULL, alerts_schedule_put },
-	/* The audit log (common/audit.c, audit_params), newest first. */
-	{ "GET", "/api/alerts/audit", NS_ROLE_CEO, audit_params, NS_F_CSV, 0,
-	    "api.alerts_audit", "entries", NULL },
+	    "api.alerts_schedule_update", NULL, alerts_rule_put },
 	{ "GET", "/api/alerts/{id}", NS_ROLES_ALL, NULL, 0, 0,
 	    "api.alerts_get", NULL, NULL },
 	{ "POST", "/api/alerts/{id}/ack", NS_ROLES_ALL, NULL, 0, 0,
