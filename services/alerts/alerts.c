@@ -148,7 +148,7 @@ static const struct ns_route alerts_routes[] = {
 	    "api.alerts_deliveries", "deliveries", NULL },
 	/* The report schedules (docs/operations.md "Reports"). */
 	{ "GET", "/api/alerts/schedules", NS_ROLE_CEO, NULL, 0, 0,
-	    "api.alerts_schedules", "schedules", NULL },
+	    "api.alerts_schedules", NULL, NULL },
 	{ "PUT", "/api/alerts/schedules/{id}", NS_ROLE_CEO, NULL, NS_F_BODY, 0,
 	    "api.alerts_schedule_update", NULL, alerts_rule_put },
 	{ "GET", "/api/alerts/{id}", NS_ROLES_ALL, NULL, 0, 0,
