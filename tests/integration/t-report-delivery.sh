@@ -145,12 +145,21 @@ RD_SUM=$("$RD_PY" "$ROOT/tests/alerts/mail-summary.py" "${RD_WMAIL:-/dev/null}" 
 check_eq "email: multipart/mixed with text and HTML, to the recipient, subject = the run's frozen subject" \
   "$(jq -r '[.content_type, .text, .html, .to, .subject] | map(tostring) | join("|")' <<<"$RD_SUM" 2>/dev/null)" \
   "multipart/mixed|true|true|rd1@northstar.example|$(sql "SELECT subject FROM report_runs WHERE schedule_id = $RD_W")"
+# The charts need the report document's builder (report.c: charts in the document) and the
+# renderer (render.c); the PDF the renderer.  Until they are in the tree, the e-mail has neither.
+if [ -f "$ROOT/services/alerts/render.c" ] && [ -f "$ROOT/services/alerts/report.c" ]; then
+  check_eq "email: one image/png part (Content-ID) for each cid: of the HTML, at least one" \
+    "$(jq -r '"\(.cids | length >= 1) \([.images[].cid] | sort | join(","))"' <<<"$RD_SUM")" \
+    "true $(jq -r '.cids | join(",")' <<<"$RD_SUM")"
+  check_eq "email: each chart is a PNG of 1120×440 (560×220 at 2×), none blank" \
+    "$(jq -r '[.images[] | select(.png and .width == 1120 and .height == 440 and .distinct > 2)] | length' <<<"$RD_SUM")" \
+    "$(jq -r '.cids | length' <<<"$RD_SUM")"
+else
+  check_eq "email: without the document's charts, no cid: in the HTML and no image part" \
+    "$(jq -r '"\(.cids | length) \(.images | length)"' <<<"$RD_SUM")" "0 0"
+  ok "email: inline charts # SKIP the report builder (services/alerts/report.c) is not in this tree yet"
+fi
 if [ -f "$ROOT/services/alerts/render.c" ]; then
-  check_eq "email: one image/png part (Content-ID) for each cid: of the HTML" \
-    "$(jq -r '[.images[].cid] | sort | join(",")' <<<"$RD_SUM")" "$(jq -r '.cids | join(",")' <<<"$RD_SUM")"
-  check_eq "email: the charts are PNGs of 1120×440 (560×220 at 2×), none blank" \
-    "$(jq -r '[.images[] | select(.png and .width == 1120 and .height == 440 and .distinct > 2)] | length >= 1 and length == (.cids | length)' <<<"$RD_SUM" 2>/dev/null)" \
-    "$(jq -r '(.images | length) >= 1' <<<"$RD_SUM")"
   RD_PDF=$(jq -r '.pdfs[0].path // empty' <<<"$RD_SUM")
   RD_TITLE=$(sql "SELECT doc->>'title' FROM report_runs WHERE schedule_id = $RD_W")
   check_eq "email: the weekly review's PDF is attached as northstar-weekly-$RD_WPERIOD.pdf" \
@@ -159,9 +168,8 @@ if [ -f "$ROOT/services/alerts/render.c" ]; then
     ok "email: pdftotext of the attachment holds the report's title ($RD_TITLE)"
   else not_ok "email: pdftotext of the attachment holds the report's title" "title '$RD_TITLE', pdf '${RD_PDF:-none}'"; fi
 else
-  check_eq "email: without the renderer, no cid: in the HTML and no image part" \
-    "$(jq -r '"\(.cids | length) \(.images | length)"' <<<"$RD_SUM")" "0 0"
-  ok "email: charts and PDF # SKIP the renderer (services/alerts/render.c) is not in this tree yet"
+  check_eq "email: without the renderer, no PDF attached" "$(jq -r '.pdfs | length' <<<"$RD_SUM")" 0
+  ok "email: the PDF attachment # SKIP the renderer (services/alerts/render.c) is not in this tree yet"
 fi
 
 # ---- (b) the SMTP server is down for ~12 s: retried with back-off, received once when it is back
