@@ -20,17 +20,6 @@
 #include "render.h"
 #include "report.h"
 
-#define ALERTS_PREP_LEASE_S	"300"	/* a run being prepared is not taken again before */
-#define ALERTS_PREP_MAX		5	/* runs prepared per job period */
-#define ALERTS_REPORT_TIMEOUT	"60s"	/* per statement of a document (a request's is 5 s) */
-#define ALERTS_CHART_W		560	/* the e-mails' inline charts, in CSS pixels */
-#define ALERTS_CHART_H		220
-/* The reports' principal (docs/operations.md "Reports"): the CEO's view, as no user, in a
- * session of the read-only database role northstar_reports (sql/lockdown.sql). */
-#define ALERTS_REPORTS_USER	"0"
-#define ALERTS_REPORTS_ROLE	"ceo"
-#define ALERTS_REPORTS_DBROLE	"northstar_reports"
-
 static const char *const alerts_status_words[] =
     { "active", "open", "acknowledged", "resolved", "all", NULL };
 static const char *const alerts_severity_words[] = { "critical", "warning", "info", NULL };
@@ -172,6 +161,18 @@ alerts_job_call(PGconn *conn, const char *fn)
 	PQclear(res);
 	return ok ? 0 : -1;
 }
+
+/* The scheduled reports' preparation (docs/operations.md "Reports"). */
+#define ALERTS_PREP_LEASE_S	"300"	/* a run being prepared is not taken again before */
+#define ALERTS_PREP_MAX		5	/* runs prepared per job period */
+#define ALERTS_REPORT_TIMEOUT	"60s"	/* per statement of a document (a request's is 5 s) */
+#define ALERTS_CHART_W		560	/* the e-mails' inline charts, in CSS pixels */
+#define ALERTS_CHART_H		220
+/* The reports' principal (docs/operations.md "Reports"): the CEO's view, as no user, in a
+ * session of the read-only database role northstar_reports (sql/lockdown.sql). */
+#define ALERTS_REPORTS_USER	"0"
+#define ALERTS_REPORTS_ROLE	"ceo"
+#define ALERTS_REPORTS_DBROLE	"northstar_reports"
 
 /* Run sql on conn; 0 when it is PGRES_COMMAND_OK, else -1 with the reason in err. */
 static int
