@@ -201,6 +201,10 @@ rd_smtp_stop
 RD_F=$(sql "INSERT INTO report_schedules (code, kind, tz, hour, recipients, active_from)
             VALUES ('test-rd-fail', 'daily', 'UTC', 0, '{rd4@northstar.example}', now() - interval '1 day') RETURNING id")
 rd_wait "SELECT count(*) = 1 FROM alert_deliveries d JOIN report_runs r ON r.id = d.run_id WHERE r.schedule_id = $RD_F AND d.status = 'failed'" 35
+api GET "/api/alerts/deliveries?status=failed" "$(login cs1@northstar.example)"
+check_error "delivery log: cs may not read it (403)" 403 forbidden
+api GET "/api/alerts/deliveries?status=lost" "$RD_CEO"
+check_error_names "delivery log: an unknown status is a 400 naming 'status'" status
 api GET "/api/alerts/deliveries?status=failed&kind=daily" "$RD_CEO"
 RD_FD=$(jq -c --arg s "$RD_F" '[.deliveries[] | select(.schedule_id == ($s | tonumber))]' <<<"$BODY")
 check_eq "down for good: failed after the stated maximum (NS_DELIVERY_MAX_ATTEMPTS=6), its last error in GET /api/alerts/deliveries" \
