@@ -58,7 +58,16 @@ int	 render_pdf(const cJSON *doc, struct render_buf *out, char *err, size_t errs
 int	 render_chart_png(const cJSON *doc, int n, int w, int h, struct render_buf *out,
 	    char *err, size_t errsz);
 
-/* How many chart blocks doc holds. */
+/* How many chart blocks doc holds (0 for NULL or a document without sections). */
 int	 render_chart_count(const cJSON *doc);
+
+/*
+ * v as a chart's axis label of unit ("money", "pct"; anything else is a
+ * count) in currency (ISO code; NULL: USD), as web/src/format.js and
+ * core.js's axisFormatter write it: "$950", "$12.3k", "$1.25M", "12%",
+ * "1,234", "12.3k".  Writes at most sz bytes into buf (cut, NUL-terminated);
+ * returns the label's length, or -1 when buf is NULL or sz 0.
+ */
+int	 render_format(const char *unit, const char *currency, double v, char *buf, size_t sz);
 
 #endif /* RENDER_H */
