@@ -121,13 +121,13 @@ static cairo_status_t
 buf_write(void *closure, const unsigned char *data, unsigned int len)
 {
 	struct render_buf	*b = closure;
-	unsigned char		*p;
-	size_t			 cap;
 
 	if (len > MAX_OUT || b->len > MAX_OUT - len)
 		return CAIRO_STATUS_WRITE_ERROR;
 	if (b->len + len > b->cap) {
-		cap = b->cap ? b->cap : 65536;
+		unsigned char	*p;
+		size_t		 cap = b->cap ? b->cap : 65536;
+
 		while (cap < b->len + len)
 			cap *= 2;
 		if ((p = realloc(b->data, cap)) == NULL)
@@ -147,9 +147,9 @@ __attribute__((format(printf, 2, 3)))
 static int
 fail(struct rc *rc, const char *fmt, ...)
 {
-	va_list	ap;
-
 	if (!rc->failed && rc->err != NULL && rc->errsz > 0) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		vsnprintf(rc->err, rc->errsz, fmt, ap);
 		va_end(ap);
@@ -224,11 +224,11 @@ clean(const char *s, size_t max, int keep_nl)
 static char *
 jtext(const cJSON *v)
 {
-	char b[64];
-
 	if (cJSON_IsString(v))
 		return clean(v->valuestring, MAX_LABEL, 0);
 	if (cJSON_IsNumber(v)) {
+		char b[64];
+
 		if (!isfinite(v->valuedouble))
 			return g_strdup("—");
 		snprintf(b, sizeof(b), "%.15g", v->valuedouble);
@@ -436,12 +436,13 @@ font_init(void)
 	FcFontSet	*fs;
 	FcChar8		*fam;
 	DIR		*d;
-	struct dirent	*e;
-	int		 i, n = 0, ok = 0;
+	int		 n = 0, ok = 0;
 
 	if (c == NULL)
 		return;
 	if ((d = opendir(RENDER_FONT_DIR)) != NULL) {
+		const struct dirent *e;
+
 		while ((e = readdir(d)) != NULL && n < 64) {
 			size_t	 len = strlen(e->d_name);
 			char	 path[512];
@@ -454,7 +455,7 @@ font_init(void)
 		closedir(d);
 	}
 	if (n > 0 && (fs = FcConfigGetFonts(c, FcSetApplication)) != NULL)
-		for (i = 0; i < fs->nfont && !ok; i++)
+		for (int i = 0; i < fs->nfont && !ok; i++)
 			if (FcPatternGetString(fs->fonts[i], FC_FAMILY, 0, &fam) == FcResultMatch &&
 			    strcmp((const char *)fam, "DejaVu Sans") == 0)
 				ok = 1;
@@ -494,6 +495,19 @@ context_new(const char **family)
 	return pc;
 }
 
+/* Set l's font: family at size (user units), bold or not. */
+static void
+font(PangoLayout *l, const char *family, double size, int bold)
+{
+	PangoFontDescription *fd = pango_font_description_new();
+
+	pango_font_description_set_family(fd, family);
+	pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+	pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+	pango_layout_set_font_description(l, fd);
+	pango_font_description_free(fd);
+}
+
 /*
  * A layout of s (clean UTF-8) at size (user units), bold or not, in width
  * (<= 0: unbounded) with lines: 0 wrap freely, n > 0 at most n lines,
@@ -502,14 +516,9 @@ context_new(const char **family)
 static PangoLayout *
 text(struct rc *rc, const char *s, double size, int bold, double width, int lines)
 {
-	PangoLayout		*l = pango_layout_new(rc->pc);
-	PangoFontDescription	*fd = pango_font_description_new();
+	PangoLayout *l = pango_layout_new(rc->pc);
 
-	pango_font_description_set_family(fd, rc->family);
-	pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-	pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
-	pango_layout_set_font_description(l, fd);
-	pango_font_description_free(fd);
+	font(l, rc->family, size, bold);
 	if (width > 0) {
 		pango_layout_set_width(l, (int)(width * PANGO_SCALE));
 		pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
@@ -723,11 +732,13 @@ chart_prep(struct rc *rc, const cJSON *b, struct chart *c)
 	c->bar = kind != NULL && strcmp(kind, "bar") == 0;
 	c->unit = unit_of(jstr(b, "unit"));
 	n = cJSON_GetArraySize(x);
-	if (x == NULL)			/* no labels: as many points as the longest series */
+	if (x == NULL) {		/* no labels: as many points as the longest series */
 		cJSON_ArrayForEach(s, series) {
 			int m = cJSON_GetArraySize(jarr(s, "values"));
+
 			n = m > n ? m : n;
 		}
+	}
 	if (n > MAX_POINTS)
 		return fail(rc, "chart \"%.60s\" has %d points; at most %d are drawn", c->title, n, MAX_POINTS);
 	if (cJSON_GetArraySize(series) > MAX_SERIES)
@@ -794,7 +805,7 @@ legend(struct rc *rc, cairo_t *cr, const struct chart *c, double x, double y, do
 		double		 iw = sw + 4 + lay_w(l) + sz * 1.4, my = y + h + line / 2;
 
 		if (cx > x && cx + iw > x + w) {
-			if (++lines > 3) {
+			if (++lines > 5) {
 				g_object_unref(l);
 				break;
 			}
@@ -846,7 +857,7 @@ static void
 chart_draw(struct rc *rc, cairo_t *cr, const struct chart *c, double x, double y, double w, double h, double sz)
 {
 	PangoLayout	*tl;
-	double		 lo, hi, step, top, bot, px, pw, ph, lw = 0, xlh, sp;
+	double		 lo, hi, step, top, bot, px, pw, ph, lw = 0, xlh;
 	char		 buf[64];
 	int		 i, j, k, nt, digits = 0;
 
@@ -897,7 +908,7 @@ chart_draw(struct rc *rc, cairo_t *cr, const struct chart *c, double x, double y
 	hline(cr, px, px + pw, bot, 0.8, NS_COLOR_BORDER);
 	/* x labels, thinned: every k-th so that none overlaps the next */
 	{
-		double maxw = 0, edge = -1e9;
+		double maxw = 0, edge = -1e9, sp;
 
 		for (i = 0; i < c->n; i++) {
 			PangoLayout *l = text(rc, c->x[i], sz, 0, sz * 12, 1);
@@ -1026,13 +1037,14 @@ chart_block(const cJSON *doc, int n, int *count)
 	const cJSON	*sec, *b, *found = NULL;
 	int		 i = 0;
 
-	cJSON_ArrayForEach(sec, jarr(doc, "sections"))
+	cJSON_ArrayForEach(sec, jarr(doc, "sections")) {
 		cJSON_ArrayForEach(b, jarr(sec, "blocks")) {
 			const char *t = jstr(b, "type");
 
 			if (t != NULL && strcmp(t, "chart") == 0 && ++i == n)
 				found = b;
 		}
+	}
 	if (count != NULL)
 		*count = i;
 	return found;
@@ -1075,8 +1087,9 @@ kpis(struct rc *rc, const cJSON *items)
 	const double	 gap = 8, pad = 9;
 	double		 tw, inner;
 
-	cJSON_ArrayForEach(it, items)
+	cJSON_ArrayForEach(it, items) {
 		n += cJSON_IsObject(it);
+	}
 	if (n == 0)
 		return 0;
 	per = n == 4 || n >= 7 ? 4 : 3;
@@ -1200,12 +1213,15 @@ table(struct rc *rc, const cJSON *t, int titled)
 	PangoLayout	*hl[MAX_COLS], *cl[MAX_COLS];
 	double		 nat[MAX_COLS], w[MAX_COLS], cx[MAX_COLS], hh, first, left;
 	int		 ncols = cJSON_GetArraySize(cols), nrows = cJSON_GetArraySize(rows), right[MAX_COLS];
-	int		 i, k, fixedn, idx, head = cols != NULL && ncols > 0, ret = 0;
+	int		 i, k, fixedn, idx, pass, head = cols != NULL && ncols > 0, ret = 0;
+	double		 size;
 	char		*title = titled ? jfield(t, "title") : g_strdup(""), *ct;
 
-	if (!head)
-		cJSON_ArrayForEach(r, rows)
+	if (!head) {
+		cJSON_ArrayForEach(r, rows) {
 			ncols = cJSON_GetArraySize(r) > ncols ? cJSON_GetArraySize(r) : ncols;
+		}
+	}
 	if (ncols > MAX_COLS) {
 		fail(rc, "table \"%.60s\" has %d columns; at most %d fit a page", title, ncols, MAX_COLS);
 		g_free(title);
@@ -1235,31 +1251,65 @@ table(struct rc *rc, const cJSON *t, int titled)
 		cl[i] = text(rc, "", SZ_TABLE, 0, -1, 0);
 		nat[i] = 0;
 	}
-	/* natural widths: the header and the first rows */
-	for (i = 0; i < ncols; i++) {
-		char *s = head ? jtext(cJSON_GetArrayItem(cols, i)) : g_strdup("");
+	/* natural widths: the header and the first rows; when the numeric
+	 * columns do not fit at 8.5 pt, once more in a smaller type (6.5 pt at least) */
+	for (size = SZ_TABLE, pass = 0; pass < 2; pass++) {
+		double sum = 0, pads = 0;
 
-		pango_layout_set_text(hl[i], s, -1);
-		nat[i] = lay_w(hl[i]);
-		g_free(s);
-	}
-	k = 0;
-	cJSON_ArrayForEach(r, rows) {
-		if (k++ >= MEASURE_ROWS)
+		for (i = 0; i < ncols; i++) {
+			char *s = head ? jtext(cJSON_GetArrayItem(cols, i)) : g_strdup("");
+
+			if (pass > 0) {
+				font(hl[i], rc->family, size, 1);
+				font(cl[i], rc->family, size, 0);
+			}
+			pango_layout_set_text(hl[i], s, -1);
+			nat[i] = lay_w(hl[i]);
+			g_free(s);
+		}
+		for (r = rows->child, k = 0; r != NULL && k < MEASURE_ROWS; r = r->next, k++) {
+			table_row(r, cl, ncols);
+			for (i = 0; i < ncols; i++)
+				nat[i] = fmax(nat[i], lay_w(cl[i]));
+		}
+		for (i = 0, k = 0; i < ncols; i++) {
+			nat[i] = fmin(nat[i] + 10, CW);
+			if (right[i]) {
+				sum += nat[i] - 10;
+				pads += 10;
+			} else
+				k++;
+		}
+		if (pass > 0 || sum + pads + 60.0 * k <= CW || sum <= 0)
 			break;
-		table_row(r, cl, ncols);
-		for (i = 0; i < ncols; i++)
-			nat[i] = fmax(nat[i], lay_w(cl[i]));
+		size = fmax(6.5, SZ_TABLE * (CW - pads - 60.0 * k) / sum * 0.98);
 	}
-	for (i = 0; i < ncols; i++)
-		nat[i] = fmin(nat[i] + 10, CW);
-	/* widths: columns narrower than a fair share keep their width, the others share the rest */
-	for (i = 0; i < ncols; i++)
+	/*
+	 * Widths.  The right-aligned (numeric) columns keep their natural width
+	 * when they leave the others 40 pt each: a number is not cut.
+	 * The rest share what is left: a column narrower than its fair share
+	 * keeps its width, the wider ones split the remainder.  Spare room goes
+	 * a third to the first column and the rest to all.
+	 */
+	for (i = 0, left = CW, k = 0; i < ncols; i++) {
 		w[i] = -1;
-	left = CW;
-	for (fixedn = 0; ; ) {
-		int changed = 0;
-		double fair = left / (ncols - fixedn);
+		if (right[i])
+			left -= nat[i];
+		else
+			k++;
+	}
+	if (left >= 40.0 * k && (k > 0 || left >= 0)) {
+		for (i = 0; i < ncols; i++)
+			if (right[i])
+				w[i] = nat[i];
+		fixedn = ncols - k;
+	} else {
+		left = CW;
+		fixedn = 0;
+	}
+	while (fixedn < ncols) {
+		int	changed = 0;
+		double	fair = left / (ncols - fixedn);
 
 		for (i = 0; i < ncols; i++)
 			if (w[i] < 0 && nat[i] <= fair) {
@@ -1268,19 +1318,17 @@ table(struct rc *rc, const cJSON *t, int titled)
 				fixedn++;
 				changed = 1;
 			}
-		if (!changed || fixedn == ncols)
+		if (!changed)
 			break;
 	}
 	if (fixedn < ncols) {
 		for (i = 0; i < ncols; i++)
 			if (w[i] < 0)
 				w[i] = left / (ncols - fixedn);
-	} else {	/* room to spare: the first column takes a third of it, the rest spreads */
-		double extra = left;
-
-		w[0] += extra / 3;
+	} else if (left > 0) {
+		w[0] += left / 3;
 		for (i = 0; i < ncols; i++)
-			w[i] += extra * 2 / 3 / ncols;
+			w[i] += left * 2 / 3 / ncols;
 	}
 	for (i = 0, left = MARGIN; i < ncols; i++) {
 		cx[i] = left;
@@ -1292,27 +1340,22 @@ table(struct rc *rc, const cJSON *t, int titled)
 		pango_layout_set_ellipsize(hl[i], PANGO_ELLIPSIZE_END);
 		pango_layout_set_ellipsize(cl[i], PANGO_ELLIPSIZE_END);
 		pango_layout_set_height(hl[i], -2);
-		pango_layout_set_height(cl[i], right[i] ? -2 : -3);
+		pango_layout_set_height(cl[i], right[i] ? -1 : -3);
 		pango_layout_set_alignment(hl[i], right[i] ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
 		pango_layout_set_alignment(cl[i], right[i] ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
 	}
 	hh = head ? table_head(rc, hl, cx, ncols, 0) : 0;
 	/* the title, the header and the first rows (up to 3) together */
 	first = 0;
-	k = 0;
-	cJSON_ArrayForEach(r, rows) {
-		if (k++ >= 3)
-			break;
+	for (r = rows->child, k = 0; r != NULL && k < 3; r = r->next, k++)
 		first += table_row(r, cl, ncols);
-	}
 	if (need(rc, block_title(rc, title, 0) + hh + first) != 0)
 		goto out;
 	rc->y += block_title(rc, title, 1);
 	if (head)
 		rc->y += table_head(rc, hl, cx, ncols, 1);
 	ct = g_strdup_printf("%s (continued)", title);
-	idx = 0;
-	cJSON_ArrayForEach(r, rows) {
+	for (r = rows->child, idx = 0; r != NULL; r = r->next, idx++) {
 		double rh = table_row(r, cl, ncols);
 
 		if (rc->y + rh > BOTTOM) {
@@ -1327,7 +1370,6 @@ table(struct rc *rc, const cJSON *t, int titled)
 		for (i = 0; i < ncols; i++)
 			show(rc->cr, cl[i], cx[i] + 5, rc->y + 3.5, NS_COLOR_TEXT);
 		rc->y += rh;
-		idx++;
 	}
 	g_free(ct);
 	hline(rc->cr, MARGIN, MARGIN + CW, rc->y, 0.5, NS_COLOR_BORDER);

@@ -7,9 +7,14 @@ SECS=${1:-60}; OUT=build/fuzz; mkdir -p "$OUT"
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -pthread -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Icommon $(pkg-config --cflags fcgi libpq libcjson libjwt libcrypto)"
 LIBS="$(pkg-config --libs fcgi libpq libcjson libjwt libcrypto libcurl) -lcrypt -lm"
 n=0; fail=0
-for h in params token csv key webhook csvread import device; do
+for h in params token csv key webhook csvread import device render; do
   n=$((n + 1))
   extra=""
+  # the report renderer: cairo and pango, and the palette header the Makefile generates
+  if [ "$h" = render ]; then
+    make -s --no-print-directory B="$OUT" "$OUT/gen/palette.h" >/dev/null
+    extra="services/alerts/render.c -I$OUT/gen $(pkg-config --cflags --libs cairo pangocairo pangoft2 fontconfig)"
+  fi
   if ! clang $CFLAGS -o "$OUT/fuzz-$h" tests/fuzz/fuzz-$h.c common/*.c $extra $LIBS 2>"$OUT/build-$h.log"; then
     echo "not ok $n - fuzz-$h builds"; sed 's/^/#   /' "$OUT/build-$h.log" | head; fail=1; continue
   fi
