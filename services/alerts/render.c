@@ -1666,6 +1666,8 @@ render_pdf(const cJSON *doc, struct render_buf *out, char *err, size_t errsz)
 	cairo_status_t	 st;
 	int		 pages, toc[MAX_TOC], nsect;
 
+	if (err == NULL)
+		errsz = 0;
 	if (out == NULL)
 		return -1;
 	memset(out, 0, sizeof(*out));
@@ -1732,6 +1734,8 @@ render_chart_png(const cJSON *doc, int n, int w, int h, struct render_buf *out, 
 	cairo_t		*cr = NULL;
 	int		 count = 0, ret = -1;
 
+	if (err == NULL)
+		errsz = 0;
 	if (out == NULL)
 		return -1;
 	memset(out, 0, sizeof(*out));
