@@ -791,6 +791,12 @@ nice_axis(double mn, double mx, double *lo, double *hi, double *step)
 	*hi = ceil(mx / *step) * *step;
 	if (!(*hi > *lo))
 		*hi = *lo + *step;
+	/* values of 1e-300 or below (denormals): the span underflows; draw them as 0 to 1 */
+	if (!(*step > 0) || !isfinite(*step) || !isfinite(*lo) || !isfinite(*hi) || (*hi - *lo) / *step > 40) {
+		*lo = 0;
+		*hi = 1;
+		*step = 0.2;
+	}
 }
 
 /* The legend of c at (x, y) in width w, type size sz; returns its height (drawn when cr). */
@@ -1558,6 +1564,20 @@ out:
 	return rc->failed ? -1 : 0;
 }
 
+/*
+ * Whether s can be a link of the PDF: http(s), and only characters of
+ * RFC 3986 that need no quoting in cairo's tag attributes (no quote, no
+ * backslash, no space).  Anything else stays plain text.
+ */
+static int
+safe_uri(const char *s)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!$&()*+,;=%";
+	size_t n = strlen(s);
+
+	return (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0) && n < 2000 && strspn(s, ok) == n;
+}
+
 /* A section: its title (and link) kept with the start of its first block, then its blocks. */
 static int
 section(struct rc *rc, const cJSON *sec)
@@ -1589,7 +1609,17 @@ section(struct rc *rc, const cJSON *sec)
 		rc->y += lay_h(tl);
 	}
 	if (ll != NULL) {
+		int tag = rc->cr != NULL && safe_uri(link);
+
+		if (tag) {
+			char *a = g_strdup_printf("uri='%s'", link);
+
+			cairo_tag_begin(rc->cr, CAIRO_TAG_LINK, a);
+			g_free(a);
+		}
 		show(rc->cr, ll, MARGIN, rc->y + 1, ns_palette_light[0]);
+		if (tag)
+			cairo_tag_end(rc->cr, CAIRO_TAG_LINK);
 		rc->y += lay_h(ll) + 2;
 	}
 	hline(rc->cr, MARGIN, MARGIN + CW, rc->y + 3, 0.8, ns_palette_light[0]);

@@ -314,6 +314,8 @@ pdf_starts_as_a_pdf_and_has_the_contents_with_pages(void **state)
 	assert_int_equal(render_pdf(doc, &out, err, sizeof(err)), 0);
 	assert_true(out.len > 1000);
 	assert_memory_equal(out.data, "%PDF-", 5);
+	/* the section's link is a link of the PDF too */
+	assert_non_null(memmem(out.data, out.len, "/URI (https://northstar.example/#/revenue?month=2026-10)", 56));
 	render_buf_free(&out);
 	assert_null(out.data);
 	/* the cover's contents: Revenue and Customers begin on page 2, the last two sections on 6 */
@@ -582,6 +584,7 @@ wrong_types_and_empty_arrays_give_a_pdf(void **state)
 	    "{\"type\": \"chart\", \"chart\": \"pie\", \"unit\": \"pct\", \"x\": [\"a\", \"b\"],"
 	    "  \"series\": [{\"name\": \"n\", \"values\": [0.001, 0.002], \"lo\": [1], \"hi\": \"x\"}]},"
 	    "{\"type\": \"chart\", \"x\": [\"a\"], \"series\": [{\"values\": [-5], \"lo\": [-9], \"hi\": [7]}]},"
+	    "{\"type\": \"chart\", \"x\": [\"a\", \"b\"], \"series\": [{\"values\": [5e-324, 1e-310]}]},"
 	    "{\"type\": \"text\"}, {\"type\": \"text\", \"text\": \"\"}, {\"type\": \"nonsense\"}]}]}", NULL);
 	/* the older daily/weekly shape: a section that is a table */
 	check_json("{\"sections\": [{\"title\": \"Daily\", \"columns\": [\"a\", \"b\"], \"rows\": [[\"1\", \"2\"]]}]}", NULL);
