@@ -465,7 +465,29 @@ font_init(void)
 		FcConfigDestroy(c);
 }
 
-/* A pango context for one rendering (its own font map: pango objects are not shared between threads). */
+/*
+ * The pango context every rendering measures and draws with, made on first
+ * use and kept (its font map caches the fonts: a rendering does not load
+ * them again).  Renderings take render_lock for their whole length: pango
+ * and fontconfig objects are not to be shared between threads, and a
+ * report is drawn seldom.  Call with render_lock held.
+ */
+static pthread_mutex_t	 render_lock = PTHREAD_MUTEX_INITIALIZER;
+static PangoContext	*shared_pc;
+static const char	*shared_family;
+
+static PangoContext *context_new(const char **family);
+
+static PangoContext *
+context_get(const char **family)
+{
+	if (shared_pc == NULL)
+		shared_pc = context_new(&shared_family);
+	*family = shared_family;
+	return shared_pc;
+}
+
+/* A new pango context on the private font configuration (or the system's). */
 static PangoContext *
 context_new(const char **family)
 {
@@ -1675,21 +1697,20 @@ rc_init(struct rc *rc, const cJSON *doc, char *err, size_t errsz)
 	currency_symbol(jstr(doc, "currency"), rc->sym, sizeof(rc->sym));
 	rc->company = jfield(doc, "company");
 	rc->title = jfield(doc, "title");
-	if ((rc->pc = context_new(&rc->family)) == NULL)
+	if ((rc->pc = context_get(&rc->family)) == NULL)
 		fail(rc, "pango: no font map");
 }
 
 static void
 rc_free(struct rc *rc)
 {
-	if (rc->pc != NULL)
-		g_object_unref(rc->pc);
 	g_free(rc->company);
 	g_free(rc->title);
 }
 
-int
-render_pdf(const cJSON *doc, struct render_buf *out, char *err, size_t errsz)
+/* render_pdf's work, with render_lock held. */
+static int
+pdf_locked(const cJSON *doc, struct render_buf *out, char *err, size_t errsz)
 {
 	struct rc	 rc;
 	cairo_surface_t	*s = NULL;
@@ -1754,8 +1775,9 @@ fail:
 	return -1;
 }
 
-int
-render_chart_png(const cJSON *doc, int n, int w, int h, struct render_buf *out, char *err, size_t errsz)
+/* render_chart_png's work, with render_lock held. */
+static int
+png_locked(const cJSON *doc, int n, int w, int h, struct render_buf *out, char *err, size_t errsz)
 {
 	struct rc	 rc;
 	struct chart	 c;
@@ -1807,4 +1829,26 @@ out:
 	if (ret != 0)
 		render_buf_free(out);
 	return ret;
+}
+
+int
+render_pdf(const cJSON *doc, struct render_buf *out, char *err, size_t errsz)
+{
+	int r;
+
+	pthread_mutex_lock(&render_lock);
+	r = pdf_locked(doc, out, err, errsz);
+	pthread_mutex_unlock(&render_lock);
+	return r;
+}
+
+int
+render_chart_png(const cJSON *doc, int n, int w, int h, struct render_buf *out, char *err, size_t errsz)
+{
+	int r;
+
+	pthread_mutex_lock(&render_lock);
+	r = png_locked(doc, n, w, h, out, err, errsz);
+	pthread_mutex_unlock(&render_lock);
+	return r;
 }

@@ -52,8 +52,9 @@ void	 render_buf_free(struct render_buf *b);
  * an unknown block type is left out; refused with -1 are more than 600
  * pages, 16 table columns, 20,000 rows, 12 series or 2,000 points in a
  * chart, a chart value above 1e15 in size, and an output over 64 MiB.
- * Safe to call from several threads at once (each call has its own pango
- * context; the fonts are loaded once per process).
+ * Safe to call from several threads: renderings take one process-wide
+ * lock (pango's objects are not shared between threads) and share one
+ * pango context, whose fonts are loaded once per process.
  * docs/reports-drawing.md says how each block is drawn.
  */
 int	 render_pdf(const cJSON *doc, struct render_buf *out, char *err, size_t errsz);
