@@ -1,53 +1,15 @@
 /*
- * report_pending.c — stand-ins for the report document's builder
- * (report.h) and renderer (render.h) while those land (issue 22): weak
- * definitions, so that the real ones (report.c, render.c: strong) replace
- * them at link time without a conflict.  The builder stand-in makes the
- * older document of alert_report_data(); the renderer's draws nothing
- * (no chart, an empty PDF that notify.c leaves out).
- * XXX: delete this file once report.c and render.c are in the tree.
+ * report_pending.c — a stand-in for the report document's builder
+ * (report.h) while it lands (issue 22): a weak definition, so that the
+ * real one (report.c: strong) replaces it at link time without a
+ * conflict.  It makes the older document of alert_report_data().
+ * XXX: delete this file once report.c is in the tree.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "alerts.h"
-#include "render.h"
 #include "report.h"
-
-__attribute__((weak)) void
-render_buf_free(struct render_buf *b)
-{
-	(void)b;
-}
-
-__attribute__((weak)) int
-render_pdf(const cJSON *doc, struct render_buf *out, char *err, size_t errsz)
-{
-	(void)doc;
-	(void)err;
-	(void)errsz;
-	out->len = 0;
-	return 0;
-}
-
-__attribute__((weak)) int
-render_chart_png(const cJSON *doc, int n, int w, int h, struct render_buf *out, char *err,
-    size_t errsz)
-{
-	(void)doc;
-	(void)w;
-	(void)h;
-	(void)out;
-	snprintf(err, errsz, "no chart %d (no renderer)", n);
-	return -1;
-}
-
-__attribute__((weak)) int
-render_chart_count(const cJSON *doc)
-{
-	(void)doc;
-	return 0;
-}
 
 __attribute__((weak)) cJSON *
 report_doc(PGconn *conn, const char *user, const char *role, const char *kind,
