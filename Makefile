@@ -42,9 +42,17 @@ $(B)/%.o: %.c
 $(B)/libnorthstar.a: $(COMMON_OBJ)
 	@ar rcs $@ $^
 
-# A service is every .c in its folder except command-line programs (*_cli.c).
+# The board pack's forecast is fitted by the forecast service's own code
+# (services/alerts/report.c calls series.c), so the alerts service and
+# alerts-report link it: <service>_EXTRA lists sources of other folders.
+REPORT_FC    = services/forecast/series.c $(FORECAST_CORE)
+alerts_EXTRA = $(REPORT_FC)
+$(B)/services/alerts/%.o: override CFLAGS += -Iservices/forecast
+
+# A service is every .c in its folder except command-line programs (*_cli.c),
+# and the sources its <service>_EXTRA names.
 define service_rule
-$(B)/$(1): $(patsubst %.c,$(B)/%.o,$(filter-out %_cli.c,$(wildcard services/$(1)/*.c))) $(B)/libnorthstar.a
+$(B)/$(1): $(patsubst %.c,$(B)/%.o,$(filter-out %_cli.c,$(wildcard services/$(1)/*.c)) $($(1)_EXTRA)) $(B)/libnorthstar.a
 	@echo "  LD      $$@"
 	@$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
@@ -54,7 +62,8 @@ $(B)/forecast-cli: $(patsubst %.c,$(B)/%.o,services/forecast/forecast_cli.c $(FO
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/alerts-report: $(B)/services/alerts/report_cli.o $(B)/libnorthstar.a
+$(B)/alerts-report: $(patsubst %.c,$(B)/%.o,services/alerts/report_cli.c services/alerts/report.c \
+    $(wildcard services/alerts/render.c) $(REPORT_FC)) $(B)/libnorthstar.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
