@@ -849,7 +849,7 @@ DECLARE
     h      text;
     chart  int := 0;
     u      text;
-    td     constant text := '<td style="border-bottom:1px solid #e3e6ea;text-align:left">';
+    td     constant text := '<td style="text-align:left">';
 BEGIN
     t := (j->>'title') || E'\n' || repeat('=', length(j->>'title')) || E'\n';
     IF j->>'period_label' IS NOT NULL OR j->>'company' IS NOT NULL THEN
@@ -911,7 +911,7 @@ BEGIN
                     t := t || alert_report_text_row(r) || E'\n';
                     -- The cells after the first are figures: right-aligned by the row (text-align is
                     -- inherited), each cell itself bare.
-                    h := h || '<tr style="text-align:right">' || (SELECT string_agg(CASE WHEN o = 1 THEN td ELSE '<td>' END
+                    h := h || '<tr style="text-align:right;border-bottom:1px solid #e3e6ea">' || (SELECT string_agg(CASE WHEN o = 1 THEN td ELSE '<td>' END
                                  || alert_html(c) || '</td>', '' ORDER BY o)
                                  FROM json_array_elements_text(r) WITH ORDINALITY x(c, o)) || '</tr>';
                 END LOOP;

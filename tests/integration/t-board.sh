@@ -95,8 +95,9 @@ b_pdf_checks() {
   rm -f "$B_ART/$name"-*.png
   pdftoppm -r 50 -png "$f" "$B_ART/$name" 2>/dev/null
   # share of non-white pixels per page (PNG decoded with zlib, the five filters undone)
-  local dark
-  dark=$(python3 - "$B_ART/$name"-*.png <<'PY'
+  local dark="" pngs=()
+  mapfile -t pngs < <(compgen -G "$B_ART/$name-*.png" | sort)
+  [ "${#pngs[@]}" -gt 0 ] && dark=$(python3 - "${pngs[@]}" <<'PY'
 import struct, sys, zlib
 def pixels(path):
     data = open(path, 'rb').read()
@@ -130,7 +131,7 @@ print(' '.join('%.2f' % pixels(p) for p in sys.argv[1:]))
 PY
 )
   local pages; pages=$(wc -w <<<"$dark")
-  if [ "$pages" -ge 2 ] && awk -v d="$dark" 'BEGIN { n = split(d, a, " "); for (i = 1; i <= n; i++) if (a[i] < 0.5) exit 1 }'; then
+  if [ "$pages" -ge 2 ] && awk -v d="$dark" 'BEGIN { n = split(d, a, " "); for (i = 1; i <= n; i++) if (a[i] < 0.1) exit 1 }'; then
     ok "$name: $pages pages, none blank (non-white % per page: $dark; PNGs in $B_ART)"
   else not_ok "$name: at least two pages, none blank" "pages: $pages, non-white % per page: '$dark'"; fi
 }
