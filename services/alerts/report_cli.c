@@ -224,8 +224,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "alerts-report: building the %s report%s%s …\n", c.kind,
 		    c.period != NULL ? " for " : "", c.period != NULL ? c.period : "");
 	if ((doc = report_doc(conn, NULL, "ceo", c.kind, c.period, &status, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "alerts-report: %s%s\n", err, status == 400 ?
-		    " (see alerts-report without arguments for the usage)" : status == 404 ?
+		fprintf(stderr, "alerts-report: %s%s\n", err, status == 404 ?
 		    " (choose a month with figures: --month YYYY-MM)" : "");
 		goto out;
 	}
