@@ -63,7 +63,7 @@ $(B)/forecast-cli: $(patsubst %.c,$(B)/%.o,services/forecast/forecast_cli.c $(FO
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/alerts-report: $(patsubst %.c,$(B)/%.o,services/alerts/report_cli.c services/alerts/report.c \
-    $(wildcard services/alerts/render.c) $(REPORT_FC)) $(B)/libnorthstar.a
+    services/alerts/render.c $(REPORT_FC)) $(B)/libnorthstar.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -52,7 +52,8 @@ $$;
 
 -- The period of a report of kind p_kind for p_period (text from a request or the command line):
 -- daily the day (default yesterday), weekly its week's Monday (default the last full week),
--- monthly its month's first day (default the last full month), board report_month()'s month.
+-- monthly its month's first day (a day or YYYY-MM; default the last full month), board
+-- report_month()'s month.
 -- as_of is the period's last day.  400 (22023) naming kind or date when one is not valid.
 CREATE OR REPLACE FUNCTION report_period(p_kind text, p_period text, OUT period date, OUT as_of date)
 LANGUAGE plpgsql STABLE AS $$
@@ -67,7 +68,14 @@ BEGIN
         SELECT m.first_day, m.last_day INTO period, as_of FROM report_month(p_period) m;
         RETURN;
     END IF;
-    IF p_period IS NOT NULL THEN
+    IF p_kind = 'monthly' AND p_period ~ '^\d{4}-\d{2}$' THEN
+        -- month=YYYY-MM (any month, the current one too: month to date)
+        IF p_period !~ '-(0[1-9]|1[0-2])$' THEN
+            RAISE EXCEPTION USING ERRCODE = '22023',
+                MESSAGE = format('parameter ''month'' must be a month as YYYY-MM, not %L', p_period);
+        END IF;
+        d := (p_period || '-01')::date;
+    ELSIF p_period IS NOT NULL THEN
         BEGIN
             IF p_period !~ '^\d{4}-\d{2}-\d{2}$' THEN
                 RAISE EXCEPTION 'bad';

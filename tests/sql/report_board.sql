@@ -5,7 +5,7 @@
 -- app).  Expected values are worked by hand.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(16);
+SELECT plan(17);
 SET LOCAL northstar.currency = 'USD';
 
 SELECT throws_ok($$SELECT report_period('board', '2026-13')$$, '22023', NULL, 'board: month 13 is a 400');
@@ -17,6 +17,8 @@ SELECT throws_like($$SELECT report_period('daily', '2026-02-30')$$, '%''date''%'
 SELECT throws_like($$SELECT report_period('yearly', NULL)$$, '%''kind''%', 'an unknown kind names kind');
 SELECT is((SELECT row(period, as_of)::text FROM report_period('weekly', '2026-11-26')), '(2026-11-23,2026-11-29)',
           'weekly: Thursday 26 November 2026 is in the week of Monday 23rd, ending Sunday 29th');
+SELECT is((SELECT row(period, as_of)::text FROM report_period('monthly', '2024-02')), '(2024-02-01,2024-02-29)',
+          'monthly: month=2024-02 is February of a leap year');
 SELECT is((SELECT row(period, as_of)::text FROM report_period('board', (date_trunc('month', ns_today()) - interval '1 month')::date::text)),
           (SELECT row((date_trunc('month', ns_today()) - interval '1 month')::date, date_trunc('month', ns_today())::date - 1)::text),
           'board: a day of the last full month gives that month, first to last day');
