@@ -16,8 +16,7 @@ PACKAGES=(
 # Tests also drive Chromium, build libFuzzer harnesses with clang, and run
 # the pgTAP files with pg_prove (prove itself comes with perl).
 [ "${1:-}" = test ] && PACKAGES+=(chromium fonts-dejavu-core clang libclang-rt-14-dev
-                                  perl libtap-parser-sourcehandler-pgtap-perl
-                                  poppler-utils)   # pdftotext, pdftoppm: t-board.sh reads the board pack's PDF
+                                  perl libtap-parser-sourcehandler-pgtap-perl)
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # web build (esbuild) and browser tests
 
 missing=()
