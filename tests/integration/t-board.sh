@@ -159,8 +159,9 @@ check_eq "board CLI: a bad month fails (exit 1, month named on stderr, no file)"
   "$B_RC:$(grep -c "month" "$T_TMP/board-bad.err"):$([ -e "$T_TMP/board-bad.pdf" ] && echo file || echo none)" "1:1:none"
 
 # ---- the weekly review as PDF too
-api GET "/api/alerts/report?kind=weekly&format=pdf" "$B_CEO"
-check_eq "weekly review as PDF (200, application/pdf)" "$STATUS $(header Content-Type)" "200 application/pdf"
+B_WK=$(curl -s -H "Authorization: Bearer $B_CEO" -H 'X-No-Cache: 1' -o "$T_TMP/weekly.pdf" -w '%{http_code} %{content_type}' \
+  "http://127.0.0.1:$T_PORT/api/alerts/report?kind=weekly&format=pdf")
+check_eq "weekly review as PDF (200, application/pdf, %PDF)" "$B_WK $(head -c 5 "$T_TMP/weekly.pdf")" "200 application/pdf %PDF-"
 
 # ---- errors stay JSON
 api GET "/api/alerts/report?kind=board&month=2026-13" "$B_CEO"
