@@ -156,6 +156,12 @@ report_doc(PGconn *conn, const char *user, const char *role, const char *kind,
 
 	*status = 0;
 	err[0] = '\0';
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+		/* Its COMMIT would end the caller's transaction: refuse rather than guess. */
+		*status = 503;
+		snprintf(err, errsz, "report_doc: the connection is not idle (a transaction is open)");
+		return NULL;
+	}
 	if (report_cmd(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", status, err, errsz) != 0)
 		return NULL;
 	res = db_call_conn(conn, "period, as_of", "report_period", pargs, 2);
