@@ -11,7 +11,9 @@ anchor=$(date -u '+%Y-%m-%d %H:%M:%S+00')
 dbs=("ns_determinism_a_$$" "ns_determinism_b_$$")
 tmp=$(mktemp -d)
 psqlc() { psql -X -q -h "$host" -p "$port" -U "$user" -v ON_ERROR_STOP=1 "$@"; }
+pids=()
 cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     for db in "${dbs[@]}"; do psqlc -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1; done
     rm -rf "$tmp"
 }
@@ -19,12 +21,19 @@ trap cleanup EXIT
 
 echo "1..1"
 status=0
-for db in "${dbs[@]}"; do
-    if ! { psqlc -d postgres -c "CREATE DATABASE $db" &&
-           for f in "$root"/sql/schema/*.sql "$root"/services/*/*.sql; do psqlc -d "$db" -f "$f" || exit 1; done &&
-           psqlc -d "$db" -v scale="$scale" -v anchor="$anchor" -f "$root/sql/demo/generate.sql" &&
-           psqlc -d "$db" -A -t -f "$root/sql/demo/checksum.sql" > "$tmp/$db.sum"; } >"$tmp/$db.log" 2>&1; then
-        echo "# loading $db failed:"; sed 's/^/# /' "$tmp/$db.log"
+# load DB: schema, generator, checksum into $tmp/DB.sum; the log in $tmp/DB.log.
+load() {
+    local db=$1
+    { psqlc -d postgres -c "CREATE DATABASE $db" &&
+      for f in "$root"/sql/schema/*.sql "$root"/services/*/*.sql; do psqlc -d "$db" -f "$f" || exit 1; done &&
+      psqlc -d "$db" -v scale="$scale" -v anchor="$anchor" -f "$root/sql/demo/generate.sql" &&
+      psqlc -d "$db" -A -t -f "$root/sql/demo/checksum.sql" > "$tmp/$db.sum"; } >"$tmp/$db.log" 2>&1
+}
+# The two loads run side by side (one core each): same anchor, separate databases.
+for db in "${dbs[@]}"; do load "$db" & pids+=($!); done
+for i in "${!dbs[@]}"; do
+    if ! wait "${pids[$i]}"; then
+        echo "# loading ${dbs[$i]} failed:"; sed 's/^/# /' "$tmp/${dbs[$i]}.log"
         status=1
     fi
 done

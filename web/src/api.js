@@ -191,12 +191,13 @@ export const post = (path, body) => send('POST', path, body);
 export function clearCache() { lastGood.clear(); inflight.clear(); }
 
 /**
- * Download the CSV export of a list endpoint: the same URL with format=csv,
- * saved under filename.
+ * Download what path answers (with params) as a file named filename: the
+ * request carries the session like every other, and an error answer
+ * (JSON) throws an ApiError with the API's message instead of saving it.
  */
-export async function downloadCsv(path, params, filename) {
-  const url = apiUrl(path, { ...params, format: 'csv' });
-  const headers = { Accept: 'text/csv' };
+export async function download(path, params, filename, accept) {
+  const url = apiUrl(path, params);
+  const headers = { Accept: accept };
   if (dataVersion !== null) headers['X-Data-Version'] = String(dataVersion);
   const res = await request(url, { headers, credentials: 'same-origin', cache: 'no-cache' }, 1);
   const blob = await res.blob();
@@ -209,4 +210,12 @@ export async function downloadCsv(path, params, filename) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(href), 10000);
+}
+
+/**
+ * Download the CSV export of a list endpoint: the same URL with format=csv,
+ * saved under filename.
+ */
+export function downloadCsv(path, params, filename) {
+  return download(path, { ...params, format: 'csv' }, filename, 'text/csv');
 }

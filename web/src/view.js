@@ -49,9 +49,10 @@ export function createView(root, { onUpdated }) {
 
   const ctx = {
     root,
-    /** A heading and intro for the view. */
-    header(title, intro) {
-      root.append(h('div', { class: 'view-head' }, h('h1', { text: title }), intro ? h('p', { class: 'view-intro', text: intro }) : null));
+    /** A heading and intro for the view, and the view's own actions (an element) beside them. */
+    header(title, intro, actions = null) {
+      root.append(h('div', { class: 'view-head' }, h('h1', { text: title }), intro ? h('p', { class: 'view-intro', text: intro }) : null,
+        actions ? h('div', { class: 'view-actions' }, actions) : null));
     },
     /** A responsive grid of panels; returns its element. */
     grid(parent = root, cls = '') {

@@ -4,7 +4,7 @@
 // a point opens its month's movements), the months behind it, top alerts,
 // the CEO's annotations and targets, and the live feed.  Everything but
 // "Right now" follows the date range (as_of: the range's end).
-import { get, send, noteDataVersion } from '../api.js';
+import { get, send, noteDataVersion, download } from '../api.js';
 import { h } from '../dom.js';
 import { renderCards, pctChange } from '../kpi.js';
 import { mrrOption } from '../charts/mrr.js';
@@ -12,7 +12,7 @@ import { onChartClick } from '../charts/drill.js';
 import { money, pct, num, isNum, change, fromCents, date } from '../format.js';
 import { atOf, table } from '../panel.js';
 import { createFeed } from '../feed.js';
-import { asOfParams, previousAsOfParams, filterQuery } from '../store.js';
+import { asOfParams, previousAsOfParams, filterQuery, filters } from '../store.js';
 import { gather, col, allowed, partialFrom, firstPartial, words } from './util.js';
 import { alertColumns, ALERTS_LIST, alertRows } from './alerts.js';
 import { MRR_FORECAST, projectionOf } from './forecast.js';
@@ -70,6 +70,44 @@ export function movementsHref(month, kind) {
   if (kind) q.set('kind', kind);
   const s = q.toString();
   return `/revenue/movements/${month}${s ? `?${s}` : ''}`;
+}
+
+/**
+ * The month a board pack is for by default: the month of the range's end
+ * when that month is over (a custom range in the past), else the last
+ * full month before today.
+ */
+export function boardMonth(f) {
+  const end = asOfParams(f).as_of;
+  const today = new Date();
+  const thisMonth = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}`;
+  if (end && end.slice(0, 7) < thisMonth) return end.slice(0, 7);
+  const prev = new Date(today.getFullYear(), today.getMonth() - 1, 1);
+  return `${prev.getFullYear()}-${String(prev.getMonth() + 1).padStart(2, '0')}`;
+}
+
+/**
+ * The CEO's "Board report" control: a month and a button that downloads
+ * that month's board pack as a PDF (GET /api/alerts/report?kind=board,
+ * docs/reports.md); the API's error, if any, is said beside it.
+ */
+function boardReport(f) {
+  const month = h('input', { type: 'month', id: 'board-month', value: boardMonth(f), 'aria-label': 'Month of the board report' });
+  const msg = h('span', { class: 'kpi-note', id: 'board-status', role: 'status' });
+  const btn = h('button', { type: 'button', class: 'btn btn-small', id: 'board-download', text: 'Board report (PDF)',
+    onclick: async () => {
+      if (!/^\d{4}-\d{2}$/.test(month.value)) { msg.textContent = 'Choose a month first.'; return; }
+      btn.disabled = true; msg.textContent = `Preparing the board pack for ${month.value}…`;
+      try {
+        await download('/api/alerts/report', { kind: 'board', month: month.value, format: 'pdf' },
+          `northstar-board-${month.value}.pdf`, 'application/pdf');
+        msg.textContent = `Board pack for ${month.value} downloaded.`;
+      } catch (err) {
+        msg.textContent = `No board pack: ${err.message}`;
+      } finally { btn.disabled = false; }
+    } });
+  return h('div', { class: 'board-report', role: 'group', 'aria-label': 'Board report' },
+    h('label', { for: 'board-month', text: 'Board pack for' }), month, btn, msg);
 }
 
 /** The first month still running (the API's partial flag), or null. */
@@ -150,7 +188,8 @@ export default {
     const ceo = !!me && allowed(me, 'ceo');
     // the router's navigate (main.js hands it to mount), a page load otherwise
     const navigate = (url) => (routeTo ? routeTo(url) : location.assign(url));
-    ctx.header('Executive summary', 'Company health at a glance. Select a card or a point of the MRR chart to see what drives it.');
+    ctx.header('Executive summary', 'Company health at a glance. Select a card or a point of the MRR chart to see what drives it.',
+      ceo ? boardReport(filters()) : null);
     const now = ctx.grid();
     const realtime = ctx.panel(now, {
       id: 'exec-live', title: 'Right now', subtitle: 'Today, as it happens: updates on its own from the live stream.', span: 'full', lazy: false, kind: 'kpi',
