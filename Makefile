@@ -3,7 +3,9 @@
 
 SERVICES  = revenue users marketing product alerts forecast
 CC       ?= cc
-PKGS      = fcgi libpq libcjson libjwt libcurl libcrypto
+# cairo, pangocairo: the reports' PDF and PNG (services/alerts/render.c);
+# pangoft2, fontconfig: its own font configuration (DejaVu only).
+PKGS      = fcgi libpq libcjson libjwt libcurl libcrypto cairo pangocairo pangoft2 fontconfig
 WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Werror
 CFLAGS   ?= -O2 -g
@@ -41,6 +43,26 @@ $(B)/%.o: %.c
 
 $(B)/libnorthstar.a: $(COMMON_OBJ)
 	@ar rcs $@ $^
+
+# The charts' colours have one source, web/src/charts/palette.json (core.js
+# imports it); the report renderer reads them from this header: each
+# "name": "#rrggbb" line becomes NS_COLOR_NAME 0xrrggbb, each "name": [...]
+# line a static array ns_palette_name.
+$(B)/gen/palette.h: web/src/charts/palette.json
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@awk 'BEGIN { print "/* palette.h: generated from web/src/charts/palette.json by the Makefile; do not edit. */" } \
+	  match($$0, /"[a-z0-9_]+"[ \t]*:/) { \
+	    k = substr($$0, RSTART + 1, RLENGTH - 1); sub(/"[ \t]*:$$/, "", k); rest = substr($$0, RSTART + RLENGTH); n = 0; v = ""; \
+	    while (match(rest, /#[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]/)) { \
+	      v = v (n++ ? ", " : "") "0x" substr(rest, RSTART + 1, 6); rest = substr(rest, RSTART + RLENGTH) } \
+	    if (n == 0) next; \
+	    if ($$0 ~ /\[/) printf "static const unsigned int ns_palette_%s[%d] = { %s };\n", k, n, v; \
+	    else printf "#define NS_COLOR_%s %s\n", toupper(k), v }' $< >$@.tmp && mv $@.tmp $@
+$(B)/services/alerts/render.o: $(B)/gen/palette.h
+$(B)/services/alerts/render.o: override CFLAGS += -I$(B)/gen
+# The renderer's unit test draws with it.
+$(B)/test-render: $(B)/services/alerts/render.o
 
 # A service is every .c in its folder except command-line programs (*_cli.c).
 define service_rule

@@ -11,12 +11,14 @@ PACKAGES=(
   postgresql postgresql-contrib postgresql-15-pgtap   # server, pgcrypto, pgTAP for SQL tests
   nginx libnginx-mod-nchan curl jq wrk ca-certificates   # nchan: the live stream (docs/live.md)
   libnginx-mod-http-set-misc              # set_hmac_sha256: the cache key's credential hash (nginx/api-cache.conf)
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core   # the reports' PDF and chart images (services/alerts/render.c), in DejaVu Sans
 )
 
-# Tests also drive Chromium, build libFuzzer harnesses with clang, and run
-# the pgTAP files with pg_prove (prove itself comes with perl).
-[ "${1:-}" = test ] && PACKAGES+=(chromium fonts-dejavu-core clang libclang-rt-14-dev
-                                  perl libtap-parser-sourcehandler-pgtap-perl)
+# Tests also drive Chromium, build libFuzzer harnesses with clang, run
+# the pgTAP files with pg_prove (prove itself comes with perl), and read
+# the reports back with poppler's pdftotext, pdfinfo and pdftoppm.
+[ "${1:-}" = test ] && PACKAGES+=(chromium clang libclang-rt-14-dev
+                                  perl libtap-parser-sourcehandler-pgtap-perl poppler-utils)
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)   # web build (esbuild) and browser tests
 
 missing=()

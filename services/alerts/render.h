@@ -44,21 +44,41 @@ void	 render_buf_free(struct render_buf *b);
 
 /*
  * The document as an A4 PDF into *out (empty on entry): a cover page
- * (company, title, period, generation time), then the sections, tables
- * broken across pages with their header repeated, page numbers in the
- * footer.  Returns 0, or -1 with the reason in err (out is then empty).
+ * (company, title, period, contents, generation time), then the sections,
+ * tables broken across pages with their header repeated, page numbers in
+ * the footer.  Returns 0, or -1 with the reason in err (out is then empty;
+ * err may be NULL when errsz is 0).  The document is read defensively: a
+ * missing field or one of another type draws nothing (a null value "—"),
+ * an unknown block type is left out; refused with -1 are more than 600
+ * pages, 16 table columns, 20,000 rows, 12 series or 2,000 points in a
+ * chart, a chart value above 1e15 in size, and an output over 64 MiB.
+ * Safe to call from several threads: renderings take one process-wide
+ * lock (pango's objects are not shared between threads) and share one
+ * pango context, whose fonts are loaded once per process.
+ * docs/reports-drawing.md says how each block is drawn.
  */
 int	 render_pdf(const cJSON *doc, struct render_buf *out, char *err, size_t errsz);
 
 /*
  * Chart number n (1-based, document order) of doc as a PNG of w × h
- * pixels (drawn at 2× for sharpness: the image is 2w × 2h) into *out.
- * Returns 0, or -1 with the reason in err (no such chart, a bad block).
+ * pixels (drawn at 2× for sharpness: the image is 2w × 2h) into *out: on
+ * white, with the chart's title and legend, as in the PDF.  w is 120 to
+ * 2000, h 80 to 2000.  Returns 0, or -1 with the reason in err (no such
+ * chart, a size out of range, a chart past the limits of render_pdf).
  */
 int	 render_chart_png(const cJSON *doc, int n, int w, int h, struct render_buf *out,
 	    char *err, size_t errsz);
 
-/* How many chart blocks doc holds. */
+/* How many chart blocks doc holds (0 for NULL or a document without sections). */
 int	 render_chart_count(const cJSON *doc);
+
+/*
+ * v as a chart's axis label of unit ("money", "pct"; anything else is a
+ * count) in currency (ISO code; NULL: USD), as web/src/format.js and
+ * core.js's axisFormatter write it: "$950", "$12.3k", "$1.25M", "12%",
+ * "1,234", "12.3k".  Writes at most sz bytes into buf (cut, NUL-terminated);
+ * returns the label's length, or -1 when buf is NULL or sz 0.
+ */
+int	 render_format(const char *unit, const char *currency, double v, char *buf, size_t sz);
 
 #endif /* RENDER_H */

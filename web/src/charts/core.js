@@ -5,13 +5,16 @@
 // hook chartsSummary.  The builders (line.js, bar.js, …) make options and
 // need no ECharts code, so a view's chunk stays small.
 import { money, compact, pct, num, bucket } from '../format.js';
+// The palettes and the light theme's text colours: palette.json, also read by
+// the report renderer (services/alerts/render.c, through the Makefile's palette.h).
+import colours from './palette.json' with { type: 'json' };
 
 // Chart marks need 3:1 contrast against the panel surface (WCAG 1.4.11):
 // Okabe–Ito hues, darkened for the light theme (#E69F00, #56B4E9, #F0E442,
 // #CC79A7 are under 3:1 on white), as they are for the dark one.  The
 // browser tests compute the ratios against the CSS surfaces.
-export const PALETTE = ['#0072B2', '#A96800', '#007A56', '#B8488F', '#6A51A3', '#D55E00', '#8A7A00', '#6b6b6b'];
-export const PALETTE_DARK = ['#56B4E9', '#E69F00', '#009E73', '#CC79A7', '#4A9FE0', '#E87D3E', '#F0E442', '#aaaaaa'];
+export const PALETTE = colours.light;
+export const PALETTE_DARK = colours.dark;
 // Good / watch / bad marks, light and dark (the CSS --good/--warn/--bad hues).
 export const STATUS = { good: '#007A56', warn: '#A96800', bad: '#C0392B' };
 export const STATUS_DARK = { good: '#3cc99b', warn: '#f0b54a', bad: '#ff8a57' };
@@ -63,10 +66,10 @@ function readTheme(dark) {
     dark,
     palette: dark ? PALETTE_DARK : PALETTE,
     status: dark ? STATUS_DARK : STATUS,
-    text: cssVar('--text', '#1b1f24'),
-    muted: cssVar('--muted', '#5b6470'),
-    grid: cssVar('--grid', '#e3e6ea'),
-    surface: cssVar('--surface', '#ffffff'),
+    text: cssVar('--text', colours.text),
+    muted: cssVar('--muted', colours.muted),
+    grid: cssVar('--grid', colours.grid),
+    surface: cssVar('--surface', colours.surface),
   };
 }
 
