@@ -66,17 +66,25 @@ $(B)/test-render: $(B)/services/alerts/render.o
 
 # A service is every .c in its folder except command-line programs (*_cli.c).
 define service_rule
-$(B)/$(1): $(patsubst %.c,$(B)/%.o,$(filter-out %_cli.c,$(wildcard services/$(1)/*.c))) $(B)/libnorthstar.a
+$(B)/$(1): $(patsubst %.c,$(B)/%.o,$(filter-out %_cli.c,$(wildcard services/$(1)/*.c)) $($(1)_EXTRA)) $(B)/libnorthstar.a
 	@echo "  LD      $$@"
 	@$$(CC) $$(CFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
+# ... and the sources of other folders its <service>_EXTRA names: the board
+# pack's forecast is fitted by the forecast service's own code
+# (services/alerts/report.c calls series.c), so the alerts service and
+# alerts-report link it.
+REPORT_FC    = services/forecast/series.c $(FORECAST_CORE)
+alerts_EXTRA = $(REPORT_FC)
+$(B)/services/alerts/%.o: override CFLAGS += -Iservices/forecast
 $(foreach s,$(SERVICES),$(eval $(call service_rule,$(s))))
 
 $(B)/forecast-cli: $(patsubst %.c,$(B)/%.o,services/forecast/forecast_cli.c $(FORECAST_CORE))
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/alerts-report: $(B)/services/alerts/report_cli.o $(B)/libnorthstar.a
+$(B)/alerts-report: $(patsubst %.c,$(B)/%.o,services/alerts/report_cli.c services/alerts/report.c \
+    services/alerts/render.c $(REPORT_FC)) $(B)/libnorthstar.a
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

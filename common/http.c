@@ -3,6 +3,7 @@
  * JSON and CSV bodies, and the one JSON error shape
  *   {"error":{"code":"...","message":"..."}}.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,24 @@ http_send(struct ns_req *req, int status, const char *ctype, const char *body,
 	if (len > 0 && strcmp(req->method, "HEAD") != 0)
 		FCGX_PutStr(body, (int)len, req->fcgi->out);
 	return 0;
+}
+
+int
+http_bytes(struct ns_req *req, int status, const char *ctype, const void *body, size_t len,
+    const char *filename)
+{
+	char	 safe[128];
+	size_t	 i, n = 0;
+
+	if (len > (size_t)INT_MAX)
+		return http_error(req, 500, "internal", "the answer is too large");
+	/* A file name from our own code, but checked anyway: no quote, backslash or control byte in the header. */
+	for (i = 0; filename != NULL && filename[i] != '\0' && n + 1 < sizeof(safe); i++)
+		if ((unsigned char)filename[i] >= 0x20 && filename[i] != '"' && filename[i] != '\\' &&
+		    filename[i] != 0x7f)
+			safe[n++] = filename[i];
+	safe[n] = '\0';
+	return http_send(req, status, ctype, body, len, filename != NULL && n > 0 ? safe : NULL);
 }
 
 int

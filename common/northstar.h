@@ -210,6 +210,16 @@ int		 app_main(const struct ns_service *, int argc, char *argv[]);
 int		 http_json_text(struct ns_req *, int status, const char *json, size_t len);
 int		 http_error(struct ns_req *, int status, const char *code, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
+/*
+ * A binary answer (a PDF report): body[0..len) as Content-Type ctype, no
+ * cache (unless the route has cache seconds: a report route has none,
+ * so no answer of one role is ever served to another), an ETag, and with
+ * filename (may be NULL) Content-Disposition: attachment; filename="…"
+ * (quotes, backslashes and control bytes dropped).  body is the caller's
+ * and is not kept.  Returns 0.
+ */
+int		 http_bytes(struct ns_req *, int status, const char *ctype, const void *body,
+		    size_t len, const char *filename);
 const char	*http_header(const struct ns_req *, const char *cgi_name);
 /* Read the request body (at most NS_MAX_BODY).  Caller frees with free(). */
 char		*http_body_new(struct ns_req *, size_t *len);

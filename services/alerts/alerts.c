@@ -23,7 +23,8 @@
 static const char *const alerts_status_words[] =
     { "active", "open", "acknowledged", "resolved", "all", NULL };
 static const char *const alerts_severity_words[] = { "critical", "warning", "info", NULL };
-static const char *const alerts_kind_words[] = { "daily", "weekly", "monthly", NULL };
+static const char *const alerts_kind_words[] = { "daily", "weekly", "monthly", "board", NULL };
+static const char *const alerts_report_format_words[] = { "json", "pdf", NULL };
 
 static const struct ns_param alerts_list_params[] = {
 	{ "status", NS_P_ENUM, 0, 0, alerts_status_words, "active" },
@@ -36,6 +37,9 @@ static const struct ns_param alerts_list_params[] = {
 static const struct ns_param alerts_report_params[] = {
 	{ "kind", NS_P_ENUM, 0, 0, alerts_kind_words, "daily" },
 	{ "date", NS_P_DATE, 0, 0, NULL, NULL },
+	/* YYYY-MM (board, monthly); report_month() checks the form and the range (400 naming month). */
+	{ "month", NS_P_WORD, 0, 7, NULL, NULL },
+	{ "format", NS_P_ENUM, 0, 0, alerts_report_format_words, "json" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -104,13 +108,81 @@ alerts_rule_put(struct ns_req *req)
 	return 0;
 }
 
-/* GET /api/alerts/report: a report export, audited (export.report) before it is made. */
+/* Answer report_doc()'s failure: its status, our message; a database failure is logged. */
+static int
+alerts_report_fail(struct ns_req *req, int status, const char *err)
+{
+	if (status == 400)
+		return http_error(req, 400, "bad_request", "%s", err);
+	if (status == 404)
+		return http_error(req, 404, "not_found", "%s", err);
+	log_msg("error", "report failed: %s", err);
+	return http_error(req, 503, "db_unavailable", "the report could not be built; retry shortly");
+}
+
+/*
+ * GET /api/alerts/report?kind=&date=&month=&format=: a report export,
+ * audited (export.report) before it is made.  The document is
+ * report_doc()'s (one read-only snapshot on a connection of its own);
+ * format=json answers {subject, text, html, data} (api.alerts_report
+ * with the document), format=pdf the document drawn by render_pdf() as
+ * an attachment northstar-<kind>-<period>.pdf.  Statuses: 200, 400 (a
+ * bad month or date; month with a kind other than board or monthly),
+ * 404 (no data for the month), 500 (the PDF could not be drawn), 503
+ * (the database).
+ */
 static int
 alerts_report_get(struct ns_req *req)
 {
+	const char	*kind = param_get(req, "kind"), *month = param_get(req, "month");
+	const char	*fmt = param_get(req, "format");
+	struct render_buf pdf = { NULL, 0, 0 };
+	char		 uid[24], err[512];
+	PGconn		*conn;
+	cJSON		*doc;
+	int		 status;
+
 	if (audit_export(req, "export.report", -1) != 0)
 		return audit_refuse(req);
-	return reply_call(req, NULL, 0);
+	if (month != NULL && strcmp(kind, "board") != 0 && strcmp(kind, "monthly") != 0)
+		return http_error(req, 400, "bad_request", "parameter 'month' is for kind=board or "
+		    "kind=monthly; kind=%s takes date=YYYY-MM-DD", kind);
+	if ((conn = db_connect()) == NULL)
+		return http_error(req, 503, "db_unavailable", "the database is unavailable; retry shortly");
+	snprintf(uid, sizeof(uid), "%ld", req->user.id);
+	doc = report_doc(conn, uid, role_name(req->user.role), kind,
+	    month != NULL ? month : param_get(req, "date"), &status, err, sizeof(err));
+	PQfinish(conn);
+	if (doc == NULL)
+		return alerts_report_fail(req, status, err);
+	if (strcmp(fmt, "pdf") == 0) {
+		const char *period = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "period"));
+		int monthly = strcmp(kind, "board") == 0 || strcmp(kind, "monthly") == 0;
+		char name[64];
+
+		snprintf(name, sizeof(name), "northstar-%s-%.*s.pdf", kind, monthly ? 7 : 10,
+		    period != NULL ? period : "report");
+		if (render_pdf(doc, &pdf, err, sizeof(err)) != 0) {
+			log_msg("error", "report PDF failed: %s", err);
+			http_error(req, 500, "internal", "the PDF could not be drawn; it has been logged");
+		} else
+			http_bytes(req, 200, "application/pdf", pdf.data, pdf.len, name);
+		render_buf_free(&pdf);
+	} else {
+		char *text = cJSON_PrintUnformatted(doc);
+
+		if (text == NULL)
+			http_error(req, 500, "internal", "out of memory");
+		else {
+			struct ns_arg extra[2] = { { "p_doc", text },
+			    { "p_app_url", config_str("NS_PUBLIC_ORIGIN", NULL) } };
+
+			reply_call(req, extra, 2);
+		}
+		cJSON_free(text);
+	}
+	cJSON_Delete(doc);
+	return 0;
 }
 
 static const struct ns_route alerts_routes[] = {
@@ -126,7 +198,7 @@ static const struct ns_route alerts_routes[] = {
 	    "api.alerts_rules", "rules", NULL },
 	{ "PUT", "/api/alerts/rules/{id}", NS_ROLE_CEO, NULL, NS_F_BODY, 0,
 	    "api.alerts_rule_update", NULL, alerts_rule_put },
-	/* Preview of a scheduled report (what the e-mail carries). */
+	/* A report: its document and e-mail parts (JSON), or its PDF; never cached (0). */
 	{ "GET", "/api/alerts/report", NS_ROLE_CEO, alerts_report_params, 0, 0,
 	    "api.alerts_report", NULL, alerts_report_get },
 	/* The audit log (common/audit.c, audit_params), newest first. */

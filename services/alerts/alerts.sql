@@ -280,11 +280,30 @@ LANGUAGE sql STABLE AS $$
                             WHERE alert_visible(p_user, p_role, r.audience, a.customer_id)), '[]'))
 $$;
 
--- GET /api/alerts/report?kind=&date=: a report preview (CEO only) with its figures, text and HTML.
-CREATE OR REPLACE FUNCTION api.alerts_report(p_user int, p_role text, p_kind text, p_date date) RETURNS json
-LANGUAGE sql STABLE AS $$
-    SELECT json_build_object('subject', rep.subject, 'data', rep.data, 'text', rep.text, 'html', rep.html)
-    FROM alert_report(coalesce(p_kind, 'daily'), coalesce(p_date, api.today() - 1)) rep
+-- GET /api/alerts/report?kind=&date=&month=&format=: a report (CEO only) as {subject, text, html,
+-- data}: data is the document (services/alerts/report.c's report_doc, passed as p_doc by the
+-- route's handler, which also answers format=pdf itself), text and html its e-mail parts
+-- (alert_report_render, links into the app at p_app_url).  Without p_doc (a caller of the SQL
+-- alone), the daily, weekly and monthly documents are built here (alert_report_data).
+DROP FUNCTION IF EXISTS api.alerts_report(int, text, text, date);
+CREATE OR REPLACE FUNCTION api.alerts_report(p_user int, p_role text, p_kind text, p_date date,
+                                             p_month text DEFAULT NULL, p_format text DEFAULT NULL,
+                                             p_doc json DEFAULT NULL, p_app_url text DEFAULT NULL) RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    doc json := p_doc;
+    per record;
+BEGIN
+    IF doc IS NULL THEN
+        IF p_kind = 'board' THEN
+            RAISE EXCEPTION USING ERRCODE = 'NS503', MESSAGE = 'the board pack is built by the alerts service (GET /api/alerts/report)';
+        END IF;
+        SELECT * INTO per FROM report_period(coalesce(p_kind, 'daily'), p_date::text);
+        doc := alert_report_data(coalesce(p_kind, 'daily'), per.period);
+    END IF;
+    RETURN (SELECT json_build_object('subject', r.subject, 'data', doc, 'text', r.text, 'html', r.html)
+              FROM alert_report_render(doc, p_app_url) r);
+END
 $$;
 
 -- ---------------------------------------------------------------------------------------------

@@ -466,23 +466,33 @@ font_init(void)
 }
 
 /*
- * The pango context every rendering measures and draws with, made on first
- * use and kept (its font map caches the fonts: a rendering does not load
- * them again).  Renderings take render_lock for their whole length: pango
+ * The pango context renderings measure and draw with, kept for
+ * CONTEXT_USES renderings (its font map caches fonts and font patterns, a
+ * rendering need not load them again; it keeps them for good, a pattern
+ * per size, language and fallback font, so a new one now and then bounds
+ * that cache).  Renderings take render_lock for their whole length: pango
  * and fontconfig objects are not to be shared between threads, and a
  * report is drawn seldom.  Call with render_lock held.
  */
+#define CONTEXT_USES	64
 static pthread_mutex_t	 render_lock = PTHREAD_MUTEX_INITIALIZER;
 static PangoContext	*shared_pc;
 static const char	*shared_family;
+static int		 shared_uses;
 
 static PangoContext *context_new(const char **family);
 
 static PangoContext *
 context_get(const char **family)
 {
-	if (shared_pc == NULL)
+	if (shared_pc != NULL && ++shared_uses >= CONTEXT_USES) {
+		g_object_unref(shared_pc);
+		shared_pc = NULL;
+	}
+	if (shared_pc == NULL) {
 		shared_pc = context_new(&shared_family);
+		shared_uses = 0;
+	}
 	*family = shared_family;
 	return shared_pc;
 }
@@ -1310,7 +1320,8 @@ table(struct rc *rc, const cJSON *t, int titled)
 		}
 		if (pass > 0 || sum + pads + 60.0 * k <= CW || sum <= 0)
 			break;
-		size = fmax(6.5, SZ_TABLE * (CW - pads - 60.0 * k) / sum * 0.98);
+		/* in half points: the shared font map keeps a font per size for good */
+		size = fmax(6.5, floor(SZ_TABLE * (CW - pads - 60.0 * k) / sum * 2) / 2);
 	}
 	/*
 	 * Widths.  The right-aligned (numeric) columns keep their natural width

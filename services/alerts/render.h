@@ -54,7 +54,7 @@ void	 render_buf_free(struct render_buf *b);
  * chart, a chart value above 1e15 in size, and an output over 64 MiB.
  * Safe to call from several threads: renderings take one process-wide
  * lock (pango's objects are not shared between threads) and share one
- * pango context, whose fonts are loaded once per process.
+ * pango context (its fonts loaded once, renewed every 64 renderings).
  * docs/reports-drawing.md says how each block is drawn.
  */
 int	 render_pdf(const cJSON *doc, struct render_buf *out, char *err, size_t errsz);

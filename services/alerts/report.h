@@ -13,7 +13,12 @@
 /*
  * The document (render.h's shape) of report kind ("daily", "weekly",
  * "monthly", "board") for period (YYYY-MM-DD: the day, any day of the
- * week, any day of the month) as the principal (user id, role) on conn.
+ * week, any day of the month; for "board" also YYYY-MM; NULL: yesterday,
+ * the last full week, the last full month) as the principal (user id,
+ * NULL for none; role name) on conn, which must be idle (no transaction
+ * open: the document is built in a read-only REPEATABLE READ one of its
+ * own, ended before return).  A document gets "app_url" from
+ * NS_PUBLIC_ORIGIN when that is set.
  * The board pack's forecast is fitted here with the forecast service's
  * own code (services/forecast/series.c), so it equals GET
  * /api/forecast/mrr for the month's last day.  Returns the document

@@ -124,14 +124,10 @@ fc_load(struct ns_req *req, PGresult *res, struct series_in *in)
 	return rc;
 }
 
-/* Forecast in for h steps; on failure answer 422 (short history) or 500 and return -1. */
+/* Answer the failure err of fitting in (422 for a short history, 500 out of memory); -1. */
 static int
-fc_fit(struct ns_req *req, const struct series_in *in, size_t h, struct series_fc *fc)
+fc_fit_error(struct ns_req *req, const struct series_in *in, int err)
 {
-	int err = series_forecast(in->kind, in->y, in->n, in->season, h, in->origins, fc);
-
-	if (err == ETS_OK)
-		return 0;
 	if (err == ETS_ESHORT)
 		http_error(req, 422, "unprocessable", "too little history to forecast %s: %zu %s with data, "
 		    "at least %d needed", in->kind, in->n, in->unit_name, SERIES_MIN_N);
@@ -140,6 +136,15 @@ fc_fit(struct ns_req *req, const struct series_in *in, size_t h, struct series_f
 	else
 		http_error(req, 422, "unprocessable", "cannot forecast %s: %s", in->kind, ets_strerror(err));
 	return -1;
+}
+
+/* Forecast in for h steps; on failure answer 422 (short history) or 500 and return -1. */
+static int
+fc_fit(struct ns_req *req, const struct series_in *in, size_t h, struct series_fc *fc)
+{
+	int err = series_forecast(in->kind, in->y, in->n, in->season, h, in->origins, fc);
+
+	return err == ETS_OK ? 0 : fc_fit_error(req, in, err);
 }
 
 /* The MRR history of as_of (NULL: today) fitted for h months into in and fc; -1 after answering. */
@@ -163,35 +168,22 @@ fc_mrr_model(struct ns_req *req, const char *as_of, size_t h, struct series_in *
 
 /*
  * The route's series (its function answers the history and the forecast
- * dates), fitted: forecast[] gets the values and bounds, below 0 shown as
- * 0, then method, params, backtest and data_version.
+ * dates), fitted by series_answer_fill (forecast[] values and bounds,
+ * method, params, backtest, data_version), answered.
  */
 static int
 fc_series(struct ns_req *req, const struct ns_arg *args, size_t n)
 {
 	struct series_in in;
-	struct series_fc fc;
-	cJSON		*f, *r;
-	size_t		 i = 0;
+	int		 err;
 
 	if (fc_load(req, fc_call(req, req->route->fn, param_get(req, "as_of"), args, n), &in) != 0)
 		return 0;
-	f = cJSON_GetObjectItemCaseSensitive(in.answer, "forecast");
-	if (fc_fit(req, &in, (size_t)cJSON_GetArraySize(f), &fc) != 0) {
+	if ((err = series_answer_fill(&in)) != ETS_OK) {
+		fc_fit_error(req, &in, err);
 		series_in_free(&in);
 		return 0;
 	}
-	cJSON_ArrayForEach(r, f) {
-		series_add_num(r, "value", fmax(fc.mean[i], 0));
-		series_add_num(r, "lo80", fmax(fc.lo80[i], 0));
-		series_add_num(r, "hi80", fmax(fc.hi80[i], 0));
-		series_add_num(r, "lo95", fmax(fc.lo95[i], 0));
-		series_add_num(r, "hi95", fmax(fc.hi95[i], 0));
-		i++;
-	}
-	cJSON_AddStringToObject(in.answer, "bounds_note", "values and bounds below 0 are shown as 0");
-	series_json_add(in.answer, &fc);
-	series_fc_free(&fc);
 	fc_send(req, in.answer);
 	in.answer = NULL;
 	series_in_free(&in);

@@ -466,3 +466,32 @@ series_json_add(cJSON *obj, const struct series_fc *fc)
 	cJSON_AddStringToObject(obj, "data_version", ver);
 	return 0;
 }
+
+int
+series_answer_fill(struct series_in *in)
+{
+	struct series_fc fc;
+	cJSON		*f = cJSON_GetObjectItemCaseSensitive(in->answer, "forecast"), *r;
+	size_t		 i = 0;
+	int		 err;
+
+	if (!cJSON_IsArray(f))
+		return ETS_ESHORT;
+	err = series_forecast(in->kind, in->y, in->n, in->season, (size_t)cJSON_GetArraySize(f),
+	    in->origins, &fc);
+	if (err != ETS_OK)
+		return err;
+	cJSON_ArrayForEach(r, f) {
+		series_add_num(r, "value", fmax(fc.mean[i], 0));
+		series_add_num(r, "lo80", fmax(fc.lo80[i], 0));
+		series_add_num(r, "hi80", fmax(fc.hi80[i], 0));
+		series_add_num(r, "lo95", fmax(fc.lo95[i], 0));
+		series_add_num(r, "hi95", fmax(fc.hi95[i], 0));
+		i++;
+	}
+	cJSON_AddStringToObject(in->answer, "bounds_note", "values and bounds below 0 are shown as 0");
+	if (series_json_add(in->answer, &fc) != 0)
+		err = ETS_ENOMEM;
+	series_fc_free(&fc);
+	return err;
+}

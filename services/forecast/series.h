@@ -89,6 +89,19 @@ int		 series_json_add(cJSON *obj, const struct series_fc *fc);
 void		 series_path(const struct series_fc *fc, const long *step, size_t h, double now,
 		    double target, long pend, long *reach, double *pm, double *pv);
 
+/*
+ * Fit a series answer: h = the length of in->answer's "forecast" array
+ * (the dates SQL chose); each of its objects gets "value", "lo80",
+ * "hi80", "lo95", "hi95" (below 0 shown as 0), and the answer gets
+ * "bounds_note", "method", "params", "backtest" and "data_version".
+ * The one rule of every series route (GET /api/forecast/mrr, revenue,
+ * costs, usage) and of the board pack's forecast (services/alerts/
+ * report.c).  Returns ETS_OK (in->answer filled; still the caller's), or
+ * the series_forecast() error (ETS_ESHORT: too little history), with
+ * in->answer unchanged; ETS_ENOMEM when memory ran out while filling.
+ */
+int		 series_answer_fill(struct series_in *in);
+
 /* Add name: v rounded to 2 decimals, or null when v is not finite. */
 void		 series_add_num(cJSON *obj, const char *name, double v);
 

@@ -563,12 +563,19 @@ $$;
 --   [{"title": ..., "columns": [...], "rows": [[label, v1, v2, ...], ...]}, ...]
 -- (already formatted text), alert_report_render() turns them into HTML and plain text.
 
--- One metrics_daily figure, formatted: money in dollars, counts as integers, NULL as n/a.
+-- One report figure, formatted (the one format of the reports' figures): 'usd' cents (a
+-- metrics_daily column) and 'money' currency units (an API answer's amount) as money in the
+-- reporting currency (ns_money_text), 'pct' "12.50 %", 'ratio' "1.23×", 'months' "15.1 months",
+-- 'num' two decimals, anything else ('n') a whole count; NULL as n/a.
 CREATE OR REPLACE FUNCTION alert_rfmt(p numeric, p_kind text) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN p IS NULL THEN 'n/a'
                 WHEN p_kind = 'usd' THEN ns_money_text(p / 100.0)
+                WHEN p_kind = 'money' THEN ns_money_text(p)
                 WHEN p_kind = 'pct' THEN to_char(round(p, 2), 'FM999,999,990.00') || ' %'
+                WHEN p_kind = 'ratio' THEN to_char(round(p, 2), 'FM999,999,990.00') || '×'
+                WHEN p_kind = 'months' THEN to_char(round(p, 1), 'FM999,999,990.0') || ' months'
+                WHEN p_kind = 'num' THEN to_char(round(p, 2), 'FM999,999,990.00')
                 ELSE to_char(p, 'FM999,999,999,990') END
 $$;
 
@@ -637,6 +644,68 @@ LANGUAGE sql STABLE AS $$
     FROM alerts a WHERE a.status <> 'resolved'
 $$;
 
+-- The charts and key figures of the daily report (p_kind 'daily', p_day the day: MRR over the
+-- last 30 days, order revenue of the last 14) and of the weekly review ('weekly', p_day the
+-- Monday: MRR at the end of each of the last 12 weeks, new and churned paying customers per
+-- week), from metrics_daily as the tables above are.  A section of render.h's blocks.
+CREATE OR REPLACE FUNCTION alert_report_trends(p_kind text, p_day date) RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    -- plpgsql: api.money (900_api.sql) is defined after this file.
+    RETURN (WITH days AS (
+        SELECT g::date AS day, m.mrr_cents, m.paying_customers, m.revenue_cents
+          FROM generate_series(p_day - 29, p_day, interval '1 day') g
+          LEFT JOIN metrics_daily m ON m.day = g::date),
+    weeks AS (
+        SELECT w::date AS wk,
+               (SELECT mrr_cents FROM metrics_daily WHERE day = w::date + 6) AS mrr_cents,
+               (SELECT sum(new_paying_customers) FROM metrics_daily WHERE day BETWEEN w::date AND w::date + 6) AS new_paying,
+               (SELECT sum(churned_customers) FROM metrics_daily WHERE day BETWEEN w::date AND w::date + 6) AS churned
+          FROM generate_series(p_day - 77, p_day, interval '7 days') w),
+    cur AS (
+        SELECT (SELECT mrr_cents FROM metrics_daily WHERE day = CASE WHEN p_kind = 'weekly' THEN p_day + 6 ELSE p_day END) AS mrr,
+               (SELECT paying_customers FROM metrics_daily WHERE day = CASE WHEN p_kind = 'weekly' THEN p_day + 6 ELSE p_day END) AS payers,
+               (SELECT sum(revenue_cents) FROM metrics_daily
+                 WHERE day BETWEEN p_day AND CASE WHEN p_kind = 'weekly' THEN p_day + 6 ELSE p_day END) AS revenue,
+               (SELECT sum(new_paying_customers) FROM metrics_daily
+                 WHERE day BETWEEN p_day AND CASE WHEN p_kind = 'weekly' THEN p_day + 6 ELSE p_day END) AS new_paying,
+               (SELECT sum(churned_customers) FROM metrics_daily
+                 WHERE day BETWEEN p_day AND CASE WHEN p_kind = 'weekly' THEN p_day + 6 ELSE p_day END) AS churned,
+               (SELECT count(*) FROM alerts WHERE status <> 'resolved' AND severity = 'critical') AS critical)
+    SELECT json_build_object('title', 'Key figures and trends', 'link', CASE WHEN p_kind = 'weekly' THEN '/revenue' ELSE '/executive' END,
+        'blocks', (json_build_array(
+            json_build_object('type', 'kpis', 'items', json_build_array(
+                json_build_object('label', 'MRR', 'value', alert_rfmt(cur.mrr, 'usd')),
+                json_build_object('label', 'Paying customers', 'value', alert_rfmt(cur.payers, 'n')),
+                json_build_object('label', CASE WHEN p_kind = 'weekly' THEN 'Order revenue (week)' ELSE 'Order revenue (day)' END,
+                                  'value', alert_rfmt(cur.revenue, 'usd')),
+                json_build_object('label', 'New paying customers', 'value', alert_rfmt(cur.new_paying, 'n')),
+                json_build_object('label', 'Churned customers', 'value', alert_rfmt(cur.churned, 'n')),
+                json_build_object('label', 'Open critical alerts', 'value', alert_rfmt(cur.critical, 'n'))))
+        )::jsonb || CASE WHEN p_kind = 'weekly' THEN json_build_array(
+            json_build_object('type', 'chart', 'chart', 'line', 'title', 'MRR, last 12 weeks (at each week''s end)', 'unit', 'money',
+                'x', (SELECT json_agg(to_char(wk, 'DD Mon') ORDER BY wk) FROM weeks),
+                'series', json_build_array(json_build_object('name', 'MRR',
+                    'values', (SELECT json_agg(api.money(mrr_cents) ORDER BY wk) FROM weeks)))),
+            json_build_object('type', 'chart', 'chart', 'bar', 'title', 'New and churned paying customers per week', 'unit', 'count',
+                'x', (SELECT json_agg(to_char(wk, 'DD Mon') ORDER BY wk) FROM weeks),
+                'series', json_build_array(
+                    json_build_object('name', 'New', 'values', (SELECT json_agg(new_paying ORDER BY wk) FROM weeks)),
+                    json_build_object('name', 'Churned', 'values', (SELECT json_agg(churned ORDER BY wk) FROM weeks)))))::jsonb
+        ELSE json_build_array(
+            json_build_object('type', 'chart', 'chart', 'line', 'title', 'MRR, last 30 days', 'unit', 'money',
+                'x', (SELECT json_agg(to_char(day, 'DD Mon') ORDER BY day) FROM days),
+                'series', json_build_array(json_build_object('name', 'MRR',
+                    'values', (SELECT json_agg(api.money(mrr_cents) ORDER BY day) FROM days)))),
+            json_build_object('type', 'chart', 'chart', 'bar', 'title', 'Order revenue, last 14 days', 'unit', 'money',
+                'x', (SELECT json_agg(to_char(day, 'DD Mon') ORDER BY day) FROM days WHERE day > p_day - 14),
+                'series', json_build_array(json_build_object('name', 'Order revenue',
+                    'values', (SELECT json_agg(api.money(revenue_cents) ORDER BY day) FROM days WHERE day > p_day - 14)))))::jsonb
+        END)::json)
+    FROM cur);
+END
+$$;
+
 -- Figures of a report: kind daily (p_period = the day), weekly (the Monday), monthly (the 1st).
 CREATE OR REPLACE FUNCTION alert_report_data(p_kind text, p_period date) RETURNS json
 LANGUAGE plpgsql STABLE AS $$
@@ -664,7 +733,7 @@ BEGIN
         secs := secs || json_build_object('title', 'Monthly MRR target', 'columns', ARRAY['MRR', 'Target', 'Progress'],
                                           'rows', json_build_array(json_build_array(alert_rfmt(mrr, 'usd'), alert_rfmt(tgt, 'usd'),
                                                   alert_rfmt(round(mrr * 100.0 / nullif(tgt, 0), 2), 'pct'))));
-        secs := secs || alert_report_alerts();
+        secs := secs || alert_report_alerts() || alert_report_trends('daily', d);
     ELSIF p_kind = 'weekly' THEN
         d := date_trunc('week', p_period)::date;
         title := 'Weekly business review, week of ' || d;
@@ -672,7 +741,7 @@ BEGIN
             alert_report_compare('Week ' || d || ' – ' || (d + 6),
                 ARRAY['Metric', d || ' – ' || (d + 6), (d - 7) || ' – ' || (d - 1), 'change'],
                 d, d + 6, d - 7, d - 1),
-            alert_report_alerts()];
+            alert_report_alerts(), alert_report_trends('weekly', d)];
     ELSIF p_kind = 'monthly' THEN
         m0 := date_trunc('month', p_period)::date;
         m1 := (m0 + interval '1 month')::date - 1;
@@ -697,42 +766,145 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('unknown report kind %L: use daily, weekly or monthly', p_kind);
     END IF;
-    RETURN json_build_object('kind', p_kind, 'period', coalesce(m0, d), 'title', title, 'sections', to_json(secs));
+    RETURN json_build_object('kind', p_kind, 'period', coalesce(m0, d), 'title', title,
+                             'period_label', CASE WHEN p_kind = 'monthly' THEN to_char(m0, 'FMMonth YYYY')
+                                                  WHEN p_kind = 'weekly' THEN d || ' – ' || (d + 6) ELSE d::text END,
+                             'generated_at', to_char(now() AT TIME ZONE ns_tz(), 'YYYY-MM-DD HH24:MI') || ' ' || ns_tz(),
+                             'currency', ns_currency(), 'sections', to_json(secs));
 END
 $$;
 
--- Render a report: subject, plain text and HTML (both carry the same figures).
-CREATE OR REPLACE FUNCTION alert_report(p_kind text, p_period date)
-RETURNS TABLE (subject text, text text, html text, data json)
+-- A report document's text column: the first left-padded to 30, the others right-aligned in 18.
+CREATE OR REPLACE FUNCTION alert_report_text_row(p_cells json) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT string_agg(CASE WHEN o = 1 THEN c || repeat(' ', greatest(1, 30 - length(c)))
+                           ELSE repeat(' ', greatest(1, 18 - length(c))) || c END, '' ORDER BY o)
+    FROM json_array_elements_text(p_cells) WITH ORDINALITY x(c, o)
+$$;
+
+-- The e-mail parts of a report document (render.h's shape, from alert_report_data() or
+-- report_board()): subject, plain text and HTML, both with the same figures.  KPI items become a
+-- table of tiles, tables tables, chart number N (document order, as render.h numbers them) an
+-- <img src="cid:chart-N@northstar"> of 560 × 220 (the PNG render_chart_png draws at that size)
+-- and, in the text part, its figures; a section's "link" becomes a link into the app at
+-- p_app_url (or the document's app_url; none without either).  Inline styles only (mail
+-- clients drop style sheets), in the app's colours (web/src/styles.css).
+CREATE OR REPLACE FUNCTION alert_report_render(p_doc json, p_app_url text DEFAULT NULL)
+RETURNS TABLE (subject text, text text, html text)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    j    json := alert_report_data(p_kind, p_period);
-    s    json;
-    row  json;
-    t    text;
-    h    text;
+    j      json := p_doc;
+    app    text := rtrim(coalesce(p_app_url, p_doc->>'app_url'), '/');
+    s      json;
+    b      json;
+    it     json;
+    r      json;
+    t      text;
+    h      text;
+    chart  int := 0;
+    u      text;
+    td     constant text := '<td style="text-align:left">';
 BEGIN
     t := (j->>'title') || E'\n' || repeat('=', length(j->>'title')) || E'\n';
+    IF j->>'period_label' IS NOT NULL OR j->>'company' IS NOT NULL THEN
+        t := t || concat_ws(' · ', j->>'company', j->>'period_label') || E'\n';
+    END IF;
     h := '<!DOCTYPE html><html><head><meta charset="utf-8"><title>' || alert_html(j->>'title')
-         || '</title></head><body style="font-family:sans-serif"><h1>' || alert_html(j->>'title') || '</h1>';
+         || '</title></head><body style="margin:0;padding:16px;background:#f4f6f8;color:#1b1f24;'
+         || 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:14px">'
+         || '<div style="max-width:640px;margin:0 auto;background:#ffffff;border:1px solid #d5dae0;border-radius:8px;padding:20px">'
+         || '<h1 style="margin:0 0 4px;font-size:22px;color:#1b1f24">' || alert_html(j->>'title') || '</h1>';
+    IF j->>'period_label' IS NOT NULL OR j->>'company' IS NOT NULL THEN
+        h := h || '<p style="margin:0 0 12px;color:#5b6470">'
+             || alert_html(concat_ws(' · ', j->>'company', j->>'period_label', 'generated ' || (j->>'generated_at'))) || '</p>';
+    END IF;
     FOR s IN SELECT * FROM json_array_elements(j->'sections') LOOP
         t := t || E'\n' || (s->>'title') || E'\n' || repeat('-', length(s->>'title')) || E'\n';
-        h := h || '<h2>' || alert_html(s->>'title') || '</h2><table border="1" cellpadding="4" cellspacing="0"><tr>'
-             || (SELECT string_agg('<th>' || alert_html(c) || '</th>', '') FROM json_array_elements_text(s->'columns') c)
-             || '</tr>';
-        IF json_array_length(s->'rows') = 0 THEN
-            t := t || E'(none)\n';
-            h := h || '<tr><td colspan="' || json_array_length(s->'columns') || '">(none)</td></tr>';
+        h := h || '<h2 style="margin:20px 0 8px;font-size:17px;color:#0b5cad;border-bottom:2px solid #0b5cad;padding-bottom:4px">'
+             || alert_html(s->>'title') || '</h2>';
+        IF app IS NOT NULL AND s->>'link' IS NOT NULL THEN
+            t := t || 'Open in Northstar: ' || app || (s->>'link') || E'\n';
+            h := h || '<p style="margin:0 0 8px"><a style="color:#0b5cad" href="' || alert_html(app || (s->>'link'))
+                 || '">Open in Northstar</a></p>';
         END IF;
-        FOR row IN SELECT * FROM json_array_elements(s->'rows') LOOP
-            t := t || (SELECT string_agg(CASE WHEN o = 1 THEN c || repeat(' ', greatest(1, 30 - length(c))) ELSE repeat(' ', greatest(1, 18 - length(c))) || c END, '' ORDER BY o)
-                       FROM json_array_elements_text(row) WITH ORDINALITY x(c, o)) || E'\n';
-            h := h || '<tr>' || (SELECT string_agg('<td>' || alert_html(c) || '</td>', '' ORDER BY o)
-                                 FROM json_array_elements_text(row) WITH ORDINALITY x(c, o)) || '</tr>';
+        FOR b IN SELECT * FROM json_array_elements(CASE WHEN s->'blocks' IS NOT NULL THEN s->'blocks'
+                     ELSE json_build_array(json_build_object('type', 'table', 'columns', s->'columns', 'rows', s->'rows')) END) LOOP
+            IF b->>'title' IS NOT NULL AND b->>'type' <> 'chart' THEN
+                t := t || E'\n' || (b->>'title') || E'\n';
+                h := h || '<h3 style="margin:14px 0 6px;font-size:14px;color:#1b1f24">' || alert_html(b->>'title') || '</h3>';
+            END IF;
+            IF b->>'type' = 'kpis' THEN
+                h := h || '<table role="presentation" cellspacing="6" cellpadding="0" style="width:100%;border-collapse:separate"><tr>';
+                FOR it, u IN SELECT e, (o - 1)::text FROM json_array_elements(b->'items') WITH ORDINALITY x(e, o) LOOP
+                    t := t || (it->>'label') || repeat(' ', greatest(1, 30 - length(it->>'label'))) || (it->>'value')
+                         || coalesce(' (' || (it->>'note') || ')', '') || E'\n';
+                    IF u <> '0' AND u::int % 3 = 0 THEN
+                        h := h || '</tr><tr>';
+                    END IF;
+                    h := h || '<td style="width:33%;vertical-align:top;background:#eef1f4;border-radius:6px;padding:8px 10px">'
+                         || '<div style="font-size:12px;color:#5b6470">' || alert_html(it->>'label') || '</div>'
+                         || '<div style="font-size:18px;font-weight:bold;color:#1b1f24">' || alert_html(it->>'value') || '</div>'
+                         || coalesce('<div style="font-size:11px;color:#5b6470">' || alert_html(it->>'note') || '</div>', '')
+                         || '</td>';
+                END LOOP;
+                h := h || '</tr></table>';
+            ELSIF b->>'type' = 'table' THEN
+                t := t || alert_report_text_row(b->'columns') || E'\n';
+                h := h || '<table cellspacing="0" cellpadding="6" style="width:100%;border-collapse:collapse;font-size:13px">'
+                     || '<tr style="background:#eef1f4;text-align:right">'
+                     || (SELECT string_agg(CASE WHEN o = 1 THEN '<th style="text-align:left">'
+                                                ELSE '<th>' END || alert_html(c) || '</th>', '' ORDER BY o)
+                         FROM json_array_elements_text(b->'columns') WITH ORDINALITY x(c, o))
+                     || '</tr>';
+                IF coalesce(json_array_length(b->'rows'), 0) = 0 THEN
+                    t := t || E'(none)\n';
+                    h := h || '<tr><td style="color:#5b6470" colspan="' || json_array_length(b->'columns')
+                         || '">(none)</td></tr>';
+                END IF;
+                FOR r IN SELECT * FROM json_array_elements(b->'rows') LOOP
+                    t := t || alert_report_text_row(r) || E'\n';
+                    -- The cells after the first are figures: right-aligned by the row (text-align is
+                    -- inherited), each cell itself bare.
+                    h := h || '<tr style="text-align:right;border-bottom:1px solid #e3e6ea">' || (SELECT string_agg(CASE WHEN o = 1 THEN td ELSE '<td>' END
+                                 || alert_html(c) || '</td>', '' ORDER BY o)
+                                 FROM json_array_elements_text(r) WITH ORDINALITY x(c, o)) || '</tr>';
+                END LOOP;
+                h := h || '</table>';
+            ELSIF b->>'type' = 'chart' THEN
+                chart := chart + 1;
+                t := t || E'\n' || 'Chart ' || chart || ': ' || (b->>'title') || E'\n'
+                     || alert_report_text_row(to_json(ARRAY[''] || ARRAY(SELECT e->>'name' FROM json_array_elements(b->'series') e))) || E'\n';
+                FOR r IN SELECT to_json(ARRAY[lbl] || ARRAY(
+                                   SELECT CASE WHEN e->'values'->>(o::int - 1) IS NULL THEN '' ELSE
+                                          alert_rfmt((e->'values'->>(o::int - 1))::numeric, CASE b->>'unit' WHEN 'money' THEN 'money'
+                                              WHEN 'pct' THEN 'pct' WHEN 'months' THEN 'months' ELSE 'n' END) END
+                                   FROM json_array_elements(b->'series') WITH ORDINALITY y(e, so) ORDER BY so))
+                             FROM json_array_elements_text(b->'x') WITH ORDINALITY x(lbl, o) ORDER BY o LOOP
+                    t := t || alert_report_text_row(r) || E'\n';
+                END LOOP;
+                h := h || '<p style="margin:12px 0 4px;font-size:13px;font-weight:bold">' || alert_html(b->>'title') || '</p>'
+                     || '<img src="cid:chart-' || chart || '@northstar" alt="' || alert_html(b->>'title')
+                     || '" width="560" height="220" style="display:block;width:100%;max-width:560px;height:auto;border:0">';
+            ELSIF b->>'type' = 'text' THEN
+                t := t || (b->>'text') || E'\n';
+                h := h || '<p style="margin:8px 0;color:#1b1f24">' || alert_html(b->>'text') || '</p>';
+            END IF;
         END LOOP;
-        h := h || '</table>';
     END LOOP;
-    h := h || '</body></html>';
-    RETURN QUERY SELECT 'Northstar: ' || (j->>'title'), t, h, j;
+    IF app IS NOT NULL THEN
+        t := t || E'\n' || 'Northstar: ' || app || E'\n';
+        h := h || '<p style="margin:20px 0 0;font-size:12px;color:#5b6470"><a style="color:#0b5cad" href="'
+             || alert_html(app) || '">Open Northstar</a></p>';
+    END IF;
+    h := h || '</div></body></html>';
+    RETURN QUERY SELECT 'Northstar: ' || (j->>'title') || coalesce(', ' || (j->>'period_label'), ''), t, h;
 END
+$$;
+
+-- Render a report: subject, plain text and HTML (both carry the same figures), and its document.
+CREATE OR REPLACE FUNCTION alert_report(p_kind text, p_period date)
+RETURNS TABLE (subject text, text text, html text, data json)
+LANGUAGE sql STABLE AS $$
+    SELECT r.subject, r.text, r.html, d.j
+    FROM (SELECT alert_report_data(p_kind, p_period) AS j) d, alert_report_render(d.j, NULL) r
 $$;
