@@ -413,21 +413,3 @@ CREATE OR REPLACE FUNCTION report_delivery_evaluate() RETURNS int
 LANGUAGE sql VOLATILE AS $$
     SELECT coalesce((SELECT alert_evaluate(now(), id) FROM alert_rules WHERE code = 'report_delivery'), 0)
 $$;
-
--- ---------------------------------------------------------------------------------------------
--- Until the report document's own renderer lands (alert_report_render in 550_alerts.sql, issue
--- 22): the e-mail parts of a document of the older shape from alert_report().  Created only when
--- no alert_report_render exists, so the real one always wins.
--- XXX: remove once 550_alerts.sql defines alert_report_render.
-DO $$
-BEGIN
-    IF to_regprocedure('alert_report_render(json, text)') IS NULL THEN
-        CREATE FUNCTION alert_report_render(p_doc json, p_app_url text)
-        RETURNS TABLE (subject text, text text, html text)
-        LANGUAGE sql STABLE AS $f$
-            SELECT r.subject, r.text, r.html
-            FROM alert_report(CASE WHEN p_doc->>'kind' = 'board' THEN 'monthly' ELSE p_doc->>'kind' END,
-                              (p_doc->>'period')::date) r
-        $f$;
-    END IF;
-END $$;
