@@ -7,6 +7,7 @@ import { h } from '../dom.js';
 import { renderCards } from '../kpi.js';
 import { createFeed } from '../feed.js';
 import { datetime, money, num } from '../format.js';
+import { table } from '../panel.js';
 import { select, words, allowed } from './util.js';
 
 export const ALERTS_LIST = '/api/alerts';
@@ -73,6 +74,16 @@ export function conditionText(r) {
 
 /** An alert's measured value against its rule: "19.98 % — MRR drops more than 5 % month over month". */
 const fmtValue = (a) => `Now ${amount(a.value, a.unit)} — condition: ${conditionText(a)}`;
+
+// The reports' names (docs/reports.md) and when a schedule sends (docs/api/alerts.md "schedule").
+const REPORT_NAMES = { daily: 'Daily CEO report', weekly: 'Weekly business review', monthly: 'Monthly summary', board: 'Board pack' };
+const WEEKDAYS = ['', 'Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays', 'Sundays'];
+function whenText(r) {
+  const at = `${String(r.hour).padStart(2, '0')}:00`;
+  if (r.kind === 'weekly') return `${WEEKDAYS[r.weekday || 1]} at ${at}`;
+  if (r.kind === 'board' || r.kind === 'monthly') return `day ${r.day || 1} of each month at ${at}`;
+  return `every day at ${at}`;
+}
 
 export default {
   key: 'alerts',
@@ -144,6 +155,62 @@ export default {
             h('tbody', {}, rules.map(ruleRow)))));
         },
       });
+    }
+    if (allowed(me, 'ceo')) {
+      ctx.panel(g, {
+        id: 'report-schedules', title: 'Report schedules', subtitle: 'When each report is sent, and to whom. Times are local to the schedule’s zone.', span: 'full', kind: 'custom', asOfNow: true, endpoint: '/api/alerts/schedules',
+        load: () => get('/api/alerts/schedules'),
+        empty: 'No report is scheduled',
+        render: (body, d) => {
+          const rows = d.schedules || [];
+          if (!rows.length) return false;
+          body.append(h('div', { class: 'table-wrap', role: 'region', 'aria-label': 'Report schedules', tabindex: '0' }, h('table', {},
+            h('thead', {}, h('tr', {}, ['Report', 'When', 'Recipients', 'Next', 'Last run', 'Enabled', ''].map((t) => h('th', { scope: 'col', text: t })))),
+            h('tbody', {}, rows.map(scheduleRow)))));
+        },
+      });
+      const deliveries = ctx.panel(g, {
+        id: 'report-deliveries', title: 'Delivery log', subtitle: 'Every report and alert notification sent, newest first: attempts, the last error, the message id.', span: 'full', kind: 'custom', asOfNow: true, endpoint: '/api/alerts/deliveries',
+        csv: { path: '/api/alerts/deliveries', params: () => ({ limit: 500 }), filename: 'deliveries.csv' },
+        load: () => get('/api/alerts/deliveries', { limit: 50 }),
+        empty: 'Nothing has been sent yet: the first scheduled report appears here when it goes out (see Report schedules for when)',
+        render: (body, d) => {
+          const rows = d.deliveries || [];
+          if (!rows.length) return false;
+          body.append(table([
+            { key: 'what', label: 'What', value: (r) => (r.kind === 'alert' ? `Alert: ${r.subject}` : `${REPORT_NAMES[r.kind] || r.kind}, ${r.period_label || r.period}`) },
+            { key: 'channel', label: 'Channel' },
+            { key: 'target', label: 'To' },
+            { key: 'status', label: 'Status', badge: true },
+            { key: 'attempts', label: 'Attempts', kind: 'int' },
+            { key: 'last_error', label: 'Last error', value: (r) => r.last_error || '' },
+            { key: 'sent_at', label: 'Sent', kind: 'datetime' },
+            { key: 'message_id', label: 'Message id', value: (r) => r.message_id || r.idempotency_key || '' },
+          ], rows, 'Delivery log'));
+        },
+      });
+      ctx.live('alert', () => deliveries.refresh());
+    }
+    function scheduleRow(r) {
+      const name = REPORT_NAMES[r.kind] || r.kind;
+      const hour = h('input', { type: 'number', min: 0, max: 23, step: 1, value: r.hour, id: `schedule-${r.id}-hour`, 'aria-label': `${name} hour`, class: 'num-input' });
+      const to = h('input', { type: 'text', value: (r.recipients || []).join(', '), placeholder: (r.effective_recipients || []).join(', ') || 'every CEO', id: `schedule-${r.id}-recipients`, 'aria-label': `${name} recipients (empty: every CEO)` });
+      const en = h('input', { type: 'checkbox', checked: r.enabled, id: `schedule-${r.id}-enabled`, 'aria-label': `${name} enabled` });
+      const msg = h('span', { role: 'status', class: 'kpi-note' });
+      const save = h('button', { type: 'button', class: 'btn btn-small', text: 'Save', 'aria-label': `Save ${name} schedule`,
+        onclick: async () => {
+          save.disabled = true; msg.textContent = '';
+          const list = to.value.split(',').map((x) => x.trim()).filter(Boolean);
+          try {
+            await send('PUT', `/api/alerts/schedules/${r.id}`, { hour: Number(hour.value), enabled: en.checked, recipients: list.length ? list : null });
+            msg.textContent = 'saved';
+          } catch (err) { msg.textContent = err.message; } finally { save.disabled = false; }
+        } });
+      const last = r.last_run ? `${r.last_run.period_label || r.last_run.period}: ${r.last_run.status}${r.last_run.last_error ? ` — ${r.last_run.last_error}` : ''}` : 'none yet';
+      return h('tr', { dataset: { schedule: r.kind } }, h('td', {}, h('strong', { text: name })),
+        h('td', { text: `${whenText(r)} (${r.effective_tz})` }), h('td', {}, to),
+        h('td', { class: 'when', text: r.enabled && r.next_period ? `${r.next_period.period_label}, ${datetime(r.next_period.due_at)}` : '—' }),
+        h('td', { text: last }), h('td', {}, en), h('td', {}, 'at ', hour, ' h ', save, ' ', msg));
     }
     function ruleRow(r) {
       const thr = h('input', { type: 'number', step: 'any', value: r.threshold, id: `rule-${r.id}-threshold`, 'aria-label': `${r.name} threshold`, class: 'num-input' });
