@@ -55,7 +55,7 @@ void	 render_buf_free(struct render_buf *b);
  * Safe to call from several threads: renderings take one process-wide
  * lock (pango's objects are not shared between threads) and share one
  * pango context (its fonts loaded once, renewed every 64 renderings).
- * docs/reports-drawing.md says how each block is drawn.
+ * docs/reports.md ("How reports are drawn") says how each block is drawn.
  */
 int	 render_pdf(const cJSON *doc, struct render_buf *out, char *err, size_t errsz);
 
