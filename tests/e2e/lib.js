@@ -3,12 +3,25 @@
 // failed requests per page, sign in, wait for panels and charts.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BASE = process.env.NS_URL || 'http://127.0.0.1:8080';
 export const PASSWORD = 'northstar-demo';
+/** The directory of the stack under test (run.sh sets it), for tests that read or seed SQL. */
+export const STACK = process.env.NS_E2E_STACK;
+
+/** One SQL statement on the stack's database as its superuser; its text output, trimmed (null without a stack). */
+export function stackSql(q) {
+  if (!STACK) return null;
+  const port = readFileSync(path.join(STACK, 'run', 'pg.port'), 'utf8').trim();
+  const r = spawnSync('psql', ['-X', '-qtA', '-v', 'ON_ERROR_STOP=1', '-h', path.join(STACK, 'run'), '-p', port,
+    '-U', 'postgres', '-d', 'northstar', '-c', q], { encoding: 'utf8', env: { ...process.env, PGPASSFILE: path.join(STACK, 'secrets', 'pgpass') } });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
 export const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 

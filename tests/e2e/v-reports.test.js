@@ -7,20 +7,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { launch, watch, signIn, settleView, BASE, ARTIFACTS } from './lib.js';
+import { launch, watch, signIn, settleView, BASE, ARTIFACTS, STACK, stackSql as sql } from './lib.js';
 
-const STACK = process.env.NS_E2E_STACK;
 let browser, page, w;
 
-/** One SQL statement on the stack's database; its text output, trimmed (null without a stack). */
-function sql(q) {
-  if (!STACK) return null;
-  const port = readFileSync(path.join(STACK, 'run', 'pg.port'), 'utf8').trim();
-  const r = spawnSync('psql', ['-X', '-qtA', '-v', 'ON_ERROR_STOP=1', '-h', path.join(STACK, 'run'), '-p', port,
-    '-U', 'postgres', '-d', 'northstar', '-c', q], { encoding: 'utf8', env: { ...process.env, PGPASSFILE: path.join(STACK, 'secrets', 'pgpass') } });
-  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 /** GET an API path with the signed-in page's session; the parsed JSON. */
 async function api(p) {
