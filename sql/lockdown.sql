@@ -36,7 +36,7 @@ GRANT EXECUTE ON FUNCTION customer_health(date) TO northstar_bi;
 -- declared STABLE or IMMUTABLE (PostgreSQL refuses a write inside them).  It may not read what a
 -- report never shows: password hashes and token versions, API keys, the audit log, the
 -- notification settings, the schedules and deliveries (their webhook URLs).  northstar_app is its
--- member, so that the job may switch to it.
+-- member (without inheriting), so that the job may switch to it.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'northstar_reports') THEN
@@ -60,3 +60,7 @@ BEGIN
     END LOOP;
 END $$;
 GRANT northstar_reports TO northstar_app;
+-- Only SET ROLE: northstar_app does not inherit what northstar_reports may read (the sign-in
+-- tables, SECURITY DEFINER functions the services are not granted).  northstar_app is a member of
+-- no other role, so NOINHERIT changes nothing else (t-signin-limit.sh checks its grants).
+ALTER ROLE northstar_app NOINHERIT;

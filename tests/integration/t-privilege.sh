@@ -148,4 +148,10 @@ else
       ok "as root, a service without a user to become refuses to start (exit 1), saying what to do";;
     *) not_ok "as root, a service without a user to become refuses to start (exit 1), saying what to do" "rc $rc: $out";; esac
 fi
+# The reports' read-only role (docs/operations.md "The job's credential"): the services' role may
+# switch to it but inherits none of it, so it still reads no sign-in table.
+check_eq "northstar_app is a member of northstar_reports without inheriting it (no SELECT on login_failures)" \
+  "$(sql "SELECT pg_has_role('northstar_app', 'northstar_reports', 'MEMBER') || ',' || pg_has_role('northstar_app', 'northstar_reports', 'USAGE')
+          || ',' || has_table_privilege('northstar_app', 'login_failures', 'SELECT')
+          || ',' || has_table_privilege('northstar_reports', 'api_keys', 'SELECT')")" "true,false,false,false"
 done_testing
