@@ -191,6 +191,19 @@ db_conn_exec(struct dbconn *c, const char *url, const char *name, const char *sq
 	return NULL;
 }
 
+PGconn *
+db_primary(struct db *db)
+{
+	struct dbconn	*c = &db->primary;
+
+	if (c->conn != NULL && (PQstatus(c->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(c->conn) != PQTRANS_IDLE || db_conn_gone(c->conn)))
+		db_disconnect(c);	/* lost, or left in a transaction: start afresh */
+	if (c->conn == NULL)
+		c->conn = db_connect_url(cfg.db_url);
+	return c->conn;
+}
+
 PGresult *
 db_exec(struct db *db, const char *name, const char *sql, int n, const char *const *vals)
 {

@@ -274,6 +274,14 @@ PGresult	*db_call(struct db *, enum ns_db_mode, const char *cols, const char *fn
 PGresult	*db_call_conn(PGconn *, const char *cols, const char *fn,
 		    const struct ns_arg *args, size_t nargs);
 /*
+ * The worker's own primary connection (the one its statements use),
+ * connected now if it was not, was lost, or was left inside a
+ * transaction: for a handler that runs a transaction of its own on it
+ * (the alerts' report_doc) and ends it before returning.  Owned by db:
+ * never PQfinish() it.  NULL when the database is unreachable (logged).
+ */
+PGconn		*db_primary(struct db *);
+/*
  * A new connection with the service's session settings (search_path,
  * time zone, statement timeout), for long-lived work such as LISTEN.
  * Returns NULL on failure (logged).  Caller closes with PQfinish().

@@ -123,7 +123,7 @@ alerts_report_fail(struct ns_req *req, int status, const char *err)
 /*
  * GET /api/alerts/report?kind=&date=&month=&format=: a report export,
  * audited (export.report) before it is made.  The document is
- * report_doc()'s (one read-only snapshot on a connection of its own);
+ * report_doc()'s (one read-only snapshot on the worker's connection);
  * format=json answers {subject, text, html, data} (api.alerts_report
  * with the document), format=pdf the document drawn by render_pdf() as
  * an attachment northstar-<kind>-<period>.pdf.  Statuses: 200, 400 (a
@@ -147,12 +147,12 @@ alerts_report_get(struct ns_req *req)
 	if (month != NULL && strcmp(kind, "board") != 0 && strcmp(kind, "monthly") != 0)
 		return http_error(req, 400, "bad_request", "parameter 'month' is for kind=board or "
 		    "kind=monthly; kind=%s takes date=YYYY-MM-DD", kind);
-	if ((conn = db_connect()) == NULL)
+	/* The worker's own connection: one more per request would be a login per report. */
+	if ((conn = db_primary(req->db)) == NULL)
 		return http_error(req, 503, "db_unavailable", "the database is unavailable; retry shortly");
 	snprintf(uid, sizeof(uid), "%ld", req->user.id);
 	doc = report_doc(conn, uid, role_name(req->user.role), kind,
 	    month != NULL ? month : param_get(req, "date"), &status, err, sizeof(err));
-	PQfinish(conn);
 	if (doc == NULL)
 		return alerts_report_fail(req, status, err);
 	if (strcmp(fmt, "pdf") == 0) {
