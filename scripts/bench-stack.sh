@@ -40,3 +40,63 @@ bench_doc_section() {
   cp "$WORK/benchmarks.md" docs/benchmarks.md
   say "written the section \"$heading\" of docs/benchmarks.md"
 }
+# bench_token WHO — a bearer token of WHO@northstar.example (demo password), on stdout.
+bench_token() {
+  curl -s -X POST -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$1@northstar.example\",\"password\":\"northstar-demo\"}" "$U/api/auth/login" | jq -r .token
+}
+# bench_routes — every GET route of the six services as "svc path sqltext" (tab-separated), {id}
+# as 1, streams and health checks left out.  Needs the built services (NS_BUILD, default build).
+bench_routes() {
+  local s svc method path roles cache params csvkey sqltext
+  for s in revenue users marketing product alerts forecast; do "${NS_BUILD:-build}/$s" --routes; done |
+  while IFS=$'\t' read -r svc method path roles cache params csvkey sqltext; do
+    [ "$method" = GET ] || continue
+    case "$path" in */stream|*/health) continue;; esac
+    printf '%s\t%s\t%s\n' "$svc" "${path//\{id\}/1}" "$sqltext"
+  done
+}
+# bench_latency N OUT — every GET route's uncached round trip through nginx (X-No-Cache: 1) as
+# each role it admits (ceo, cs1, sales1; a route answering a role with anything but 200 is left
+# out for that role), one warm-up call then N timed calls: appends "role path median_ms p99_ms"
+# (tab-separated) to OUT.  Needs U.
+bench_latency() {
+  local n=$1 out=$2 who tok svc path sqltext i lat
+  lat=$(mktemp)
+  for who in ceo cs1 sales1; do
+    tok=$(bench_token "$who")
+    while IFS=$'\t' read -r svc path sqltext; do
+      [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" -H 'X-No-Cache: 1' "$U$path")" = 200 ] || continue
+      for i in $(seq 1 "$n"); do
+        curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $tok" -H 'X-No-Cache: 1' "$U$path"
+      done | sort -n >"$lat"
+      awk -v w="$who" -v p="$path" '{ a[NR] = $1 }
+        END { i = int(NR * 0.99); if (i < 1) i = 1
+              printf "%s\t%s\t%.1f\t%.1f\n", w, p, a[int((NR + 1) / 2)] * 1000, a[i] * 1000 }' "$lat" >>"$out"
+    done < <(bench_routes)
+  done
+  rm -f "$lat"
+}
+# bench_buffers OUT — the shared buffers (hit + read, planning included) that each generic route's
+# statement touches as the CEO with default parameters, nested statements included (EXPLAIN
+# (ANALYZE, BUFFERS) of the statement the route prepares): appends "path buffers" to OUT.  The
+# figure that must not grow with the data when an answer reads rollups and snapshots.  Needs psqlq.
+bench_buffers() {
+  local out=$1 svc path sqltext n args b
+  while IFS=$'\t' read -r svc path sqltext; do
+    [ "$sqltext" != - ] || continue
+    n=$(grep -o '\$[0-9]*' <<<"$sqltext" | tr -d '$' | sort -n | tail -1)
+    args="1, 'ceo'"; for _ in $(seq 3 "${n:-2}"); do args="$args, NULL"; done
+    case "$path" in */1) args="${args%, NULL}, 1";; esac
+    b=$(psqlq -v ON_ERROR_STOP=0 2>/dev/null <<SQL | jq -s 'map(.[0] | (.Plan["Shared Hit Blocks"] + .Plan["Shared Read Blocks"]
+          + ((.Planning // {})["Shared Hit Blocks"] // 0) + ((.Planning // {})["Shared Read Blocks"] // 0))) | add'
+PREPARE q AS $sqltext;
+\\o /dev/null
+EXECUTE q($args);
+\\o
+EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE q($args);
+SQL
+)
+    printf '%s\t%s\n' "$path" "${b:-n/a}" >>"$out"
+  done < <(bench_routes)
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# bench-scale.sh — `make bench-scale`: the cost of every GET endpoint as the data grows (issue 23's
+# "flat cost" goal).  For each SCALE in BENCH_SCALES (default "0.1 1 10") it starts a throw-away
+# stack, records how long the demo load took, measures every endpoint's uncached median / p99 as
+# each role (bench_latency, BENCH_CALLS calls, default 30) and the shared buffers each generic
+# endpoint's statement touches (bench_buffers), then the refresh of one day of late data and the
+# periodic refresh with nothing new; stops the stack and goes on.  Prints the side-by-side table
+# and writes it as the section "Cost across scales" of docs/benchmarks.md.  SCALE=10 loads for a
+# long time (docs/benchmarks.md states how long): not part of make bench or make test.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd); cd "$ROOT"
+SCALES=${BENCH_SCALES:-0.1 1 10}; CALLS=${BENCH_CALLS:-30}
+WORK=$(mktemp -d /tmp/northstar-bench-scale.XXXXXX); DIR=
+say() { printf '==> %s\n' "$*" >&2; }
+cleanup() { [ -n "$DIR" ] && scripts/stack.sh stop "$DIR" >/dev/null 2>&1; [ -n "$DIR" ] && rm -rf "$DIR"; rm -rf "$WORK"; }
+trap cleanup EXIT; trap 'exit 1' INT TERM
+# shellcheck source=bench-stack.sh
+. scripts/bench-stack.sh
+msq() { psqlq -c "EXPLAIN (ANALYZE, FORMAT JSON) $1" | jq '.[0]["Execution Time"] | floor'; }
+
+for s in $SCALES; do
+  DIR=$(mktemp -d /tmp/northstar-bench-scale-stack.XXXXXX)
+  say "SCALE=$s: starting a stack and loading the demo data"
+  t0=$SECONDS
+  PORT=0 FAST=1 SCALE=$s LOGIN_RATE=6000r/m scripts/stack.sh start "$DIR" >"$WORK/start-$s.log" 2>&1 \
+    || { tail -20 "$WORK/start-$s.log" >&2; exit 1; }
+  load=$(sed -n 's/.*demo data ready in \([0-9]*\) s.*/\1/p' "$WORK/start-$s.log"); echo "${load:-n/a}" >"$WORK/load-$s"
+  say "SCALE=$s: started in $((SECONDS - t0)) s (demo load ${load:-n/a} s); measuring"
+  BENCH_DIR=$DIR; RUN=$DIR/run; PGPORT=$(cat "$RUN/pg.port"); U=http://127.0.0.1:$(cat "$RUN/http.port")
+  export PGPASSFILE=$DIR/secrets/pgpass
+  bench_latency "$CALLS" "$WORK/lat-$s"
+  bench_buffers "$WORK/buf-$s"
+  psqlq -c "SELECT rollup_refresh()" >/dev/null
+  msq "SELECT rollup_refresh()" >"$WORK/noop-$s"
+  psqlq -c "INSERT INTO orders (customer_id, ordered_at, source, total_cents, cogs_cents, status)
+              SELECT customer_id, ordered_at - interval '40 days', source, total_cents, cogs_cents, 'paid'
+                FROM orders WHERE ordered_at > now() - interval '1 day'" >/dev/null
+  msq "SELECT rollup_refresh()" >"$WORK/day-$s"
+  scripts/stack.sh stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; DIR=
+done
+
+set -- $SCALES
+lo=$1; mid=${2:-$1}; hi=${3:-$mid}
+{
+  echo "## Cost across scales"
+  echo
+  echo "Measured by \`make bench-scale\` on $(date -u +%Y-%m-%d) on $(nproc) cores: SCALE $lo, $mid and $hi, each on a stack"
+  echo "of its own, uncached through nginx, $CALLS calls per endpoint and role (median / p99 ms), and the"
+  echo "shared buffers the endpoint's statement touches (as the CEO). Goals: median ≤ 10 ms, p99 ≤ 25 ms,"
+  echo "and each scale's median ≤ 1.3 × the one below."
+  echo
+  echo "| | SCALE $lo | SCALE $mid | SCALE $hi |"
+  echo "|---|---|---|---|"
+  echo "| demo load, s (goal: ≤ 180 at SCALE=1, ≤ 1800 at SCALE=10) | $(cat "$WORK/load-$lo") | $(cat "$WORK/load-$mid") | $(cat "$WORK/load-$hi") |"
+  echo "| refresh, nothing new, ms (goal ≤ 50) | $(cat "$WORK/noop-$lo") | $(cat "$WORK/noop-$mid") | $(cat "$WORK/noop-$hi") |"
+  echo "| refresh after one day of late orders, ms (goal ≤ 1000) | $(cat "$WORK/day-$lo") | $(cat "$WORK/day-$mid") | $(cat "$WORK/day-$hi") |"
+  echo
+  echo "| role | endpoint | SCALE $lo ms (buffers) | SCALE $mid ms (buffers) | SCALE $hi ms (buffers) | $mid ÷ $lo | $hi ÷ $mid | result |"
+  echo "|---|---|---|---|---|---|---|---|"
+  awk -F'\t' -v lo="$lo" -v mid="$mid" -v hi="$hi" '
+    FILENAME ~ /buf-/ { split(FILENAME, f, "buf-"); buf[f[2], $1] = $2; next }
+    { split(FILENAME, f, "lat-"); k = $1 SUBSEP $2; med[f[2], k] = $3; p99[f[2], k] = $4
+      if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
+    function cell(s, k, p) { return ((s, k) in med) ? sprintf("%s / %s (%s)", med[s, k], p99[s, k], (s, p) in buf && split(k, r, SUBSEP) && r[1] == "ceo" ? buf[s, p] : "") : "n/a" }
+    function rat(a, b) { return (b > 0 && a != "") ? sprintf("%.2f", a / b) : "n/a" }
+    END { for (i = 1; i <= n; i++) { k = order[i]; split(k, r, SUBSEP)
+            r1 = rat(med[mid, k], med[lo, k]); r2 = rat(med[hi, k], med[mid, k])
+            ok = (med[mid, k] != "" && med[mid, k] <= 10 && p99[mid, k] <= 25 && (r1 == "n/a" || r1 <= 1.3) && (r2 == "n/a" || r2 <= 1.3)) ? "met" : "short"
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r[1], r[2], cell(lo, k, r[2]), cell(mid, k, r[2]), cell(hi, k, r[2]), r1, r2, ok } }' \
+    "$WORK"/buf-* "$WORK"/lat-*
+} >"$WORK/section.md"
+cat "$WORK/section.md"
+bench_doc_section "Cost across scales" "$WORK/section.md"
