@@ -100,7 +100,7 @@ PREPARE q AS $sqltext;
 EXECUTE q($args);
 SQL
 )
-  nplans=$((nplans + $(grep -c 'Query Text' <<<"$plans")))
+  nplans=$((nplans + $(grep -c 'Query Text' <<<"$plans" || true)))
   if grep -qE 'Seq Scan on (events|events_[0-9_]+|orders) ' <<<"$plans"; then seq_routes+=("$path"); fi
 done < <(for s in revenue users marketing product alerts forecast; do build/$s --routes; done)
 row "4b. plans checked (nested statements) / endpoints scanning events or orders sequentially" \
