@@ -476,6 +476,31 @@ app_print_routes(const struct ns_service *svc)
 	}
 }
 
+/*
+ * Print, for every route that calls a function, its pattern and the value
+ * each of its call's arguments takes when the request gives none, one
+ * route a line, tab-separated "p_name=value" (value empty for SQL NULL; the
+ * user, role and id come from the request).  The benchmark calls a route's
+ * statement with these.
+ */
+static void
+app_print_defaults(const struct ns_service *svc)
+{
+	const struct ns_route	*r;
+	struct ns_argdecl	 decl[NS_MAX_ARGS];
+	size_t			 n, i;
+
+	for (r = svc->routes; r->method != NULL; r++) {
+		if (r->fn == NULL)
+			continue;
+		n = route_arg_decls(r, NULL, decl, NS_MAX_ARGS);
+		printf("%s", r->pattern);
+		for (i = 0; i < n; i++)
+			printf("\t%s=%s", decl[i].name, decl[i].value != NULL ? decl[i].value : "");
+		printf("\n");
+	}
+}
+
 /* Refuse a routing table whose routes declare more parameters than fit. */
 static int
 app_routes_check(const struct ns_service *svc)
@@ -583,8 +608,12 @@ app_main(const struct ns_service *svc, int argc, char *argv[])
 		app_print_routes(svc);
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "--defaults") == 0) {
+		app_print_defaults(svc);
+		return 0;
+	}
 	if (argc > 1) {
-		fprintf(stderr, "usage: %s [--routes]\n(configuration comes from NS_* environment variables; see docs/operations.md)\n", argv[0]);
+		fprintf(stderr, "usage: %s [--routes | --defaults]\n(configuration comes from NS_* environment variables; see docs/operations.md)\n", argv[0]);
 		return 2;
 	}
 	if (config_load(svc->name, 1) != 0 || app_routes_check(svc) != 0 ||

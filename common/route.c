@@ -93,7 +93,8 @@ route_decl_add(struct ns_argdecl *out, size_t n, size_t max, const char *name,
  * The named arguments route r passes to its function, in a fixed order:
  * p_user, p_role, the declared parameters, p_from/p_to/p_days, p_as_of,
  * p_id, p_body.  With req, each carries the request's value (req->vals
- * in declaration order, as param.c fills them); without, values are NULL.
+ * in declaration order, as param.c fills them); without, a declared
+ * parameter carries its default (NULL when it has none), the rest NULL.
  */
 size_t
 route_arg_decls(const struct ns_route *r, const struct ns_req *req, struct ns_argdecl *out,
@@ -108,7 +109,7 @@ route_arg_decls(const struct ns_route *r, const struct ns_req *req, struct ns_ar
 	    role_name(req->user.role) : NULL);
 	for (p = r->params; p != NULL && p->name != NULL; p++, v++)
 		n = route_decl_add(out, n, max, p->name, route_ptype_sql(p->type),
-		    req != NULL ? req->vals[v].text : NULL);
+		    req != NULL ? req->vals[v].text : p->def);
 	if (r->flags & NS_F_RANGE)
 		for (size_t i = 0; i < 3; i++, v++)
 			n = route_decl_add(out, n, max, range[i], i < 2 ? route_t_date : route_t_int,

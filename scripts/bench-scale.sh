@@ -61,7 +61,11 @@ lo=$1; mid=${2:-$1}; hi=${3:-$mid}
     FILENAME ~ /buf-/ { split(FILENAME, f, "buf-"); buf[f[2], $1] = $2; next }
     { split(FILENAME, f, "lat-"); k = $1 SUBSEP $2; med[f[2], k] = $3; p99[f[2], k] = $4
       if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
-    function cell(s, k, p) { return ((s, k) in med) ? sprintf("%s / %s (%s)", med[s, k], p99[s, k], (s, p) in buf && split(k, r, SUBSEP) && r[1] == "ceo" ? buf[s, p] : "") : "n/a" }
+    # median / p99 (buffers): the buffers are the CEO's statement, shown on the CEO's rows only
+    function cell(s, k, p,    w) {
+      if (!((s, k) in med)) return "n/a"
+      split(k, w, SUBSEP)
+      return sprintf("%s / %s (%s)", med[s, k], p99[s, k], (w[1] == "ceo" && (s, p) in buf) ? buf[s, p] : "") }
     function rat(a, b) { return (b > 0 && a != "") ? sprintf("%.2f", a / b) : "n/a" }
     END { for (i = 1; i <= n; i++) { k = order[i]; split(k, r, SUBSEP)
             r1 = rat(med[mid, k], med[lo, k]); r2 = rat(med[hi, k], med[mid, k])

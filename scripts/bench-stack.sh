@@ -77,6 +77,20 @@ bench_latency() {
   done
   rm -f "$lat"
 }
+# bench_route_args SVC PATH — the arguments of a route's prepared statement as a request with no
+# parameters would pass them (the service's --defaults: each declared default, NULL for the rest),
+# as the CEO (user 1) and, for a ".../1" path from bench_routes, id 1.
+bench_route_args() {
+  "${NS_BUILD:-build}/$1" --defaults | awk -F'\t' -v p="$2" '
+    { pat = $1; gsub(/\{id\}/, "1", pat) }
+    pat == p { for (i = 2; i <= NF; i++) { split($i, kv, "="); v = substr($i, length(kv[1]) + 2)
+                 if (kv[1] == "p_user" || kv[1] == "p_id") a = "1"
+                 else if (kv[1] == "p_role") a = "\047ceo\047"
+                 else if (v == "") a = "NULL"
+                 else { gsub(/\047/, "\047\047", v); a = "\047" v "\047" }
+                 printf "%s%s", (i > 2 ? ", " : ""), a }
+               print ""; exit }'
+}
 # bench_buffers OUT — the shared buffers (hit + read, planning included) that each generic route's
 # statement touches as the CEO with default parameters, nested statements included (EXPLAIN
 # (ANALYZE, BUFFERS) of the statement the route prepares): appends "path buffers" to OUT.  The
@@ -85,9 +99,7 @@ bench_buffers() {
   local out=$1 svc path sqltext n args b
   while IFS=$'\t' read -r svc path sqltext; do
     [ "$sqltext" != - ] || continue
-    n=$(grep -o '\$[0-9]*' <<<"$sqltext" | tr -d '$' | sort -n | tail -1)
-    args="1, 'ceo'"; for _ in $(seq 3 "${n:-2}"); do args="$args, NULL"; done
-    case "$path" in */1) args="${args%, NULL}, 1";; esac
+    args=$(bench_route_args "$svc" "$path")
     b=$(psqlq -v ON_ERROR_STOP=0 2>/dev/null <<SQL | jq -s 'map(.[0] | (.Plan["Shared Hit Blocks"] + .Plan["Shared Read Blocks"]
           + ((.Planning // {})["Shared Hit Blocks"] // 0) + ((.Planning // {})["Shared Read Blocks"] // 0))) | add'
 PREPARE q AS $sqltext;
