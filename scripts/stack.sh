@@ -5,7 +5,8 @@
 #
 #   scripts/stack.sh start DIR     (env: PORT (0: a free one, see DIR/run/http.port), SCALE,
 #                                   DEMO=1|0 (0: empty, one CEO account NS_ADMIN_EMAIL), NS_TZ, NS_CURRENCY, FAST=1,
-#                                   ANCHOR='2026-03-31 12:00+00': the demo data's "now",
+#                                   ANCHOR='2026-03-31 12:00+00': the demo data's "now" (default:
+#                                   the start of today, the same data all day; 'now': this instant),
 #                                   INGEST_RATE, INGEST_BURST,
 #                                   NS_STRIPE_WEBHOOK_SECRET_FILE: the Stripe endpoint's
 #                                   signing secret, passed to the services when set,

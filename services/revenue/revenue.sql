@@ -47,7 +47,8 @@ RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
 LANGUAGE sql STABLE AS $$ SELECT * FROM revenue_movement_series(p_points) $$;
 
 -- Movements of the intervals (d0, d1] given as two arrays: calendar months (d0 and d1 both
--- month ends) come from revenue_mrr_month when present, anything else is computed.
+-- month ends) come from revenue_mrr_month when present, the summary's intervals as of today from
+-- revenue_mrr_interval, anything else is computed.
 CREATE OR REPLACE FUNCTION api.revenue_movement_pairs(p_d0 date[], p_d1 date[])
 RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
                new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,
@@ -68,6 +69,11 @@ BEGIN
                      FROM revenue_mrr_month m WHERE m.month = mon;
       IF FOUND THEN CONTINUE; END IF;
     END IF;
+    RETURN QUERY SELECT i, m.d0, m.d1, m.start_cents, m.start_customers, m.new_cents, m.expansion_cents,
+                        m.contraction_cents, m.churn_cents, m.reactivation_cents, m.end_cents, m.end_customers,
+                        m.new_n, m.expansion_n, m.contraction_n, m.churn_n, m.reactivation_n, m.fx_cents, m.fx_n
+                   FROM revenue_mrr_interval m WHERE m.d0 = p_d0[i] AND m.d1 = p_d1[i];
+    IF FOUND THEN CONTINUE; END IF;
     RETURN QUERY SELECT i, s.d0, s.d1, s.start_cents, s.start_customers, s.new_cents, s.expansion_cents,
                         s.contraction_cents, s.churn_cents, s.reactivation_cents, s.end_cents, s.end_customers,
                         s.new_n, s.expansion_n, s.contraction_n, s.churn_n, s.reactivation_n, s.fx_cents, s.fx_n
@@ -133,7 +139,7 @@ BEGIN
   SELECT * INTO cur FROM api.revenue_mrr_point(p_day);
   SELECT * INTO prv FROM api.revenue_mrr_point(p_prev);
   SELECT coalesce((SELECT revenue_cents FROM metrics_daily WHERE day = p_day), 0) INTO rev;
-  SELECT * INTO mv FROM api.revenue_movement_series(ARRAY[p_prev, p_day]);
+  SELECT * INTO mv FROM api.revenue_movement_pairs(ARRAY[p_prev], ARRAY[p_day]);
   SELECT t.value, t.period_start, t.period_end INTO tg
     FROM targets t WHERE t.metric = 'mrr_cents' AND p_day BETWEEN t.period_start AND t.period_end
    ORDER BY t.period_start DESC LIMIT 1;

@@ -155,43 +155,47 @@ CREATE TABLE IF NOT EXISTS rollup_state (
     last_rebuild_at  timestamptz
 );
 INSERT INTO rollup_state (id) VALUES (true) ON CONFLICT DO NOTHING;
+-- The reporting day the last refresh or rebuild brought up to date: a refresh with nothing dirty on
+-- that same day has nothing to recompute (rollup_refresh).
+ALTER TABLE rollup_state ADD COLUMN IF NOT EXISTS last_refresh_day date;
 
 -- Recompute WAU/MAU of the metrics_daily rows in [p_lo, p_hi] from active_users_daily.
--- A user active on day a counts for days a .. a+6 (WAU) and a .. a+29 (MAU). Per user, runs of
--- overlapping coverage are merged into islands; the distinct count on day D is the number of islands
--- covering D, obtained as a running sum of +1 at island start and -1 after its end. Exact, and linear
--- in the number of user-days instead of days x window.
+-- A user active on day a counts for days a .. a+6 (WAU) and a .. a+29 (MAU). The days are taken in
+-- blocks of 34: for a block b .. b+33, each user's active days from b-29 on are one 63-bit mask (bit
+-- k: active on day b-29+k, a hash aggregate, no sort), and day D counts the users with a bit set in
+-- D-29 .. D (MAU) or D-6 .. D (WAU). Exact; the cost follows the days asked for (the periodic
+-- refresh asks for today only), not the history.
 CREATE OR REPLACE FUNCTION rollup_update_wau_mau(p_lo date, p_hi date) RETURNS void
-LANGUAGE sql AS $$
-    WITH a AS (
-        SELECT customer_id, user_id, day,
-               day - lag(day) OVER (PARTITION BY customer_id, user_id ORDER BY day) AS gap
-        FROM active_users_daily
-        WHERE day BETWEEN p_lo - 29 AND p_hi
-    ), f AS (
-        SELECT customer_id, user_id, day,
-               sum(CASE WHEN gap IS NULL OR gap > 7 THEN 1 ELSE 0 END)
-                   OVER (PARTITION BY customer_id, user_id ORDER BY day) AS i7,
-               sum(CASE WHEN gap IS NULL OR gap > 30 THEN 1 ELSE 0 END)
-                   OVER (PARTITION BY customer_id, user_id ORDER BY day) AS i30
-        FROM a
-    ), delta AS (
-        SELECT min(day) AS day, 1 AS dw, 0 AS dm FROM f GROUP BY customer_id, user_id, i7
-        UNION ALL SELECT max(day) + 7, -1, 0 FROM f GROUP BY customer_id, user_id, i7
-        UNION ALL SELECT min(day), 0, 1 FROM f GROUP BY customer_id, user_id, i30
-        UNION ALL SELECT max(day) + 30, 0, -1 FROM f GROUP BY customer_id, user_id, i30
-    ), per_day AS (
-        SELECT g::date AS day,
-               sum(coalesce(d.dw, 0)) OVER (ORDER BY g::date) AS wau,
-               sum(coalesce(d.dm, 0)) OVER (ORDER BY g::date) AS mau
-        FROM generate_series(p_lo - 29, p_hi, interval '1 day') g
-        LEFT JOIN (SELECT day, sum(dw) AS dw, sum(dm) AS dm FROM delta GROUP BY day) d ON d.day = g::date
-    )
-    UPDATE metrics_daily m
-    SET wau = w.wau, mau = w.mau
-    FROM per_day w
-    WHERE m.day = w.day AND m.day BETWEEN p_lo AND p_hi
-      AND (m.wau, m.mau) IS DISTINCT FROM (w.wau::int, w.mau::int);
+LANGUAGE plpgsql AS $$
+DECLARE
+    t_lo date;
+    t_hi date;
+    b    date;
+BEGIN
+    SELECT min(day), max(day) INTO t_lo, t_hi FROM metrics_daily WHERE day BETWEEN p_lo AND p_hi;
+    b := t_lo;
+    WHILE b <= t_hi LOOP
+        WITH u AS (
+            SELECT bit_or(1::bigint << (a.day - (b - 29))) AS m
+            FROM active_users_daily a
+            WHERE a.day BETWEEN b - 29 AND least(b + 33, t_hi)
+            GROUP BY a.customer_id, a.user_id
+        ), w AS (
+            -- day D is bit D - b + 29: WAU reads bits D-b+23 .. D-b+29, MAU bits D-b .. D-b+29
+            SELECT m.day,
+                   count(*) FILTER (WHERE (u.m >> (m.day - b + 23)) & 127 <> 0) AS wau,
+                   count(*) FILTER (WHERE (u.m >> (m.day - b)) & 1073741823 <> 0) AS mau
+            FROM metrics_daily m LEFT JOIN u ON true
+            WHERE m.day BETWEEN b AND least(b + 33, t_hi)
+            GROUP BY m.day
+        )
+        UPDATE metrics_daily m
+        SET wau = w.wau, mau = w.mau
+        FROM w
+        WHERE m.day = w.day AND (m.wau, m.mau) IS DISTINCT FROM (w.wau::int, w.mau::int);
+        b := b + 34;
+    END LOOP;
+END
 $$;
 
 -- Recompute every rollup for the reporting-zone days p_lo .. p_hi (delete + insert); the caller
@@ -427,7 +431,7 @@ BEGIN
     DELETE FROM metrics_daily;
     PERFORM rollup_compute_range(lo, hi);
     UPDATE rollup_state SET tz = ns_tz(), last_rebuild_at = now(), last_refresh_at = now(),
-                            last_refresh_days = hi - lo + 1;
+                            last_refresh_days = hi - lo + 1, last_refresh_day = hi;
     PERFORM pg_notify('northstar_rollups', '');   -- the followers' wake-up (see rollup_notify_dirty)
     PERFORM live_data_changed();
     RETURN hi - lo + 1;
@@ -435,7 +439,9 @@ END
 $$;
 
 -- Recompute only the dirty days (plus today, whose MRR snapshot moves with the calendar, plus any
--- day missing from metrics_daily between the earliest dirty day and today).
+-- day missing from metrics_daily between the earliest dirty day and today).  With no day dirty and
+-- today already brought up to date by an earlier refresh, nothing can have moved (every table a
+-- rollup reads marks the days its rows touch): it only records the run and returns 0.
 -- A concurrent caller waits for the running refresh, then refreshes what is left (today at least):
 -- the lock policy of every derived table (035_rollup_follow.sql).
 -- A changed northstar.tz since the last build triggers a full rebuild. Returns days refreshed.
@@ -462,6 +468,10 @@ BEGIN
     IF v_days IS NOT NULL THEN
         PERFORM pg_notify('northstar_rollups', '');   -- the followers' wake-up (see rollup_notify_dirty)
         dirty := true;
+    ELSIF (SELECT last_refresh_day FROM rollup_state) = ns_today()
+          AND EXISTS (SELECT 1 FROM metrics_daily WHERE day = ns_today()) THEN
+        UPDATE rollup_state SET last_refresh_at = now(), last_refresh_days = 0;
+        RETURN 0;
     END IF;
     v_days := coalesce(v_days, '{}') || ns_today();
     -- keep metrics_daily contiguous up to today: a late row before the first rolled-up day (or a
@@ -481,7 +491,7 @@ BEGIN
         PERFORM rollup_compute_range(r.lo, r.hi);
         n := n + (r.hi - r.lo + 1);
     END LOOP;
-    UPDATE rollup_state SET last_refresh_at = now(), last_refresh_days = n;
+    UPDATE rollup_state SET last_refresh_at = now(), last_refresh_days = n, last_refresh_day = ns_today();
     IF dirty THEN
         PERFORM live_data_changed();   -- a new data version (570_live.sql), at the end: held to the commit
     END IF;

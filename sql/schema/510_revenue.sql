@@ -178,6 +178,42 @@ BEGIN
 END
 $$;
 
+-- Movements of the two intervals the revenue summary reads that are not calendar months, as of
+-- today: (today − 1 month, today] and the month before it (api.revenue_summary: "movements" and
+-- "previous").  Filled by the revenue service's job (revenue_mrr_interval_fill), invalidated with
+-- revenue_mrr_month by the same triggers (a change from day X deletes every interval ending on or
+-- after X), so a stored interval is always exact and a missing one is computed live.
+CREATE TABLE IF NOT EXISTS revenue_mrr_interval (
+    d0                  date NOT NULL,
+    d1                  date NOT NULL CHECK (d1 > d0),
+    start_cents         bigint NOT NULL,
+    start_customers     integer NOT NULL,
+    new_cents           bigint NOT NULL,
+    expansion_cents     bigint NOT NULL,
+    contraction_cents   bigint NOT NULL,
+    churn_cents         bigint NOT NULL,
+    reactivation_cents  bigint NOT NULL,
+    end_cents           bigint NOT NULL,
+    end_customers       integer NOT NULL,
+    new_n               integer NOT NULL,
+    expansion_n         integer NOT NULL,
+    contraction_n       integer NOT NULL,
+    churn_n             integer NOT NULL,
+    reactivation_n      integer NOT NULL,
+    fx_cents            bigint NOT NULL,
+    fx_n                integer NOT NULL,
+    computed_at         timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (d0, d1)
+);
+
+-- Drop the stored movements that a change of MRR from day p_lo on makes stale (both caches above);
+-- p_lo NULL: all of them.  The caller holds the shared lock (below).
+CREATE OR REPLACE FUNCTION revenue_mrr_cache_drop(p_lo date) RETURNS void
+LANGUAGE sql AS $$
+    DELETE FROM revenue_mrr_month WHERE p_lo IS NULL OR month >= date_trunc('month', p_lo)::date;
+    DELETE FROM revenue_mrr_interval WHERE p_lo IS NULL OR d1 >= p_lo;
+$$;
+
 -- Writers take the shared lock, the filler the exclusive one, so a month computed from an old
 -- snapshot can never be stored after the change that invalidated it.  The planner knows nothing of
 -- the transition tables' sizes: without enable_nestloop = off, an UPDATE of 2,500 periods (one
@@ -191,7 +227,7 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock_shared(hashtext('northstar.revenue_mrr_month')::bigint);
     IF TG_OP = 'TRUNCATE' THEN
-        DELETE FROM revenue_mrr_month;
+        PERFORM revenue_mrr_cache_drop(NULL);
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
@@ -208,7 +244,7 @@ BEGIN
           INTO lo FROM old_rows o JOIN new_rows n ON n.id = o.id;
     END IF;
     IF lo IS NOT NULL THEN
-        DELETE FROM revenue_mrr_month WHERE month >= date_trunc('month', lo)::date;
+        PERFORM revenue_mrr_cache_drop(lo);
     END IF;
     RETURN NULL;
 END
@@ -258,7 +294,7 @@ BEGIN
         ON CONFLICT DO NOTHING;
     END IF;
     PERFORM pg_advisory_xact_lock_shared(hashtext('northstar.revenue_mrr_month')::bigint);
-    DELETE FROM revenue_mrr_month WHERE month >= date_trunc('month', lo)::date;
+    PERFORM revenue_mrr_cache_drop(lo);
     RETURN NULL;
 END
 $$;
@@ -305,6 +341,35 @@ BEGIN
 END
 $$;
 
+-- Store the summary's two intervals as of today when missing, and drop those of earlier days;
+-- returns the number stored.  The same try-lock as revenue_mrr_month_fill.
+CREATE OR REPLACE FUNCTION revenue_mrr_interval_fill() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    d  date := ns_today();
+    p  date := (ns_today() - interval '1 month')::date;
+    pp date := (ns_today() - interval '2 months')::date;
+    n  integer;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('northstar.revenue_mrr_month')::bigint) THEN
+        RETURN 0;
+    END IF;
+    DELETE FROM revenue_mrr_interval WHERE (d0, d1) NOT IN ((p, d), (pp, p));
+    INSERT INTO revenue_mrr_interval (d0, d1, start_cents, start_customers, new_cents, expansion_cents,
+                                      contraction_cents, churn_cents, reactivation_cents, end_cents,
+                                      end_customers, new_n, expansion_n, contraction_n, churn_n, reactivation_n,
+                                      fx_cents, fx_n)
+    SELECT s.d0, s.d1, s.start_cents, s.start_customers, s.new_cents, s.expansion_cents, s.contraction_cents,
+           s.churn_cents, s.reactivation_cents, s.end_cents, s.end_customers, s.new_n, s.expansion_n,
+           s.contraction_n, s.churn_n, s.reactivation_n, s.fx_cents, s.fx_n
+    FROM (VALUES (pp, p), (p, d)) v(d0, d1)
+    CROSS JOIN LATERAL revenue_movement_series(ARRAY[v.d0, v.d1]) s
+    WHERE NOT EXISTS (SELECT 1 FROM revenue_mrr_interval r WHERE r.d0 = v.d0 AND r.d1 = v.d1);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+
 -- ---------------------------------------------------------------- realised customer value
 
 -- Net paid per customer over all time (payment_success − refund − chargeback), trigger-maintained;
@@ -341,7 +406,7 @@ SELECT derived_triggers('billing_events', 'revenue', 'revenue_customer_paid_appl
 -- Periodic job of the revenue service: revenue_source_daily up to date with metrics_daily, then the
 -- missing MRR months.  Returns the work done (days + months), 0 when idle.
 CREATE OR REPLACE FUNCTION revenue_rollup_check() RETURNS integer
-LANGUAGE sql AS $$ SELECT rollup_follow('revenue') + revenue_mrr_month_fill() $$;
+LANGUAGE sql AS $$ SELECT rollup_follow('revenue') + revenue_mrr_month_fill() + revenue_mrr_interval_fill() $$;
 
 -- First load: value per customer from whatever billing events exist.
 DELETE FROM revenue_customer_paid;

@@ -39,8 +39,8 @@ trap 'rm -rf "$TMP"' EXIT
 
 sqlq() { psql -X -qtA -v ON_ERROR_STOP=1 -h "$STACK_DIR/run" -p "$PG_PORT" -U postgres -d northstar -c "$1"; }
 
-# ---- derived tables current: the same refreshes the service jobs run (a busy lock returns 0).
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ "$(sqlq "SELECT rollup_refresh()")" != 0 ] && break; sleep 1; done
+# ---- derived tables current: the same refreshes the service jobs run (each waits for a running one).
+sqlq "SELECT rollup_refresh()" >/dev/null
 for f in users_refresh marketing_refresh product_rollup_refresh product_ops_refresh revenue_rollup_check; do
   sqlq "SELECT to_regproc('$f') IS NOT NULL" | grep -q t && sqlq "SELECT $f()" >/dev/null
 done

@@ -1,7 +1,7 @@
 -- rollup_refresh() after a late row for an old day gives the same rollups as rollup_rebuild().
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(5);
+SELECT plan(8);
 
 SELECT set_config('northstar.tz', 'UTC', true);
 SELECT events_create_partitions('2001-04-01', '2001-05-01');
@@ -42,6 +42,17 @@ SELECT set_eq(
       UNION ALL SELECT to_jsonb(c) FROM customer_daily c WHERE day BETWEEN '2001-03-15' AND '2001-05-31'$$,
     $$SELECT r FROM after_refresh$$,
     'rollups after the incremental refresh equal a full rebuild (metrics, active users, per customer)');
+
+-- With nothing dirty on the day the last run brought up to date, a refresh has nothing to redo;
+-- a new reporting day, or a row for today, is computed again.
+SELECT is(rollup_refresh(), 0, 'a refresh with nothing dirty, on the day already brought up to date, recomputes nothing');
+UPDATE rollup_state SET last_refresh_day = ns_today() - 1;
+SELECT ok(rollup_refresh() >= 1, 'on a new reporting day a refresh with nothing dirty still computes today');
+CREATE TEMP TABLE today_before ON COMMIT DROP AS SELECT api_calls FROM metrics_daily WHERE day = ns_today();
+INSERT INTO events (occurred_at, customer_id, user_id, type, status) VALUES (now(), 900021, 1, 'api_call', 200);
+SELECT rollup_refresh();
+SELECT is((SELECT api_calls FROM metrics_daily WHERE day = ns_today()), (SELECT api_calls + 1 FROM today_before),
+          'a row for today is counted by the next refresh');
 
 SELECT * FROM finish();
 ROLLBACK;
