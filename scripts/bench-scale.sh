@@ -19,15 +19,25 @@ trap cleanup EXIT; trap 'exit 1' INT TERM
 msq() { psqlq -c "EXPLAIN (ANALYZE, FORMAT JSON) $1" | jq '.[0]["Execution Time"] | floor'; }
 
 for s in $SCALES; do
-  DIR=$(mktemp -d /tmp/northstar-bench-scale-stack.XXXXXX)
-  say "SCALE=$s: starting a stack and loading the demo data"
-  t0=$SECONDS
-  PORT=0 FAST=1 SCALE=$s LOGIN_RATE=6000r/m scripts/stack.sh start "$DIR" >"$WORK/start-$s.log" 2>&1 \
-    || { tail -20 "$WORK/start-$s.log" >&2; exit 1; }
-  load=$(sed -n 's/.*demo data ready in \([0-9]*\) s.*/\1/p' "$WORK/start-$s.log"); echo "${load:-n/a}" >"$WORK/load-$s"
-  say "SCALE=$s: started in $((SECONDS - t0)) s (demo load ${load:-n/a} s); measuring"
-  BENCH_DIR=$DIR; RUN=$DIR/run; PGPORT=$(cat "$RUN/pg.port"); U=http://127.0.0.1:$(cat "$RUN/http.port")
-  export PGPASSFILE=$DIR/secrets/pgpass
+  # BENCH_STACK_<scale, "." as "_"> (BENCH_STACK_10=DIR): a running stack of that SCALE to measure
+  # instead of a new one (a SCALE=10 load takes long: it can be loaded ahead); left running.
+  reuse=BENCH_STACK_${s//./_}; reuse=${!reuse:-}
+  if [ -n "$reuse" ]; then
+    DIR=; RUN=$reuse/run
+    [ -f "$RUN/http.port" ] || { say "$reuse is not a running stack"; exit 1; }
+    say "SCALE=$s: measuring the stack in $reuse"
+  else
+    DIR=$(mktemp -d /tmp/northstar-bench-scale-stack.XXXXXX); RUN=$DIR/run
+    say "SCALE=$s: starting a stack and loading the demo data"
+    t0=$SECONDS
+    PORT=0 FAST=1 SCALE=$s LOGIN_RATE=6000r/m scripts/stack.sh start "$DIR" >"$WORK/start-$s.log" 2>&1 \
+      || { tail -20 "$WORK/start-$s.log" >&2; exit 1; }
+    say "SCALE=$s: started in $((SECONDS - t0)) s; measuring"
+  fi
+  load=$(cat "$RUN/demo-load.seconds" 2>/dev/null || echo n/a); echo "$load" >"$WORK/load-$s"
+  say "SCALE=$s: demo load $load s"
+  BENCH_DIR=${reuse:-$DIR}; PGPORT=$(cat "$RUN/pg.port"); U=http://127.0.0.1:$(cat "$RUN/http.port")
+  export PGPASSFILE=$BENCH_DIR/secrets/pgpass
   bench_latency "$CALLS" "$WORK/lat-$s"
   bench_buffers "$WORK/buf-$s"
   psqlq -c "SELECT rollup_refresh()" >/dev/null
@@ -36,7 +46,7 @@ for s in $SCALES; do
               SELECT customer_id, ordered_at - interval '40 days', source, total_cents, cogs_cents, 'paid'
                 FROM orders WHERE ordered_at > now() - interval '1 day'" >/dev/null
   msq "SELECT rollup_refresh()" >"$WORK/day-$s"
-  scripts/stack.sh stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; DIR=
+  if [ -n "$DIR" ]; then scripts/stack.sh stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; DIR=; fi
 done
 
 set -- $SCALES

@@ -18,8 +18,8 @@ say "starting a stack with SCALE=$SCALE (loading the demo data takes a few minut
 # CONN_LIMIT: bench-live.sh holds 2,000 live streams from 127.0.0.1 (bench-slowloris.sh measures
 # the default limit on a stack of its own).
 PORT=$PORT FAST=1 SCALE=$SCALE LOGIN_RATE=600r/m INGEST_RATE=100000r/s INGEST_BURST=100000 CONN_LIMIT=5000 \
-  scripts/stack.sh start "$DIR" 2>&1 | tee "$DIR.start.log" >&2
-load_s=$(sed -n 's/.*demo data ready in \([0-9]*\) s.*/\1/p' "$DIR.start.log"); rm -f "$DIR.start.log"
+  scripts/stack.sh start "$DIR" >&2
+load_s=$(cat "$DIR/run/demo-load.seconds" 2>/dev/null || echo n/a)
 RUN=$DIR/run; PGPORT=$(cat "$RUN/pg.port"); U=http://127.0.0.1:$PORT
 export PGPASSFILE=$DIR/secrets/pgpass   # the stack's database passwords (scripts/stack.sh)
 WORK=$DIR

@@ -186,6 +186,7 @@ db_load() {
     local t0=$SECONDS
     psql_ns -d northstar -v scale="${SCALE:-0.1}" ${ANCHOR:+-v anchor="$ANCHOR"} -f "$ROOT/sql/demo/generate.sql" >"$LOGS/demo.log" 2>&1 \
       || { tail -20 "$LOGS/demo.log" >&2; die "demo data generation failed; see $LOGS/demo.log"; }
+    echo $((SECONDS - t0)) >"$RUN/demo-load.seconds"   # read by the benchmarks
     say "demo data ready in $((SECONDS - t0)) s"
   fi
   db_passwords
