@@ -140,7 +140,7 @@ BEGIN
                    api.pct(a.errors, a.calls) AS error_rate_pct, coalesce(a.rate_limited, 0) AS rate_limited,
                    round(a.p50_ms, 2) AS p50_ms,
                    CASE WHEN k.ep = '*' AND a.calls > 0
-                        THEN product_hist_percentile(b.h, b.h + interval '1 hour', 0.9) END AS p90_ms,
+                        THEN coalesce(a.p90_ms, product_hist_percentile(b.h, b.h + interval '1 hour', 0.9)) END AS p90_ms,
                    round(a.p95_ms, 2) AS p95_ms, round(a.p99_ms, 2) AS p99_ms
             FROM generate_series(r.d_from::timestamp, r.d_to::timestamp + interval '23 hours', interval '1 hour') b(h)
             CROSS JOIN (SELECT coalesce(ep, '*') AS ep) k
@@ -159,7 +159,7 @@ BEGIN
                    api.pct(a.errors, a.calls) AS error_rate_pct, coalesce(a.rate_limited, 0) AS rate_limited,
                    round(a.p50_ms, 2) AS p50_ms,
                    CASE WHEN k.ep = '*' AND a.calls > 0
-                        THEN product_hist_percentile(b.d::date::timestamp, b.d::date::timestamp + interval '1 day', 0.9)
+                        THEN coalesce(a.p90_ms, product_hist_percentile(b.d::date::timestamp, b.d::date::timestamp + interval '1 day', 0.9))
                    END AS p90_ms,
                    round(a.p95_ms, 2) AS p95_ms, round(a.p99_ms, 2) AS p99_ms
             FROM generate_series(r.d_from, r.d_to, interval '1 day') b(d)

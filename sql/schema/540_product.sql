@@ -33,6 +33,11 @@ CREATE TABLE IF NOT EXISTS product_api_daily (
     p99_ms        numeric,
     PRIMARY KEY (day, endpoint)
 );
+-- p90 of the total rows (endpoint '*'), from the latency histogram (product_hist_percentile, as the
+-- API computed it on every call before): stored by product_compute_range; NULL on rows computed
+-- before the column existed, which readers then compute live.
+ALTER TABLE product_api_hourly ADD COLUMN IF NOT EXISTS p90_ms numeric;
+ALTER TABLE product_api_daily ADD COLUMN IF NOT EXISTS p90_ms numeric;
 
 -- Mergeable latency histogram per hour (all endpoints): percentiles of any run of hours.
 -- bucket = the latency itself below 10 000 ms (exact); above, the value rounded down to
@@ -204,30 +209,35 @@ BEGIN
     FROM events e
     WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts AND e.type = 'api_call';
 
-    INSERT INTO product_api_hourly (hour, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms)
+    INSERT INTO product_api_latency_hist (hour, bucket, n)
+    SELECT date_trunc('hour', ts), product_latency_bucket(latency_ms), count(*)
+    FROM product_api_tmp WHERE latency_ms IS NOT NULL
+    GROUP BY 1, 2;
+
+    INSERT INTO product_api_hourly (hour, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms,
+                                    p90_ms)
     SELECT date_trunc('hour', ts), coalesce(endpoint, '*'), count(*),
            count(*) FILTER (WHERE status >= 500), count(*) FILTER (WHERE status >= 400),
            count(*) FILTER (WHERE rate_limited),
            round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
            round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
-           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2)
+           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
+           CASE WHEN GROUPING(endpoint) = 1
+                THEN product_hist_percentile(date_trunc('hour', ts), date_trunc('hour', ts) + interval '1 hour', 0.9) END
     FROM product_api_tmp
     GROUP BY GROUPING SETS ((date_trunc('hour', ts), endpoint), (date_trunc('hour', ts)));
 
-    INSERT INTO product_api_daily (day, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms)
+    INSERT INTO product_api_daily (day, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms, p90_ms)
     SELECT ts::date, coalesce(endpoint, '*'), count(*),
            count(*) FILTER (WHERE status >= 500), count(*) FILTER (WHERE status >= 400),
            count(*) FILTER (WHERE rate_limited),
            round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
            round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
-           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2)
+           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
+           CASE WHEN GROUPING(endpoint) = 1
+                THEN product_hist_percentile(ts::date::timestamp, ts::date::timestamp + interval '1 day', 0.9) END
     FROM product_api_tmp
     GROUP BY GROUPING SETS ((ts::date, endpoint), (ts::date));
-
-    INSERT INTO product_api_latency_hist (hour, bucket, n)
-    SELECT date_trunc('hour', ts), product_latency_bucket(latency_ms), count(*)
-    FROM product_api_tmp WHERE latency_ms IS NOT NULL
-    GROUP BY 1, 2;
 
     INSERT INTO product_api_customer_daily (day, customer_id, calls, errors, failed, rate_limited)
     SELECT ts::date, customer_id, count(*), count(*) FILTER (WHERE status >= 500),
