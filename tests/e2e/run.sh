@@ -13,6 +13,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export ANCHOR=${ANCHOR:-now}   # demo data up to each stack's load (tests/run.sh says why)
 E2E=$ROOT/tests/e2e
 say() { printf '# %s\n' "$*"; }   # TAP comments
 die() { printf 'Bail out! %s\n' "$*"; exit 1; }

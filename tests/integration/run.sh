@@ -18,6 +18,7 @@
 # (tests/run.sh) every file also appends its tally line there.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export ANCHOR=${ANCHOR:-now}   # demo data up to each stack's load (tests/run.sh says why)
 # The files run from their own folder: a relative NS_BUILD (make test-asan) is made absolute.
 if [ -n "${NS_BUILD:-}" ]; then NS_BUILD=$(cd "$NS_BUILD" && pwd) || exit 1; export NS_BUILD; fi
 T_DIR=$(mktemp -d /tmp/northstar-test.XXXXXX)
