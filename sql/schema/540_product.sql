@@ -155,24 +155,32 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 ELSE (v / (10 ^ (floor(log(v)) - 3))::integer) * (10 ^ (floor(log(v)) - 3))::integer END
 $$;
 
--- percentile_cont(p) of the latencies of the local hours [p_lo, p_hi), from the histogram.
--- With N values sorted, position x = p·(N−1); the answer interpolates between the values at
--- ranks floor(x) and ceil(x) (0-based), exactly as percentile_cont does.  NULL without calls.
-CREATE OR REPLACE FUNCTION product_hist_percentile(p_lo timestamp, p_hi timestamp, p numeric)
-RETURNS numeric LANGUAGE sql STABLE AS $$
+-- percentile_cont(p) for each p of ps, of the latencies of the local hours [p_lo, p_hi), from the
+-- histogram, in one pass over it (an array in the order of ps; NULL without calls).  With N values
+-- sorted, position x = p·(N−1); the answer interpolates between the values at ranks floor(x) and
+-- ceil(x) (0-based), exactly as percentile_cont does.
+CREATE OR REPLACE FUNCTION product_hist_percentiles(p_lo timestamp, p_hi timestamp, ps numeric[])
+RETURNS numeric[] LANGUAGE sql STABLE AS $$
     WITH h AS (
         SELECT bucket, sum(n) AS n FROM product_api_latency_hist
         WHERE hour >= p_lo AND hour < p_hi GROUP BY bucket
     ), c AS (
         SELECT bucket, sum(n) OVER (ORDER BY bucket) AS cum, sum(n) OVER () AS tot FROM h
+    ), t AS (
+        SELECT max(tot) AS tot FROM c
     ), x AS (
-        SELECT p * (max(tot) - 1) AS pos FROM c
+        SELECT q.o, q.p * (t.tot - 1) AS pos FROM t, unnest(ps) WITH ORDINALITY q(p, o) WHERE t.tot IS NOT NULL
     )
-    SELECT round(lo.v + (hi.v - lo.v) * (x.pos - floor(x.pos)), 2)
+    SELECT array_agg(round(lo.v + (hi.v - lo.v) * (x.pos - floor(x.pos)), 2) ORDER BY x.o)
     FROM x,
          LATERAL (SELECT min(bucket) AS v FROM c WHERE cum > floor(x.pos)) lo,
          LATERAL (SELECT min(bucket) AS v FROM c WHERE cum > ceil(x.pos)) hi
-    WHERE x.pos IS NOT NULL
+$$;
+
+-- The same for one p.
+CREATE OR REPLACE FUNCTION product_hist_percentile(p_lo timestamp, p_hi timestamp, p numeric)
+RETURNS numeric LANGUAGE sql STABLE AS $$
+    SELECT (product_hist_percentiles(p_lo, p_hi, ARRAY[p]))[1]
 $$;
 
 -- Recompute every product pre-aggregate for the reporting days p_lo .. p_hi (delete + insert),

@@ -3,7 +3,7 @@
 -- then deleted) by tests/integration/t-revenue.sh to check the same numbers through nginx.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(43);
+SELECT plan(47);
 
 -- FIXTURE BEGIN
 SET LOCAL northstar.rollup_skip_dirty = on;   -- rollups of the fixture days are computed below
@@ -286,6 +286,31 @@ SELECT is((SELECT count(*) FROM revenue_mrr_month WHERE month IN ('2001-01-01', 
 UPDATE subscriptions SET valid_to = '2001-02-20' WHERE customer_id = 910006;
 SELECT is((SELECT array_agg(month ORDER BY month) FROM revenue_mrr_month WHERE month BETWEEN '2001-01-01' AND '2001-12-01'),
           ARRAY['2001-01-01'::date], 'a subscription change on 2001-02-20 invalidates February, not January');
+
+-- the summary's intervals as of today (revenue_mrr_interval): filled exactly as computed live
+DELETE FROM revenue_mrr_interval;
+SELECT ok(revenue_mrr_interval_fill() = 2, 'the job stores the two intervals the summary reads as of today');
+SELECT set_eq(
+    $$SELECT d0, d1, start_cents, new_cents, expansion_cents, contraction_cents, churn_cents, reactivation_cents,
+             end_cents, new_n, churn_n, fx_cents FROM revenue_mrr_interval$$,
+    $$SELECT s.d0, s.d1, s.start_cents, s.new_cents, s.expansion_cents, s.contraction_cents, s.churn_cents,
+             s.reactivation_cents, s.end_cents, s.new_n, s.churn_n, s.fx_cents
+        FROM (VALUES ((ns_today() - interval '2 months')::date, (ns_today() - interval '1 month')::date),
+                     ((ns_today() - interval '1 month')::date, ns_today())) v(d0, d1)
+        CROSS JOIN LATERAL revenue_movement_series(ARRAY[v.d0, v.d1]) s$$,
+    'the stored intervals equal the live computation');
+-- a stored interval is read as is (a marker row for the fixture interval), and a subscription
+-- change on 2001-02-20 drops the intervals ending on or after it, not one ending before
+INSERT INTO revenue_mrr_interval (d0, d1, start_cents, start_customers, new_cents, expansion_cents, contraction_cents,
+                                  churn_cents, reactivation_cents, end_cents, end_customers, new_n, expansion_n,
+                                  contraction_n, churn_n, reactivation_n, fx_cents, fx_n)
+VALUES ('2001-01-10', '2001-02-10', 1, 1, -7, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0),
+       ('2001-01-25', '2001-02-25', 1, 1, -7, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0);
+SELECT is((SELECT new_cents FROM api.revenue_movement_pairs(ARRAY['2001-01-25'::date], ARRAY['2001-02-25'::date])),
+          -7::bigint, 'revenue_movement_pairs reads a stored interval');
+UPDATE subscriptions SET valid_to = '2001-02-21' WHERE customer_id = 910006;
+SELECT is((SELECT array_agg(d1 ORDER BY d1) FROM revenue_mrr_interval WHERE d1 < '2002-01-01'),
+          ARRAY['2001-02-10'::date], 'a subscription change on 2001-02-20 drops the interval ending 02-25, not 02-10');
 
 SELECT * FROM finish();
 ROLLBACK;
