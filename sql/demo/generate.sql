@@ -317,10 +317,12 @@ CROSS JOIN LATERAL (
            || (ARRAY['wave', 'field', 'stone', 'leaf', 'path', 'peak', 'forge', 'line', 'bridge', 'spark'])[1 + floor(c1.r_name2 * 10)::int]
            || ' ' || (ARRAY['Labs', 'Analytics', 'Retail', 'Systems', 'Commerce', 'Health', 'Logistics', 'Studio'])[1 + (c1.id % 8)]
            AS name) nm
-LEFT JOIN LATERAL (
-    SELECT min(s0.valid_from) AS first_from, max(s0.valid_to) AS last_to, bool_or(s0.valid_to IS NULL) AS open
-    FROM s0 WHERE s0.customer_id = c1.id
-) f ON true
+-- (one pass over s0, grouped: a lateral per customer scanned all of s0 for each, quadratic in SCALE)
+LEFT JOIN (
+    SELECT s0.customer_id, min(s0.valid_from) AS first_from, max(s0.valid_to) AS last_to,
+           bool_or(s0.valid_to IS NULL) AS open
+    FROM s0 GROUP BY s0.customer_id
+) f ON f.customer_id = c1.id
 ORDER BY c1.id;
 SELECT setval('customers_id_seq', (SELECT max(id) FROM customers)) AS customers_seq \gset
 
