@@ -184,7 +184,9 @@ db_load() {
   elif [ "$customers" = 0 ]; then
     say "generating demo data at SCALE=${SCALE:-0.1} (deterministic; takes a little while)"
     local t0=$SECONDS
-    psql_ns -d northstar -v scale="${SCALE:-0.1}" ${ANCHOR:+-v anchor="$ANCHOR"} -f "$ROOT/sql/demo/generate.sql" >"$LOGS/demo.log" 2>&1 \
+    # its "demo:" progress lines (step, rows, seconds, estimate) are shown as they come
+    psql_ns -d northstar -v scale="${SCALE:-0.1}" ${ANCHOR:+-v anchor="$ANCHOR"} -f "$ROOT/sql/demo/generate.sql" 2>&1 \
+      | tee "$LOGS/demo.log" | sed -un 's/^demo: /    /p' \
       || { tail -20 "$LOGS/demo.log" >&2; die "demo data generation failed; see $LOGS/demo.log"; }
     echo $((SECONDS - t0)) >"$RUN/demo-load.seconds"   # read by the benchmarks
     say "demo data ready in $((SECONDS - t0)) s"

@@ -26,6 +26,17 @@ SET TimeZone = 'UTC';
 -- the full rebuild at the end replaces trigger-driven dirty-day tracking
 SET northstar.rollup_skip_dirty = on;
 
+-- Progress on stdout, one "demo:" line per step (scripts/stack.sh shows them): the step, the rows
+-- it wrote, the time so far and the whole load's estimate from the share of it the steps done take
+-- (measured at SCALE=1 and SCALE=10 on 2 cores; the events are most of it).
+\pset tuples_only on
+\pset format unaligned
+CREATE TEMP TABLE demo_clock AS SELECT clock_timestamp() AS t0;
+CREATE FUNCTION pg_temp.progress(step text, n bigint, share numeric) RETURNS text LANGUAGE sql VOLATILE AS $$
+    SELECT format('demo: %-28s %11s rows  %7s s  (about %s s in all)', step, n, round(e, 1), round(e / share))
+    FROM (SELECT extract(epoch FROM clock_timestamp() - t0)::numeric AS e FROM demo_clock) x
+$$;
+
 BEGIN;
 
 TRUNCATE app_users, plans, campaigns, customers, subscriptions, orders, billing_events, ad_spend,
@@ -398,6 +409,8 @@ BEGIN
 END $$;
 SET session_replication_role = replica;
 
+SELECT pg_temp.progress('customers, subscriptions', (SELECT count(*) FROM customers) + (SELECT count(*) FROM subscriptions), 0.04);
+
 -- 6. Events: per-customer candidates thinned by seasonality (rejection sampling) --------------------
 CREATE TEMP TABLE ev_rate ON COMMIT DROP AS
 SELECT gp.n_events / sum(act.w * extract(epoch FROM act.hi - act.lo) / 86400.0) / 0.82 AS per_weight_day
@@ -462,6 +475,7 @@ FROM (
     ) t
 ) e
 ORDER BY e.ts;
+\set events_rows :ROW_COUNT
 
 -- API error burst in the hour before the anchor: extra api_call traffic with ~6 % 5xx.
 INSERT INTO events (occurred_at, customer_id, user_id, session_id, type, endpoint, status, latency_ms,
@@ -481,6 +495,8 @@ FROM (
       ON a.rn = 1 + (n * 7919) % a.cnt
 ) b
 ORDER BY b.ts;
+
+SELECT pg_temp.progress('events', :events_rows, 0.45);
 
 -- 7. Orders: merchants' orders, seasonal with a Black-Friday peak, near-zero on the spend-spike day --
 CREATE TEMP TABLE ord_rate ON COMMIT DROP AS
@@ -520,6 +536,7 @@ FROM (
                      * CASE WHEN ns_day(k.ts) = gp.spend_spike_day THEN 0.04 ELSE 1 END
 ) o
 ORDER BY o.ts;
+\set orders_rows :ROW_COUNT
 
 SET session_replication_role = origin;
 DO $$
@@ -528,6 +545,7 @@ BEGIN
     FOR r IN SELECT def FROM events_indexes ORDER BY name LOOP EXECUTE r.def; END LOOP;
 END $$;
 ANALYZE events;
+SELECT pg_temp.progress('orders, events indexed', :orders_rows, 0.55);
 
 -- 8. Billing events: subscription charges (monthly, or yearly up front), failures, refunds ---------
 INSERT INTO billing_events (customer_id, occurred_at, kind, amount_cents)
@@ -599,6 +617,8 @@ FROM events, (SELECT ns_tz() AS tz) z
 WHERE customer_id IS NOT NULL
 GROUP BY 1, 2
 ORDER BY 1, 2;
+
+SELECT pg_temp.progress('billing events, usage', (SELECT count(*) FROM billing_events) + (SELECT count(*) FROM usage_records), 0.62);
 
 -- 10. Support tickets and NPS ------------------------------------------------------------------------
 INSERT INTO support_tickets (customer_id, opened_at, resolved_at, priority, csat)
@@ -829,9 +849,15 @@ SELECT 'new_paying_customers', m::date, (m + interval '1 month' - interval '1 da
 FROM gp, generate_series(date_trunc('month', gp.start_day) + interval '1 month', date_trunc('month', gp.today), interval '1 month') m
 ORDER BY 1, 2;
 
+SELECT pg_temp.progress('tickets, NPS, sales, finance',
+                        (SELECT count(*) FROM support_tickets) + (SELECT count(*) FROM nps_responses)
+                        + (SELECT count(*) FROM leads) + (SELECT count(*) FROM opportunities)
+                        + (SELECT count(*) FROM sales_activities) + (SELECT count(*) FROM referrals), 0.64);
+
 -- 17. Rollups -----------------------------------------------------------------------------------------
 SELECT rollup_rebuild() AS rollup_days \gset
 COMMIT;
+SELECT pg_temp.progress('rollups', (SELECT count(*) FROM metrics_daily), 0.80);
 
 RESET northstar.rollup_skip_dirty;
 -- (VACUUM ANALYZE at the very end, after the services' pre-aggregates)
@@ -844,4 +870,6 @@ SELECT product_rollup_refresh() AS product_days \gset
 SELECT product_ops_refresh() AS product_ops_days \gset
 SELECT marketing_refresh() AS marketing_days \gset
 SELECT revenue_rollup_check() AS revenue_days \gset
+SELECT pg_temp.progress('pre-aggregates of the services', (SELECT count(*) FROM customer_health_daily), 0.93);
 VACUUM ANALYZE;
+SELECT pg_temp.progress('done (vacuumed, analyzed)', :events_rows + :orders_rows, 1);
