@@ -38,6 +38,10 @@ for s in $SCALES; do
   say "SCALE=$s: demo load $load s"
   BENCH_DIR=${reuse:-$DIR}; PGPORT=$(cat "$RUN/pg.port"); U=http://127.0.0.1:$(cat "$RUN/http.port")
   export PGPASSFILE=$BENCH_DIR/secrets/pgpass
+  # the uncached summary against the floor of the stack (/api/auth/me), side by side
+  tok=$(bench_token ceo)
+  bench_rps 5 32 -H "Authorization: Bearer $tok" -H "X-No-Cache: 1" "$U/api/revenue/summary" >"$WORK/rps-$s"
+  bench_rps 5 32 -H "Authorization: Bearer $tok" -H "X-No-Cache: 1" "$U/api/auth/me" >"$WORK/floor-$s"
   bench_latency "$CALLS" "$WORK/lat-$s"
   bench_buffers "$WORK/buf-$s"
   psqlq -c "SELECT rollup_refresh()" >/dev/null
@@ -62,6 +66,8 @@ lo=$1; mid=${2:-$1}; hi=${3:-$mid}
   echo "| | SCALE $lo | SCALE $mid | SCALE $hi |"
   echo "|---|---|---|---|"
   echo "| demo load, s (goal: ≤ 180 at SCALE=1, ≤ 1800 at SCALE=10) | $(cat "$WORK/load-$lo") | $(cat "$WORK/load-$mid") | $(cat "$WORK/load-$hi") |"
+  rr() { echo "$(cat "$WORK/rps-$1") / $(cat "$WORK/floor-$1") ($(awk -v a="$(cat "$WORK/rps-$1")" -v b="$(cat "$WORK/floor-$1")" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }') ×)"; }
+  echo "| uncached /api/revenue/summary / /api/auth/me, req/s (goal ≥ 1,000 and ≥ 0.5 ×) | $(rr "$lo") | $(rr "$mid") | $(rr "$hi") |"
   echo "| refresh, nothing new, ms (goal ≤ 50) | $(cat "$WORK/noop-$lo") | $(cat "$WORK/noop-$mid") | $(cat "$WORK/noop-$hi") |"
   echo "| refresh after one day of late orders, ms (goal ≤ 1000) | $(cat "$WORK/day-$lo") | $(cat "$WORK/day-$mid") | $(cat "$WORK/day-$hi") |"
   echo
@@ -71,7 +77,7 @@ lo=$1; mid=${2:-$1}; hi=${3:-$mid}
     FILENAME ~ /buf-/ { split(FILENAME, f, "buf-"); buf[f[2], $1] = $2; next }
     { split(FILENAME, f, "lat-"); k = $1 SUBSEP $2; med[f[2], k] = $3; p99[f[2], k] = $4
       if (!(k in seen)) { seen[k] = 1; order[++n] = k } }
-    # median / p99 (buffers): the buffers are the CEO's statement, shown on the CEO's rows only
+    # median / p99 (buffers): the buffers are those of the statement as the CEO, on the CEO rows only
     function cell(s, k, p,    w) {
       if (!((s, k) in med)) return "n/a"
       split(k, w, SUBSEP)

@@ -45,6 +45,12 @@ bench_token() {
   curl -s -X POST -H 'Content-Type: application/json' \
     -d "{\"email\":\"$1@northstar.example\",\"password\":\"northstar-demo\"}" "$U/api/auth/login" | jq -r .token
 }
+# bench_rps SECS CONN CURL-STYLE-ARGS... — requests a second wrk sustains (2 threads, CONN
+# connections, SECS seconds) on the URL and headers given (wrk's own -H arguments), on stdout.
+bench_rps() {
+  local secs=$1 conn=$2; shift 2
+  wrk -t2 -c"$conn" -d"${secs}s" "$@" 2>&1 | awk '/Requests\/sec/ {print int($2)}'
+}
 # bench_routes — every GET route of the six services as "svc path sqltext" (tab-separated), {id}
 # as 1, streams and health checks left out.  Needs the built services (NS_BUILD, default build).
 bench_routes() {

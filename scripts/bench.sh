@@ -29,7 +29,7 @@ psqlq() { psql -X -qtA -h "$RUN" -p "$PGPORT" -U postgres -d northstar "$@"; }
 TOK=$(bench_token ceo)
 AUTH="Authorization: Bearer $TOK"
 
-rps() { wrk -t2 -c"$CONN" -d"${SECS}s" "$@" 2>&1 | awk '/Requests\/sec/ {print int($2)}'; }
+rps() { bench_rps "$SECS" "$CONN" "$@"; }
 ROWS=()
 row() { ROWS+=("$(printf '| %s | %s | %s | %s |' "$1" "$2" "$3" "$4")"); printf '%-58s %14s  goal %-14s %s\n' "$1" "$2" "$3" "$4" >&2; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
