@@ -46,10 +46,7 @@ for s in $SCALES; do
   bench_buffers "$WORK/buf-$s"
   psqlq -c "SELECT rollup_refresh()" >/dev/null
   msq "SELECT rollup_refresh()" >"$WORK/noop-$s"
-  psqlq -c "INSERT INTO orders (customer_id, ordered_at, source, total_cents, cogs_cents, status)
-              SELECT customer_id, ordered_at - interval '40 days', source, total_cents, cogs_cents, 'paid'
-                FROM orders WHERE ordered_at > now() - interval '1 day'" >/dev/null
-  msq "SELECT rollup_refresh()" >"$WORK/day-$s"
+  bench_refresh_late_day >"$WORK/day-$s"
   if [ -n "$DIR" ]; then scripts/stack.sh stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; DIR=; fi
 done
 

@@ -51,6 +51,17 @@ bench_rps() {
   local secs=$1 conn=$2; shift 2
   wrk -t2 -c"$conn" -d"${secs}s" "$@" 2>&1 | awk '/Requests\/sec/ {print int($2)}'
 }
+# bench_refresh_late_day — ms of the rollup refresh after one day of late orders (yesterday's
+# orders again, 40 days back), on stdout.  The rows and the refresh are one transaction: the
+# dirty-day notification is sent at its commit, so the alerts job cannot take the refresh first
+# (the figure would then be the wait for its run).  Needs psqlq.
+bench_refresh_late_day() {
+  psqlq -c "BEGIN" \
+        -c "INSERT INTO orders (customer_id, ordered_at, source, total_cents, cogs_cents, status)
+            SELECT customer_id, ordered_at - interval '40 days', source, total_cents, cogs_cents, 'paid'
+              FROM orders WHERE ordered_at > now() - interval '1 day'" \
+        -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT rollup_refresh()" -c "COMMIT" | jq '.[0]["Execution Time"] | floor'
+}
 # bench_routes — every GET route of the six services as "svc path sqltext" (tab-separated), {id}
 # as 1, streams and health checks left out.  Needs the built services (NS_BUILD, default build).
 bench_routes() {

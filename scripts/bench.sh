@@ -115,10 +115,7 @@ row "5. 90-day revenue: rollup ms vs raw ms" "$roll vs $raw" "rollup ≪ raw" "r
 # 6: incremental refresh after one day of new data versus a full rebuild.
 say "6/8 incremental refresh versus full rebuild"
 psqlq -c "SELECT rollup_refresh()" >/dev/null
-inc=$(psqlq -c "INSERT INTO orders (customer_id, ordered_at, source, total_cents, cogs_cents, status)
-        SELECT customer_id, ordered_at - interval '40 days', source, total_cents, cogs_cents, 'paid'
-          FROM orders WHERE ordered_at > now() - interval '1 day'" \
-      -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT rollup_refresh()" | jq '.[0]["Execution Time"]')
+inc=$(bench_refresh_late_day)
 full=$(psqlq -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT rollup_rebuild()" | jq '.[0]["Execution Time"]')
 r=$(ratio "$inc" "$full")
 row "6. refresh after 1 day of data vs full rebuild, ms" "$inc vs $full" "≤ 1000 ms, ≤ 0.1 ×" "$r ×: $(passle "$inc" 1000) / $(passle "$r" 0.1)"
