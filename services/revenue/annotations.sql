@@ -338,7 +338,7 @@ BEGIN
     RETURN (
         WITH k AS (
             SELECT k.customer_id, k.m0, k.m1, k.fx, k.delta, k.kind
-              FROM revenue_movement_customers(ARRAY[ms - 1, me]) k WHERE k.kind IS NOT NULL
+              FROM revenue_interval_movers(ms - 1, me) k
         ), kinds(kind, ord) AS (
             VALUES ('new', 1), ('expansion', 2), ('contraction', 3), ('churn', 4), ('reactivation', 5)
         ), vis AS (

@@ -136,7 +136,7 @@ $$;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON fx_rates FROM northstar_app;
 GRANT SELECT, INSERT, UPDATE (per_eur) ON fx_rates TO northstar_ingest;
 GRANT SELECT ON subscriptions TO northstar_ingest;
-GRANT SELECT, DELETE ON revenue_mrr_month, revenue_mrr_interval TO northstar_ingest;
+GRANT SELECT, DELETE ON revenue_mrr_month, revenue_mrr_interval, revenue_mrr_interval_customer TO northstar_ingest;
 ALTER FUNCTION api.fx_rates_ingest(int, text, jsonb, text, int) OWNER TO northstar_ingest;
 REVOKE EXECUTE ON FUNCTION api.fx_rates_ingest(int, text, jsonb, text, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.fx_rates_ingest(int, text, jsonb, text, int) TO northstar_app;

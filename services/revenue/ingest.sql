@@ -792,7 +792,7 @@ GRANT SELECT, INSERT, UPDATE ON customers, orders, billing_events, opportunities
 GRANT SELECT, INSERT, UPDATE, DELETE ON subscriptions TO northstar_ingest;
 GRANT SELECT, INSERT ON plans TO northstar_ingest;
 GRANT SELECT ON app_users, fx_rates TO northstar_ingest;
-GRANT SELECT, DELETE ON revenue_mrr_month, revenue_mrr_interval TO northstar_ingest;
+GRANT SELECT, DELETE ON revenue_mrr_month, revenue_mrr_interval, revenue_mrr_interval_customer TO northstar_ingest;
 GRANT SELECT, INSERT, UPDATE ON revenue_customer_paid TO northstar_ingest;
 GRANT USAGE ON SEQUENCE customers_id_seq, subscriptions_id_seq, plans_id_seq, orders_id_seq, billing_events_id_seq,
                         opportunities_id_seq, sales_activities_id_seq TO northstar_ingest;

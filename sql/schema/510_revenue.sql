@@ -178,11 +178,13 @@ BEGIN
 END
 $$;
 
--- Movements of the two intervals the revenue summary reads that are not calendar months, as of
--- today: (today − 1 month, today] and the month before it (api.revenue_summary: "movements" and
--- "previous").  Filled by the revenue service's job (revenue_mrr_interval_fill), invalidated with
--- revenue_mrr_month by the same triggers (a change from day X deletes every interval ending on or
--- after X), so a stored interval is always exact and a missing one is computed live.
+-- Movements of the intervals read as of today that are not full calendar months: the revenue
+-- summary's (today − 1 month, today] and the month before it ("movements" and "previous"), and the
+-- current month to date (the last month of GET /api/revenue/mrr and the default month of GET
+-- /api/revenue/movements).  Filled by the revenue service's job (revenue_mrr_interval_fill),
+-- invalidated with revenue_mrr_month by the same triggers (a change from day X deletes every
+-- interval ending on or after X), so a stored interval is always exact and a missing one is
+-- computed live.
 CREATE TABLE IF NOT EXISTS revenue_mrr_interval (
     d0                  date NOT NULL,
     d1                  date NOT NULL CHECK (d1 > d0),
@@ -206,12 +208,27 @@ CREATE TABLE IF NOT EXISTS revenue_mrr_interval (
     PRIMARY KEY (d0, d1)
 );
 
--- Drop the stored movements that a change of MRR from day p_lo on makes stale (both caches above);
+-- The customers that moved in each stored interval (kind not NULL), the rows of the drill-down
+-- (GET /api/revenue/movements): stored with their interval's row above, dropped with it.
+CREATE TABLE IF NOT EXISTS revenue_mrr_interval_customer (
+    d0           date NOT NULL,
+    d1           date NOT NULL,
+    customer_id  int NOT NULL,
+    m0           bigint NOT NULL,
+    m1           bigint NOT NULL,
+    fx           bigint NOT NULL,
+    delta        bigint NOT NULL,
+    kind         text NOT NULL,
+    PRIMARY KEY (d0, d1, customer_id)
+);
+
+-- Drop the stored movements that a change of MRR from day p_lo on makes stale (the caches above);
 -- p_lo NULL: all of them.  The caller holds the shared lock (below).
 CREATE OR REPLACE FUNCTION revenue_mrr_cache_drop(p_lo date) RETURNS void
 LANGUAGE sql AS $$
     DELETE FROM revenue_mrr_month WHERE p_lo IS NULL OR month >= date_trunc('month', p_lo)::date;
     DELETE FROM revenue_mrr_interval WHERE p_lo IS NULL OR d1 >= p_lo;
+    DELETE FROM revenue_mrr_interval_customer WHERE p_lo IS NULL OR d1 >= p_lo;
 $$;
 
 -- Writers take the shared lock, the filler the exclusive one, so a month computed from an old
@@ -341,33 +358,58 @@ BEGIN
 END
 $$;
 
--- Store the summary's two intervals as of today when missing, and drop those of earlier days;
--- returns the number stored.  The same try-lock as revenue_mrr_month_fill.
+-- Store the intervals read as of today when missing — the summary's two (today − 1 month → today,
+-- and the month before) and the current month to date — with their movers, and drop those of
+-- earlier days; returns the number of intervals stored.  The same try-lock as
+-- revenue_mrr_month_fill.
 CREATE OR REPLACE FUNCTION revenue_mrr_interval_fill() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-    d  date := ns_today();
-    p  date := (ns_today() - interval '1 month')::date;
-    pp date := (ns_today() - interval '2 months')::date;
-    n  integer;
+    t   date := ns_today();
+    t1  date := (ns_today() - interval '1 month')::date;    -- a month before today
+    t2  date := (ns_today() - interval '2 months')::date;
+    mtd date := date_trunc('month', ns_today())::date - 1;  -- the last day before this month
+    v  record;
+    n  integer := 0;
 BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtext('northstar.revenue_mrr_month')::bigint) THEN
         RETURN 0;
     END IF;
-    DELETE FROM revenue_mrr_interval WHERE (d0, d1) NOT IN ((p, d), (pp, p));
-    INSERT INTO revenue_mrr_interval (d0, d1, start_cents, start_customers, new_cents, expansion_cents,
-                                      contraction_cents, churn_cents, reactivation_cents, end_cents,
-                                      end_customers, new_n, expansion_n, contraction_n, churn_n, reactivation_n,
-                                      fx_cents, fx_n)
-    SELECT s.d0, s.d1, s.start_cents, s.start_customers, s.new_cents, s.expansion_cents, s.contraction_cents,
-           s.churn_cents, s.reactivation_cents, s.end_cents, s.end_customers, s.new_n, s.expansion_n,
-           s.contraction_n, s.churn_n, s.reactivation_n, s.fx_cents, s.fx_n
-    FROM (VALUES (pp, p), (p, d)) v(d0, d1)
-    CROSS JOIN LATERAL revenue_movement_series(ARRAY[v.d0, v.d1]) s
-    WHERE NOT EXISTS (SELECT 1 FROM revenue_mrr_interval r WHERE r.d0 = v.d0 AND r.d1 = v.d1);
-    GET DIAGNOSTICS n = ROW_COUNT;
+    DELETE FROM revenue_mrr_interval WHERE (d0, d1) NOT IN ((t1, t), (t2, t1), (mtd, t));
+    DELETE FROM revenue_mrr_interval_customer WHERE (d0, d1) NOT IN ((t1, t), (t2, t1), (mtd, t));
+    FOR v IN SELECT DISTINCT x.d0, x.d1 FROM (VALUES (t2, t1), (t1, t), (mtd, t)) x(d0, d1)
+             WHERE NOT EXISTS (SELECT 1 FROM revenue_mrr_interval r WHERE r.d0 = x.d0 AND r.d1 = x.d1)
+    LOOP
+        DELETE FROM revenue_mrr_interval_customer WHERE d0 = v.d0 AND d1 = v.d1;
+        INSERT INTO revenue_mrr_interval_customer (d0, d1, customer_id, m0, m1, fx, delta, kind)
+        SELECT v.d0, v.d1, k.customer_id, k.m0, k.m1, k.fx, k.delta, k.kind
+        FROM revenue_movement_customers(ARRAY[v.d0, v.d1]) k WHERE k.kind IS NOT NULL;
+        INSERT INTO revenue_mrr_interval (d0, d1, start_cents, start_customers, new_cents, expansion_cents,
+                                          contraction_cents, churn_cents, reactivation_cents, end_cents,
+                                          end_customers, new_n, expansion_n, contraction_n, churn_n, reactivation_n,
+                                          fx_cents, fx_n)
+        SELECT s.d0, s.d1, s.start_cents, s.start_customers, s.new_cents, s.expansion_cents, s.contraction_cents,
+               s.churn_cents, s.reactivation_cents, s.end_cents, s.end_customers, s.new_n, s.expansion_n,
+               s.contraction_n, s.churn_n, s.reactivation_n, s.fx_cents, s.fx_n
+        FROM revenue_movement_series(ARRAY[v.d0, v.d1]) s;
+        n := n + 1;
+    END LOOP;
     RETURN n;
 END
+$$;
+
+-- The movers of (p_d0, p_d1]: stored (revenue_mrr_interval_customer, when its interval is stored),
+-- else computed live; the rows of revenue_movement_customers with a kind.
+CREATE OR REPLACE FUNCTION revenue_interval_movers(p_d0 date, p_d1 date)
+RETURNS TABLE (customer_id int, m0 bigint, m1 bigint, fx bigint, delta bigint, kind text)
+LANGUAGE sql STABLE AS $$
+    SELECT s.customer_id, s.m0, s.m1, s.fx, s.delta, s.kind FROM revenue_mrr_interval_customer s
+     WHERE s.d0 = p_d0 AND s.d1 = p_d1
+       AND EXISTS (SELECT 1 FROM revenue_mrr_interval i WHERE i.d0 = p_d0 AND i.d1 = p_d1)
+    UNION ALL
+    SELECT k.customer_id, k.m0, k.m1, k.fx, k.delta, k.kind FROM revenue_movement_customers(ARRAY[p_d0, p_d1]) k
+     WHERE k.kind IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM revenue_mrr_interval i WHERE i.d0 = p_d0 AND i.d1 = p_d1)
 $$;
 
 -- ---------------------------------------------------------------- realised customer value
