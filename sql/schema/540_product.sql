@@ -177,6 +177,27 @@ RETURNS numeric[] LANGUAGE sql STABLE AS $$
          LATERAL (SELECT min(bucket) AS v FROM c WHERE cum > ceil(x.pos)) hi
 $$;
 
+-- The same percentile for every hour or day (p_period 'hour' or 'day', the date_trunc field) of
+-- [p_lo, p_hi) that has latencies, in one pass: what product_hist_percentile gives for each period
+-- on its own (the pre-aggregates store the totals' p90 with it).
+CREATE OR REPLACE FUNCTION product_hist_percentile_by(p_lo timestamp, p_hi timestamp, p_period text, p numeric)
+RETURNS TABLE (period timestamp, value numeric) LANGUAGE sql STABLE AS $$
+    WITH h AS (
+        SELECT date_trunc(p_period, hour) AS period, bucket, sum(n) AS n FROM product_api_latency_hist
+        WHERE hour >= p_lo AND hour < p_hi GROUP BY 1, 2
+    ), c AS (
+        SELECT period, bucket, sum(n) OVER (PARTITION BY period ORDER BY bucket) AS cum,
+               sum(n) OVER (PARTITION BY period) AS tot FROM h
+    ), x AS (
+        SELECT c.period, p * (c.tot - 1) AS pos, c.bucket, c.cum FROM c
+    ), r AS (
+        SELECT period, pos, min(bucket) FILTER (WHERE cum > floor(pos)) AS lo,
+               min(bucket) FILTER (WHERE cum > ceil(pos)) AS hi
+        FROM x GROUP BY period, pos
+    )
+    SELECT period, round(lo + (hi - lo) * (pos - floor(pos)), 2) FROM r
+$$;
+
 -- The same for one p.
 CREATE OR REPLACE FUNCTION product_hist_percentile(p_lo timestamp, p_hi timestamp, p numeric)
 RETURNS numeric LANGUAGE sql STABLE AS $$
@@ -224,28 +245,34 @@ BEGIN
 
     INSERT INTO product_api_hourly (hour, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms,
                                     p90_ms)
-    SELECT date_trunc('hour', ts), coalesce(endpoint, '*'), count(*),
-           count(*) FILTER (WHERE status >= 500), count(*) FILTER (WHERE status >= 400),
-           count(*) FILTER (WHERE rate_limited),
-           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
-           round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
-           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
-           CASE WHEN GROUPING(endpoint) = 1
-                THEN product_hist_percentile(date_trunc('hour', ts), date_trunc('hour', ts) + interval '1 hour', 0.9) END
-    FROM product_api_tmp
-    GROUP BY GROUPING SETS ((date_trunc('hour', ts), endpoint), (date_trunc('hour', ts)));
+    SELECT g.hour, g.endpoint, g.calls, g.errors, g.failed, g.rate_limited, g.p50, g.p95, g.p99, q.value
+    FROM (
+        SELECT date_trunc('hour', ts) AS hour, coalesce(endpoint, '*') AS endpoint, count(*) AS calls,
+               count(*) FILTER (WHERE status >= 500) AS errors, count(*) FILTER (WHERE status >= 400) AS failed,
+               count(*) FILTER (WHERE rate_limited) AS rate_limited,
+               round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p50,
+               round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p95,
+               round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p99
+        FROM product_api_tmp
+        GROUP BY GROUPING SETS ((date_trunc('hour', ts), endpoint), (date_trunc('hour', ts)))
+    ) g
+    LEFT JOIN product_hist_percentile_by(p_lo::timestamp, (p_hi + 1)::timestamp, 'hour', 0.9) q
+           ON g.endpoint = '*' AND q.period = g.hour;
 
     INSERT INTO product_api_daily (day, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms, p90_ms)
-    SELECT ts::date, coalesce(endpoint, '*'), count(*),
-           count(*) FILTER (WHERE status >= 500), count(*) FILTER (WHERE status >= 400),
-           count(*) FILTER (WHERE rate_limited),
-           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
-           round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
-           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2),
-           CASE WHEN GROUPING(endpoint) = 1
-                THEN product_hist_percentile(ts::date::timestamp, ts::date::timestamp + interval '1 day', 0.9) END
-    FROM product_api_tmp
-    GROUP BY GROUPING SETS ((ts::date, endpoint), (ts::date));
+    SELECT g.day, g.endpoint, g.calls, g.errors, g.failed, g.rate_limited, g.p50, g.p95, g.p99, q.value
+    FROM (
+        SELECT ts::date AS day, coalesce(endpoint, '*') AS endpoint, count(*) AS calls,
+               count(*) FILTER (WHERE status >= 500) AS errors, count(*) FILTER (WHERE status >= 400) AS failed,
+               count(*) FILTER (WHERE rate_limited) AS rate_limited,
+               round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p50,
+               round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p95,
+               round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p99
+        FROM product_api_tmp
+        GROUP BY GROUPING SETS ((ts::date, endpoint), (ts::date))
+    ) g
+    LEFT JOIN product_hist_percentile_by(p_lo::timestamp, (p_hi + 1)::timestamp, 'day', 0.9) q
+           ON g.endpoint = '*' AND q.period = g.day::timestamp;
 
     INSERT INTO product_api_customer_daily (day, customer_id, calls, errors, failed, rate_limited)
     SELECT ts::date, customer_id, count(*), count(*) FILTER (WHERE status >= 500),
