@@ -330,16 +330,17 @@ $$;
 
 -- Follower compute (035_rollup_follow.sql): a snapshot looks back 90 days, so every snapshot on or
 -- after a recomputed day is out of date (late rows); forgotten, it is read live until retaken.
--- Today's is retaken on every refresh anyway.
+-- Today's too: rollup_refresh() recomputes today only when something of today (or before) moved.
 CREATE OR REPLACE FUNCTION customer_snapshot_forget(p_lo date, p_hi date) RETURNS void
 LANGUAGE sql AS $$
-    DELETE FROM customer_snapshot_days WHERE day >= p_lo AND day < ns_today()
+    DELETE FROM customer_snapshot_days WHERE day >= p_lo
 $$;
 SELECT rollup_follower_register('customer_snapshot', 'customer_snapshot_forget', 'customer_health_daily',
                                 'customer_activity_daily', 'customer_usage_daily', 'customer_snapshot_days');
 
--- Today's snapshot (always), and those of the other rollup_snapshot_days() that are missing.
--- Run by the users service's job (users_refresh()).  Returns the number of snapshots taken.
+-- The snapshots of rollup_snapshot_days() that are missing (today's after a new day or a refresh
+-- that recomputed it).  Run by the users service's job (users_refresh()).  Returns the number of
+-- snapshots taken: 0 when nothing moved.
 CREATE OR REPLACE FUNCTION customer_snapshot_refresh() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -347,7 +348,7 @@ DECLARE
     n  integer := 0;
 BEGIN
     PERFORM rollup_follow('customer_snapshot');
-    FOR d IN SELECT x FROM rollup_snapshot_days() x WHERE x = ns_today() OR NOT customer_snapshot_taken(x)
+    FOR d IN SELECT x FROM rollup_snapshot_days() x WHERE NOT customer_snapshot_taken(x)
     LOOP
         PERFORM customer_snapshot(d);
         n := n + 1;
