@@ -204,6 +204,34 @@ RETURNS numeric LANGUAGE sql STABLE AS $$
     SELECT (product_hist_percentiles(p_lo, p_hi, ARRAY[p]))[1]
 $$;
 
+-- The API traffic of product_api_tmp (the calls of the reporting days p_lo .. p_hi, filled by
+-- product_compute_range) per hour or day (p_period, a date_trunc field) and endpoint, and the
+-- total ('*', with its p90 from the histogram, which must hold those days already): the rows of
+-- product_api_hourly and product_api_daily.
+CREATE OR REPLACE FUNCTION product_api_traffic(p_period text, p_lo date, p_hi date)
+RETURNS TABLE (period timestamp, endpoint text, calls integer, errors integer, failed integer,
+               rate_limited integer, p50 numeric, p95 numeric, p99 numeric, p90 numeric)
+LANGUAGE plpgsql STABLE AS $$   -- plpgsql: product_api_tmp exists only while product_compute_range runs
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    SELECT g.period, g.endpoint, g.calls, g.errors, g.failed, g.rate_limited, g.p50, g.p95, g.p99, q.value
+    FROM (
+        SELECT date_trunc(p_period, ts) AS period, coalesce(endpoint, '*') AS endpoint, count(*)::int AS calls,
+               (count(*) FILTER (WHERE status >= 500))::int AS errors,
+               (count(*) FILTER (WHERE status >= 400))::int AS failed,
+               (count(*) FILTER (WHERE rate_limited))::int AS rate_limited,
+               round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p50,
+               round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p95,
+               round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p99
+        FROM product_api_tmp
+        GROUP BY GROUPING SETS ((date_trunc(p_period, ts), endpoint), (date_trunc(p_period, ts)))
+    ) g
+    LEFT JOIN product_hist_percentile_by(p_lo::timestamp, (p_hi + 1)::timestamp, p_period, 0.9) q
+           ON g.endpoint = '*' AND q.period = g.period;
+END
+$$;
+
 -- Recompute every product pre-aggregate for the reporting days p_lo .. p_hi (delete + insert),
 -- and the windowed ones that depend on them: power users up to p_hi + 6, adoption up to p_hi + 29
 -- (never past today, unless the range itself is), retention of the weeks touched.
@@ -245,34 +273,12 @@ BEGIN
 
     INSERT INTO product_api_hourly (hour, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms,
                                     p90_ms)
-    SELECT g.hour, g.endpoint, g.calls, g.errors, g.failed, g.rate_limited, g.p50, g.p95, g.p99, q.value
-    FROM (
-        SELECT date_trunc('hour', ts) AS hour, coalesce(endpoint, '*') AS endpoint, count(*) AS calls,
-               count(*) FILTER (WHERE status >= 500) AS errors, count(*) FILTER (WHERE status >= 400) AS failed,
-               count(*) FILTER (WHERE rate_limited) AS rate_limited,
-               round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p50,
-               round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p95,
-               round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p99
-        FROM product_api_tmp
-        GROUP BY GROUPING SETS ((date_trunc('hour', ts), endpoint), (date_trunc('hour', ts)))
-    ) g
-    LEFT JOIN product_hist_percentile_by(p_lo::timestamp, (p_hi + 1)::timestamp, 'hour', 0.9) q
-           ON g.endpoint = '*' AND q.period = g.hour;
+    SELECT t.period, t.endpoint, t.calls, t.errors, t.failed, t.rate_limited, t.p50, t.p95, t.p99, t.p90
+    FROM product_api_traffic('hour', p_lo, p_hi) t;
 
     INSERT INTO product_api_daily (day, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms, p90_ms)
-    SELECT g.day, g.endpoint, g.calls, g.errors, g.failed, g.rate_limited, g.p50, g.p95, g.p99, q.value
-    FROM (
-        SELECT ts::date AS day, coalesce(endpoint, '*') AS endpoint, count(*) AS calls,
-               count(*) FILTER (WHERE status >= 500) AS errors, count(*) FILTER (WHERE status >= 400) AS failed,
-               count(*) FILTER (WHERE rate_limited) AS rate_limited,
-               round(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p50,
-               round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p95,
-               round(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms)::numeric, 2) AS p99
-        FROM product_api_tmp
-        GROUP BY GROUPING SETS ((ts::date, endpoint), (ts::date))
-    ) g
-    LEFT JOIN product_hist_percentile_by(p_lo::timestamp, (p_hi + 1)::timestamp, 'day', 0.9) q
-           ON g.endpoint = '*' AND q.period = g.day::timestamp;
+    SELECT t.period::date, t.endpoint, t.calls, t.errors, t.failed, t.rate_limited, t.p50, t.p95, t.p99, t.p90
+    FROM product_api_traffic('day', p_lo, p_hi) t;
 
     INSERT INTO product_api_customer_daily (day, customer_id, calls, errors, failed, rate_limited)
     SELECT ts::date, customer_id, count(*), count(*) FILTER (WHERE status >= 500),
