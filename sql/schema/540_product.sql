@@ -156,46 +156,35 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- percentile_cont(p) for each p of ps, of the latencies of the local hours [p_lo, p_hi), from the
--- histogram, in one pass over it (an array in the order of ps; NULL without calls).  With N values
--- sorted, position x = p·(N−1); the answer interpolates between the values at ranks floor(x) and
--- ceil(x) (0-based), exactly as percentile_cont does.
-CREATE OR REPLACE FUNCTION product_hist_percentiles(p_lo timestamp, p_hi timestamp, ps numeric[])
-RETURNS numeric[] LANGUAGE sql STABLE AS $$
+-- histogram, per hour or day (p_period 'hour' or 'day', a date_trunc field) or, with p_period NULL,
+-- over the whole range (one row, period p_lo); one pass over the histogram, the values in the order
+-- of ps; no row for a period without latencies.  With N values sorted, position x = p·(N−1); the
+-- answer interpolates between the values at ranks floor(x) and ceil(x) (0-based), exactly as
+-- percentile_cont does.  The one percentile rule of the histogram: the functions below call it.
+CREATE OR REPLACE FUNCTION product_hist_percentiles_by(p_lo timestamp, p_hi timestamp, p_period text, ps numeric[])
+RETURNS TABLE (period timestamp, vals numeric[]) LANGUAGE sql STABLE AS $$
     WITH h AS (
-        SELECT bucket, sum(n) AS n FROM product_api_latency_hist
-        WHERE hour >= p_lo AND hour < p_hi GROUP BY bucket
-    ), c AS (
-        SELECT bucket, sum(n) OVER (ORDER BY bucket) AS cum, sum(n) OVER () AS tot FROM h
-    ), t AS (
-        SELECT max(tot) AS tot FROM c
-    ), x AS (
-        SELECT q.o, q.p * (t.tot - 1) AS pos FROM t, unnest(ps) WITH ORDINALITY q(p, o) WHERE t.tot IS NOT NULL
-    )
-    SELECT array_agg(round(lo.v + (hi.v - lo.v) * (x.pos - floor(x.pos)), 2) ORDER BY x.o)
-    FROM x,
-         LATERAL (SELECT min(bucket) AS v FROM c WHERE cum > floor(x.pos)) lo,
-         LATERAL (SELECT min(bucket) AS v FROM c WHERE cum > ceil(x.pos)) hi
-$$;
-
--- The same percentile for every hour or day (p_period 'hour' or 'day', the date_trunc field) of
--- [p_lo, p_hi) that has latencies, in one pass: what product_hist_percentile gives for each period
--- on its own (the pre-aggregates store the totals' p90 with it).
-CREATE OR REPLACE FUNCTION product_hist_percentile_by(p_lo timestamp, p_hi timestamp, p_period text, p numeric)
-RETURNS TABLE (period timestamp, value numeric) LANGUAGE sql STABLE AS $$
-    WITH h AS (
-        SELECT date_trunc(p_period, hour) AS period, bucket, sum(n) AS n FROM product_api_latency_hist
+        SELECT coalesce(date_trunc(p_period, hour), p_lo) AS period, bucket, sum(n) AS n
+        FROM product_api_latency_hist
         WHERE hour >= p_lo AND hour < p_hi GROUP BY 1, 2
     ), c AS (
         SELECT period, bucket, sum(n) OVER (PARTITION BY period ORDER BY bucket) AS cum,
                sum(n) OVER (PARTITION BY period) AS tot FROM h
     ), x AS (
-        SELECT c.period, p * (c.tot - 1) AS pos, c.bucket, c.cum FROM c
+        SELECT c.period, q.o, q.p * (c.tot - 1) AS pos, c.bucket, c.cum
+        FROM c, unnest(ps) WITH ORDINALITY q(p, o)
     ), r AS (
-        SELECT period, pos, min(bucket) FILTER (WHERE cum > floor(pos)) AS lo,
+        SELECT period, o, pos, min(bucket) FILTER (WHERE cum > floor(pos)) AS lo,
                min(bucket) FILTER (WHERE cum > ceil(pos)) AS hi
-        FROM x GROUP BY period, pos
+        FROM x GROUP BY period, o, pos
     )
-    SELECT period, round(lo + (hi - lo) * (pos - floor(pos)), 2) FROM r
+    SELECT period, array_agg(round(lo + (hi - lo) * (pos - floor(pos)), 2) ORDER BY o) FROM r GROUP BY period
+$$;
+
+-- Those of the whole range (NULL without calls).
+CREATE OR REPLACE FUNCTION product_hist_percentiles(p_lo timestamp, p_hi timestamp, ps numeric[])
+RETURNS numeric[] LANGUAGE sql STABLE AS $$
+    SELECT (SELECT b.vals FROM product_hist_percentiles_by(p_lo, p_hi, NULL, ps) b)
 $$;
 
 -- The same for one p.
@@ -215,7 +204,7 @@ LANGUAGE plpgsql STABLE AS $$   -- plpgsql: product_api_tmp exists only while pr
 #variable_conflict use_column
 BEGIN
     RETURN QUERY
-    SELECT g.period, g.endpoint, g.calls, g.errors, g.failed, g.rate_limited, g.p50, g.p95, g.p99, q.value
+    SELECT g.period, g.endpoint, g.calls, g.errors, g.failed, g.rate_limited, g.p50, g.p95, g.p99, q.vals[1]
     FROM (
         SELECT date_trunc(p_period, ts) AS period, coalesce(endpoint, '*') AS endpoint, count(*)::int AS calls,
                (count(*) FILTER (WHERE status >= 500))::int AS errors,
@@ -227,7 +216,7 @@ BEGIN
         FROM product_api_tmp
         GROUP BY GROUPING SETS ((date_trunc(p_period, ts), endpoint), (date_trunc(p_period, ts)))
     ) g
-    LEFT JOIN product_hist_percentile_by(p_lo::timestamp, (p_hi + 1)::timestamp, p_period, 0.9) q
+    LEFT JOIN product_hist_percentiles_by(p_lo::timestamp, (p_hi + 1)::timestamp, p_period, ARRAY[0.9]) q
            ON g.endpoint = '*' AND q.period = g.period;
 END
 $$;
