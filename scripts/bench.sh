@@ -12,8 +12,8 @@ cleanup() { scripts/stack.sh stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; rm -f "
 trap cleanup EXIT; trap 'exit 1' INT TERM
 say() { printf '==> %s\n' "$*" >&2; }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-PORT=$((20000 + RANDOM % 20000)); while ! port_free $PORT; do PORT=$((PORT + 1)); done
+. "$ROOT/scripts/ports.sh"
+PORT=$(free_port) || { say "no free TCP port found"; exit 1; }
 say "starting a stack with SCALE=$SCALE (loading the demo data takes a few minutes at SCALE=1)"
 # CONN_LIMIT: bench-live.sh holds 2,000 live streams from 127.0.0.1 (bench-slowloris.sh measures
 # the default limit on a stack of its own).

@@ -47,16 +47,7 @@ as_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 30000))
-    port_free "$p" && { echo "$p"; return; }
-  done
-  die "no free TCP port found"
-}
+. "$ROOT/scripts/ports.sh"   # port_free, free_port
 
 psql_ns() { psql -X -q -w -v ON_ERROR_STOP=1 -h "$RUN" -p "$PGPORT" -U postgres "$@"; }
 
@@ -141,17 +132,32 @@ pg_start() {
     rm -f "$pw"
   fi
   if [ -f "$RUN/pg.port" ]; then PGPORT=$(cat "$RUN/pg.port"); else PGPORT=${PGPORT:-$(free_port)}; fi
-  port_free "$PGPORT" || PGPORT=$(free_port)
-  echo "$PGPORT" >"$RUN/pg.port"
-  local opts="-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$RUN"
-  # Throw-away test clusters need no durability.
-  [ "${FAST:-0}" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-  say "starting PostgreSQL on 127.0.0.1:$PGPORT"
+  port_free "$PGPORT" || PGPORT=$(free_port) || die "no free TCP port found for PostgreSQL"
   touch "$PGLOGS/postgres.log"; [ "$(id -u)" -eq 0 ] && chown postgres "$PGLOGS/postgres.log"
-  as_pg "$PGBIN/pg_ctl" -D "$data" -l "$PGLOGS/postgres.log" -o "$opts" -w -t 60 start >/dev/null \
-    || die "PostgreSQL did not start; see $LOGS/postgres.log"
+  # A port can be taken between the check and PostgreSQL's bind (see scripts/ports.sh): then
+  # once more on another port.
+  local try
+  for try in 1 2; do
+    echo "$PGPORT" >"$RUN/pg.port"
+    say "starting PostgreSQL on 127.0.0.1:$PGPORT"
+    pg_start_on "$data" "$PGPORT" && break
+    if [ "$try" = 1 ] && tail -20 "$PGLOGS/postgres.log" | grep -q 'could not bind\|could not create any TCP/IP sockets'; then
+      PGPORT=$(free_port) || die "no free TCP port found for PostgreSQL"; continue
+    fi
+    die "PostgreSQL did not start; its log ($LOGS/postgres.log) ends:
+$(tail -5 "$PGLOGS/postgres.log" | sed 's/^/    /')"
+  done
   as_pg head -1 "$data/postmaster.pid" >"$RUN/postgres.pid"
   pg_hba_harden
+}
+
+# pg_start_on DATA PORT — starts the cluster in DATA on 127.0.0.1:PORT and waits until it takes
+# connections (60 s at most); 1 when it did not come up (its log says why).
+pg_start_on() {
+  local opts="-p $2 -c listen_addresses=127.0.0.1 -c unix_socket_directories=$RUN"
+  # Throw-away test clusters need no durability.
+  [ "${FAST:-0}" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  as_pg "$PGBIN/pg_ctl" -D "$1" -l "$PGLOGS/postgres.log" -o "$opts" -w -t 60 start >/dev/null
 }
 
 db_load() {

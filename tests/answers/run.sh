@@ -17,8 +17,8 @@ export ANCHOR=${ANCHOR:-"$(date -u +%F) 00:00:00+00"} FAST=1 SCALE=${SCALE:-0.02
 grep -q ANCHOR "$TREE/scripts/stack.sh" || { echo "$TREE/scripts/stack.sh does not take ANCHOR" >&2; exit 1; }
 STACK_DIR=$(mktemp -d /tmp/northstar-answers.XXXXXX)
 trap '"$TREE/scripts/stack.sh" stop "$STACK_DIR" >/dev/null 2>&1; rm -rf "$STACK_DIR"' EXIT
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-PORT=$((20000 + RANDOM % 20000)); while ! port_free $PORT; do PORT=$((PORT + 1)); done
+. "$HERE/../../scripts/ports.sh"
+PORT=$(free_port) || { echo "no free TCP port found" >&2; exit 1; }
 export PORT
 "$TREE/scripts/stack.sh" start "$STACK_DIR" >"$STACK_DIR.start.log" 2>&1 \
   || { cat "$STACK_DIR.start.log" >&2; exit 1; }

@@ -40,12 +40,8 @@ if [ -z "${NS_URL:-}" ]; then
     rm -rf "$STACK"
   }
   trap cleanup EXIT INT TERM
-  port=""
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-  done
-  [ -n "$port" ] || die "no free port"
+  . "$ROOT/scripts/ports.sh"
+  port=$(free_port) || die "no free port"
   say "starting a throw-away stack on port $port in $STACK"
   if ! PORT=$port FAST=1 SCALE=${SCALE:-0.02} "$ROOT/scripts/stack.sh" start "$STACK" >"$STACK/stack.out" 2>&1; then
     sed 's/^/# /' "$STACK/stack.out"

@@ -27,8 +27,8 @@ cleanup() { "$ROOT/scripts/stack.sh" stop "$T_DIR" >/dev/null 2>&1; [ -n "${T_KE
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-T_PORT=$((20000 + RANDOM % 20000)); while ! port_free $T_PORT; do T_PORT=$((T_PORT + 1)); done
+. "$ROOT/scripts/ports.sh"   # port_free, free_port (the files add small offsets to T_PORT)
+T_PORT=$(free_port 64) || { echo "no free TCP port found" >&2; exit 1; }
 export PORT=$T_PORT FAST=1 SCALE=${TEST_SCALE:-0.02} NS_TOKEN_TTL=3600 LOGIN_RATE=300r/m
 # Sign-in delays of 1 s doubling up to 2 s (docs/reliability.md, "Sign-in limits"): t-signin-limit.sh
 # waits one out for real, and no other file's wrong password holds an account for long.

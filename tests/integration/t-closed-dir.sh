@@ -8,13 +8,13 @@ if [ "$(id -u)" -ne 0 ]; then
 else
   CD_HOME=$T_TMP/closed-home; mkdir -p "$CD_HOME"; chmod 700 "$CD_HOME"
   CD_DIR=$CD_HOME/var
-  CD_PORT=$((T_PORT + 7)); while ! (exec 3<>/dev/null) || (exec 3<>"/dev/tcp/127.0.0.1/$CD_PORT") 2>/dev/null; do CD_PORT=$((CD_PORT + 1)); done
+  . "$ROOT/scripts/ports.sh"; CD_PORT=$(free_port)
   cd_stop() { "$ROOT/scripts/stack.sh" stop "$CD_DIR" >/dev/null 2>&1
               [ -n "${CD_SHARED:-}" ] && case $CD_SHARED in /var/lib/northstar/?*) rm -rf "$CD_SHARED";; esac; }
   defer cd_stop   # whatever happens (lib.sh's exit trap)
   if PORT=$CD_PORT DEMO=0 FAST=1 "$ROOT/scripts/stack.sh" start "$CD_DIR" >"$T_TMP/closed.log" 2>&1; then
     ok "a stack in a 0700 directory starts as root"
-  else not_ok "a stack in a 0700 directory starts as root" "$(tail -3 "$T_TMP/closed.log" | tr '\n' ' ') | nginx: $(tail -3 "$CD_DIR/logs/nginx-error.log" 2>/dev/null | tr '\n' ' ') | users: $(tail -3 "$CD_DIR/logs/users.log" 2>/dev/null | tr '\n' ' ')"; fi
+  else not_ok "a stack in a 0700 directory starts as root" "$(tail -8 "$T_TMP/closed.log" | tr '\n' ' ') | nginx: $(tail -3 "$CD_DIR/logs/nginx-error.log" 2>/dev/null | tr '\n' ' ') | users: $(tail -3 "$CD_DIR/logs/users.log" 2>/dev/null | tr '\n' ' ')"; fi
   CD_SHARED=$(readlink "$CD_DIR/shared" 2>/dev/null || true)
   case $CD_SHARED in /var/lib/northstar/?*) ok "its cluster and sockets live in $CD_SHARED";;
     *) not_ok "its cluster and sockets live under /var/lib/northstar" "shared -> '$CD_SHARED'";; esac

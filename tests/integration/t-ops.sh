@@ -17,8 +17,8 @@ defer op_cleanup   # however this file ends
 op_wait_gone() { local i; for i in $(seq 1 "$2"); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
 
 # ---- make run in the foreground, make stop from another shell
-op_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; done; echo "$p"; }
-OP_PORT=$(op_port)
+. "$ROOT/scripts/ports.sh"
+OP_PORT=$(free_port)
 NS_RUN_DIR=$OP/stack PORT=$OP_PORT DEMO=0 FAST=1 NS_INSTANCES=1 "$ROOT/scripts/run.sh" >"$OP/run.out" 2>&1 &
 OP_RUN=$!; OP_PIDS+=("$OP_RUN")
 for _ in $(seq 1 1200); do grep -q 'Northstar is running' "$OP/run.out" && break; kill -0 "$OP_RUN" 2>/dev/null || break; sleep 0.1; done

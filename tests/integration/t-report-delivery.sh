@@ -32,9 +32,8 @@ rd_cleanup() {
 }
 defer rd_cleanup   # however this file ends
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-rd_port() { local p=$((20000 + RANDOM % 20000)); while ! port_free $p; do p=$((p + 1)); done; echo $p; }
-RD_SP=$(rd_port)
+. "$ROOT/scripts/ports.sh"
+RD_SP=$(free_port)
 rd_smtp_start() {
   "$RD_PY" -m aiosmtpd -n -l "127.0.0.1:$RD_SP" -c aiosmtpd.handlers.Mailbox "$RD/mail" >>"$RD/smtp.log" 2>&1 &
   RD_SMTP=$!

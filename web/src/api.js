@@ -161,7 +161,7 @@ export function get(path, params, { retries = 1 } = {}) {
   // (the API's Vary does not name X-Data-Version), so it would hand back an
   // answer older than the version just sent; revalidating goes to nginx,
   // whose cache key holds the version (a 304 when the answer is the same).
-  const p = request(url, { headers, credentials: 'same-origin', cache: 'no-cache' }, retries)
+  const p = request(url, { headers, credentials: 'same-origin', cache: 'no-cache', signal: reads.signal }, retries)
     .then(async (res) => { const json = await res.json(); return stamp(json, stampOf(res, json)); })
     .then((json) => { lastGood.set(url, json); return json; })
     .catch((err) => { if (err instanceof ApiError) err.last = lastGood.get(url); throw err; })
@@ -189,6 +189,14 @@ export const post = (path, body) => send('POST', path, body);
 
 /** Forget every remembered answer (on sign-out). */
 export function clearCache() { lastGood.clear(); inflight.clear(); }
+
+// Every GET in flight carries this signal, so that signing out can cancel
+// them before the session ends: otherwise each one comes back 401 after the
+// logout, and the sign-in page would be shown on top of their errors.
+let reads = new AbortController();
+
+/** Cancel every GET in flight (they reject with an AbortError); later GETs go out as usual. */
+export function abortReads() { reads.abort(); reads = new AbortController(); }
 
 /**
  * Download what path answers (with params) as a file named filename: the

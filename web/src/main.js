@@ -4,7 +4,7 @@
 // state (live.js) and the 30 s auto-refresh that pauses while the tab is
 // hidden.
 import { h, clear } from './dom.js';
-import { get, post, setUnauthorizedHandler, clearCache, ApiError, noteDataVersion } from './api.js';
+import { get, post, setUnauthorizedHandler, clearCache, abortReads, ApiError, noteDataVersion } from './api.js';
 import { filters, setFilters, filterQuery, onFiltersChange, RANGES } from './store.js';
 import { createView } from './view.js';
 import { stateBox } from './panel.js';
@@ -130,6 +130,7 @@ function renderLogin() {
 }
 
 async function signOut() {
+  abortReads();
   try { await post('/api/auth/logout'); } catch (e) { console.warn('logout', e.message); }
   localStorage.removeItem(HINT);
   stopLive();
