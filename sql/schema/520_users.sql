@@ -59,7 +59,7 @@ BEGIN
     SELECT day, CASE WHEN GROUPING(country) = 0 THEN 'country' WHEN GROUPING(device) = 0 THEN 'device'
                      WHEN GROUPING(browser) = 0 THEN 'browser' ELSE 'os' END,
            coalesce(country, device, browser, os), count(*) FILTER (WHERE type = 'session_start'),
-           count(DISTINCT (customer_id, user_id)) FILTER (WHERE customer_id IS NOT NULL AND user_id IS NOT NULL)
+           count(DISTINCT ns_user_key(customer_id, user_id)) FILTER (WHERE customer_id IS NOT NULL AND user_id IS NOT NULL)
     FROM (SELECT ns_day(e.occurred_at) AS day, coalesce(e.country, '??') AS country,
                  coalesce(e.device, 'unknown') AS device, coalesce(e.browser, 'unknown') AS browser,
                  coalesce(e.os, 'unknown') AS os, e.type, e.customer_id, e.user_id

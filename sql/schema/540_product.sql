@@ -221,6 +221,44 @@ BEGIN
 END
 $$;
 
+-- Adoption (product_feature_adoption_daily) of the days p_lo .. p_hi: per day, feature and plan,
+-- the customers paying on that plan that day who used the feature in the 30 days ending on it.
+-- Computed from ranges, not day by day: each use covers [day, day + 30), a customer's uses of a
+-- feature merge into one multirange, intersected with the days it pays on each plan (its
+-- subscriptions' in_effect, merged); the count per day is the running sum of +1 at each run's
+-- start and -1 at its end.  The same rows as counting distinct customers over a 30-day join for
+-- every day (48.6 s against 1.0 s for two years at SCALE=1), which read each use 30 times.
+CREATE OR REPLACE FUNCTION product_adoption_rows(p_lo date, p_hi date)
+RETURNS TABLE (day date, feature text, plan_id int, customers int)
+LANGUAGE sql STABLE AS $$
+    WITH span AS (SELECT daterange(p_lo, p_hi, '[]') AS r),
+    cover AS (   -- per feature and customer: the days a use of the 30 days before covers
+        SELECT f.feature, f.customer_id, range_agg(daterange(f.day, f.day + 30)) AS days
+        FROM product_feature_customer_daily f
+        WHERE f.day BETWEEN p_lo - 29 AND p_hi
+        GROUP BY 1, 2),
+    paid AS (    -- per customer and plan: the days it pays on that plan
+        SELECT s.customer_id, s.plan_id, range_agg(s.in_effect) * datemultirange((SELECT r FROM span)) AS days
+        FROM subscriptions s
+        WHERE s.mrr_cents > 0 AND s.in_effect && (SELECT r FROM span)
+        GROUP BY 1, 2),
+    runs AS (    -- the days a customer counts for (feature, plan), as disjoint ranges
+        SELECT c.feature, p.plan_id, x.r
+        FROM cover c JOIN paid p ON p.customer_id = c.customer_id
+        CROSS JOIN LATERAL unnest(c.days * p.days) x(r)),
+    steps AS (   -- +1 where a run starts, -1 where it ends: the count per day is their running sum
+        SELECT s.feature, s.plan_id, s.day, sum(s.d) AS d
+        FROM (SELECT feature, plan_id, lower(r) AS day, 1 AS d FROM runs
+              UNION ALL SELECT feature, plan_id, upper(r), -1 FROM runs) s
+        GROUP BY 1, 2, 3),
+    levels AS (
+        SELECT feature, plan_id, day, sum(d) OVER w AS n, lead(day) OVER w AS next_day
+        FROM steps WINDOW w AS (PARTITION BY feature, plan_id ORDER BY day))
+    SELECT g::date, l.feature, l.plan_id, l.n::int
+    FROM levels l CROSS JOIN LATERAL generate_series(l.day, l.next_day - 1, interval '1 day') g
+    WHERE l.n > 0
+$$;
+
 -- Recompute every product pre-aggregate for the reporting days p_lo .. p_hi (delete + insert),
 -- and the windowed ones that depend on them: power users up to p_hi + 6, adoption up to p_hi + 29
 -- (never past today, unless the range itself is), retention of the weeks touched.
@@ -258,7 +296,8 @@ BEGIN
     INSERT INTO product_api_latency_hist (hour, bucket, n)
     SELECT date_trunc('hour', ts), product_latency_bucket(latency_ms), count(*)
     FROM product_api_tmp WHERE latency_ms IS NOT NULL
-    GROUP BY 1, 2;
+    GROUP BY 1, 2
+    ORDER BY 1, 2;   -- in key order: the index grows at its right edge (half the time of a load)
 
     INSERT INTO product_api_hourly (hour, endpoint, calls, errors, failed, rate_limited, p50_ms, p95_ms, p99_ms,
                                     p90_ms)
@@ -273,7 +312,8 @@ BEGIN
     SELECT ts::date, customer_id, count(*), count(*) FILTER (WHERE status >= 500),
            count(*) FILTER (WHERE status >= 400), count(*) FILTER (WHERE rate_limited)
     FROM product_api_tmp WHERE customer_id IS NOT NULL
-    GROUP BY 1, 2;
+    GROUP BY 1, 2
+    ORDER BY 1, 2;
     TRUNCATE product_api_tmp;
 
     -- Sessions: a session's part inside one reporting day; its duration is last − first event.
@@ -283,7 +323,7 @@ BEGIN
     FROM generate_series(p_lo, p_hi, interval '1 day') g(d)
     CROSS JOIN LATERAL (SELECT g.d::date AS day) d
     LEFT JOIN (
-        SELECT day, count(*) AS sessions, count(DISTINCT (customer_id, user_id)) AS users,
+        SELECT day, count(*) AS sessions, count(DISTINCT ns_user_key(customer_id, user_id)) AS users,
                sum(extract(epoch FROM last_at - first_at)) AS secs
         FROM (SELECT (e.occurred_at AT TIME ZONE tz)::date AS day, e.session_id,
                      min(e.customer_id) AS customer_id, min(e.user_id) AS user_id,
@@ -315,7 +355,8 @@ BEGIN
     FROM events e
     WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts AND e.type = 'feature_used'
       AND e.feature IS NOT NULL AND e.customer_id IS NOT NULL
-    GROUP BY 1, 2, 3;
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3;
 
     -- XXX: a first use can only move earlier here; deleted events are corrected by a rebuild.
     INSERT INTO product_feature_first_use (feature, customer_id, first_day)
@@ -326,12 +367,7 @@ BEGIN
 
     DELETE FROM product_feature_adoption_daily WHERE day BETWEEN p_lo AND w_hi;
     INSERT INTO product_feature_adoption_daily (day, feature, plan_id, customers)
-    SELECT g.d::date, f.feature, s.plan_id, count(DISTINCT f.customer_id)
-    FROM generate_series(p_lo, w_hi, interval '1 day') g(d)
-    JOIN product_feature_customer_daily f ON f.day BETWEEN g.d::date - 29 AND g.d::date
-    JOIN subscriptions s ON s.customer_id = f.customer_id AND s.mrr_cents > 0
-                        AND s.in_effect @> g.d::date
-    GROUP BY 1, 2, 3;
+    SELECT a.day, a.feature, a.plan_id, a.customers FROM product_adoption_rows(p_lo, w_hi) a;
 
     INSERT INTO product_plan_daily (day, plan_id, customers, active_users, usage_units)
     SELECT x.day, coalesce(pl.plan_id, 0), count(*), sum(x.active_users), sum(x.units)

@@ -50,14 +50,16 @@ BEGIN
     FROM events e
     WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts AND e.type = 'api_call'
       AND e.customer_id IS NOT NULL
-    GROUP BY 1, 2;
+    GROUP BY 1, 2
+    ORDER BY 1, 2;   -- in key order: the indexes grow at their right edge (half the time of a load)
 
     INSERT INTO product_ip_daily (day, client_ip, customer_id, events)
     SELECT (e.occurred_at AT TIME ZONE tz)::date, e.client_ip, e.customer_id, count(*)
     FROM events e
     WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts
       AND e.client_ip IS NOT NULL AND e.customer_id IS NOT NULL
-    GROUP BY 1, 2, 3;
+    GROUP BY 1, 2, 3
+    ORDER BY 1, 2, 3;
 END
 $$;
 
