@@ -198,6 +198,61 @@ BEGIN
 END
 $$;
 
+-- WAU/MAU after a recompute of the few days p_lo .. p_hi (at most 4, so that the days a change can
+-- reach, p_lo - 29 .. p_hi + 29, fit one 63-bit mask), from what changed instead of from every
+-- user: rollup_compute_range kept the days' active users and WAU/MAU from before the recompute in
+-- rollup_prev_active and rollup_prev_wau.  The old figures come back, and a user whose activity on
+-- those days changed moves the figure of a day D in p_lo .. p_hi + 29 by (counted now) - (counted
+-- before), where counted = active on a day of D-29 .. D (MAU) or D-6 .. D (WAU), read from the
+-- user's mask over the whole reach (bit k: day p_lo - 29 + k) with the recomputed days' bits as
+-- they are now and as they were.  Late orders, payments or tickets change no user: only the old
+-- figures come back.  Exact, like rollup_update_wau_mau; returns false (and changes nothing) when
+-- a day had no row before (its old figures are unknown): the caller then recomputes in full.
+CREATE OR REPLACE FUNCTION rollup_wau_mau_adjust(p_lo date, p_hi date) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    base  date := p_lo - 29;
+BEGIN
+    IF p_hi - p_lo > 3 OR (SELECT count(*) FROM rollup_prev_wau) < p_hi - p_lo + 1 THEN
+        RETURN false;
+    END IF;
+    UPDATE metrics_daily m SET wau = p.wau, mau = p.mau FROM rollup_prev_wau p WHERE m.day = p.day;
+    WITH now_active AS (
+        SELECT day, customer_id, user_id FROM active_users_daily WHERE day BETWEEN p_lo AND p_hi
+    ), changed AS (   -- the users whose activity on p_lo .. p_hi changed
+        SELECT customer_id, user_id FROM (
+            (SELECT * FROM now_active EXCEPT SELECT * FROM rollup_prev_active)
+            UNION ALL
+            (SELECT * FROM rollup_prev_active EXCEPT SELECT * FROM now_active)) x
+        GROUP BY 1, 2
+    ), prev AS (      -- per user: its days of p_lo .. p_hi before
+        SELECT customer_id, user_id, bit_or(1::bigint << (day - base)) AS m FROM rollup_prev_active GROUP BY 1, 2
+    ), masks AS (     -- per changed user: its days now (all of the reach) and before (p_lo .. p_hi)
+        SELECT c.customer_id, c.user_id,
+               coalesce(bit_or(1::bigint << (a.day - base)), 0) AS m_now,
+               coalesce(bit_or(1::bigint << (a.day - base)) FILTER (WHERE a.day NOT BETWEEN p_lo AND p_hi), 0)
+               | coalesce(max(p.m), 0) AS m_old
+        FROM changed c
+        LEFT JOIN prev p ON p.customer_id = c.customer_id AND p.user_id = c.user_id
+        LEFT JOIN active_users_daily a ON a.customer_id = c.customer_id AND a.user_id = c.user_id
+                                      AND a.day BETWEEN base AND p_hi + 29
+        GROUP BY 1, 2
+    ), d AS (         -- day D is bit D - base; WAU reads bits D-base-6 .. D-base, MAU D-base-29 .. D-base
+        SELECT m.day,
+               sum(((k.m_now >> (m.day - base - 6)) & 127 <> 0)::int
+                   - ((k.m_old >> (m.day - base - 6)) & 127 <> 0)::int) AS dw,
+               sum(((k.m_now >> (m.day - base - 29)) & 1073741823 <> 0)::int
+                   - ((k.m_old >> (m.day - base - 29)) & 1073741823 <> 0)::int) AS dm
+        FROM metrics_daily m CROSS JOIN masks k
+        WHERE m.day BETWEEN p_lo AND p_hi + 29
+        GROUP BY m.day
+    )
+    UPDATE metrics_daily m SET wau = m.wau + d.dw, mau = m.mau + d.dm
+    FROM d WHERE m.day = d.day AND (d.dw <> 0 OR d.dm <> 0);
+    RETURN true;
+END
+$$;
+
 -- Recompute every rollup for the reporting-zone days p_lo .. p_hi (delete + insert); the caller
 -- owns the transaction, so readers see either the old or the new version of a day.
 CREATE OR REPLACE FUNCTION rollup_compute_range(p_lo date, p_hi date) RETURNS void
@@ -211,6 +266,17 @@ DECLARE
     today  date := ns_today();
     mrr_days date[] := ARRAY(SELECT g::date FROM generate_series(p_lo, least(p_hi, ns_today()), interval '1 day') g);
 BEGIN
+    -- what WAU/MAU of a few days were computed from (rollup_wau_mau_adjust)
+    IF to_regclass('pg_temp.rollup_prev_wau') IS NULL THEN   -- (no NOTICE when they exist)
+        CREATE TEMP TABLE rollup_prev_active (day date, customer_id int, user_id bigint) ON COMMIT DROP;
+        CREATE TEMP TABLE rollup_prev_wau (day date, wau int, mau int) ON COMMIT DROP;
+    END IF;
+    TRUNCATE rollup_prev_active, rollup_prev_wau;
+    IF p_hi - p_lo <= 3 THEN
+        INSERT INTO rollup_prev_active SELECT day, customer_id, user_id FROM active_users_daily
+        WHERE day BETWEEN p_lo AND p_hi;
+        INSERT INTO rollup_prev_wau SELECT day, wau, mau FROM metrics_daily WHERE day BETWEEN p_lo AND p_hi;
+    END IF;
     DELETE FROM active_users_daily WHERE day BETWEEN p_lo AND p_hi;
     DELETE FROM customer_daily WHERE day BETWEEN p_lo AND p_hi;
     DELETE FROM feature_daily WHERE day BETWEEN p_lo AND p_hi;
@@ -394,8 +460,11 @@ BEGIN
     LEFT JOIN (SELECT day, sum(units) AS units FROM usage_records
                WHERE day BETWEEN p_lo AND p_hi GROUP BY 1) u USING (day);
 
-    -- WAU/MAU of a day depend on the 29 days before it, so a changed day also moves the next 29.
-    PERFORM rollup_update_wau_mau(p_lo, p_hi + 29);
+    -- WAU/MAU of a day depend on the 29 days before it, so a changed day also moves the next 29:
+    -- for a few days from what changed, else in full.
+    IF NOT rollup_wau_mau_adjust(p_lo, p_hi) THEN
+        PERFORM rollup_update_wau_mau(p_lo, p_hi + 29);
+    END IF;
 END
 $$;
 
