@@ -259,6 +259,32 @@ LANGUAGE sql STABLE AS $$
     WHERE l.n > 0
 $$;
 
+-- product_daily.power_users of the days p_lo .. p_hi: the users active on at least 5 of the 7 days
+-- ending on the day.  Taken in blocks of 50 days: per user one mask of its active days from the
+-- block's first day - 6 on (bit k: day b - 6 + k; a hash aggregate over the block's rows once),
+-- and day D counts the users with 5 or more bits among D-6 .. D, instead of grouping the 7 days
+-- again for every day (1.3 s for the 7 days after a late day at SCALE=1; the same counts).
+CREATE OR REPLACE FUNCTION product_power_users_update(p_lo date, p_hi date) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    b date := p_lo;
+BEGIN
+    WHILE b <= p_hi LOOP
+        UPDATE product_daily p SET power_users = coalesce(x.n, 0)
+        FROM (SELECT g.d::date AS day,
+                     count(*) FILTER (WHERE bit_count(((u.m >> (g.d::date - b)) & 127)::bit(64)) >= 5) AS n
+              FROM generate_series(b, least(b + 49, p_hi), interval '1 day') g(d)
+              CROSS JOIN (SELECT bit_or(1::bigint << (a.day - (b - 6))) AS m
+                          FROM active_users_daily a
+                          WHERE a.day BETWEEN b - 6 AND least(b + 49, p_hi)
+                          GROUP BY a.customer_id, a.user_id) u
+              GROUP BY 1) x
+        WHERE p.day = x.day;
+        b := b + 50;
+    END LOOP;
+END
+$$;
+
 -- Recompute every product pre-aggregate for the reporting days p_lo .. p_hi (delete + insert),
 -- and the windowed ones that depend on them: power users up to p_hi + 6, adoption up to p_hi + 29
 -- (never past today, unless the range itself is), retention of the weeks touched.
@@ -342,13 +368,7 @@ BEGIN
         GROUP BY 1
     ) v ON v.day = d.day;
 
-    UPDATE product_daily p SET power_users = coalesce(x.n, 0)
-    FROM (SELECT g.d::date AS day,
-                 (SELECT count(*) FROM (SELECT 1 FROM active_users_daily a
-                                        WHERE a.day BETWEEN g.d::date - 6 AND g.d::date
-                                        GROUP BY a.customer_id, a.user_id HAVING count(*) >= 5) u) AS n
-          FROM generate_series(p_lo, p_hi7, interval '1 day') g(d)) x
-    WHERE p.day = x.day;
+    PERFORM product_power_users_update(p_lo, p_hi7);
 
     INSERT INTO product_feature_customer_daily (day, feature, customer_id, uses)
     SELECT (e.occurred_at AT TIME ZONE tz)::date, e.feature, e.customer_id, count(*)
