@@ -46,40 +46,15 @@ RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
                fx_cents bigint, fx_n int)
 LANGUAGE sql STABLE AS $$ SELECT * FROM revenue_movement_series(p_points) $$;
 
--- Movements of the intervals (d0, d1] given as two arrays: calendar months (d0 and d1 both
--- month ends) come from revenue_mrr_month when present, the summary's intervals as of today from
--- revenue_mrr_interval, anything else is computed.
+-- Movements of the intervals (d0, d1] given as two arrays: revenue_movement_pairs() in
+-- sql/schema/510_revenue.sql (stored months and intervals, anything else computed).
 CREATE OR REPLACE FUNCTION api.revenue_movement_pairs(p_d0 date[], p_d1 date[])
 RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
                new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,
                reactivation_cents bigint, end_cents bigint, end_customers int,
                new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int,
                fx_cents bigint, fx_n int)
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  i int;
-  mon date;
-BEGIN
-  FOR i IN 1 .. coalesce(cardinality(p_d0), 0) LOOP
-    mon := date_trunc('month', p_d1[i])::date;
-    IF p_d0[i] = mon - 1 AND p_d1[i] = (mon + interval '1 month')::date - 1 THEN
-      RETURN QUERY SELECT i, p_d0[i], p_d1[i], m.start_cents, m.start_customers, m.new_cents, m.expansion_cents,
-                          m.contraction_cents, m.churn_cents, m.reactivation_cents, m.end_cents, m.end_customers,
-                          m.new_n, m.expansion_n, m.contraction_n, m.churn_n, m.reactivation_n, m.fx_cents, m.fx_n
-                     FROM revenue_mrr_month m WHERE m.month = mon;
-      IF FOUND THEN CONTINUE; END IF;
-    END IF;
-    RETURN QUERY SELECT i, m.d0, m.d1, m.start_cents, m.start_customers, m.new_cents, m.expansion_cents,
-                        m.contraction_cents, m.churn_cents, m.reactivation_cents, m.end_cents, m.end_customers,
-                        m.new_n, m.expansion_n, m.contraction_n, m.churn_n, m.reactivation_n, m.fx_cents, m.fx_n
-                   FROM revenue_mrr_interval m WHERE m.d0 = p_d0[i] AND m.d1 = p_d1[i];
-    IF FOUND THEN CONTINUE; END IF;
-    RETURN QUERY SELECT i, s.d0, s.d1, s.start_cents, s.start_customers, s.new_cents, s.expansion_cents,
-                        s.contraction_cents, s.churn_cents, s.reactivation_cents, s.end_cents, s.end_customers,
-                        s.new_n, s.expansion_n, s.contraction_n, s.churn_n, s.reactivation_n, s.fx_cents, s.fx_n
-                   FROM revenue_movement_series(ARRAY[p_d0[i], p_d1[i]]) s;
-  END LOOP;
-END $$;
+LANGUAGE sql STABLE AS $$ SELECT * FROM revenue_movement_pairs(p_d0, p_d1) $$;
 
 -- Order rows per day and source in [p_from, p_to]: the pre-aggregate when it is built in the
 -- session's zone, else the raw orders (correct, slower; the service job rebuilds the table).

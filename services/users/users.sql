@@ -24,22 +24,18 @@ $$;
 -- the start, and the net variant (minus expansion and reactivation).
 CREATE OR REPLACE FUNCTION api.users_month_churn(p_end date) RETURNS json
 LANGUAGE sql STABLE AS $$
-  WITH s AS (SELECT (date_trunc('month', p_end) - interval '1 day')::date AS start_day),
-  base AS (SELECT count(*) AS customers, coalesce(sum(m.mrr_cents), 0) AS mrr FROM s, mrr_at(s.start_day) m),
-  mv AS (SELECT count(*) FILTER (WHERE kind = 'churn') AS churned,
-                coalesce(-sum(delta_cents) FILTER (WHERE kind IN ('churn', 'contraction')), 0) AS lost,
-                coalesce(-sum(delta_cents), 0) AS net_lost
-           FROM s, mrr_movements(s.start_day, p_end)
-          WHERE kind NOT IN ('new', 'fx'))   -- a change of exchange rate is not churn (docs/metrics.md)
+  -- the month's MRR movements as the revenue views read them (stored once the month is complete);
+  -- a change of exchange rate (fx) is not churn (docs/metrics.md), nor are new customers
   SELECT json_build_object(
            'month', to_char(p_end, 'YYYY-MM'),
-           'customers_at_start', base.customers,
-           'churned_customers', mv.churned,
-           'customer_churn_rate', api.pct(mv.churned, base.customers),
-           'mrr_at_start', api.money(base.mrr),
-           'revenue_churn_rate', api.pct(mv.lost, base.mrr),
-           'net_revenue_churn_rate', api.pct(mv.net_lost, base.mrr))
-    FROM base, mv
+           'customers_at_start', m.start_customers,
+           'churned_customers', m.churn_n,
+           'customer_churn_rate', api.pct(m.churn_n, m.start_customers),
+           'mrr_at_start', api.money(m.start_cents),
+           'revenue_churn_rate', api.pct(-(m.churn_cents + m.contraction_cents), m.start_cents),
+           'net_revenue_churn_rate', api.pct(-(m.churn_cents + m.contraction_cents + m.expansion_cents
+                                               + m.reactivation_cents), m.start_cents))
+    FROM revenue_movement_pairs(ARRAY[(date_trunc('month', p_end) - interval '1 day')::date], ARRAY[p_end]) m
 $$;
 
 -- Trial-to-paid over the 30 days ending p_day (docs/metrics.md): trials started in the window
