@@ -302,10 +302,14 @@ BEGIN
                count(*) FILTER (WHERE e.type = 'api_call') AS api_calls,
                count(*) FILTER (WHERE e.type = 'api_call' AND e.status >= 500) AS api_errors,
                count(*) FILTER (WHERE e.type = 'feature_used') AS feature_uses,
-               count(DISTINCT e.user_id) AS active_users,
-               0 AS orders, 0 AS revenue_cents
+               0 AS active_users, 0 AS orders, 0 AS revenue_cents
         FROM events e
         WHERE e.occurred_at >= lo_ts AND e.occurred_at < hi_ts AND e.customer_id IS NOT NULL
+        GROUP BY 1, 2
+        UNION ALL
+        -- distinct users from active_users_daily, just built: no DISTINCT (a sort of every event) here
+        SELECT a.day, a.customer_id, 0, 0, 0, 0, 0, count(*), 0, 0
+        FROM active_users_daily a WHERE a.day BETWEEN p_lo AND p_hi
         GROUP BY 1, 2
         UNION ALL
         SELECT (o.ordered_at AT TIME ZONE tz)::date, o.customer_id, 0, 0, 0, 0, 0, 0, count(*), sum(o.total_cents)
@@ -313,7 +317,8 @@ BEGIN
         WHERE o.ordered_at >= lo_ts AND o.ordered_at < hi_ts
         GROUP BY 1, 2
     ) u
-    GROUP BY day, customer_id;
+    GROUP BY day, customer_id
+    ORDER BY day, customer_id;
 
     INSERT INTO feature_daily (day, feature, uses, users, customers)
     SELECT (e.occurred_at AT TIME ZONE tz)::date, e.feature, count(*),
