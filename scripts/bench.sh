@@ -187,6 +187,9 @@ while IFS=$'\t' read -r tag m v g r; do
   [ "$tag" = ROW ] && printf '%-58s %14s  goal %-14s %s\n' "$m" "$v" "$g" "$r" >&2
 done < <(BENCH_SLOW_SECTION=$SLOW_SECTION scripts/bench-slowloris.sh)
 
+# make bench-scale's section (its own run, hours at SCALE=10) is kept as it was.
+SCALE_SECTION=$DIR/scale-section.md
+awk '/^## / { on = (index($0, "## Cost across scales") == 1) } on' docs/benchmarks.md >"$SCALE_SECTION" 2>/dev/null || :
 {
   echo "# Benchmarks"
   echo
@@ -200,6 +203,7 @@ done < <(BENCH_SLOW_SECTION=$SLOW_SECTION scripts/bench-slowloris.sh)
   echo
   [ -s "$LIVE_SECTION" ] && { cat "$LIVE_SECTION"; echo; }
   [ -s "$SLOW_SECTION" ] && { cat "$SLOW_SECTION"; echo; }
+  [ -s "$SCALE_SECTION" ] && cat "$SCALE_SECTION"
   [ -f docs/benchmarks-notes.md ] && cat docs/benchmarks-notes.md
 } >docs/benchmarks.md
 say "written docs/benchmarks.md"
