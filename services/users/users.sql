@@ -581,25 +581,27 @@ RETURNS json LANGUAGE sql STABLE SET jit = off AS $$
                                              > p.price_cents * CASE p.billing_interval WHEN 'year' THEN 1 ELSE 12 END
                    ORDER BY q.price_cents * CASE q.billing_interval WHEN 'year' THEN 1 ELSE 12 END LIMIT 1) AS next_plan
       FROM plans p),
+  -- the health and 30-day usage of every paying customer, joined on their own (the planner sees
+  -- their real sizes there: joined after the scope test, which it expects to keep one customer,
+  -- the usage became a nested loop over every usage row, 1.9 s at SCALE=1)
+  hu AS MATERIALIZED (
+    SELECT h.*, u.units_30d AS units
+      FROM d CROSS JOIN customer_health_rows(d.d) h
+      LEFT JOIN customer_usage_rows(d.d) u ON u.customer_id = h.customer_id),
   cand AS (
     SELECT h.customer_id, c.name, h.mrr_cents, p.code AS plan, sub.quantity AS seats, p.seat_limit,
-           coalesce(u.units, 0) AS units_30d, p.usage_limit, h.active_users_30d, h.active_days_30d,
+           coalesce(h.units, 0) AS units_30d, p.usage_limit, h.active_users_30d, h.active_days_30d,
            nxt.next_plan,
            array_remove(ARRAY[
              CASE WHEN p.seat_limit IS NOT NULL AND sub.quantity * 10 >= p.seat_limit * 8 THEN 'seat_limit' END,
-             CASE WHEN p.usage_limit IS NOT NULL AND coalesce(u.units, 0) * 10 >= p.usage_limit * 8 THEN 'usage_limit' END,
+             CASE WHEN p.usage_limit IS NOT NULL AND coalesce(h.units, 0) * 10 >= p.usage_limit * 8 THEN 'usage_limit' END,
              CASE WHEN sub.quantity = 1 AND h.active_users_30d > 1 THEN 'team_on_single_seat' END,
              CASE WHEN p.code = 'starter' AND h.active_days_30d >= 20 THEN 'power_user_on_starter' END], NULL) AS reasons
-      FROM d CROSS JOIN customer_health_rows(d.d) h
+      FROM hu h
       JOIN customers c ON c.id = h.customer_id
       JOIN sub ON sub.customer_id = h.customer_id
       JOIN plans p ON p.id = sub.plan_id
       JOIN nxt ON nxt.id = p.id
-      -- a lookup per candidate (the snapshot's primary key), whatever the planner guesses of the rows
-      -- before it: as a join it was planned as a nested loop over every usage row once the inlined
-      -- scope test made it expect one candidate (1.9 s at SCALE=1)
-      LEFT JOIN LATERAL (SELECT x.units_30d AS units FROM customer_usage_rows(d.d) x
-                          WHERE x.customer_id = h.customer_id OFFSET 0) u ON true   -- OFFSET 0: not pulled up
      WHERE customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))
   SELECT json_build_object('as_of', (SELECT d FROM d),
     'total', (SELECT count(*) FROM cand WHERE cardinality(reasons) > 0),
