@@ -26,16 +26,18 @@ BEGIN
   END IF;
 END $$;
 
--- The two below gained fx_cents/fx_n (the fx movement): a replaced function cannot change its
+-- The one below gained fx_cents/fx_n (the fx movement): a replaced function cannot change its
 -- result type, so the older versions go first.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'revenue_movement_series'
                     AND pronamespace = 'api'::regnamespace AND 'fx_cents' = ANY (proargnames)) THEN
     DROP FUNCTION IF EXISTS api.revenue_movement_series(date[]);
-    DROP FUNCTION IF EXISTS api.revenue_movement_pairs(date[], date[]);
   END IF;
 END $$;
+-- The movements of interval pairs moved into the data layer (revenue_movement_pairs, read by the
+-- revenue and users SQL alike): no api. copy of it.
+DROP FUNCTION IF EXISTS api.revenue_movement_pairs(date[], date[]);
 
 -- MRR movements between consecutive dates: revenue_movement_series() in sql/schema/510_revenue.sql.
 CREATE OR REPLACE FUNCTION api.revenue_movement_series(p_points date[])
@@ -45,16 +47,6 @@ RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
                new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int,
                fx_cents bigint, fx_n int)
 LANGUAGE sql STABLE AS $$ SELECT * FROM revenue_movement_series(p_points) $$;
-
--- Movements of the intervals (d0, d1] given as two arrays: revenue_movement_pairs() in
--- sql/schema/510_revenue.sql (stored months and intervals, anything else computed).
-CREATE OR REPLACE FUNCTION api.revenue_movement_pairs(p_d0 date[], p_d1 date[])
-RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
-               new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,
-               reactivation_cents bigint, end_cents bigint, end_customers int,
-               new_n int, expansion_n int, contraction_n int, churn_n int, reactivation_n int,
-               fx_cents bigint, fx_n int)
-LANGUAGE sql STABLE AS $$ SELECT * FROM revenue_movement_pairs(p_d0, p_d1) $$;
 
 -- Order rows per day and source in [p_from, p_to]: the pre-aggregate when it is built in the
 -- session's zone, else the raw orders (correct, slower; the service job rebuilds the table).
@@ -114,7 +106,7 @@ BEGIN
   SELECT * INTO cur FROM api.revenue_mrr_point(p_day);
   SELECT * INTO prv FROM api.revenue_mrr_point(p_prev);
   SELECT coalesce((SELECT revenue_cents FROM metrics_daily WHERE day = p_day), 0) INTO rev;
-  SELECT * INTO mv FROM api.revenue_movement_pairs(ARRAY[p_prev], ARRAY[p_day]);
+  SELECT * INTO mv FROM revenue_movement_pairs(ARRAY[p_prev], ARRAY[p_day]);
   SELECT t.value, t.period_start, t.period_end INTO tg
     FROM targets t WHERE t.metric = 'mrr_cents' AND p_day BETWEEN t.period_start AND t.period_end
    ORDER BY t.period_start DESC LIMIT 1;
@@ -213,7 +205,7 @@ BEGIN
         'reactivated_customers', s.reactivation_n, 'fx_customers', s.fx_n,
         'ending_customers', s.end_customers,
         'customer_churn_rate_pct', api.pct(s.churn_n, s.start_customers)) ORDER BY s.j)
-      FROM api.revenue_movement_pairs(pts[1:p_months], pts[2:p_months + 1]) s), '[]'));
+      FROM revenue_movement_pairs(pts[1:p_months], pts[2:p_months + 1]) s), '[]'));
 END $$;
 
 -- ---------------------------------------------------------------- trend
@@ -535,7 +527,7 @@ LANGUAGE sql STABLE AS $$
          s.churn_n::numeric / nullif(s.start_customers, 0),
          -(s.churn_cents + s.contraction_cents)::numeric / nullif(s.start_cents, 0),
          s.end_cents::numeric / nullif(s.end_customers, 0)
-    FROM api.revenue_movement_pairs(ARRAY[(date_trunc('month', p_day) - interval '1 month')::date - 1],
+    FROM revenue_movement_pairs(ARRAY[(date_trunc('month', p_day) - interval '1 month')::date - 1],
                                     ARRAY[date_trunc('month', p_day)::date - 1]) s
 $$;
 

@@ -423,8 +423,8 @@ CREATE TABLE IF NOT EXISTS revenue_customer_paid (
 
 -- Movements of the intervals (d0, d1] given as two arrays: calendar months (d0 and d1 both
 -- month ends) come from revenue_mrr_month when present, the summary's intervals as of today from
--- revenue_mrr_interval, anything else is computed (revenue_movement_series).  The revenue routes
--- (api.revenue_movement_pairs) and the customers' monthly churn (api.users_month_churn) read it.
+-- revenue_mrr_interval, anything else is computed (revenue_movement_series).  The revenue views
+-- (services/revenue/revenue.sql) and the customers' monthly churn (api.users_month_churn) read it.
 CREATE OR REPLACE FUNCTION revenue_movement_pairs(p_d0 date[], p_d1 date[])
 RETURNS TABLE (j int, d0 date, d1 date, start_cents bigint, start_customers int,
                new_cents bigint, expansion_cents bigint, contraction_cents bigint, churn_cents bigint,

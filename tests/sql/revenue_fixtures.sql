@@ -313,7 +313,7 @@ INSERT INTO revenue_mrr_interval (d0, d1, start_cents, start_customers, new_cent
                                   contraction_n, churn_n, reactivation_n, fx_cents, fx_n)
 VALUES ('2001-01-10', '2001-02-10', 1, 1, -7, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0),
        ('2001-01-25', '2001-02-25', 1, 1, -7, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0);
-SELECT is((SELECT new_cents FROM api.revenue_movement_pairs(ARRAY['2001-01-25'::date], ARRAY['2001-02-25'::date])),
+SELECT is((SELECT new_cents FROM revenue_movement_pairs(ARRAY['2001-01-25'::date], ARRAY['2001-02-25'::date])),
           -7::bigint, 'revenue_movement_pairs reads a stored interval');
 UPDATE subscriptions SET valid_to = '2001-02-21' WHERE customer_id = 910006;
 SELECT is((SELECT array_agg(d1 ORDER BY d1) FROM revenue_mrr_interval WHERE d1 < '2002-01-01'),
