@@ -159,6 +159,16 @@ INSERT INTO rollup_state (id) VALUES (true) ON CONFLICT DO NOTHING;
 -- that same day has nothing to recompute (rollup_refresh).
 ALTER TABLE rollup_state ADD COLUMN IF NOT EXISTS last_refresh_day date;
 
+-- Day masks: a user's active days as the bits of one bigint, bit k = day p_base + k (63 days at
+-- most).  ns_day_bit is the bit of day p_day; ns_mask_window the bits of the p_days days from bit
+-- p_first on (non-zero: active on one of them; bit_count: on how many).  WAU/MAU below and in
+-- rollup_wau_mau_adjust, and the product's power users (540_product.sql) read their windows so.
+CREATE OR REPLACE FUNCTION ns_day_bit(p_day date, p_base date) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 1::bigint << (p_day - p_base) $$;
+
+CREATE OR REPLACE FUNCTION ns_mask_window(p_mask bigint, p_first int, p_days int) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT (p_mask >> p_first) & ((1::bigint << p_days) - 1) $$;
+
 -- Recompute WAU/MAU of the metrics_daily rows in [p_lo, p_hi] from active_users_daily.
 -- A user active on day a counts for days a .. a+6 (WAU) and a .. a+29 (MAU). The days are taken in
 -- blocks of 34: for a block b .. b+33, each user's active days from b-29 on are one 63-bit mask (bit
@@ -176,15 +186,15 @@ BEGIN
     b := t_lo;
     WHILE b <= t_hi LOOP
         WITH u AS (
-            SELECT bit_or(1::bigint << (a.day - (b - 29))) AS m
+            SELECT bit_or(ns_day_bit(a.day, b - 29)) AS m
             FROM active_users_daily a
             WHERE a.day BETWEEN b - 29 AND least(b + 33, t_hi)
             GROUP BY a.customer_id, a.user_id
         ), w AS (
             -- day D is bit D - b + 29: WAU reads bits D-b+23 .. D-b+29, MAU bits D-b .. D-b+29
             SELECT m.day,
-                   count(*) FILTER (WHERE (u.m >> (m.day - b + 23)) & 127 <> 0) AS wau,
-                   count(*) FILTER (WHERE (u.m >> (m.day - b)) & 1073741823 <> 0) AS mau
+                   count(*) FILTER (WHERE ns_mask_window(u.m, m.day - b + 23, 7) <> 0) AS wau,
+                   count(*) FILTER (WHERE ns_mask_window(u.m, m.day - b, 30) <> 0) AS mau
             FROM metrics_daily m LEFT JOIN u ON true
             WHERE m.day BETWEEN b AND least(b + 33, t_hi)
             GROUP BY m.day
@@ -198,22 +208,41 @@ BEGIN
 END
 $$;
 
--- WAU/MAU after a recompute of the few days p_lo .. p_hi (at most 4, so that the days a change can
--- reach, p_lo - 29 .. p_hi + 29, fit one 63-bit mask), from what changed instead of from every
--- user: rollup_compute_range kept the days' active users and WAU/MAU from before the recompute in
--- rollup_prev_active and rollup_prev_wau.  The old figures come back, and a user whose activity on
+-- Before rollup_compute_range recomputes the days p_lo .. p_hi: when they are few (at most 4, so
+-- that the days a change can reach, p_lo - 29 .. p_hi + 29, fit one 63-bit day mask), keep their
+-- active users and WAU/MAU in rollup_prev_active and rollup_prev_wau for rollup_wau_mau_adjust;
+-- for more days keep nothing (the adjustment then declines).
+CREATE OR REPLACE FUNCTION rollup_wau_mau_keep(p_lo date, p_hi date) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF to_regclass('pg_temp.rollup_prev_wau') IS NULL THEN   -- (no NOTICE when they exist)
+        CREATE TEMP TABLE rollup_prev_active (day date, customer_id int, user_id bigint) ON COMMIT DROP;
+        CREATE TEMP TABLE rollup_prev_wau (day date, wau int, mau int) ON COMMIT DROP;
+    END IF;
+    TRUNCATE rollup_prev_active, rollup_prev_wau;
+    IF p_hi - p_lo <= 3 THEN
+        INSERT INTO rollup_prev_active SELECT day, customer_id, user_id FROM active_users_daily
+        WHERE day BETWEEN p_lo AND p_hi;
+        INSERT INTO rollup_prev_wau SELECT day, wau, mau FROM metrics_daily WHERE day BETWEEN p_lo AND p_hi;
+    END IF;
+END
+$$;
+
+-- WAU/MAU after a recompute of the few days p_lo .. p_hi, from what changed instead of from every
+-- user, with what rollup_wau_mau_keep kept from before the recompute.  The old figures come back, and a user whose activity on
 -- those days changed moves the figure of a day D in p_lo .. p_hi + 29 by (counted now) - (counted
 -- before), where counted = active on a day of D-29 .. D (MAU) or D-6 .. D (WAU), read from the
 -- user's mask over the whole reach (bit k: day p_lo - 29 + k) with the recomputed days' bits as
 -- they are now and as they were.  Late orders, payments or tickets change no user: only the old
 -- figures come back.  Exact, like rollup_update_wau_mau; returns false (and changes nothing) when
--- a day had no row before (its old figures are unknown): the caller then recomputes in full.
+-- a day has no kept row (too many days, or a day new to metrics_daily whose old figures are
+-- unknown): the caller then recomputes in full.
 CREATE OR REPLACE FUNCTION rollup_wau_mau_adjust(p_lo date, p_hi date) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
     base  date := p_lo - 29;
 BEGIN
-    IF p_hi - p_lo > 3 OR (SELECT count(*) FROM rollup_prev_wau) < p_hi - p_lo + 1 THEN
+    IF (SELECT count(*) FROM rollup_prev_wau) < p_hi - p_lo + 1 THEN
         RETURN false;
     END IF;
     UPDATE metrics_daily m SET wau = p.wau, mau = p.mau FROM rollup_prev_wau p WHERE m.day = p.day;
@@ -226,11 +255,11 @@ BEGIN
             (SELECT * FROM rollup_prev_active EXCEPT SELECT * FROM now_active)) x
         GROUP BY 1, 2
     ), prev AS (      -- per user: its days of p_lo .. p_hi before
-        SELECT customer_id, user_id, bit_or(1::bigint << (day - base)) AS m FROM rollup_prev_active GROUP BY 1, 2
+        SELECT customer_id, user_id, bit_or(ns_day_bit(day, base)) AS m FROM rollup_prev_active GROUP BY 1, 2
     ), masks AS (     -- per changed user: its days now (all of the reach) and before (p_lo .. p_hi)
         SELECT c.customer_id, c.user_id,
-               coalesce(bit_or(1::bigint << (a.day - base)), 0) AS m_now,
-               coalesce(bit_or(1::bigint << (a.day - base)) FILTER (WHERE a.day NOT BETWEEN p_lo AND p_hi), 0)
+               coalesce(bit_or(ns_day_bit(a.day, base)), 0) AS m_now,
+               coalesce(bit_or(ns_day_bit(a.day, base)) FILTER (WHERE a.day NOT BETWEEN p_lo AND p_hi), 0)
                | coalesce(max(p.m), 0) AS m_old
         FROM changed c
         LEFT JOIN prev p ON p.customer_id = c.customer_id AND p.user_id = c.user_id
@@ -239,10 +268,10 @@ BEGIN
         GROUP BY 1, 2
     ), d AS (         -- day D is bit D - base; WAU reads bits D-base-6 .. D-base, MAU D-base-29 .. D-base
         SELECT m.day,
-               sum(((k.m_now >> (m.day - base - 6)) & 127 <> 0)::int
-                   - ((k.m_old >> (m.day - base - 6)) & 127 <> 0)::int) AS dw,
-               sum(((k.m_now >> (m.day - base - 29)) & 1073741823 <> 0)::int
-                   - ((k.m_old >> (m.day - base - 29)) & 1073741823 <> 0)::int) AS dm
+               sum((ns_mask_window(k.m_now, m.day - base - 6, 7) <> 0)::int
+                   - (ns_mask_window(k.m_old, m.day - base - 6, 7) <> 0)::int) AS dw,
+               sum((ns_mask_window(k.m_now, m.day - base - 29, 30) <> 0)::int
+                   - (ns_mask_window(k.m_old, m.day - base - 29, 30) <> 0)::int) AS dm
         FROM metrics_daily m CROSS JOIN masks k
         WHERE m.day BETWEEN p_lo AND p_hi + 29
         GROUP BY m.day
@@ -266,17 +295,7 @@ DECLARE
     today  date := ns_today();
     mrr_days date[] := ARRAY(SELECT g::date FROM generate_series(p_lo, least(p_hi, ns_today()), interval '1 day') g);
 BEGIN
-    -- what WAU/MAU of a few days were computed from (rollup_wau_mau_adjust)
-    IF to_regclass('pg_temp.rollup_prev_wau') IS NULL THEN   -- (no NOTICE when they exist)
-        CREATE TEMP TABLE rollup_prev_active (day date, customer_id int, user_id bigint) ON COMMIT DROP;
-        CREATE TEMP TABLE rollup_prev_wau (day date, wau int, mau int) ON COMMIT DROP;
-    END IF;
-    TRUNCATE rollup_prev_active, rollup_prev_wau;
-    IF p_hi - p_lo <= 3 THEN
-        INSERT INTO rollup_prev_active SELECT day, customer_id, user_id FROM active_users_daily
-        WHERE day BETWEEN p_lo AND p_hi;
-        INSERT INTO rollup_prev_wau SELECT day, wau, mau FROM metrics_daily WHERE day BETWEEN p_lo AND p_hi;
-    END IF;
+    PERFORM rollup_wau_mau_keep(p_lo, p_hi);   -- what WAU/MAU of a few days were computed from
     DELETE FROM active_users_daily WHERE day BETWEEN p_lo AND p_hi;
     DELETE FROM customer_daily WHERE day BETWEEN p_lo AND p_hi;
     DELETE FROM feature_daily WHERE day BETWEEN p_lo AND p_hi;

@@ -272,9 +272,9 @@ BEGIN
     WHILE b <= p_hi LOOP
         UPDATE product_daily p SET power_users = coalesce(x.n, 0)
         FROM (SELECT g.d::date AS day,
-                     count(*) FILTER (WHERE bit_count(((u.m >> (g.d::date - b)) & 127)::bit(64)) >= 5) AS n
+                     count(*) FILTER (WHERE bit_count(ns_mask_window(u.m, g.d::date - b, 7)::bit(64)) >= 5) AS n
               FROM generate_series(b, least(b + 49, p_hi), interval '1 day') g(d)
-              CROSS JOIN (SELECT bit_or(1::bigint << (a.day - (b - 6))) AS m
+              CROSS JOIN (SELECT bit_or(ns_day_bit(a.day, b - 6)) AS m
                           FROM active_users_daily a
                           WHERE a.day BETWEEN b - 6 AND least(b + 49, p_hi)
                           GROUP BY a.customer_id, a.user_id) u
