@@ -134,30 +134,31 @@ pg_start() {
   if [ -f "$RUN/pg.port" ]; then PGPORT=$(cat "$RUN/pg.port"); else PGPORT=${PGPORT:-$(free_port)}; fi
   port_free "$PGPORT" || PGPORT=$(free_port) || die "no free TCP port found for PostgreSQL"
   touch "$PGLOGS/postgres.log"; [ "$(id -u)" -eq 0 ] && chown postgres "$PGLOGS/postgres.log"
-  # A port can be taken between the check and PostgreSQL's bind (see scripts/ports.sh): then
-  # once more on another port.
-  local try
-  for try in 1 2; do
-    echo "$PGPORT" >"$RUN/pg.port"
-    say "starting PostgreSQL on 127.0.0.1:$PGPORT"
-    pg_start_on "$data" "$PGPORT" && break
-    if [ "$try" = 1 ] && tail -20 "$PGLOGS/postgres.log" | grep -q 'could not bind\|could not create any TCP/IP sockets'; then
-      PGPORT=$(free_port) || die "no free TCP port found for PostgreSQL"; continue
-    fi
-    die "PostgreSQL did not start; its log ($LOGS/postgres.log) ends:
-$(tail -5 "$PGLOGS/postgres.log" | sed 's/^/    /')"
-  done
+  local fast=()   # throw-away test clusters need no durability
+  [ "${FAST:-0}" = 1 ] && fast=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+  pg_cluster_start PostgreSQL "$data" "$PGLOGS/postgres.log" "$RUN" "$RUN/pg.port" "$PGPORT" "${fast[@]}"
+  PGPORT=$(cat "$RUN/pg.port")
   as_pg head -1 "$data/postmaster.pid" >"$RUN/postgres.pid"
   pg_hba_harden
 }
 
-# pg_start_on DATA PORT — starts the cluster in DATA on 127.0.0.1:PORT and waits until it takes
-# connections (60 s at most); 1 when it did not come up (its log says why).
-pg_start_on() {
-  local opts="-p $2 -c listen_addresses=127.0.0.1 -c unix_socket_directories=$RUN"
-  # Throw-away test clusters need no durability.
-  [ "${FAST:-0}" = 1 ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-  as_pg "$PGBIN/pg_ctl" -D "$1" -l "$PGLOGS/postgres.log" -o "$opts" -w -t 60 start >/dev/null
+# pg_cluster_start NAME DATA LOG SOCKDIR PORTFILE PORT [SETTING...] — starts the cluster in DATA
+# (NAME in messages) on 127.0.0.1:PORT with its sockets in SOCKDIR, its log in LOG and the settings
+# given (-c name=value ...), waits until it takes connections (60 s at most) and writes its port
+# to PORTFILE.  A port taken between the check and PostgreSQL's bind (see scripts/ports.sh) is
+# tried once more on another port; any other failure dies at once, quoting the log's last lines.
+pg_cluster_start() {
+  local name=$1 data=$2 log=$3 sock=$4 portfile=$5 port=$6 try; shift 6
+  for try in 1 2; do
+    echo "$port" >"$portfile"
+    say "starting $name on 127.0.0.1:$port"
+    as_pg "$PGBIN/pg_ctl" -D "$data" -l "$log" -w -t 60 \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$sock $*" start >/dev/null && return 0
+    [ "$try" = 1 ] && tail -20 "$log" | grep -q 'could not bind\|could not create any TCP/IP sockets' || break
+    port=$(free_port) || die "no free TCP port found for $name"
+  done
+  die "$name did not start; its log ($LOGS/${log##*/}) ends:
+$(tail -5 "$log" | sed 's/^/    /')"
 }
 
 db_load() {
@@ -345,17 +346,8 @@ replica_start() {
   PGPASSWORD=$(head -1 "$SECRETS/postgres.password") pg_basebackup -w -h "$RUN" -p "$PGPORT" -U postgres -D "$data" -R -X stream -c fast \
     >"$LOGS/basebackup.log" 2>&1 || die "pg_basebackup failed; see $LOGS/basebackup.log"
   [ "$(id -u)" -eq 0 ] && chown -R postgres "$data"
-  # Two tries on two ports: a free port can be taken between check and bind.
-  local try
-  for try in 1 2; do
-    rport=$(free_port); echo "$rport" >"$RUN/replica.port"
-    say "starting the replica on 127.0.0.1:$rport"
-    as_pg "$PGBIN/pg_ctl" -D "$data" -l "$PGLOGS/replica.log" -w -t 60 \
-      -o "-p $rport -c listen_addresses=127.0.0.1 -c unix_socket_directories=$rrun -c hot_standby=on" start >/dev/null \
-      && return 0
-    tail -5 "$PGLOGS/replica.log" >&2
-  done
-  die "the replica did not start; see $LOGS/replica.log"
+  rport=$(free_port) || die "no free TCP port found for the replica"
+  pg_cluster_start "the replica" "$data" "$PGLOGS/replica.log" "$rrun" "$RUN/replica.port" "$rport" -c hot_standby=on
 }
 
 replica_stop() {
