@@ -231,16 +231,15 @@ $$;
 CREATE OR REPLACE FUNCTION product_adoption_rows(p_lo date, p_hi date)
 RETURNS TABLE (day date, feature text, plan_id int, customers int)
 LANGUAGE sql STABLE AS $$
-    WITH span AS (SELECT daterange(p_lo, p_hi, '[]') AS r),
-    cover AS (   -- per feature and customer: the days a use of the 30 days before covers
+    WITH cover AS (   -- per feature and customer: the days a use of the 30 days before covers
         SELECT f.feature, f.customer_id, range_agg(daterange(f.day, f.day + 30)) AS days
         FROM product_feature_customer_daily f
         WHERE f.day BETWEEN p_lo - 29 AND p_hi
         GROUP BY 1, 2),
     paid AS (    -- per customer and plan: the days it pays on that plan
-        SELECT s.customer_id, s.plan_id, range_agg(s.in_effect) * datemultirange((SELECT r FROM span)) AS days
+        SELECT s.customer_id, s.plan_id, range_agg(s.in_effect) * datemultirange(daterange(p_lo, p_hi, '[]')) AS days
         FROM subscriptions s
-        WHERE s.mrr_cents > 0 AND s.in_effect && (SELECT r FROM span)
+        WHERE s.mrr_cents > 0 AND s.in_effect && daterange(p_lo, p_hi, '[]')
         GROUP BY 1, 2),
     runs AS (    -- the days a customer counts for (feature, plan), as disjoint ranges
         SELECT c.feature, p.plan_id, x.r

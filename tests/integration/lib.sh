@@ -15,6 +15,7 @@ set -u
 if [ -z "${T_PORT:-}" ] && [ -n "${T_ENV:-}" ]; then . "$T_ENV"; fi
 : "${T_PORT:?not set: run through tests/integration/run.sh (or set T_ENV)}"
 : "${T_RUN:?}" "${T_PGPORT:?}" "${T_DIR:?}" "${T_TMP:?}" "${ROOT:?}"
+. "$ROOT/scripts/ports.sh"   # port_free, free_port: a port for a server a file starts itself
 
 T_N=0
 ok()     { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }

@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then
 else
   CD_HOME=$T_TMP/closed-home; mkdir -p "$CD_HOME"; chmod 700 "$CD_HOME"
   CD_DIR=$CD_HOME/var
-  . "$ROOT/scripts/ports.sh"; CD_PORT=$(free_port)
+  CD_PORT=$(free_port)
   cd_stop() { "$ROOT/scripts/stack.sh" stop "$CD_DIR" >/dev/null 2>&1
               [ -n "${CD_SHARED:-}" ] && case $CD_SHARED in /var/lib/northstar/?*) rm -rf "$CD_SHARED";; esac; }
   defer cd_stop   # whatever happens (lib.sh's exit trap)

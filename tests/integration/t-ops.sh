@@ -17,7 +17,6 @@ defer op_cleanup   # however this file ends
 op_wait_gone() { local i; for i in $(seq 1 "$2"); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; return 1; }
 
 # ---- make run in the foreground, make stop from another shell
-. "$ROOT/scripts/ports.sh"
 OP_PORT=$(free_port)
 NS_RUN_DIR=$OP/stack PORT=$OP_PORT DEMO=0 FAST=1 NS_INSTANCES=1 "$ROOT/scripts/run.sh" >"$OP/run.out" 2>&1 &
 OP_RUN=$!; OP_PIDS+=("$OP_RUN")

@@ -32,7 +32,6 @@ rd_cleanup() {
 }
 defer rd_cleanup   # however this file ends
 
-. "$ROOT/scripts/ports.sh"
 RD_SP=$(free_port)
 rd_smtp_start() {
   "$RD_PY" -m aiosmtpd -n -l "127.0.0.1:$RD_SP" -c aiosmtpd.handlers.Mailbox "$RD/mail" >>"$RD/smtp.log" 2>&1 &

@@ -22,6 +22,10 @@ export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
 const inflight = new Map();   // url + data version -> Promise (identical GETs share one request)
 const lastGood = new Map();   // url -> last successful JSON answer
+// Every GET in flight carries this signal, so that signing out can cancel
+// them before the session ends (abortReads): otherwise each one comes back
+// 401 after the logout, on top of the sign-in page.
+let reads = new AbortController();
 
 /*
  * The newest data version the app has heard of (/api/auth/me, then every
@@ -189,11 +193,6 @@ export const post = (path, body) => send('POST', path, body);
 
 /** Forget every remembered answer (on sign-out). */
 export function clearCache() { lastGood.clear(); inflight.clear(); }
-
-// Every GET in flight carries this signal, so that signing out can cancel
-// them before the session ends: otherwise each one comes back 401 after the
-// logout, and the sign-in page would be shown on top of their errors.
-let reads = new AbortController();
 
 /** Cancel every GET in flight (they reject with an AbortError); later GETs go out as usual. */
 export function abortReads() { reads.abort(); reads = new AbortController(); }
