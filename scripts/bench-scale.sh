@@ -4,7 +4,8 @@
 # stack, records how long the demo load took, measures every endpoint's uncached median / p99 as
 # each role (bench_latency, BENCH_CALLS calls, default 30) and the shared buffers each generic
 # endpoint's statement touches (bench_buffers), then the refresh of one day of late data and the
-# periodic refresh with nothing new; stops the stack and goes on.  Prints the side-by-side table
+# periodic refresh with nothing new, and the app's page timings in Chromium (bench_page_render); stops
+# the stack and goes on.  Prints the side-by-side table
 # and writes it as the section "Cost across scales" of docs/benchmarks.md.  SCALE=10 loads for a
 # long time (docs/benchmarks.md states how long): not part of make bench or make test.
 set -euo pipefail
@@ -47,6 +48,7 @@ for s in $SCALES; do
   psqlq -c "SELECT rollup_refresh()" >/dev/null
   msq "SELECT rollup_refresh()" >"$WORK/noop-$s"
   bench_refresh_late_day >"$WORK/day-$s"
+  bench_page_render 3 >"$WORK/page-$s"
   if [ -n "$DIR" ]; then scripts/stack.sh stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; DIR=; fi
 done
 
@@ -71,6 +73,9 @@ val() { cat "$WORK/$1-$2" 2>/dev/null || echo "not measured"; }
   echo "| uncached /api/revenue/summary / /api/auth/me, req/s (goal ≥ 1,000 and ≥ 0.5 ×) | $(rr "$lo") | $(rr "$mid") | $(rr "$hi") |"
   echo "| refresh, nothing new, ms (goal ≤ 50) | $(val noop "$lo") | $(val noop "$mid") | $(val noop "$hi") |"
   echo "| refresh after one day of late orders, ms (goal ≤ 1000) | $(val day "$lo") | $(val day "$mid") | $(val day "$hi") |"
+  pg() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; f = 1 } END { if (!f) print "not measured" }' "$WORK/page-$2" 2>/dev/null || echo "not measured"; }
+  echo "| executive view drawn after sign-in, ms, median of 3 (goal ≤ 500 at SCALE=1) | $(pg executive "$lo") | $(pg executive "$mid") | $(pg executive "$hi") |"
+  echo "| slowest view drawn after its navigation click, ms, median of 3 (goal ≤ 1000) | $(pg slowest "$lo") | $(pg slowest "$mid") | $(pg slowest "$hi") |"
   echo
   echo "| role | endpoint | SCALE $lo ms (buffers) | SCALE $ml ms (buffers) | SCALE $hl ms (buffers) | $ml ÷ $lo | $hl ÷ $ml | result |"
   echo "|---|---|---|---|---|---|---|---|"

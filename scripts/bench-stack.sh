@@ -40,6 +40,27 @@ bench_doc_section() {
   cp "$WORK/benchmarks.md" docs/benchmarks.md
   say "written the section \"$heading\" of docs/benchmarks.md"
 }
+# bench_page_render RUNS — the app in headless Chromium against $U, RUNS times (default 3), through
+# the browser tests' own timings (tests/e2e/app.test.js): prints "executive MS", the median of sign-in
+# click → the executive view complete, and "slowest ROLE/VIEW MS", the highest of the views' medians
+# (navigation click → every panel settled, every chart drawn), for the three demo roles.  Prints
+# nothing when the browser test packages (make test installs them) or chromium are missing.
+bench_page_render() {
+  local runs=${1:-3} i
+  [ -d tests/e2e/node_modules ] && [ -x /usr/bin/chromium ] || return 0
+  for ((i = 0; i < runs; i++)); do
+    (cd tests/e2e && NS_URL=$U node --test --test-reporter=tap \
+       --test-name-pattern='executive_view_renders_completely|signs_in_and_lists_only|renders_every_permitted_view' \
+       app.test.js 2>/dev/null) || true
+  done | sed -n -e 's/.*executive_render_ms=\([0-9]*\).*/executive \1/p' \
+               -e 's/.*view_render_ms=\([a-z]*\/[a-z-]*\)=\([0-9]*\).*/\1 \2/p' \
+    | sort -k1,1 -k2,2n \
+    | awk '{ v[$1, ++n[$1]] = $2 }
+           END { for (k in n) { m = v[k, int((n[k] + 1) / 2)]
+                   if (k == "executive") print "executive", m
+                   else if (m > worst) { worst = m; wk = k } }
+                 if (wk != "") print "slowest", wk, worst }'
+}
 # bench_token WHO — a bearer token of WHO@northstar.example (demo password), on stdout.
 bench_token() {
   curl -s -X POST -H 'Content-Type: application/json' \

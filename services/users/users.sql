@@ -319,41 +319,50 @@ BEGIN
   RETURN res;
 END $$;
 
--- GET /api/users/customers — the customer list with plan, MRR and status on p_as_of; rows limited
--- to the caller's own customers for cs and sales; "company" totals are company-wide.
+-- GET /api/users/customers — the customer list with plan, MRR and status on p_as_of, in MRR order;
+-- rows limited to the caller's own customers for cs and sales; "company" totals are company-wide.
+-- The day's figures come from its snapshot when it has one (customer_list_daily, in MRR order in an
+-- index, so a page stops after its rows) and are computed live otherwise (customer_list_state):
+-- one statement with the source put in, as a UNION ALL of the two would lose the index order.  The
+-- row scope is judged on the customers' current owners; the company totals, and the total of a
+-- company-wide caller, are one row of the day's totals.
 CREATE OR REPLACE FUNCTION api.users_customers(p_user int, p_role text, p_status text, p_limit text,
                                                p_offset text, p_as_of date)
-RETURNS json LANGUAGE sql STABLE AS $$
-  WITH d AS (SELECT api.as_of(p_as_of) AS d),
-  m AS (SELECT s.customer_id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, d.d)) AS mrr, sum(s.quantity) AS seats,
-               (array_agg(p.code ORDER BY s.mrr_cents DESC, s.id))[1] AS plan
-          FROM d, subscriptions s JOIN plans p ON p.id = s.plan_id
-         WHERE s.in_effect @> d.d
-         GROUP BY 1),
-  c AS (SELECT c.*, coalesce(m.mrr, 0) AS mrr, m.seats, m.plan,
-               CASE WHEN coalesce(m.mrr, 0) > 0 THEN 'paying'
-                    WHEN c.churned_at < ns_day_start(d.d + 1) THEN 'churned'
-                    WHEN c.trial_ends_on >= d.d AND c.trial_started_on <= d.d THEN 'trial'
-                    ELSE 'inactive' END AS status
-          FROM d, customers c LEFT JOIN m ON m.customer_id = c.id
-         WHERE c.signup_at < ns_day_start(d.d + 1)),
-  rows AS (SELECT * FROM c WHERE (p_status = 'all' OR c.status = p_status)
-                             AND customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id))
-  SELECT json_build_object(
-    'as_of', (SELECT d FROM d), 'status', p_status, 'limit', p_limit::int, 'offset', p_offset::int,
-    'total', (SELECT count(*) FROM rows),
-    'company', (SELECT json_build_object('customers', count(*), 'paying', count(*) FILTER (WHERE status = 'paying'),
-                                         'trial', count(*) FILTER (WHERE status = 'trial'),
-                                         'churned', count(*) FILTER (WHERE status = 'churned'),
-                                         'mrr', api.money(coalesce(sum(mrr), 0))) FROM c),
-    'customers', coalesce((SELECT json_agg(json_build_object(
-                   'customer_id', r.id, 'name', r.name, 'segment', r.segment, 'country', r.country,
-                   'channel', r.channel, 'status', r.status, 'plan', r.plan, 'seats', r.seats,
-                   'mrr', api.money(r.mrr), 'signup_at', r.signup_at, 'converted_at', r.converted_at,
-                   'churned_at', r.churned_at, 'cs_owner_id', r.cs_owner_id, 'sales_owner_id', r.sales_owner_id)
-                   ORDER BY r.mrr DESC, r.id)
-                   FROM (SELECT * FROM rows ORDER BY mrr DESC, id OFFSET p_offset::int LIMIT p_limit::int) r), '[]'::json))
-$$;
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d     date := api.as_of(p_as_of);
+  t     customer_list_totals_daily;
+  n     bigint;
+  page  json;
+  list  text := format(
+    'SELECT l.customer_id, c.name, c.segment, c.country, c.channel, l.status, l.plan, l.seats, l.mrr_cents,
+            c.signup_at, c.converted_at, c.churned_at, c.cs_owner_id, c.sales_owner_id
+       FROM %s l JOIN customers c ON c.id = l.customer_id
+      WHERE ($4 = ''all'' OR l.status = $4) AND customer_in_scope($2, $3, c.id, c.cs_owner_id, c.sales_owner_id)',
+    CASE WHEN customer_snapshot_taken(d) THEN '(SELECT * FROM customer_list_daily WHERE day = $1)'
+         ELSE 'customer_list_state($1)' END);
+BEGIN
+  SELECT * INTO t FROM customer_list_totals_rows(d);
+  IF scope_is_company(p_role) THEN
+    n := CASE p_status WHEN 'all' THEN t.customers WHEN 'paying' THEN t.paying WHEN 'trial' THEN t.trial
+                       WHEN 'churned' THEN t.churned ELSE t.customers - t.paying - t.trial - t.churned END;
+  ELSE
+    EXECUTE 'SELECT count(*) FROM (' || list || ') r' INTO n USING d, p_user, p_role, p_status;
+  END IF;
+  EXECUTE 'SELECT coalesce(json_agg(json_build_object(
+             ''customer_id'', r.customer_id, ''name'', r.name, ''segment'', r.segment, ''country'', r.country,
+             ''channel'', r.channel, ''status'', r.status, ''plan'', r.plan, ''seats'', r.seats,
+             ''mrr'', api.money(r.mrr_cents), ''signup_at'', r.signup_at, ''converted_at'', r.converted_at,
+             ''churned_at'', r.churned_at, ''cs_owner_id'', r.cs_owner_id, ''sales_owner_id'', r.sales_owner_id)
+             ORDER BY r.mrr_cents DESC, r.customer_id), ''[]''::json)
+      FROM (' || list || ' ORDER BY l.mrr_cents DESC, l.customer_id OFFSET $5 LIMIT $6) r'
+    INTO page USING d, p_user, p_role, p_status, p_offset::int, p_limit::int;
+  RETURN json_build_object(
+    'as_of', d, 'status', p_status, 'limit', p_limit::int, 'offset', p_offset::int, 'total', n,
+    'company', json_build_object('customers', t.customers, 'paying', t.paying, 'trial', t.trial,
+                                 'churned', t.churned, 'mrr', api.money(t.mrr_cents)),
+    'customers', page);
+END $$;
 
 -- Lifecycle stage of every customer signed up by p_day (docs/metrics.md "Customers").
 CREATE OR REPLACE FUNCTION api.users_lifecycle(p_day date)

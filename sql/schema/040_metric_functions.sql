@@ -255,7 +255,32 @@ CREATE TABLE IF NOT EXISTS customer_usage_daily (
     PRIMARY KEY (day, customer_id)
 );
 
--- The days whose snapshot (all three tables) is complete and current.
+-- The customer list's per-customer figures on day (customer_list_state below), and their company
+-- totals, so that a page of the list (services/users, api.users_customers) reads the rows of that
+-- page in MRR order from an index and the totals from one row, whatever the number of customers
+-- (the list reads the table itself when customer_snapshot_taken(day), else customer_list_state).
+-- The owners are not kept: the row scope is always judged on the customers' current owners.
+CREATE TABLE IF NOT EXISTS customer_list_daily (
+    day          date NOT NULL,
+    customer_id  int NOT NULL,
+    status       text NOT NULL,
+    mrr_cents    bigint NOT NULL,
+    seats        bigint,
+    plan         text,
+    PRIMARY KEY (day, customer_id)
+);
+CREATE INDEX IF NOT EXISTS customer_list_daily_mrr_idx ON customer_list_daily (day, mrr_cents DESC, customer_id);
+CREATE INDEX IF NOT EXISTS customer_list_daily_status_idx ON customer_list_daily (day, status, mrr_cents DESC, customer_id);
+CREATE TABLE IF NOT EXISTS customer_list_totals_daily (
+    day        date PRIMARY KEY,
+    customers  bigint NOT NULL,
+    paying     bigint NOT NULL,
+    trial      bigint NOT NULL,
+    churned    bigint NOT NULL,
+    mrr_cents  numeric NOT NULL
+);
+
+-- The days whose snapshot (all its tables) is complete and current.
 CREATE TABLE IF NOT EXISTS customer_snapshot_days (
     day          date PRIMARY KEY,
     computed_at  timestamptz NOT NULL DEFAULT now()
@@ -280,6 +305,36 @@ RETURNS TABLE (customer_id int, units_30d numeric)
 LANGUAGE sql STABLE AS $$
     SELECT x.customer_id, sum(x.units) FROM usage_records x
     WHERE x.day BETWEEN p_day - 29 AND p_day GROUP BY x.customer_id
+$$;
+
+-- Every customer signed up by p_day with its MRR, seats and main plan (the highest MRR of its
+-- subscriptions in effect) and its status: paying (MRR > 0), else churned (churned by then), else
+-- trial (in its trial on the day), else inactive (docs/metrics.md "Customer status").
+CREATE OR REPLACE FUNCTION customer_list_state(p_day date)
+RETURNS TABLE (customer_id int, status text, mrr_cents bigint, seats bigint, plan text)
+LANGUAGE sql STABLE AS $$
+  WITH m AS (SELECT s.customer_id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, p_day)) AS mrr,
+                    sum(s.quantity) AS seats, (array_agg(p.code ORDER BY s.mrr_cents DESC, s.id))[1] AS plan
+               FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+              WHERE s.in_effect @> p_day
+              GROUP BY 1)
+  SELECT c.id,
+         CASE WHEN coalesce(m.mrr, 0) > 0 THEN 'paying'
+              WHEN c.churned_at < ns_day_start(p_day + 1) THEN 'churned'
+              WHEN c.trial_ends_on >= p_day AND c.trial_started_on <= p_day THEN 'trial'
+              ELSE 'inactive' END,
+         coalesce(m.mrr, 0)::bigint, m.seats, m.plan
+    FROM customers c LEFT JOIN m ON m.customer_id = c.id
+   WHERE c.signup_at < ns_day_start(p_day + 1)
+$$;
+
+-- The company totals of customer_list_state(p_day) (the columns of customer_list_totals_daily).
+CREATE OR REPLACE FUNCTION customer_list_totals(p_day date)
+RETURNS TABLE (customers bigint, paying bigint, trial bigint, churned bigint, mrr_cents numeric)
+LANGUAGE sql STABLE AS $$
+  SELECT count(*), count(*) FILTER (WHERE l.status = 'paying'), count(*) FILTER (WHERE l.status = 'trial'),
+         count(*) FILTER (WHERE l.status = 'churned'), coalesce(sum(l.mrr_cents), 0)
+    FROM customer_list_state(p_day) l
 $$;
 
 -- The days snapshots are kept for: today, yesterday and the last 12 month-ends.
@@ -313,6 +368,12 @@ LANGUAGE sql STABLE AS $$
     UNION ALL SELECT p_day, u.* FROM customer_usage(p_day) u WHERE NOT customer_snapshot_taken(p_day)
 $$;
 
+CREATE OR REPLACE FUNCTION customer_list_totals_rows(p_day date) RETURNS SETOF customer_list_totals_daily
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM customer_list_totals_daily WHERE day = p_day AND customer_snapshot_taken(p_day)
+    UNION ALL SELECT p_day, t.* FROM customer_list_totals(p_day) t WHERE NOT customer_snapshot_taken(p_day)
+$$;
+
 -- (Re)take the snapshot of day p_day.
 CREATE OR REPLACE FUNCTION customer_snapshot(p_day date) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -323,6 +384,10 @@ BEGIN
     INSERT INTO customer_activity_daily SELECT p_day, a.* FROM customer_activity(p_day) a;
     DELETE FROM customer_usage_daily WHERE day = p_day;
     INSERT INTO customer_usage_daily SELECT p_day, u.* FROM customer_usage(p_day) u;
+    DELETE FROM customer_list_daily WHERE day = p_day;
+    INSERT INTO customer_list_daily SELECT p_day, l.* FROM customer_list_state(p_day) l ORDER BY l.customer_id;
+    DELETE FROM customer_list_totals_daily WHERE day = p_day;
+    INSERT INTO customer_list_totals_daily SELECT p_day, t.* FROM customer_list_totals(p_day) t;
     INSERT INTO customer_snapshot_days (day, computed_at) VALUES (p_day, now())
     ON CONFLICT (day) DO UPDATE SET computed_at = EXCLUDED.computed_at;
 END
@@ -336,7 +401,8 @@ LANGUAGE sql AS $$
     DELETE FROM customer_snapshot_days WHERE day >= p_lo
 $$;
 SELECT rollup_follower_register('customer_snapshot', 'customer_snapshot_forget', 'customer_health_daily',
-                                'customer_activity_daily', 'customer_usage_daily', 'customer_snapshot_days');
+                                'customer_activity_daily', 'customer_usage_daily', 'customer_list_daily',
+                                'customer_list_totals_daily', 'customer_snapshot_days');
 
 -- The snapshots of rollup_snapshot_days() that are missing (today's after a new day or a refresh
 -- that recomputed it).  Run by the users service's job (users_refresh()).  Returns the number of

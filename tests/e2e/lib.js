@@ -109,6 +109,25 @@ export async function signIn(page, email, { base = BASE, password = PASSWORD } =
 }
 
 /**
+ * Wait until the view at `pathname` is drawn as first seen: its module
+ * mounted, no panel loading, every panel within reach of the first screen
+ * (the 600 px the app loads ahead, web/src/view.js) past idle, and every
+ * chart drawn.  Panels further down stay idle until scrolled to; they are
+ * not part of what the user sees first.  The timing of make bench's page
+ * rows (tests/e2e/app.test.js).
+ */
+export async function waitViewDrawn(page, pathname, { timeout = 20000 } = {}) {
+  await page.waitForFunction((want) => {
+    if (location.pathname !== want || document.querySelector('main[data-view-loading]')) return false;
+    const ps = [...document.querySelectorAll('main [data-panel]')];
+    if (!ps.length || ps.every((p) => p.dataset.state === 'idle')) return false;
+    const reach = window.innerHeight + 600;
+    if (ps.some((p) => p.dataset.state === 'loading' || (p.dataset.state === 'idle' && p.getBoundingClientRect().top < reach))) return false;
+    return window.northstar.charts().every((c) => c.rendered);
+  }, pathname, { timeout, polling: 'raf' });
+}
+
+/**
  * Wait until no panel of the view is loading, scrolling each one into view
  * (charts below the fold load when seen).  Returns the panels' states.
  */
