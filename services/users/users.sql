@@ -279,43 +279,38 @@ DECLARE
                            date_trunc('month', api.as_of(p_as_of)) - make_interval(months => p_months::int - 1))::date;
   res   json;
 BEGIN
+  -- The cells of the measurement days (period ends, the last one p_as_of): kept ones read from
+  -- users_cohort_cells, the others computed live by the same rule (520_users.sql).
   WITH periods AS MATERIALIZED (
     SELECT (row_number() OVER (ORDER BY g))::int AS i, g::date AS start, least((g + step)::date - 1, d) AS day
       FROM generate_series(first, d, step) g
-  ), members AS MATERIALIZED (  -- customer and the index of its cohort period
-    SELECT c.id, CASE WHEN p_period = 'week' THEN (ns_day(c.converted_at) - first) / 7
-                      ELSE ((extract(year FROM ns_day(c.converted_at)) - extract(year FROM first)) * 12
-                            + extract(month FROM ns_day(c.converted_at)) - extract(month FROM first))::int END + 1 AS ci
-      FROM customers c
-     WHERE c.converted_at >= ns_day_start(first) AND c.converted_at < ns_day_start(d + 1)
-  ), mrr AS (  -- MRR per member on the measurement day of every period from its cohort on
-    SELECT m.ci, p.i, m.id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, p.day)) AS mrr
-      FROM members m
-      JOIN subscriptions s ON s.customer_id = m.id
-      JOIN periods p ON p.i >= m.ci AND s.in_effect @> p.day
-     GROUP BY 1, 2, 3
-  ), cells AS (
-    SELECT z.ci, p.i, count(*) FILTER (WHERE x.mrr > 0) AS paying, coalesce(sum(x.mrr), 0) AS mrr
-      FROM (SELECT ci, count(*) AS size FROM members GROUP BY 1) z
-      JOIN periods p ON p.i >= z.ci
-      LEFT JOIN mrr x ON x.ci = z.ci AND x.i = p.i
-     GROUP BY 1, 2
-  ), rows AS (
-    SELECT z.ci, z.size, c0.mrr AS mrr0,
-           json_agg(CASE WHEN p_metric = 'revenue' THEN api.pct(c.mrr, c0.mrr) ELSE api.pct(c.paying, z.size) END
-                    ORDER BY c.i) AS retention
-      FROM (SELECT ci, count(*) AS size FROM members GROUP BY 1) z
-      JOIN cells c ON c.ci = z.ci
-      JOIN cells c0 ON c0.ci = z.ci AND c0.i = z.ci
-     GROUP BY 1, 2, 3
+  ), kept AS MATERIALIZED (
+    SELECT p.day FROM periods p JOIN users_cohort_days k ON k.kind = p_period AND k.day = p.day
+  ), cells AS MATERIALIZED (
+    SELECT c.cohort, c.day, c.size, c.paying, c.mrr_cents
+      FROM users_cohort_cells c JOIN kept k ON c.kind = p_period AND c.day = k.day
+     WHERE c.cohort >= first
+    UNION ALL
+    SELECT l.* FROM users_cohort_cells_live(p_period, first,
+                                            ARRAY(SELECT day FROM periods EXCEPT SELECT day FROM kept)) l
+  ), rows AS (  -- per cohort (its own period p0): size on p_as_of, MRR at the end of period 0, retention
+    SELECT p0.i AS ci, p0.start, z.size, c0.mrr_cents AS mrr0,
+           json_agg(CASE WHEN p_metric = 'revenue' THEN api.pct(c.mrr_cents, c0.mrr_cents) ELSE api.pct(c.paying, z.size) END
+                    ORDER BY p.i) AS retention
+      FROM periods p0
+      JOIN cells z ON z.cohort = p0.start AND z.day = d
+      JOIN cells c0 ON c0.cohort = p0.start AND c0.day = p0.day
+      JOIN periods p ON p.i >= p0.i
+      JOIN cells c ON c.cohort = p0.start AND c.day = p.day
+     GROUP BY 1, 2, 3, 4
   )
   SELECT json_build_object(
     'as_of', d, 'period', p_period, 'metric', p_metric, 'months', p_months::int,
     'cohorts', coalesce(json_agg(json_build_object(
-        'cohort', p.start, 'size', r.size, 'starting_mrr', api.money(r.mrr0),
+        'cohort', r.start, 'size', r.size, 'starting_mrr', api.money(r.mrr0),
         'retention', r.retention) ORDER BY r.ci), '[]'::json))
     INTO res
-    FROM rows r JOIN periods p ON p.i = r.ci;
+    FROM rows r;
   RETURN res;
 END $$;
 

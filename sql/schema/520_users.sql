@@ -84,8 +84,97 @@ $$;
 
 SELECT rollup_follower_register('users', 'users_events_compute', 'users_transitions_daily', 'users_dimension_daily');
 
--- The periodic refresh (users service job): the event pre-aggregates of every day metrics_daily
--- recomputed, then the data layer's customer snapshots (customer_snapshot_refresh()).  Returns the
+-- ---------------------------------------------------------------- cohort cells
+
+-- The cohort matrices (/api/users/cohorts) are read from cells: for a period kind ('month' or
+-- 'week'), a cohort (the start of the period its customers converted in) and a measurement day,
+-- the cohort's size (customers converted by that day), how many of them pay on that day and their
+-- MRR.  Kept for every period end up to today and for today (users_cohort_days says which days
+-- are complete), so a matrix reads a few hundred rows whatever the number of customers; a day not
+-- kept is computed live (users_cohort_cells_live), from the same rule.
+CREATE TABLE IF NOT EXISTS users_cohort_cells (
+    kind       text NOT NULL,
+    day        date NOT NULL,
+    cohort     date NOT NULL,
+    size       bigint NOT NULL,
+    paying     bigint NOT NULL,
+    mrr_cents  numeric NOT NULL,
+    PRIMARY KEY (kind, day, cohort)
+);
+CREATE TABLE IF NOT EXISTS users_cohort_days (
+    kind  text NOT NULL,
+    day   date NOT NULL,
+    PRIMARY KEY (kind, day)
+);
+
+-- The cells of kind p_kind on each day of p_days, for the cohorts from p_first on: every customer
+-- converted from p_first to the day is a member of the cohort of its conversion day's period;
+-- its MRR on the day is that of its subscriptions in effect (docs/metrics.md "Cohorts").
+CREATE OR REPLACE FUNCTION users_cohort_cells_live(p_kind text, p_first date, p_days date[])
+RETURNS TABLE (cohort date, day date, size bigint, paying bigint, mrr_cents numeric)
+LANGUAGE sql STABLE AS $$
+  WITH days AS MATERIALIZED (SELECT DISTINCT x AS day FROM unnest(p_days) x),
+  members AS MATERIALIZED (
+    SELECT c.id, ns_day(c.converted_at) AS conv, date_trunc(p_kind, ns_day(c.converted_at))::date AS cohort
+      FROM customers c
+     WHERE cardinality(p_days) > 0 AND c.converted_at >= ns_day_start(p_first)
+       AND c.converted_at < ns_day_start((SELECT max(d.day) FROM days d) + 1)),
+  mrr AS (
+    SELECT d.day, m.id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, d.day)) AS mrr
+      FROM days d
+      JOIN subscriptions s ON s.in_effect @> d.day
+      JOIN members m ON m.id = s.customer_id AND m.conv <= d.day
+     GROUP BY 1, 2)
+  SELECT m.cohort, d.day, count(*), count(*) FILTER (WHERE x.mrr > 0), coalesce(sum(x.mrr), 0)
+    FROM days d
+    JOIN members m ON m.conv <= d.day
+    LEFT JOIN mrr x ON x.day = d.day AND x.id = m.id
+   GROUP BY 1, 2
+$$;
+
+-- The first cohort a matrix of as-of day p_day may show (24 months back: the largest "months").
+CREATE OR REPLACE FUNCTION users_cohort_first(p_kind text, p_day date) RETURNS date
+LANGUAGE sql STABLE AS $$
+  SELECT date_trunc(p_kind, date_trunc('month', p_day) - interval '23 months')::date
+$$;
+
+-- Follower compute: a late row of day x changes the cells of every day from x on (a conversion of
+-- x counts in the later days too), so the kept days from p_lo to today are recomputed: the period
+-- ends, today, and no other (yesterday's "today" is dropped).
+CREATE OR REPLACE FUNCTION users_cohort_compute(p_lo date, p_hi date) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    k     text;
+    days  date[];
+BEGIN
+    FOREACH k IN ARRAY ARRAY['month', 'week']
+    LOOP
+        DELETE FROM users_cohort_cells c USING users_cohort_days d
+         WHERE d.kind = k AND c.kind = k AND c.day = d.day AND d.day < ns_today()
+           AND d.day <> (date_trunc(k, d.day) + ('1 ' || k)::interval - interval '1 day')::date;
+        DELETE FROM users_cohort_days d
+         WHERE d.kind = k AND d.day < ns_today()
+           AND d.day <> (date_trunc(k, d.day) + ('1 ' || k)::interval - interval '1 day')::date;
+        days := ARRAY(SELECT e FROM (
+                  SELECT (g + ('1 ' || k)::interval - interval '1 day')::date AS e
+                    FROM generate_series(date_trunc(k, p_lo), ns_today(), ('1 ' || k)::interval) g
+                  UNION SELECT ns_today()) x
+                WHERE e BETWEEN p_lo AND ns_today() ORDER BY e);
+        CONTINUE WHEN cardinality(days) = 0;
+        DELETE FROM users_cohort_cells WHERE kind = k AND day = ANY (days);
+        INSERT INTO users_cohort_cells (kind, day, cohort, size, paying, mrr_cents)
+        SELECT k, l.day, l.cohort, l.size, l.paying, l.mrr_cents
+          FROM users_cohort_cells_live(k, users_cohort_first(k, days[1]), days) l
+         ORDER BY 2, 3;
+        INSERT INTO users_cohort_days (kind, day) SELECT k, x FROM unnest(days) x ON CONFLICT DO NOTHING;
+    END LOOP;
+END
+$$;
+
+SELECT rollup_follower_register('users_cohorts', 'users_cohort_compute', 'users_cohort_cells', 'users_cohort_days');
+
+-- The periodic refresh (users service job): the event pre-aggregates and the cohort cells of every
+-- day metrics_daily recomputed, then the data layer's customer snapshots (customer_snapshot_refresh()).  Returns the
 -- number of days and snapshots computed (at least 1: today's snapshot).
 CREATE OR REPLACE FUNCTION users_refresh() RETURNS integer
-LANGUAGE sql AS $$ SELECT rollup_follow('users') + customer_snapshot_refresh() $$;
+LANGUAGE sql AS $$ SELECT rollup_follow('users') + rollup_follow('users_cohorts') + customer_snapshot_refresh() $$;
