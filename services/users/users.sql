@@ -359,62 +359,29 @@ BEGIN
     'customers', page);
 END $$;
 
--- Lifecycle stage of every customer signed up by p_day (docs/metrics.md "Customers").
-CREATE OR REPLACE FUNCTION api.users_lifecycle(p_day date)
-RETURNS TABLE (customer_id int, stage text, mrr_cents bigint, cs_owner_id int)
-LANGUAGE sql STABLE AS $$
-  SELECT c.id,
-         CASE WHEN coalesce(m.mrr_cents, 0) = 0 AND c.converted_at < ns_day_start(p_day + 1) THEN 'churned'
-              WHEN coalesce(m.mrr_cents, 0) = 0 THEN 'activation'
-              WHEN h.risk_band = 'high_risk' THEN 'at_risk'
-              WHEN c.converted_at IS NULL OR c.converted_at >= ns_day_start(p_day - 179) THEN 'growth'
-              ELSE 'mature' END,
-         coalesce(m.mrr_cents, 0)::bigint, c.cs_owner_id
-    FROM customers c
-    LEFT JOIN mrr_at(p_day) m ON m.customer_id = c.id
-    LEFT JOIN customer_health_rows(p_day) h ON h.customer_id = c.id
-   WHERE c.signup_at < ns_day_start(p_day + 1)
-$$;
+DROP FUNCTION IF EXISTS api.users_lifecycle(date);   -- now users_lifecycle (520_users.sql)
 
--- GET /api/users/segments — lifecycle stages and RFM segments, counts and MRR, company-wide.
--- RFM over the customers paying on p_as_of: recency = days since the last active day (90-day
--- look-back), frequency = active days in 90 days, monetary = MRR (thresholds in docs/metrics.md).
+-- GET /api/users/segments — lifecycle stages and RFM segments, counts and MRR, company-wide
+-- (users_segment_rows: kept for the snapshot days, else computed live; rules in 520_users.sql).
 CREATE OR REPLACE FUNCTION api.users_segments(p_user int, p_role text, p_as_of date)
 RETURNS json LANGUAGE sql STABLE SET jit = off AS $$
   WITH d AS (SELECT api.as_of(p_as_of) AS d),
-  lc AS (SELECT l.* FROM d, api.users_lifecycle(d.d) l),
-  act AS (SELECT a.customer_id, a.last_active_day AS last_day, a.active_days_90d AS days
-            FROM d, customer_activity_rows(d.d) a),
-  rfm AS (
-    SELECT m.customer_id, m.mrr_cents,
-           CASE WHEN d.d - a.last_day <= 7 THEN 3 WHEN d.d - a.last_day <= 30 THEN 2 ELSE 1 END AS r,
-           CASE WHEN coalesce(a.days, 0) >= 45 THEN 3 WHEN coalesce(a.days, 0) >= 10 THEN 2 ELSE 1 END AS f,
-           CASE WHEN m.mrr_cents >= 50000 THEN 3 WHEN m.mrr_cents >= 10000 THEN 2 ELSE 1 END AS m
-      FROM d CROSS JOIN mrr_at(d.d) m LEFT JOIN act a ON a.customer_id = m.customer_id),
-  seg AS (
-    SELECT rfm.*, CASE WHEN r = 3 AND f = 3 THEN 'champions'
-                       WHEN r >= 2 AND f >= 2 THEN 'loyal'
-                       WHEN r = 1 AND f >= 2 THEN 'at_risk'
-                       WHEN r = 1 THEN 'hibernating'
-                       ELSE 'promising' END AS segment
-      FROM rfm)
+  g AS MATERIALIZED (SELECT x.* FROM d, users_segment_rows(d.d) x)
   SELECT json_build_object(
     'as_of', (SELECT d FROM d),
-    'lifecycle', (SELECT json_agg(json_build_object('stage', s.stage, 'customers', coalesce(g.n, 0),
-                                                    'mrr', api.money(coalesce(g.mrr, 0)))
+    'lifecycle', (SELECT json_agg(json_build_object('stage', s.stage, 'customers', coalesce(g.customers, 0),
+                                                    'mrr', api.money(coalesce(g.mrr_cents, 0)))
                                   ORDER BY s.o)
                     FROM unnest(ARRAY['activation', 'growth', 'mature', 'at_risk', 'churned']) WITH ORDINALITY s(stage, o)
-                    LEFT JOIN (SELECT lc.stage, count(*) AS n, sum(lc.mrr_cents) AS mrr FROM lc GROUP BY 1) g
-                      ON g.stage = s.stage),
-    'rfm', (SELECT json_agg(json_build_object('segment', s.segment, 'customers', coalesce(g.n, 0),
-                                              'mrr', api.money(coalesce(g.mrr, 0)))
+                    LEFT JOIN g ON g.part = 'lifecycle' AND g.key = s.stage),
+    'rfm', (SELECT json_agg(json_build_object('segment', s.segment, 'customers', coalesce(g.customers, 0),
+                                              'mrr', api.money(coalesce(g.mrr_cents, 0)))
                             ORDER BY s.o)
               FROM unnest(ARRAY['champions', 'loyal', 'promising', 'at_risk', 'hibernating']) WITH ORDINALITY s(segment, o)
-              LEFT JOIN (SELECT seg.segment, count(*) AS n, sum(seg.mrr_cents) AS mrr FROM seg GROUP BY 1) g
-                ON g.segment = s.segment),
-    'rfm_grid', (SELECT coalesce(json_agg(json_build_object('r', r, 'f', f, 'm', m, 'customers', n,
-                                                           'mrr', api.money(mrr)) ORDER BY r DESC, f DESC, m DESC), '[]'::json)
-                   FROM (SELECT r, f, m, count(*) AS n, sum(mrr_cents) AS mrr FROM seg GROUP BY 1, 2, 3) g))
+              LEFT JOIN g ON g.part = 'rfm' AND g.key = s.segment),
+    'rfm_grid', (SELECT coalesce(json_agg(json_build_object('r', g.r, 'f', g.f, 'm', g.m, 'customers', g.customers,
+                                                           'mrr', api.money(g.mrr_cents)) ORDER BY g.r DESC, g.f DESC, g.m DESC), '[]'::json)
+                   FROM g WHERE g.part = 'grid'))
 $$;
 
 -- GET /api/users/support — per ISO week of the range: tickets opened and resolved, resolution

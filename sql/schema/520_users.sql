@@ -173,8 +173,119 @@ $$;
 
 SELECT rollup_follower_register('users_cohorts', 'users_cohort_compute', 'users_cohort_cells', 'users_cohort_days');
 
+-- ---------------------------------------------------------------- segments
+
+-- Lifecycle stage of every customer signed up by p_day (docs/metrics.md "Customers").
+CREATE OR REPLACE FUNCTION users_lifecycle(p_day date)
+RETURNS TABLE (customer_id int, stage text, mrr_cents bigint, cs_owner_id int)
+LANGUAGE sql STABLE AS $$
+  SELECT c.id,
+         CASE WHEN coalesce(m.mrr_cents, 0) = 0 AND c.converted_at < ns_day_start(p_day + 1) THEN 'churned'
+              WHEN coalesce(m.mrr_cents, 0) = 0 THEN 'activation'
+              WHEN h.risk_band = 'high_risk' THEN 'at_risk'
+              WHEN c.converted_at IS NULL OR c.converted_at >= ns_day_start(p_day - 179) THEN 'growth'
+              ELSE 'mature' END,
+         coalesce(m.mrr_cents, 0)::bigint, c.cs_owner_id
+    FROM customers c
+    LEFT JOIN mrr_at(p_day) m ON m.customer_id = c.id
+    LEFT JOIN customer_health_rows(p_day) h ON h.customer_id = c.id
+   WHERE c.signup_at < ns_day_start(p_day + 1)
+$$;
+
+-- The segment counts of /api/users/segments on p_day, company-wide: customers and MRR per lifecycle
+-- stage (part 'lifecycle', key the stage), per RFM segment ('rfm', key the segment) and per RFM
+-- score ('grid', r, f, m).  RFM over the customers paying on p_day: recency = days since the last
+-- active day (90-day look-back), frequency = active days in 90 days, monetary = MRR (thresholds in
+-- docs/metrics.md).
+CREATE OR REPLACE FUNCTION users_segment_counts(p_day date)
+RETURNS TABLE (part text, key text, r int, f int, m int, customers bigint, mrr_cents numeric)
+LANGUAGE sql STABLE AS $$
+  WITH rfm AS (
+    SELECT m.customer_id, m.mrr_cents,
+           CASE WHEN p_day - a.last_active_day <= 7 THEN 3 WHEN p_day - a.last_active_day <= 30 THEN 2 ELSE 1 END AS r,
+           CASE WHEN coalesce(a.active_days_90d, 0) >= 45 THEN 3 WHEN coalesce(a.active_days_90d, 0) >= 10 THEN 2 ELSE 1 END AS f,
+           CASE WHEN m.mrr_cents >= 50000 THEN 3 WHEN m.mrr_cents >= 10000 THEN 2 ELSE 1 END AS m
+      FROM mrr_at(p_day) m LEFT JOIN customer_activity_rows(p_day) a ON a.customer_id = m.customer_id),
+  seg AS MATERIALIZED (
+    SELECT rfm.*, CASE WHEN r = 3 AND f = 3 THEN 'champions'
+                       WHEN r >= 2 AND f >= 2 THEN 'loyal'
+                       WHEN r = 1 AND f >= 2 THEN 'at_risk'
+                       WHEN r = 1 THEN 'hibernating'
+                       ELSE 'promising' END AS segment
+      FROM rfm)
+  SELECT 'lifecycle', l.stage, NULL::int, NULL::int, NULL::int, count(*), sum(l.mrr_cents)
+    FROM users_lifecycle(p_day) l GROUP BY l.stage
+  UNION ALL
+  SELECT 'rfm', s.segment, NULL, NULL, NULL, count(*), sum(s.mrr_cents) FROM seg s GROUP BY s.segment
+  UNION ALL
+  SELECT 'grid', NULL, s.r, s.f, s.m, count(*), sum(s.mrr_cents) FROM seg s GROUP BY s.r, s.f, s.m
+$$;
+
+-- Kept for the customer snapshot days (customer_snapshot_days), which they are computed from: a
+-- day's rows are current while users_segment_days.computed_at is not older than its snapshot.
+CREATE TABLE IF NOT EXISTS users_segment_daily (
+    day        date NOT NULL,
+    part       text NOT NULL,
+    key        text,
+    r          int,
+    f          int,
+    m          int,
+    customers  bigint NOT NULL,
+    mrr_cents  numeric NOT NULL
+);
+CREATE INDEX IF NOT EXISTS users_segment_daily_day_idx ON users_segment_daily (day);
+CREATE TABLE IF NOT EXISTS users_segment_days (
+    day          date PRIMARY KEY,
+    computed_at  timestamptz NOT NULL
+);
+
+CREATE OR REPLACE FUNCTION users_segments_kept(p_day date) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM users_segment_days k JOIN customer_snapshot_days c ON c.day = k.day
+                  WHERE k.day = p_day AND k.computed_at >= c.computed_at)
+$$;
+
+CREATE OR REPLACE FUNCTION users_segment_rows(p_day date)
+RETURNS TABLE (part text, key text, r int, f int, m int, customers bigint, mrr_cents numeric)
+LANGUAGE sql STABLE AS $$
+  SELECT k.part, k.key, k.r, k.f, k.m, k.customers, k.mrr_cents FROM users_segment_daily k
+   WHERE k.day = p_day AND users_segments_kept(p_day)
+  UNION ALL SELECT x.* FROM users_segment_counts(p_day) x WHERE NOT users_segments_kept(p_day)
+$$;
+
+-- The segment counts of every snapshot day that has none current (after customer_snapshot_refresh);
+-- returns how many days were computed.
+CREATE OR REPLACE FUNCTION users_segments_refresh() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    d  date;
+    n  integer := 0;
+BEGIN
+    DELETE FROM users_segment_daily k WHERE NOT EXISTS (SELECT 1 FROM customer_snapshot_days c WHERE c.day = k.day);
+    DELETE FROM users_segment_days k WHERE NOT EXISTS (SELECT 1 FROM customer_snapshot_days c WHERE c.day = k.day);
+    FOR d IN SELECT c.day FROM customer_snapshot_days c WHERE NOT users_segments_kept(c.day) ORDER BY 1
+    LOOP
+        DELETE FROM users_segment_daily WHERE day = d;
+        INSERT INTO users_segment_daily SELECT d, x.* FROM users_segment_counts(d) x;
+        INSERT INTO users_segment_days (day, computed_at) VALUES (d, now())
+        ON CONFLICT (day) DO UPDATE SET computed_at = EXCLUDED.computed_at;
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+
 -- The periodic refresh (users service job): the event pre-aggregates and the cohort cells of every
--- day metrics_daily recomputed, then the data layer's customer snapshots (customer_snapshot_refresh()).  Returns the
--- number of days and snapshots computed (at least 1: today's snapshot).
+-- day metrics_daily recomputed, then the data layer's customer snapshots (customer_snapshot_refresh())
+-- and the segment counts of their days.  Returns the number of days and snapshots computed.
 CREATE OR REPLACE FUNCTION users_refresh() RETURNS integer
-LANGUAGE sql AS $$ SELECT rollup_follow('users') + rollup_follow('users_cohorts') + customer_snapshot_refresh() $$;
+LANGUAGE plpgsql AS $$
+DECLARE
+    n  integer;
+BEGIN
+    n := rollup_follow('users');
+    n := n + rollup_follow('users_cohorts');
+    n := n + customer_snapshot_refresh();
+    RETURN n + users_segments_refresh();   -- after the snapshots it is computed from
+END
+$$;

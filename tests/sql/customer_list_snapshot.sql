@@ -1,11 +1,12 @@
 -- customer_list_snapshot.sql — the customer list (api.users_customers) of a day with a snapshot
 -- (customer_list_daily, read in MRR order from its index) and of a day without one (computed live
 -- by customer_list_state): the same answers, every figure worked out by hand below; the row scope
--- follows a change of owner at once, before any snapshot is retaken.  Fixture customers on days of
--- 2002, which the demo data does not reach.  Rolled back.
+-- follows a change of owner at once, before any snapshot is retaken.  The segment counts
+-- (api.users_segments) kept for a snapshot day (users_segments_refresh) equal the live ones.
+-- Fixture customers on days of 2002, which the demo data does not reach.  Rolled back.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(15);
+SELECT plan(18);
 SELECT set_config('northstar.tz', 'UTC', true);
 
 INSERT INTO app_users (id, email, name, role, password_hash) VALUES
@@ -46,6 +47,7 @@ CREATE FUNCTION pg_temp.ids(p_k int) RETURNS text LANGUAGE sql AS $$
   SELECT string_agg(x ->> 'customer_id', ',' ORDER BY n) FROM json_array_elements(pg_temp.ask(p_k) -> 'customers') WITH ORDINALITY e(x, n)
 $$;
 CREATE TEMP TABLE fx_live ON COMMIT DROP AS SELECT k, pg_temp.ask(k)::text AS answer FROM fx_asks;
+CREATE TEMP TABLE fx_segments_live ON COMMIT DROP AS SELECT api.users_segments(1, 'ceo', '2002-03-31')::text AS answer;
 
 SELECT ok(NOT customer_snapshot_taken('2002-03-31'), 'no snapshot of 2002-03-31 yet: the list is computed live');
 SELECT is((pg_temp.ask(1) -> 'company')::text,
@@ -74,6 +76,15 @@ SELECT is((SELECT count(*)::int FROM customer_list_daily WHERE day = '2002-03-31
           'one row per customer signed up by the day');
 SELECT is_empty($$ SELECT k FROM fx_live WHERE answer <> pg_temp.ask(k)::text $$,
                 'every answer read from the snapshot equals the live one');
+
+-- RFM of the two paying customers: no activity (recency 1, frequency 1), A 100.00 and B 250.00
+-- (monetary 2: 100.00 to 499.99): both hibernating, one grid cell.
+SELECT is((SELECT json_agg(x)::text FROM json_array_elements(api.users_segments(1, 'ceo', '2002-03-31') -> 'rfm_grid') x),
+          '[{"r" : 1, "f" : 1, "m" : 2, "customers" : 2, "mrr" : 350.00}]', 'RFM grid: A and B in (1, 1, 2), 350.00');
+SELECT users_segments_refresh();
+SELECT ok(users_segments_kept('2002-03-31'), 'the segment counts of the snapshot day are kept');
+SELECT is(api.users_segments(1, 'ceo', '2002-03-31')::text, (SELECT answer FROM fx_segments_live),
+          'the kept segment counts equal the live ones');
 
 -- A change of owner shows at once (the scope is judged on the current owners), snapshot or not.
 UPDATE customers SET cs_owner_id = 9101 WHERE id = 900102;
