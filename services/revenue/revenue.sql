@@ -531,48 +531,63 @@ LANGUAGE sql STABLE AS $$
                                     ARRAY[date_trunc('month', p_day)::date - 1]) s
 $$;
 
+-- The LTV groups of p_day for both groupings (by 'plan': the plan of the customer's latest paying
+-- subscription; by 'segment'): customers, average realised value, lifetime months and monthly value.
+CREATE OR REPLACE FUNCTION revenue_ltv_groups(p_day date)
+RETURNS TABLE (by text, grp text, n bigint, ltv numeric, months numeric, monthly numeric)
+LANGUAGE sql STABLE AS $$
+  WITH cust AS (
+    SELECT c.id, c.converted_at, c.segment, lp.code AS plan,
+           CASE WHEN c.churned_at < ns_day_start(p_day + 1) THEN c.churned_at ELSE ns_day_start(p_day + 1) END AS ended
+      FROM customers c
+      LEFT JOIN (SELECT DISTINCT ON (s.customer_id) s.customer_id, p.code
+                   FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+                  WHERE s.mrr_cents > 0 AND s.valid_from <= p_day
+                  ORDER BY s.customer_id, s.valid_from DESC, s.mrr_cents DESC) lp ON lp.customer_id = c.id
+     WHERE c.converted_at < ns_day_start(p_day + 1)
+  ), late AS (
+    -- events after p_day, taken off the all-time totals (none when p_day is today)
+    SELECT b.customer_id,
+           sum(CASE b.kind WHEN 'payment_success' THEN b.amount_cents ELSE -b.amount_cents END) AS cents
+      FROM billing_events b
+     WHERE b.occurred_at >= ns_day_start(p_day + 1) AND b.kind IN ('payment_success', 'refund', 'chargeback')
+     GROUP BY 1
+  ), paid AS (
+    SELECT r.customer_id, r.net_paid_cents - coalesce(late.cents, 0) AS cents
+      FROM revenue_customer_paid r LEFT JOIN late USING (customer_id)
+  ), v AS MATERIALIZED (
+    SELECT cust.segment, cust.plan, coalesce(paid.cents, 0) AS value,
+           extract(epoch FROM cust.ended - cust.converted_at) / 86400 / 30.4375 AS months
+      FROM cust LEFT JOIN paid ON paid.customer_id = cust.id
+  )
+  SELECT 'plan', plan, count(*), avg(value), avg(months), avg(value / greatest(months, 1))
+    FROM v WHERE plan IS NOT NULL GROUP BY plan
+  UNION ALL
+  SELECT 'segment', segment, count(*), avg(value), avg(months), avg(value / greatest(months, 1))
+    FROM v WHERE segment IS NOT NULL GROUP BY segment
+$$;
+SELECT customer_snapshot_keeper_register('revenue_ltv', 'revenue_ltv_groups');
+
 -- GET /api/revenue/ltv?by=plan|segment: per group, the average realised lifetime value (payments
 -- − refunds − chargebacks up to as_of), average lifetime in months (conversion to churn or as_of,
--- 30.4375-day months) and average monthly value (each customer's value ÷ max(1, lifetime months));
--- and the formula LTV = ARPU ÷ churn rate of the last full month (customer churn, as in
--- docs/metrics.md, and gross revenue churn).
+-- 30.4375-day months) and average monthly value (each customer's value ÷ max(1, lifetime months)):
+-- revenue_ltv_groups, kept with the customer snapshot of the day (else computed live); and the
+-- formula LTV = ARPU ÷ churn rate of the last full month (customer churn, as in docs/metrics.md,
+-- and gross revenue churn).
 CREATE OR REPLACE FUNCTION api.revenue_ltv(p_user int, p_role text, p_by text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
   d     date := api.as_of(p_as_of);
-  d_end timestamptz := ns_day_start(api.as_of(p_as_of) + 1);
+  kept  jsonb := customer_snapshot_kept_rows('revenue_ltv', api.as_of(p_as_of));
   ch    record;
 BEGIN
   SELECT * INTO ch FROM api.revenue_churn_last_month(d);
   RETURN (
-    WITH cust AS (
-      SELECT c.id, c.converted_at, CASE WHEN c.churned_at < d_end THEN c.churned_at ELSE d_end END AS ended,
-             CASE p_by WHEN 'segment' THEN c.segment ELSE lp.code END AS grp
-        FROM customers c
-        LEFT JOIN (SELECT DISTINCT ON (s.customer_id) s.customer_id, p.code
-                     FROM subscriptions s JOIN plans p ON p.id = s.plan_id
-                    WHERE s.mrr_cents > 0 AND s.valid_from <= d
-                    ORDER BY s.customer_id, s.valid_from DESC, s.mrr_cents DESC) lp ON lp.customer_id = c.id
-       WHERE c.converted_at < d_end
-    ), late AS (
-      -- events after as_of, taken off the all-time totals (none when as_of is today)
-      SELECT b.customer_id,
-             sum(CASE b.kind WHEN 'payment_success' THEN b.amount_cents ELSE -b.amount_cents END) AS cents
-        FROM billing_events b
-       WHERE b.occurred_at >= d_end AND b.kind IN ('payment_success', 'refund', 'chargeback')
-       GROUP BY 1
-    ), paid AS (
-      SELECT r.customer_id, r.net_paid_cents - coalesce(late.cents, 0) AS cents
-        FROM revenue_customer_paid r LEFT JOIN late USING (customer_id)
-    ), v AS (
-      SELECT cust.grp, coalesce(paid.cents, 0) AS value,
-             extract(epoch FROM cust.ended - cust.converted_at) / 86400 / 30.4375 AS months
-        FROM cust LEFT JOIN paid ON paid.customer_id = cust.id
-       WHERE cust.grp IS NOT NULL
-    ), g AS (
-      SELECT grp, count(*) AS n, avg(value) AS ltv, avg(months) AS months,
-             avg(value / greatest(months, 1)) AS monthly
-        FROM v GROUP BY grp
+    WITH g AS (
+      SELECT x.* FROM jsonb_to_recordset(kept) AS x(by text, grp text, n bigint, ltv numeric, months numeric, monthly numeric)
+       WHERE x.by = p_by
+      UNION ALL
+      SELECT x.* FROM revenue_ltv_groups(d) x WHERE kept IS NULL AND x.by = p_by
     )
     SELECT json_build_object(
       'as_of', d, 'by', p_by,
@@ -592,33 +607,28 @@ END $$;
 
 -- ---------------------------------------------------------------- segments
 
--- GET /api/revenue/segments: the segmentation grid as of as_of.  Each paying customer falls in the
--- first segment whose rule holds (docs/api/revenue.md): high_value_power_users (MRR >= $500 and
--- active on >= 15 of the last 30 days), growing_teams (MRR above its level 90 days before),
--- price_sensitive (Starter plan, or paying below list price), other_paying; trial_users are
--- customers in their trial on as_of who have not converted.
-CREATE OR REPLACE FUNCTION api.revenue_segments(p_user int, p_role text, p_as_of date)
-RETURNS json LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  d     date := api.as_of(p_as_of);
-  d_end timestamptz := ns_day_start(api.as_of(p_as_of) + 1);
-  ch    record;
-BEGIN
-  SELECT * INTO ch FROM api.revenue_churn_last_month(d);
-  RETURN (
+-- The segmentation grid's counts on p_day.  Each paying customer falls in the first segment whose
+-- rule holds (docs/api/revenue.md): high_value_power_users (MRR >= $500 and active on >= 15 of the
+-- last 30 days), growing_teams (MRR above its level 90 days before), price_sensitive (Starter plan,
+-- or paying below list price), other_paying; trial_users are customers in their trial on p_day who
+-- have not converted.  Per segment: customers, MRR, average health score, and for the trial users
+-- the share active in the last 7 days.
+CREATE OR REPLACE FUNCTION revenue_segment_counts(p_day date)
+RETURNS TABLE (segment text, n bigint, mrr numeric, health numeric, active_share numeric)
+LANGUAGE sql STABLE AS $$
     WITH pay AS (
-      SELECT s.customer_id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, d)) AS mrr,
+      SELECT s.customer_id, sum(mrr_value(s.mrr_cents, s.mrr_original_cents, s.currency, p_day)) AS mrr,
              sum(s.quantity * CASE p.billing_interval WHEN 'year' THEN p.price_cents / 12.0 ELSE p.price_cents END) AS list,
              bool_or(p.code = 'starter') AS starter
         FROM subscriptions s JOIN plans p ON p.id = s.plan_id
-       WHERE s.in_effect @> d
+       WHERE s.in_effect @> p_day
        GROUP BY 1 HAVING sum(s.mrr_cents) > 0
     ), before AS (
-      SELECT customer_id, mrr_cents FROM mrr_at(d - 90)
+      SELECT customer_id, mrr_cents FROM mrr_at(p_day - 90)
     ), act AS (
       -- health score and active days (last 30) of every paying customer: the data layer's snapshot
       -- when the day has one, else computed (customer_health(), ~1 s at SCALE=1)
-      SELECT customer_id, health_score, active_days_30d AS days FROM customer_health_rows(d)
+      SELECT customer_id, health_score, active_days_30d AS days FROM customer_health_rows(p_day)
     ), seg AS (
       SELECT pay.customer_id, pay.mrr, act.health_score,
              CASE WHEN pay.mrr >= 50000 AND coalesce(act.days, 0) >= 15 THEN 'high_value_power_users'
@@ -628,21 +638,39 @@ BEGIN
         FROM pay LEFT JOIN before USING (customer_id) LEFT JOIN act USING (customer_id)
     ), trial AS (
       SELECT c.id, EXISTS (SELECT 1 FROM customer_daily cd WHERE cd.customer_id = c.id
-                              AND cd.day BETWEEN d - 6 AND d AND cd.events > 0) AS active7
+                              AND cd.day BETWEEN p_day - 6 AND p_day AND cd.events > 0) AS active7
         FROM customers c
-       WHERE c.trial_started_on <= d AND c.trial_ends_on >= d
-         AND (c.converted_at IS NULL OR c.converted_at >= d_end)
-    ), def(segment, label, ord, action) AS (
+       WHERE c.trial_started_on <= p_day AND c.trial_ends_on >= p_day
+         AND (c.converted_at IS NULL OR c.converted_at >= ns_day_start(p_day + 1))
+    )
+    SELECT segment, count(*), sum(mrr), avg(health_score), NULL::numeric FROM seg GROUP BY 1
+    UNION ALL
+    SELECT 'trial_users', count(*), 0, NULL, avg(CASE WHEN active7 THEN 1 ELSE 0 END) FROM trial
+$$;
+SELECT customer_snapshot_keeper_register('revenue_segments', 'revenue_segment_counts');
+
+-- GET /api/revenue/segments: the segmentation grid as of as_of (revenue_segment_counts, kept with
+-- the customer snapshot of the day, else computed live), with each segment's ARPU, LTV (ARPU ÷ the
+-- last full month's customer churn), churn risk and suggested action.
+CREATE OR REPLACE FUNCTION api.revenue_segments(p_user int, p_role text, p_as_of date)
+RETURNS json LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  d     date := api.as_of(p_as_of);
+  kept  jsonb := customer_snapshot_kept_rows('revenue_segments', api.as_of(p_as_of));
+  ch    record;
+BEGIN
+  SELECT * INTO ch FROM api.revenue_churn_last_month(d);
+  RETURN (
+    WITH def(segment, label, ord, action) AS (
       VALUES ('high_value_power_users', 'High-Value Power Users', 1, 'Protect and expand: executive sponsor, annual plan, early access to new features'),
              ('growing_teams', 'Growing Teams', 2, 'Upsell the next plan or more seats before limits bite; offer volume pricing'),
              ('price_sensitive', 'Price-Sensitive', 3, 'Show value (usage reports), offer annual billing discount instead of churn'),
              ('trial_users', 'Trial Users', 4, 'Onboarding nurture and a sales touch before the trial ends'),
              ('other_paying', 'Other paying customers', 5, 'Regular check-ins; watch health score')
     ), agg AS (
-      SELECT segment, count(*) AS n, sum(mrr) AS mrr, avg(health_score) AS health, NULL::numeric AS active_share
-        FROM seg GROUP BY 1
+      SELECT x.* FROM jsonb_to_recordset(kept) AS x(segment text, n bigint, mrr numeric, health numeric, active_share numeric)
       UNION ALL
-      SELECT 'trial_users', count(*), 0, NULL, avg(CASE WHEN active7 THEN 1 ELSE 0 END) FROM trial
+      SELECT x.* FROM revenue_segment_counts(d) x WHERE kept IS NULL
     )
     SELECT json_build_object(
       'as_of', d, 'churn_month', to_char(ch.month, 'YYYY-MM'),

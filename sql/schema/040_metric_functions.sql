@@ -419,6 +419,63 @@ BEGIN
         PERFORM customer_snapshot(d);
         n := n + 1;
     END LOOP;
+    RETURN n + customer_snapshot_keep();
+END
+$$;
+
+-- ---------------------------------------------------------------- aggregates kept with the snapshots
+
+-- Company-wide aggregates computed from a snapshot day's figures (segment counts, LTV groups …),
+-- kept by name for the snapshot days so that their endpoint reads a few rows.  A keeper is a
+-- function f(p_day date) returning the rows (registered once, customer_snapshot_keeper_register);
+-- its rows of a day are current while not older than the day's snapshot (customer_snapshot_days):
+-- a forgotten or retaken snapshot makes them stale, and the reader computes them live until
+-- customer_snapshot_keep() runs (at the end of every customer_snapshot_refresh()).
+CREATE TABLE IF NOT EXISTS customer_snapshot_keepers (
+    name     text PRIMARY KEY,
+    compute  text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customer_snapshot_kept (
+    name         text NOT NULL REFERENCES customer_snapshot_keepers (name) ON DELETE CASCADE,
+    day          date NOT NULL,
+    computed_at  timestamptz NOT NULL,
+    rows         jsonb NOT NULL,
+    PRIMARY KEY (name, day)
+);
+
+CREATE OR REPLACE FUNCTION customer_snapshot_keeper_register(p_name text, p_compute regproc) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO customer_snapshot_keepers (name, compute) VALUES (p_name, p_compute::text)
+    ON CONFLICT (name) DO UPDATE SET compute = EXCLUDED.compute;
+    DELETE FROM customer_snapshot_kept WHERE name = p_name;   -- a changed rule: computed again
+$$;
+
+-- The kept rows of keeper p_name on p_day (a JSON array of its rows), or NULL when none are current.
+-- Readers: SELECT … FROM jsonb_to_recordset(kept) AS x(columns) UNION ALL the live rows WHERE kept IS NULL.
+CREATE OR REPLACE FUNCTION customer_snapshot_kept_rows(p_name text, p_day date) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT k.rows FROM customer_snapshot_kept k JOIN customer_snapshot_days c ON c.day = k.day
+     WHERE k.name = p_name AND k.day = p_day AND k.computed_at >= c.computed_at
+$$;
+
+-- Compute every keeper's rows of every snapshot day that has none current; drop those of days
+-- without a snapshot.  Returns the number of (keeper, day) computed.
+CREATE OR REPLACE FUNCTION customer_snapshot_keep() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    r  record;
+    j  jsonb;
+    n  integer := 0;
+BEGIN
+    DELETE FROM customer_snapshot_kept k WHERE NOT EXISTS (SELECT 1 FROM customer_snapshot_days c WHERE c.day = k.day);
+    FOR r IN SELECT kp.name, kp.compute, c.day FROM customer_snapshot_keepers kp CROSS JOIN customer_snapshot_days c
+              WHERE customer_snapshot_kept_rows(kp.name, c.day) IS NULL ORDER BY 1, 3
+    LOOP
+        EXECUTE format('SELECT coalesce(jsonb_agg(to_jsonb(x)), ''[]'') FROM %s($1) x', r.compute) INTO j USING r.day;
+        INSERT INTO customer_snapshot_kept (name, day, computed_at, rows) VALUES (r.name, r.day, now(), j)
+        ON CONFLICT (name, day) DO UPDATE SET computed_at = EXCLUDED.computed_at, rows = EXCLUDED.rows;
+        n := n + 1;
+    END LOOP;
     RETURN n;
 END
 $$;

@@ -221,63 +221,20 @@ LANGUAGE sql STABLE AS $$
   SELECT 'grid', NULL, s.r, s.f, s.m, count(*), sum(s.mrr_cents) FROM seg s GROUP BY s.r, s.f, s.m
 $$;
 
--- Kept for the customer snapshot days (customer_snapshot_days), which they are computed from: a
--- day's rows are current while users_segment_days.computed_at is not older than its snapshot.
-CREATE TABLE IF NOT EXISTS users_segment_daily (
-    day        date NOT NULL,
-    part       text NOT NULL,
-    key        text,
-    r          int,
-    f          int,
-    m          int,
-    customers  bigint NOT NULL,
-    mrr_cents  numeric NOT NULL
-);
-CREATE INDEX IF NOT EXISTS users_segment_daily_day_idx ON users_segment_daily (day);
-CREATE TABLE IF NOT EXISTS users_segment_days (
-    day          date PRIMARY KEY,
-    computed_at  timestamptz NOT NULL
-);
+SELECT customer_snapshot_keeper_register('users_segments', 'users_segment_counts');
 
-CREATE OR REPLACE FUNCTION users_segments_kept(p_day date) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-  SELECT EXISTS (SELECT 1 FROM users_segment_days k JOIN customer_snapshot_days c ON c.day = k.day
-                  WHERE k.day = p_day AND k.computed_at >= c.computed_at)
-$$;
-
+-- The segment counts of p_day: kept with the customer snapshot of the day, else computed live.
 CREATE OR REPLACE FUNCTION users_segment_rows(p_day date)
 RETURNS TABLE (part text, key text, r int, f int, m int, customers bigint, mrr_cents numeric)
 LANGUAGE sql STABLE AS $$
-  SELECT k.part, k.key, k.r, k.f, k.m, k.customers, k.mrr_cents FROM users_segment_daily k
-   WHERE k.day = p_day AND users_segments_kept(p_day)
-  UNION ALL SELECT x.* FROM users_segment_counts(p_day) x WHERE NOT users_segments_kept(p_day)
-$$;
-
--- The segment counts of every snapshot day that has none current (after customer_snapshot_refresh);
--- returns how many days were computed.
-CREATE OR REPLACE FUNCTION users_segments_refresh() RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    d  date;
-    n  integer := 0;
-BEGIN
-    DELETE FROM users_segment_daily k WHERE NOT EXISTS (SELECT 1 FROM customer_snapshot_days c WHERE c.day = k.day);
-    DELETE FROM users_segment_days k WHERE NOT EXISTS (SELECT 1 FROM customer_snapshot_days c WHERE c.day = k.day);
-    FOR d IN SELECT c.day FROM customer_snapshot_days c WHERE NOT users_segments_kept(c.day) ORDER BY 1
-    LOOP
-        DELETE FROM users_segment_daily WHERE day = d;
-        INSERT INTO users_segment_daily SELECT d, x.* FROM users_segment_counts(d) x;
-        INSERT INTO users_segment_days (day, computed_at) VALUES (d, now())
-        ON CONFLICT (day) DO UPDATE SET computed_at = EXCLUDED.computed_at;
-        n := n + 1;
-    END LOOP;
-    RETURN n;
-END
+  SELECT x.* FROM jsonb_to_recordset(customer_snapshot_kept_rows('users_segments', p_day))
+                  AS x(part text, key text, r int, f int, m int, customers bigint, mrr_cents numeric)
+  UNION ALL SELECT x.* FROM users_segment_counts(p_day) x WHERE customer_snapshot_kept_rows('users_segments', p_day) IS NULL
 $$;
 
 -- The periodic refresh (users service job): the event pre-aggregates and the cohort cells of every
--- day metrics_daily recomputed, then the data layer's customer snapshots (customer_snapshot_refresh())
--- and the segment counts of their days.  Returns the number of days and snapshots computed.
+-- day metrics_daily recomputed, then the data layer's customer snapshots and the aggregates kept with
+-- them (customer_snapshot_refresh()).  Returns the number of days and snapshots computed.
 CREATE OR REPLACE FUNCTION users_refresh() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -285,7 +242,6 @@ DECLARE
 BEGIN
     n := rollup_follow('users');
     n := n + rollup_follow('users_cohorts');
-    n := n + customer_snapshot_refresh();
-    RETURN n + users_segments_refresh();   -- after the snapshots it is computed from
+    RETURN n + customer_snapshot_refresh();
 END
 $$;

@@ -2,7 +2,7 @@
 -- (customer_list_daily, read in MRR order from its index) and of a day without one (computed live
 -- by customer_list_state): the same answers, every figure worked out by hand below; the row scope
 -- follows a change of owner at once, before any snapshot is retaken.  The segment counts
--- (api.users_segments) kept for a snapshot day (users_segments_refresh) equal the live ones.
+-- (api.users_segments) kept with a snapshot day (customer_snapshot_keep) equal the live ones.
 -- Fixture customers on days of 2002, which the demo data does not reach.  Rolled back.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
@@ -81,8 +81,8 @@ SELECT is_empty($$ SELECT k FROM fx_live WHERE answer <> pg_temp.ask(k)::text $$
 -- (monetary 2: 100.00 to 499.99): both hibernating, one grid cell.
 SELECT is((SELECT json_agg(x)::text FROM json_array_elements(api.users_segments(1, 'ceo', '2002-03-31') -> 'rfm_grid') x),
           '[{"r" : 1, "f" : 1, "m" : 2, "customers" : 2, "mrr" : 350.00}]', 'RFM grid: A and B in (1, 1, 2), 350.00');
-SELECT users_segments_refresh();
-SELECT ok(users_segments_kept('2002-03-31'), 'the segment counts of the snapshot day are kept');
+SELECT customer_snapshot_keep();
+SELECT ok(customer_snapshot_kept_rows('users_segments', '2002-03-31') IS NOT NULL, 'the segment counts of the snapshot day are kept');
 SELECT is(api.users_segments(1, 'ceo', '2002-03-31')::text, (SELECT answer FROM fx_segments_live),
           'the kept segment counts equal the live ones');
 

@@ -1,0 +1,48 @@
+-- snapshot_kept.sql — the aggregates kept with the customer snapshots (customer_snapshot_keep:
+-- users' segment counts, revenue's LTV groups and segmentation grid) on the demo data: every
+-- keeper's kept rows of today equal its rows computed now, the endpoints answer the same from kept
+-- rows as computed live, and a forgotten snapshot's rows are not read.  Rolled back.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+SELECT plan(8);
+
+SELECT customer_snapshot_refresh();
+SELECT ok(customer_snapshot_taken(ns_today()), 'today has a customer snapshot');
+SELECT is((SELECT array_agg(name ORDER BY name) FROM customer_snapshot_keepers),
+          ARRAY['revenue_ltv', 'revenue_segments', 'users_segments'], 'the three keepers are registered');
+SELECT is((SELECT count(*)::int FROM customer_snapshot_keepers k WHERE customer_snapshot_kept_rows(k.name, ns_today()) IS NOT NULL), 3,
+          'each has current rows for today');
+
+-- A keeper's rows computed now, in a fixed order, to compare as sets.
+CREATE FUNCTION pg_temp.sorted(p jsonb) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT coalesce(jsonb_agg(e ORDER BY e::text), '[]') FROM jsonb_array_elements(p) e
+$$;
+CREATE FUNCTION pg_temp.live(p_name text, p_day date) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE j jsonb;
+BEGIN
+  EXECUTE format('SELECT coalesce(jsonb_agg(to_jsonb(x)), ''[]'') FROM %s($1) x',
+                 (SELECT compute FROM customer_snapshot_keepers WHERE name = p_name)) INTO j USING p_day;
+  RETURN j;
+END $$;
+SELECT is_empty($$ SELECT name FROM customer_snapshot_keepers
+                    WHERE pg_temp.sorted(customer_snapshot_kept_rows(name, ns_today())) <> pg_temp.sorted(pg_temp.live(name, ns_today())) $$,
+                'every keeper''s kept rows of today equal its rows computed now');
+SELECT ok((SELECT jsonb_array_length(customer_snapshot_kept_rows('revenue_segments', ns_today()))) = 5,
+          'the segmentation grid keeps its five segments (four paying, trial users)');
+
+CREATE TEMP TABLE fx_kept ON COMMIT DROP AS
+  SELECT api.revenue_ltv(1, 'ceo', 'plan', NULL)::text AS ltv_plan, api.revenue_ltv(1, 'ceo', 'segment', NULL)::text AS ltv_segment,
+         api.revenue_segments(1, 'ceo', NULL)::text AS rev_segments, api.users_segments(1, 'ceo', NULL)::text AS users_segments;
+DELETE FROM customer_snapshot_kept;
+SELECT ok(customer_snapshot_kept_rows('revenue_ltv', ns_today()) IS NULL, 'with the kept rows gone, the endpoints compute live');
+SELECT is(row(api.revenue_ltv(1, 'ceo', 'plan', NULL)::text, api.revenue_ltv(1, 'ceo', 'segment', NULL)::text,
+              api.revenue_segments(1, 'ceo', NULL)::text, api.users_segments(1, 'ceo', NULL)::text)::text,
+          (SELECT row(ltv_plan, ltv_segment, rev_segments, users_segments)::text FROM fx_kept),
+          'revenue/ltv (both groupings), revenue/segments and users/segments answer the same kept and live');
+
+SELECT customer_snapshot_keep();
+SELECT customer_snapshot_forget(ns_today(), ns_today());
+SELECT ok(customer_snapshot_kept_rows('users_segments', ns_today()) IS NULL, 'a forgotten snapshot''s kept rows are not read');
+
+SELECT * FROM finish();
+ROLLBACK;
