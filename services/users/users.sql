@@ -120,63 +120,87 @@ BEGIN
     'nps_90d', json_build_object('value', api.users_nps(d - 89, d), 'previous', api.users_nps(d - 179, d - 90)));
 END $$;
 
+-- The health list's company-wide figures on p_day: customers, per risk band, average score, MRR and
+-- MRR at risk; kept with the customer snapshot of the day (customer_snapshot_keep).
+CREATE OR REPLACE FUNCTION users_health_company(p_day date)
+RETURNS TABLE (customers bigint, high_risk bigint, medium_risk bigint, healthy bigint, average_score numeric,
+               mrr_cents numeric, mrr_at_risk_cents numeric)
+LANGUAGE sql STABLE AS $$
+  SELECT count(*), count(*) FILTER (WHERE h.risk_band = 'high_risk'), count(*) FILTER (WHERE h.risk_band = 'medium_risk'),
+         count(*) FILTER (WHERE h.risk_band = 'healthy'), avg(h.health_score), coalesce(sum(h.mrr_cents), 0),
+         coalesce(sum(api.users_mrr_at_risk(h.mrr_cents, h.risk_band)), 0)
+    FROM customer_health_rows(p_day) h
+$$;
+SELECT customer_snapshot_keeper_register('users_health_company', 'users_health_company');
+
+-- The health list's sort orders, as indexes of the snapshot (a page of a snapshot day is read in
+-- order and stops after its rows); the MRR-at-risk one is on api.users_mrr_at_risk itself.
+CREATE INDEX IF NOT EXISTS customer_health_daily_at_risk_idx
+    ON customer_health_daily (day, api.users_mrr_at_risk(mrr_cents, risk_band) DESC, mrr_cents DESC, customer_id);
+CREATE INDEX IF NOT EXISTS customer_health_daily_score_idx ON customer_health_daily (day, health_score, customer_id);
+CREATE INDEX IF NOT EXISTS customers_name_idx ON customers (name, id);
+
 -- GET /api/users/health-scores — health score of every paying customer on p_as_of, filtered by
--- band, sorted, paginated.  cs sees only the customers it owns; "company" is company-wide.
+-- band, sorted, paginated.  cs sees only the customers it owns; "company" is company-wide.  As the
+-- customer list: the day's snapshot when it has one (else customer_health(), live), put into one
+-- statement so that the page is read in index order; company figures from the kept row.
 CREATE OR REPLACE FUNCTION api.users_health(p_user int, p_role text, p_risk text, p_sort text,
                                             p_limit text, p_offset text, p_as_of date)
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  d    date := api.as_of(p_as_of);
-  band text := CASE p_risk WHEN 'high' THEN 'high_risk' WHEN 'medium' THEN 'medium_risk'
-                           WHEN 'healthy' THEN 'healthy' END;
-  res  json;
+  d     date := api.as_of(p_as_of);
+  band  text := CASE p_risk WHEN 'high' THEN 'high_risk' WHEN 'medium' THEN 'medium_risk'
+                            WHEN 'healthy' THEN 'healthy' END;
+  kept  jsonb := customer_snapshot_kept_rows('users_health_company', api.as_of(p_as_of));
+  co    record;
+  n     bigint;
+  page  json;
+  list  text := format(
+    'SELECT h.*, c.name, api.users_mrr_at_risk(h.mrr_cents, h.risk_band) AS at_risk
+       FROM %s h JOIN customers c ON c.id = h.customer_id
+      WHERE ($2::text IS NULL OR h.risk_band = $2) AND customer_in_scope($3, $4, c.id, c.cs_owner_id, c.sales_owner_id)',
+    CASE WHEN customer_snapshot_taken(d) THEN '(SELECT * FROM customer_health_daily WHERE day = $1)'
+         ELSE '(SELECT $1 AS day, x.* FROM customer_health($1) x)' END);
+  ord   text := CASE p_sort WHEN 'score' THEN 'h.health_score, h.customer_id'
+                            WHEN 'name' THEN 'c.name, c.id'
+                            ELSE 'api.users_mrr_at_risk(h.mrr_cents, h.risk_band) DESC, h.mrr_cents DESC, h.customer_id' END;
+  ord_page text := CASE p_sort WHEN 'score' THEN 'p.health_score, p.customer_id' WHEN 'name' THEN 'p.name, p.customer_id'
+                               ELSE 'p.at_risk DESC, p.mrr_cents DESC, p.customer_id' END;
 BEGIN
-  WITH h AS (SELECT * FROM customer_health_rows(d)),
-  company AS (
-    SELECT json_build_object(
-             'customers', count(*),
-             'high_risk', count(*) FILTER (WHERE risk_band = 'high_risk'),
-             'medium_risk', count(*) FILTER (WHERE risk_band = 'medium_risk'),
-             'healthy', count(*) FILTER (WHERE risk_band = 'healthy'),
-             'average_score', round(avg(health_score), 1),
-             'mrr', api.money(coalesce(sum(mrr_cents), 0)),
-             'mrr_at_risk', api.money(coalesce(sum(api.users_mrr_at_risk(mrr_cents, risk_band)), 0))) AS j
-      FROM h),
-  rows AS (
-    SELECT h.*, c.name, api.users_mrr_at_risk(h.mrr_cents, h.risk_band) AS at_risk
-      FROM h JOIN customers c ON c.id = h.customer_id
-     WHERE (band IS NULL OR h.risk_band = band)
-       AND customer_in_scope(p_user, p_role, c.id, c.cs_owner_id, c.sales_owner_id)),
-  page AS (
-    SELECT r.*, row_number() OVER (ORDER BY
-              CASE WHEN p_sort = 'mrr_at_risk' THEN -r.at_risk END,
-              CASE WHEN p_sort = 'mrr_at_risk' THEN -r.mrr_cents END,
-              CASE WHEN p_sort = 'score' THEN r.health_score END,
-              CASE WHEN p_sort = 'name' THEN r.name END,
-              r.customer_id) AS ord
-      FROM rows r)
-  SELECT json_build_object(
-           'as_of', d, 'risk', p_risk, 'sort', p_sort,
-           'limit', p_limit::int, 'offset', p_offset::int,
-           'total', (SELECT count(*) FROM rows),
-           'company', (SELECT j FROM company),
-           'customers', coalesce((
-             SELECT json_agg(json_build_object(
-                      'customer_id', p.customer_id, 'name', p.name,
-                      'health_score', p.health_score, 'risk_band', p.risk_band,
-                      'usage', p.usage_score, 'adoption', p.adoption_score,
-                      'support', p.support_score, 'payment', p.payment_score,
-                      'action', api.users_action(p.risk_band),
-                      'mrr', api.money(p.mrr_cents), 'mrr_at_risk', api.money(p.at_risk),
-                      'active_days_30d', p.active_days_30d, 'active_users_30d', p.active_users_30d,
-                      'seats', p.seats, 'tickets_30d', p.tickets_30d,
-                      'open_urgent_tickets', p.open_urgent_tickets, 'low_csat_90d', p.low_csat_90d,
-                      'failed_payments_60d', p.failed_payments_60d, 'chargebacks_90d', p.chargebacks_90d)
-                      ORDER BY p.ord)
-               FROM page p
-              WHERE p.ord > p_offset::int AND p.ord <= p_offset::int + p_limit::int), '[]'::json))
-    INTO res;
-  RETURN res;
+  SELECT * INTO co FROM jsonb_to_recordset(kept)
+      AS x(customers bigint, high_risk bigint, medium_risk bigint, healthy bigint, average_score numeric,
+           mrr_cents numeric, mrr_at_risk_cents numeric);
+  IF kept IS NULL THEN
+    SELECT * INTO co FROM users_health_company(d);
+  END IF;
+  IF scope_is_company(p_role) THEN
+    n := CASE band WHEN 'high_risk' THEN co.high_risk WHEN 'medium_risk' THEN co.medium_risk
+                   WHEN 'healthy' THEN co.healthy ELSE co.customers END;
+  ELSE
+    EXECUTE 'SELECT count(*) FROM (' || list || ') r' INTO n USING d, band, p_user, p_role;
+  END IF;
+  EXECUTE 'SELECT coalesce(json_agg(json_build_object(
+             ''customer_id'', p.customer_id, ''name'', p.name,
+             ''health_score'', p.health_score, ''risk_band'', p.risk_band,
+             ''usage'', p.usage_score, ''adoption'', p.adoption_score,
+             ''support'', p.support_score, ''payment'', p.payment_score,
+             ''action'', api.users_action(p.risk_band),
+             ''mrr'', api.money(p.mrr_cents), ''mrr_at_risk'', api.money(p.at_risk),
+             ''active_days_30d'', p.active_days_30d, ''active_users_30d'', p.active_users_30d,
+             ''seats'', p.seats, ''tickets_30d'', p.tickets_30d,
+             ''open_urgent_tickets'', p.open_urgent_tickets, ''low_csat_90d'', p.low_csat_90d,
+             ''failed_payments_60d'', p.failed_payments_60d, ''chargebacks_90d'', p.chargebacks_90d)
+             ORDER BY ' || ord_page || '), ''[]''::json)
+      FROM (' || list || ' ORDER BY ' || ord || ' OFFSET $5 LIMIT $6) p'
+    INTO page USING d, band, p_user, p_role, p_offset::int, p_limit::int;
+  RETURN json_build_object(
+    'as_of', d, 'risk', p_risk, 'sort', p_sort, 'limit', p_limit::int, 'offset', p_offset::int,
+    'total', n,
+    'company', json_build_object(
+        'customers', co.customers, 'high_risk', co.high_risk, 'medium_risk', co.medium_risk,
+        'healthy', co.healthy, 'average_score', round(co.average_score, 1),
+        'mrr', api.money(co.mrr_cents), 'mrr_at_risk', api.money(co.mrr_at_risk_cents)),
+    'customers', page);
 END $$;
 
 -- MRR of one customer on day p_day.
