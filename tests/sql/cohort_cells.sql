@@ -6,6 +6,8 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(9);
 SELECT set_config('northstar.tz', 'UTC', true);
+-- The users job's locks first (users_refresh), so that this test and the job do not interleave.
+SELECT users_refresh();
 
 -- X1 converts 2003-01-10 and pays 100.00; X2 converts 01-20, pays 50.00 until 02-15 (then nothing);
 -- X3 converts 02-05 and pays 200.00; X4 converts 02-25, pays 80.00, then 120.00 from 03-10.

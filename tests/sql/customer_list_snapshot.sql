@@ -8,6 +8,8 @@ BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(18);
 SELECT set_config('northstar.tz', 'UTC', true);
+-- The users job's locks first (users_refresh), so that this test and the job do not interleave.
+SELECT users_refresh();
 
 INSERT INTO app_users (id, email, name, role, password_hash) VALUES
   (9101, 'fx-list-cs@fixture.example', 'List CS', 'cs', '$2b$10$fixture'),
