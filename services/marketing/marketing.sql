@@ -15,7 +15,7 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT api.money(p_cents / nullif(p_units, 0)) $$;
 -- a month is over only once its last day has passed in the reporting zone): ARPU = MRR ÷
 -- paying customers on the last day of M; logo churn = customers paying on the day before M
 -- starts who pay nothing on its last day ÷ customers paying on that day before; LTV = ARPU ÷ churn.
--- One pass over the MRR rows of the two days (mrr_rows()).
+-- From the month's stored MRR movements (revenue_movement_pairs, the data layer's one reader).
 CREATE OR REPLACE FUNCTION api.marketing_ltv(p_to date, OUT month date, OUT arpu_cents numeric,
                                              OUT churn_rate numeric, OUT ltv_cents numeric)
 LANGUAGE plpgsql STABLE AS $$
@@ -25,16 +25,8 @@ DECLARE
   x       record;
 BEGIN
   month := m_base + 1;
-  SELECT count(*) FILTER (WHERE m0 > 0) AS payers0,
-         count(*) FILTER (WHERE m0 > 0 AND m1 = 0) AS churned,
-         count(*) FILTER (WHERE m1 > 0) AS payers1,
-         coalesce(sum(m1) FILTER (WHERE m1 > 0), 0) AS mrr1
-    INTO x
-    FROM (SELECT r.customer_id,
-                 coalesce(sum(r.mrr_cents) FILTER (WHERE r.day = m_base), 0) AS m0,
-                 coalesce(sum(r.mrr_cents) FILTER (WHERE r.day = m_end), 0) AS m1
-            FROM mrr_rows(ARRAY[m_base, m_end]) r
-           GROUP BY r.customer_id) c;
+  SELECT s.start_customers AS payers0, s.churn_n AS churned, s.end_customers AS payers1, s.end_cents AS mrr1
+    INTO x FROM revenue_movement_pairs(ARRAY[m_base], ARRAY[m_end]) s;
   arpu_cents := x.mrr1::numeric / nullif(x.payers1, 0);
   churn_rate := x.churned::numeric / nullif(x.payers0, 0);
   ltv_cents := arpu_cents / nullif(churn_rate, 0);
