@@ -199,12 +199,12 @@ AS $$
         SELECT pl.id AS plan_id, pl.code, coalesce(m.customers, 0) AS customers
         FROM plans pl CROSS JOIN d LEFT JOIN mrr_daily m ON m.day = d.d AND m.plan_id = pl.id
     ),
-    f AS (
-        SELECT feature, min(first_day) AS first_day,
-               count(*) FILTER (WHERE first_day <= d.d) AS adopters,
-               count(*) FILTER (WHERE first_day BETWEEN d.d - 29 AND d.d) AS new_adopters
-        FROM product_feature_first_use, d GROUP BY feature, d.d
-        HAVING min(first_day) <= d.d
+    f AS (  -- first uses counted per day (product_feature_first_use_daily)
+        SELECT feature, min(day) AS first_day,
+               coalesce(sum(adopters) FILTER (WHERE day <= d.d), 0) AS adopters,
+               coalesce(sum(adopters) FILTER (WHERE day BETWEEN d.d - 29 AND d.d), 0) AS new_adopters
+        FROM product_feature_first_use_daily, d WHERE adopters <> 0 GROUP BY feature, d.d
+        HAVING min(day) <= d.d
     )
     SELECT json_build_object(
         'as_of', d.d,

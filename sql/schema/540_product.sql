@@ -90,6 +90,17 @@ CREATE TABLE IF NOT EXISTS product_feature_first_use (
     PRIMARY KEY (feature, customer_id)
 );
 
+-- How many customers used each feature for the first time on each day (the counts of
+-- product_feature_first_use by first_day, kept with it: a first use moving earlier moves one count),
+-- so the features view sums a few hundred rows whatever the number of customers.  A day whose
+-- count fell to 0 keeps its row.
+CREATE TABLE IF NOT EXISTS product_feature_first_use_daily (
+    feature   text NOT NULL,
+    day       date NOT NULL,
+    adopters  integer NOT NULL,
+    PRIMARY KEY (feature, day)
+);
+
 -- Adoption: per day, feature and plan, the customers paying on that plan that day (subscription
 -- in effect with mrr_cents > 0, as in mrr_daily) who used the feature in the 30 days ending on day.
 CREATE TABLE IF NOT EXISTS product_feature_adoption_daily (
@@ -378,11 +389,26 @@ BEGIN
     ORDER BY 1, 2, 3;
 
     -- XXX: a first use can only move earlier here; deleted events are corrected by a rebuild.
-    INSERT INTO product_feature_first_use (feature, customer_id, first_day)
-    SELECT feature, customer_id, min(day) FROM product_feature_customer_daily
-    WHERE day BETWEEN p_lo AND p_hi GROUP BY 1, 2
-    ON CONFLICT (feature, customer_id) DO UPDATE SET first_day = least(product_feature_first_use.first_day,
-                                                                        EXCLUDED.first_day);
+    -- The first uses that are new or earlier, and the counts per first day they move.
+    WITH cand AS (
+        SELECT feature, customer_id, min(day) AS first_day FROM product_feature_customer_daily
+        WHERE day BETWEEN p_lo AND p_hi GROUP BY 1, 2
+    ), moved AS (
+        SELECT c.feature, c.customer_id, c.first_day, f.first_day AS old_day
+        FROM cand c LEFT JOIN product_feature_first_use f USING (feature, customer_id)
+        WHERE f.first_day IS NULL OR c.first_day < f.first_day
+    ), up AS (
+        INSERT INTO product_feature_first_use (feature, customer_id, first_day)
+        SELECT feature, customer_id, first_day FROM moved ORDER BY 1, 2
+        ON CONFLICT (feature, customer_id) DO UPDATE SET first_day = EXCLUDED.first_day
+        RETURNING 1
+    ), delta AS (
+        SELECT feature, first_day AS day, 1 AS n FROM moved
+        UNION ALL SELECT feature, old_day, -1 FROM moved WHERE old_day IS NOT NULL
+    )
+    INSERT INTO product_feature_first_use_daily AS k (feature, day, adopters)
+    SELECT feature, day, sum(n) FROM delta GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (feature, day) DO UPDATE SET adopters = k.adopters + EXCLUDED.adopters;
 
     DELETE FROM product_feature_adoption_daily WHERE day BETWEEN p_lo AND w_hi;
     INSERT INTO product_feature_adoption_daily (day, feature, plan_id, customers)
@@ -427,7 +453,7 @@ $$;
 -- run by the product service's periodic job, recomputes every day metrics_daily recomputed since.
 SELECT rollup_follower_register('product', 'product_compute_range',
     'product_api_hourly', 'product_api_daily', 'product_api_latency_hist', 'product_api_customer_daily',
-    'product_daily', 'product_feature_customer_daily', 'product_feature_first_use',
+    'product_daily', 'product_feature_customer_daily', 'product_feature_first_use', 'product_feature_first_use_daily',
     'product_feature_adoption_daily', 'product_plan_daily', 'product_user_first_week', 'product_retention_weekly');
 CREATE OR REPLACE FUNCTION product_rollup_refresh() RETURNS integer
 LANGUAGE sql AS $$ SELECT rollup_follow('product') $$;

@@ -2,7 +2,7 @@
 -- worked out by hand below.  Reporting zone UTC.  D = 2021-03-08 (a Monday).
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(61);
+SELECT plan(63);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL northstar.tz = 'UTC';
@@ -10,7 +10,7 @@ SET LOCAL TimeZone = 'UTC';
 SET LOCAL northstar.rollup_skip_dirty = on;
 TRUNCATE events, customers, metrics_daily, mrr_daily, active_users_daily, customer_daily, feature_daily,
          product_api_hourly, product_api_daily, product_api_latency_hist, product_api_customer_daily,
-         product_daily, product_feature_customer_daily, product_feature_first_use,
+         product_daily, product_feature_customer_daily, product_feature_first_use, product_feature_first_use_daily,
          product_feature_adoption_daily, product_plan_daily, product_user_first_week,
          product_retention_weekly, product_rum CASCADE;
 SELECT events_create_partitions('2021-01-01', '2021-04-30');
@@ -172,6 +172,26 @@ SELECT results_eq(
     FROM f, json_array_elements(j->'velocity') x ORDER BY x->>'feature'$$,
   $$VALUES ('2021-03-03', 6, 1, 1.17, 1), ('2021-01-27', 41, 2, 0.34, 1)$$,
   'features_adoption_velocity');
+
+-- Late first uses of alerts: A on 02-20 (its first), C on 02-25 (before its 03-03).  Recomputing
+-- those days moves the counts per first day (02-20 +1, 02-25 +1, 03-03 −1): alerts first used
+-- 02-20 → 17 days, 2 adopters → 14/17 = 0.82 per week, both new within [D-29, D].
+INSERT INTO events (occurred_at, customer_id, type, feature) VALUES
+  ('2021-02-20 10:00', 9001, 'feature_used', 'alerts'), ('2021-02-25 10:00', 9003, 'feature_used', 'alerts');
+SELECT product_compute_range('2021-02-20', '2021-02-25');
+SELECT results_eq(
+  $$SELECT x->>'first_used_on', (x->>'days_since_first_use')::int, (x->>'adopters_to_date')::int,
+           (x->>'adopters_per_week')::numeric, (x->>'new_adopters_30d')::int
+    FROM json_array_elements(api.product_features(0, 'ceo', '2021-03-08')->'velocity') x ORDER BY x->>'feature'$$,
+  $$VALUES ('2021-02-20', 17, 2, 0.82, 2), ('2021-01-27', 41, 2, 0.34, 1)$$,
+  'features_velocity_after_late_first_uses');
+SELECT is_empty(
+  $$(SELECT feature, day, adopters FROM product_feature_first_use_daily WHERE adopters <> 0
+     EXCEPT ALL SELECT feature, first_day, count(*)::int FROM product_feature_first_use GROUP BY 1, 2)
+    UNION ALL
+    (SELECT feature, first_day, count(*)::int FROM product_feature_first_use GROUP BY 1, 2
+     EXCEPT ALL SELECT feature, day, adopters FROM product_feature_first_use_daily WHERE adopters <> 0)$$,
+  'features_first_use_counts_equal_a_recount');
 
 -- Usage by plan on D: starter = A + B: active users 2 (A1, A2) + 1 (B1) = 3, usage 150 → 50.00 per
 -- user; business = C: no active users, usage 30 → average null.

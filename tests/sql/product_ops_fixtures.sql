@@ -11,7 +11,7 @@ SET LOCAL TimeZone = 'UTC';
 SET LOCAL northstar.rollup_skip_dirty = on;
 TRUNCATE events, customers, metrics_daily, mrr_daily, active_users_daily, customer_daily, feature_daily,
          product_api_hourly, product_api_daily, product_api_latency_hist, product_api_customer_daily,
-         product_daily, product_feature_customer_daily, product_feature_first_use,
+         product_daily, product_feature_customer_daily, product_feature_first_use, product_feature_first_use_daily,
          product_feature_adoption_daily, product_plan_daily, product_user_first_week,
          product_retention_weekly, product_rum, product_api_customer_hourly, product_ip_daily CASCADE;
 SELECT events_create_partitions('2021-01-01', '2021-04-30');
