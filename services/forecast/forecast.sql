@@ -299,7 +299,8 @@ LANGUAGE sql STABLE AS $$
     SELECT extract(isodow FROM s.day)::int AS dow, avg(s.value / s.ma) AS ratio, count(*)::int AS n
       FROM s WHERE s.w = 7 AND s.ma > 0 GROUP BY 1
   )
-  SELECT r.dow, round(r.ratio / avg(r.ratio) OVER (), 4), r.n FROM r ORDER BY r.dow
+  -- (no index when every sampled day is 0: nothing to scale to a mean of 1)
+  SELECT r.dow, round(r.ratio / nullif(avg(r.ratio) OVER (), 0), 4), r.n FROM r ORDER BY r.dow
 $$;
 
 -- Month-of-year index of monthly totals of a daily series (full months before p_as_of's month,
@@ -328,7 +329,7 @@ LANGUAGE sql STABLE AS $$
     SELECT extract(month FROM mo)::int AS m, avg(v / ma) AS ratio, count(*)::int AS n
       FROM ma WHERE ma > 0 GROUP BY 1
   )
-  SELECT r.m, round(r.ratio / avg(r.ratio) OVER (), 4), r.n FROM r ORDER BY r.m
+  SELECT r.m, round(r.ratio / nullif(avg(r.ratio) OVER (), 0), 4), r.n FROM r ORDER BY r.m
 $$;
 
 -- GET /api/forecast/seasonality (SQL part): weekly and yearly indices of revenue and API calls.
@@ -339,23 +340,22 @@ DECLARE
   d   date := api.as_of(p_as_of);
   out json;
 BEGIN
+  -- each index computed once per metric (one aggregate over its rows)
   SELECT json_object_agg(x.metric, json_build_object(
-           'weekly', json_build_object(
+           'weekly', (SELECT json_build_object(
               'window_days', 84,
-              'day_of_week', (SELECT coalesce(json_agg(json_build_object(
+              'day_of_week', coalesce(json_agg(json_build_object(
                                 'isodow', w.isodow, 'day', (ARRAY['Mon','Tue','Wed','Thu','Fri','Sat','Sun'])[w.isodow],
-                                'index', w.index, 'samples', w.samples) ORDER BY w.isodow), '[]')
-                                FROM api.forecast_dow_index(x.metric, d, 12) w),
-              'amplitude', (SELECT max(w.index) - min(w.index) FROM api.forecast_dow_index(x.metric, d, 12) w),
-              'detected', coalesce((SELECT count(*) = 7 AND max(w.index) - min(w.index) > 0.10
-                                      FROM api.forecast_dow_index(x.metric, d, 12) w), false)),
-           'yearly', json_build_object(
-              'month_of_year', (SELECT coalesce(json_agg(json_build_object('month', y.month, 'index', y.index,
-                                   'samples', y.samples) ORDER BY y.month), '[]')
-                                  FROM api.forecast_month_index(x.metric, d) y),
-              'amplitude', (SELECT max(y.index) - min(y.index) FROM api.forecast_month_index(x.metric, d) y),
-              'detected', coalesce((SELECT count(*) = 12 AND max(y.index) - min(y.index) > 0.10
-                                      FROM api.forecast_month_index(x.metric, d) y), false))))
+                                'index', w.index, 'samples', w.samples) ORDER BY w.isodow), '[]'),
+              'amplitude', max(w.index) - min(w.index),
+              'detected', coalesce(count(*) = 7 AND max(w.index) - min(w.index) > 0.10, false))
+                        FROM api.forecast_dow_index(x.metric, d, 12) w),
+           'yearly', (SELECT json_build_object(
+              'month_of_year', coalesce(json_agg(json_build_object('month', y.month, 'index', y.index,
+                                   'samples', y.samples) ORDER BY y.month), '[]'),
+              'amplitude', max(y.index) - min(y.index),
+              'detected', coalesce(count(*) = 12 AND max(y.index) - min(y.index) > 0.10, false))
+                        FROM api.forecast_month_index(x.metric, d) y)))
     INTO out
     FROM (VALUES ('revenue'), ('api_calls')) x(metric);
   RETURN json_build_object('as_of', d, 'series', out);

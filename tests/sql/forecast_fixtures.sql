@@ -2,7 +2,7 @@
 -- (far before any demo data), every expected value worked out by hand below.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
-SELECT plan(41);
+SELECT plan(42);
 
 -- A customer to hang billing events and subscriptions on.
 INSERT INTO customers (id, name, email, signup_at) VALUES (900001, 'Fixture Co', 'f@x.example', '2000-01-01 12:00+00');
@@ -169,5 +169,13 @@ UPDATE customers SET cs_owner_id = NULL WHERE id = 900002;
 SELECT is((SELECT count(*) FROM api.forecast_churn_scope(900101, 'cs')), 0::bigint,
           'a customer given away leaves the old owner''s scope at once');
 SELECT is(api.forecast_churn_risk(900101, 'cs', 20, '2001-03-15')->>'scope', 'customers you own', 'cs scope in words');
+-- Seasonality of a series whose only sampled day (a full 7-day window with a positive mean) is 0:
+-- API calls 0 on 2003-06-01 .. 06-08 and 500 on 06-09; only 06-06 (window 06-03 .. 06-09) is
+-- sampled, its ratio 0, so there is no mean to scale to: no index (it divided by zero, a 400).
+INSERT INTO metrics_daily (day, api_calls)
+SELECT d::date, CASE WHEN d = '2003-06-09' THEN 500 ELSE 0 END FROM generate_series('2003-06-01'::date, '2003-06-09', '1 day') d;
+SELECT is((api.forecast_seasonality(1, 'ceo', '2003-06-10') -> 'series' -> 'api_calls' -> 'weekly')::text,
+          '{"window_days" : 84, "day_of_week" : [{"isodow" : 5, "day" : "Fri", "index" : null, "samples" : 1}], "amplitude" : null, "detected" : false}',
+          'a weekly index with nothing to scale to is null, not a division by zero');
 SELECT * FROM finish();
 ROLLBACK;
