@@ -146,15 +146,13 @@ BEGIN
 END $$;
 
 -- Income of the calendar month starting p_month (cents): net order revenue (total - refunded -
--- chargeback of orders placed in the month) + subscription payment_success amounts of the month.
+-- chargeback of orders placed in the month) + subscription payment_success amounts of the month,
+-- both from the daily rollup.
 CREATE OR REPLACE FUNCTION api.forecast_month_income(p_month date) RETURNS bigint
 LANGUAGE sql STABLE AS $$
-  SELECT coalesce((SELECT sum(net_revenue_cents) FROM metrics_daily
-                    WHERE day >= p_month AND day < (p_month + interval '1 month')::date), 0)
-       + coalesce((SELECT sum(amount_cents) FROM billing_events
-                    WHERE kind = 'payment_success'
-                      AND occurred_at >= ns_day_start(p_month)
-                      AND occurred_at < ns_day_start((p_month + interval '1 month')::date)), 0)
+  -- (payments_cents: the day's payment_success billing events, metrics_daily)
+  SELECT coalesce(sum(net_revenue_cents + payments_cents), 0)::bigint FROM metrics_daily
+   WHERE day >= p_month AND day < (p_month + interval '1 month')::date
 $$;
 
 -- GET /api/forecast/runway: cash now, 3-month average net burn, runway and a month-by-month

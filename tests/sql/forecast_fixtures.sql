@@ -60,11 +60,13 @@ SELECT throws_ok($$SELECT * FROM api.forecast_history('cpu', '2001-03-01')$$, '2
 INSERT INTO expenses (month, category, amount_cents) VALUES
   ('2001-01-01', 'payroll', 100000), ('2001-02-01', 'payroll', 60000), ('2001-02-01', 'other', 50000),
   ('2001-03-01', 'payroll', 120000);
--- Income: Jan = payment_success 45000 (the failed charge is ignored); Feb = net order revenue 30000;
+-- Income (the daily rollup's payments and net order revenue): Jan = payments 45000 (the day's
+-- payment_success events; a failed charge is counted apart); Feb = net order revenue 30000;
 -- Mar = net order revenue 15000 → mean I0 = 30000.  Net burn = 110000 - 30000 = 80000 cents = 800.00.
 INSERT INTO billing_events (customer_id, occurred_at, kind, amount_cents) VALUES
   (900001, '2001-01-20 10:00+00', 'payment_success', 45000), (900001, '2001-03-03 10:00+00', 'payment_failed', 9999);
-INSERT INTO metrics_daily (day, net_revenue_cents) VALUES ('2001-02-10', 30000), ('2001-03-05', 15000);
+INSERT INTO metrics_daily (day, net_revenue_cents, payments_cents, payments_failed) VALUES
+  ('2001-01-20', 0, 45000, 0), ('2001-02-10', 30000, 0, 0), ('2001-03-03', 0, 0, 1), ('2001-03-05', 15000, 0, 0);
 -- Cash: latest balance on or before as_of 2001-04-15 is 1000000 (the 2001-04-20 row is after as_of).
 INSERT INTO cash_balances (day, balance_cents) VALUES ('2001-04-01', 5), ('2001-04-10', 1000000), ('2001-04-20', 7);
 
