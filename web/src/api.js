@@ -22,9 +22,10 @@ export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
 const inflight = new Map();   // url + data version -> Promise (identical GETs share one request)
 const lastGood = new Map();   // url -> last successful JSON answer
-// Every GET in flight carries this signal, so that signing out can cancel
-// them before the session ends (abortReads): otherwise each one comes back
-// 401 after the logout, on top of the sign-in page.
+// Every GET carries this signal, so that signing out can cancel those in
+// flight and hold new ones until the session has ended (abortReads):
+// otherwise each one comes back 401 after the logout, on top of the
+// sign-in page.
 let reads = new AbortController();
 
 /*
@@ -194,8 +195,15 @@ export const post = (path, body) => send('POST', path, body);
 /** Forget every remembered answer (on sign-out). */
 export function clearCache() { lastGood.clear(); inflight.clear(); }
 
-/** Cancel every GET in flight (they reject with an AbortError); later GETs go out as usual. */
-export function abortReads() { reads.abort(); reads = new AbortController(); }
+/**
+ * Cancel every GET in flight and hold new ones until resumeReads(): they
+ * reject with an AbortError at once, nothing is sent.  Signing out holds
+ * them while its logout is on the way, so that nothing started meanwhile (a
+ * lazy panel, a live refetch) reaches the server after the session ended.
+ */
+export function abortReads() { reads.abort(); }
+/** Let GETs go out again (after signing out). */
+export function resumeReads() { if (reads.signal.aborted) reads = new AbortController(); }
 
 /**
  * Download what path answers (with params) as a file named filename: the

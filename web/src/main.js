@@ -4,7 +4,7 @@
 // state (live.js) and the 30 s auto-refresh that pauses while the tab is
 // hidden.
 import { h, clear } from './dom.js';
-import { get, post, setUnauthorizedHandler, clearCache, abortReads, ApiError, noteDataVersion } from './api.js';
+import { get, post, setUnauthorizedHandler, clearCache, abortReads, resumeReads, ApiError, noteDataVersion } from './api.js';
 import { filters, setFilters, filterQuery, onFiltersChange, RANGES } from './store.js';
 import { createView } from './view.js';
 import { stateBox } from './panel.js';
@@ -130,13 +130,15 @@ function renderLogin() {
 }
 
 async function signOut() {
-  abortReads();
+  abortReads();      // held until the sign-in page is shown
+  teardownView();
+  stopLive();
   try { await post('/api/auth/logout'); } catch (e) { console.warn('logout', e.message); }
   localStorage.removeItem(HINT);
-  stopLive();
   clearCache();
   me = null;
   navigate('/login', { replace: false });
+  resumeReads();
 }
 
 function logo() {
