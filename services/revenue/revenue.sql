@@ -578,16 +578,14 @@ CREATE OR REPLACE FUNCTION api.revenue_ltv(p_user int, p_role text, p_by text, p
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
   d     date := api.as_of(p_as_of);
-  kept  jsonb := customer_snapshot_kept_rows('revenue_ltv', api.as_of(p_as_of));
   ch    record;
 BEGIN
   SELECT * INTO ch FROM api.revenue_churn_last_month(d);
   RETURN (
     WITH g AS (
-      SELECT x.* FROM jsonb_to_recordset(kept) AS x(by text, grp text, n bigint, ltv numeric, months numeric, monthly numeric)
+      SELECT x.* FROM jsonb_to_recordset(customer_snapshot_rows('revenue_ltv', d))
+                      AS x(by text, grp text, n bigint, ltv numeric, months numeric, monthly numeric)
        WHERE x.by = p_by
-      UNION ALL
-      SELECT x.* FROM revenue_ltv_groups(d) x WHERE kept IS NULL AND x.by = p_by
     )
     SELECT json_build_object(
       'as_of', d, 'by', p_by,
@@ -656,7 +654,6 @@ CREATE OR REPLACE FUNCTION api.revenue_segments(p_user int, p_role text, p_as_of
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
   d     date := api.as_of(p_as_of);
-  kept  jsonb := customer_snapshot_kept_rows('revenue_segments', api.as_of(p_as_of));
   ch    record;
 BEGIN
   SELECT * INTO ch FROM api.revenue_churn_last_month(d);
@@ -668,9 +665,8 @@ BEGIN
              ('trial_users', 'Trial Users', 4, 'Onboarding nurture and a sales touch before the trial ends'),
              ('other_paying', 'Other paying customers', 5, 'Regular check-ins; watch health score')
     ), agg AS (
-      SELECT x.* FROM jsonb_to_recordset(kept) AS x(segment text, n bigint, mrr numeric, health numeric, active_share numeric)
-      UNION ALL
-      SELECT x.* FROM revenue_segment_counts(d) x WHERE kept IS NULL
+      SELECT x.* FROM jsonb_to_recordset(customer_snapshot_rows('revenue_segments', d))
+                      AS x(segment text, n bigint, mrr numeric, health numeric, active_share numeric)
     )
     SELECT json_build_object(
       'as_of', d, 'churn_month', to_char(ch.month, 'YYYY-MM'),

@@ -151,7 +151,6 @@ DECLARE
   d     date := api.as_of(p_as_of);
   band  text := CASE p_risk WHEN 'high' THEN 'high_risk' WHEN 'medium' THEN 'medium_risk'
                             WHEN 'healthy' THEN 'healthy' END;
-  kept  jsonb := customer_snapshot_kept_rows('users_health_company', api.as_of(p_as_of));
   co    record;
   n     bigint;
   page  json;
@@ -167,12 +166,9 @@ DECLARE
   ord_page text := CASE p_sort WHEN 'score' THEN 'p.health_score, p.customer_id' WHEN 'name' THEN 'p.name, p.customer_id'
                                ELSE 'p.at_risk DESC, p.mrr_cents DESC, p.customer_id' END;
 BEGIN
-  SELECT * INTO co FROM jsonb_to_recordset(kept)
+  SELECT * INTO co FROM jsonb_to_recordset(customer_snapshot_rows('users_health_company', d))
       AS x(customers bigint, high_risk bigint, medium_risk bigint, healthy bigint, average_score numeric,
            mrr_cents numeric, mrr_at_risk_cents numeric);
-  IF kept IS NULL THEN
-    SELECT * INTO co FROM users_health_company(d);
-  END IF;
   IF scope_is_company(p_role) THEN
     n := CASE band WHEN 'high_risk' THEN co.high_risk WHEN 'medium_risk' THEN co.medium_risk
                    WHEN 'healthy' THEN co.healthy ELSE co.customers END;
@@ -350,7 +346,7 @@ CREATE OR REPLACE FUNCTION api.users_customers(p_user int, p_role text, p_status
 RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
   d     date := api.as_of(p_as_of);
-  t     customer_list_totals_daily;
+  t     record;
   n     bigint;
   page  json;
   list  text := format(
@@ -361,7 +357,8 @@ DECLARE
     CASE WHEN customer_snapshot_taken(d) THEN '(SELECT * FROM customer_list_daily WHERE day = $1)'
          ELSE 'customer_list_state($1)' END);
 BEGIN
-  SELECT * INTO t FROM customer_list_totals_rows(d);
+  SELECT * INTO t FROM jsonb_to_recordset(customer_snapshot_rows('customer_list_totals', d))
+      AS x(customers bigint, paying bigint, trial bigint, churned bigint, mrr_cents numeric);
   IF scope_is_company(p_role) THEN
     n := CASE p_status WHEN 'all' THEN t.customers WHEN 'paying' THEN t.paying WHEN 'trial' THEN t.trial
                        WHEN 'churned' THEN t.churned ELSE t.customers - t.paying - t.trial - t.churned END;

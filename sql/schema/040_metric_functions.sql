@@ -255,10 +255,11 @@ CREATE TABLE IF NOT EXISTS customer_usage_daily (
     PRIMARY KEY (day, customer_id)
 );
 
--- The customer list's per-customer figures on day (customer_list_state below), and their company
--- totals, so that a page of the list (services/users, api.users_customers) reads the rows of that
--- page in MRR order from an index and the totals from one row, whatever the number of customers
--- (the list reads the table itself when customer_snapshot_taken(day), else customer_list_state).
+-- The customer list's per-customer figures on day (customer_list_state below), so that a page of
+-- the list (services/users, api.users_customers) reads the rows of that page in MRR order from an
+-- index, whatever the number of customers (the list reads the table itself when
+-- customer_snapshot_taken(day), else customer_list_state); their company totals are kept with the
+-- snapshot as a keeper's row (customer_list_totals, below).
 -- The owners are not kept: the row scope is always judged on the customers' current owners.
 CREATE TABLE IF NOT EXISTS customer_list_daily (
     day          date NOT NULL,
@@ -271,15 +272,6 @@ CREATE TABLE IF NOT EXISTS customer_list_daily (
 );
 CREATE INDEX IF NOT EXISTS customer_list_daily_mrr_idx ON customer_list_daily (day, mrr_cents DESC, customer_id);
 CREATE INDEX IF NOT EXISTS customer_list_daily_status_idx ON customer_list_daily (day, status, mrr_cents DESC, customer_id);
-CREATE TABLE IF NOT EXISTS customer_list_totals_daily (
-    day        date PRIMARY KEY,
-    customers  bigint NOT NULL,
-    paying     bigint NOT NULL,
-    trial      bigint NOT NULL,
-    churned    bigint NOT NULL,
-    mrr_cents  numeric NOT NULL
-);
-
 -- The days whose snapshot (all its tables) is complete and current.
 CREATE TABLE IF NOT EXISTS customer_snapshot_days (
     day          date PRIMARY KEY,
@@ -328,7 +320,7 @@ LANGUAGE sql STABLE AS $$
    WHERE c.signup_at < ns_day_start(p_day + 1)
 $$;
 
--- The company totals of customer_list_state(p_day) (the columns of customer_list_totals_daily).
+-- The company totals of customer_list_state(p_day) (a keeper: customer_snapshot_keep).
 CREATE OR REPLACE FUNCTION customer_list_totals(p_day date)
 RETURNS TABLE (customers bigint, paying bigint, trial bigint, churned bigint, mrr_cents numeric)
 LANGUAGE sql STABLE AS $$
@@ -368,11 +360,8 @@ LANGUAGE sql STABLE AS $$
     UNION ALL SELECT p_day, u.* FROM customer_usage(p_day) u WHERE NOT customer_snapshot_taken(p_day)
 $$;
 
-CREATE OR REPLACE FUNCTION customer_list_totals_rows(p_day date) RETURNS SETOF customer_list_totals_daily
-LANGUAGE sql STABLE AS $$
-    SELECT * FROM customer_list_totals_daily WHERE day = p_day AND customer_snapshot_taken(p_day)
-    UNION ALL SELECT p_day, t.* FROM customer_list_totals(p_day) t WHERE NOT customer_snapshot_taken(p_day)
-$$;
+DROP FUNCTION IF EXISTS customer_list_totals_rows(date);   -- now the keeper customer_list_totals
+DROP TABLE IF EXISTS customer_list_totals_daily;
 
 -- (Re)take the snapshot of day p_day.
 CREATE OR REPLACE FUNCTION customer_snapshot(p_day date) RETURNS void
@@ -386,8 +375,6 @@ BEGIN
     INSERT INTO customer_usage_daily SELECT p_day, u.* FROM customer_usage(p_day) u;
     DELETE FROM customer_list_daily WHERE day = p_day;
     INSERT INTO customer_list_daily SELECT p_day, l.* FROM customer_list_state(p_day) l ORDER BY l.customer_id;
-    DELETE FROM customer_list_totals_daily WHERE day = p_day;
-    INSERT INTO customer_list_totals_daily SELECT p_day, t.* FROM customer_list_totals(p_day) t;
     INSERT INTO customer_snapshot_days (day, computed_at) VALUES (p_day, now())
     ON CONFLICT (day) DO UPDATE SET computed_at = EXCLUDED.computed_at;
 END
@@ -402,7 +389,7 @@ LANGUAGE sql AS $$
 $$;
 SELECT rollup_follower_register('customer_snapshot', 'customer_snapshot_forget', 'customer_health_daily',
                                 'customer_activity_daily', 'customer_usage_daily', 'customer_list_daily',
-                                'customer_list_totals_daily', 'customer_snapshot_days');
+                                'customer_snapshot_days');
 
 -- The snapshots of rollup_snapshot_days() that are missing (today's after a new day or a refresh
 -- that recomputed it).  Run by the users service's job (users_refresh()).  Returns the number of
@@ -451,11 +438,30 @@ LANGUAGE sql AS $$
 $$;
 
 -- The kept rows of keeper p_name on p_day (a JSON array of its rows), or NULL when none are current.
--- Readers: SELECT … FROM jsonb_to_recordset(kept) AS x(columns) UNION ALL the live rows WHERE kept IS NULL.
 CREATE OR REPLACE FUNCTION customer_snapshot_kept_rows(p_name text, p_day date) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT k.rows FROM customer_snapshot_kept k JOIN customer_snapshot_days c ON c.day = k.day
      WHERE k.name = p_name AND k.day = p_day AND k.computed_at >= c.computed_at
+$$;
+
+-- The rows of the keeper function p_compute on p_day computed now, as a JSON array (what is kept).
+CREATE OR REPLACE FUNCTION customer_snapshot_compute_rows(p_compute text, p_day date) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    j  jsonb;
+BEGIN
+    EXECUTE format('SELECT coalesce(jsonb_agg(to_jsonb(x)), ''[]'') FROM %s($1) x', p_compute) INTO j USING p_day;
+    RETURN j;
+END
+$$;
+
+-- The rows of keeper p_name on p_day, kept when current, else computed now by the same function:
+-- the one reader.  Readers take them as SELECT … FROM jsonb_to_recordset(customer_snapshot_rows(name,
+-- day)) AS x(the keeper's columns).
+CREATE OR REPLACE FUNCTION customer_snapshot_rows(p_name text, p_day date) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(customer_snapshot_kept_rows(p_name, p_day),
+                    customer_snapshot_compute_rows((SELECT compute FROM customer_snapshot_keepers WHERE name = p_name), p_day))
 $$;
 
 -- Compute every keeper's rows of every snapshot day that has none current; drop those of days
@@ -464,18 +470,19 @@ CREATE OR REPLACE FUNCTION customer_snapshot_keep() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     r  record;
-    j  jsonb;
     n  integer := 0;
 BEGIN
     DELETE FROM customer_snapshot_kept k WHERE NOT EXISTS (SELECT 1 FROM customer_snapshot_days c WHERE c.day = k.day);
     FOR r IN SELECT kp.name, kp.compute, c.day FROM customer_snapshot_keepers kp CROSS JOIN customer_snapshot_days c
               WHERE customer_snapshot_kept_rows(kp.name, c.day) IS NULL ORDER BY 1, 3
     LOOP
-        EXECUTE format('SELECT coalesce(jsonb_agg(to_jsonb(x)), ''[]'') FROM %s($1) x', r.compute) INTO j USING r.day;
-        INSERT INTO customer_snapshot_kept (name, day, computed_at, rows) VALUES (r.name, r.day, now(), j)
+        INSERT INTO customer_snapshot_kept (name, day, computed_at, rows)
+        VALUES (r.name, r.day, now(), customer_snapshot_compute_rows(r.compute, r.day))
         ON CONFLICT (name, day) DO UPDATE SET computed_at = EXCLUDED.computed_at, rows = EXCLUDED.rows;
         n := n + 1;
     END LOOP;
     RETURN n;
 END
 $$;
+
+SELECT customer_snapshot_keeper_register('customer_list_totals', 'customer_list_totals');

@@ -138,6 +138,10 @@ LANGUAGE sql STABLE AS $$
   SELECT date_trunc(p_kind, date_trunc('month', p_day) - interval '23 months')::date
 $$;
 
+-- The last day of the period of kind p_kind ('month', 'week') that holds p_day.
+CREATE OR REPLACE FUNCTION users_cohort_period_end(p_kind text, p_day date) RETURNS date
+LANGUAGE sql STABLE AS $$ SELECT (date_trunc(p_kind, p_day) + ('1 ' || p_kind)::interval - interval '1 day')::date $$;
+
 -- Follower compute: a late row of day x changes the cells of every day from x on (a conversion of
 -- x counts in the later days too), so the kept days from p_lo to today are recomputed: the period
 -- ends, today, and no other (yesterday's "today" is dropped).
@@ -149,14 +153,10 @@ DECLARE
 BEGIN
     FOREACH k IN ARRAY ARRAY['month', 'week']
     LOOP
-        DELETE FROM users_cohort_cells c USING users_cohort_days d
-         WHERE d.kind = k AND c.kind = k AND c.day = d.day AND d.day < ns_today()
-           AND d.day <> (date_trunc(k, d.day) + ('1 ' || k)::interval - interval '1 day')::date;
-        DELETE FROM users_cohort_days d
-         WHERE d.kind = k AND d.day < ns_today()
-           AND d.day <> (date_trunc(k, d.day) + ('1 ' || k)::interval - interval '1 day')::date;
+        DELETE FROM users_cohort_cells WHERE kind = k AND day < ns_today() AND day <> users_cohort_period_end(k, day);
+        DELETE FROM users_cohort_days WHERE kind = k AND day < ns_today() AND day <> users_cohort_period_end(k, day);
         days := ARRAY(SELECT e FROM (
-                  SELECT (g + ('1 ' || k)::interval - interval '1 day')::date AS e
+                  SELECT users_cohort_period_end(k, g::date) AS e
                     FROM generate_series(date_trunc(k, p_lo), ns_today(), ('1 ' || k)::interval) g
                   UNION SELECT ns_today()) x
                 WHERE e BETWEEN p_lo AND ns_today() ORDER BY e);
@@ -227,9 +227,8 @@ SELECT customer_snapshot_keeper_register('users_segments', 'users_segment_counts
 CREATE OR REPLACE FUNCTION users_segment_rows(p_day date)
 RETURNS TABLE (part text, key text, r int, f int, m int, customers bigint, mrr_cents numeric)
 LANGUAGE sql STABLE AS $$
-  SELECT x.* FROM jsonb_to_recordset(customer_snapshot_kept_rows('users_segments', p_day))
+  SELECT x.* FROM jsonb_to_recordset(customer_snapshot_rows('users_segments', p_day))
                   AS x(part text, key text, r int, f int, m int, customers bigint, mrr_cents numeric)
-  UNION ALL SELECT x.* FROM users_segment_counts(p_day) x WHERE customer_snapshot_kept_rows('users_segments', p_day) IS NULL
 $$;
 
 -- The periodic refresh (users service job): the event pre-aggregates and the cohort cells of every

@@ -72,7 +72,10 @@ SELECT is(pg_temp.ids(7) || ' / ' || (pg_temp.ask(7) ->> 'total'), '900104 / 1',
 
 SELECT customer_snapshot('2002-03-31');
 SELECT ok(customer_snapshot_taken('2002-03-31'), 'the snapshot of 2002-03-31 is taken');
-SELECT is((SELECT row(customers, paying, trial, churned, mrr_cents)::text FROM customer_list_totals_daily WHERE day = '2002-03-31'),
+SELECT customer_snapshot_keep();
+SELECT is((SELECT row(customers, paying, trial, churned, mrr_cents)::text
+             FROM jsonb_to_recordset(customer_snapshot_kept_rows('customer_list_totals', '2002-03-31'))
+                  AS x(customers bigint, paying bigint, trial bigint, churned bigint, mrr_cents numeric)),
           '(6,2,1,2,35000)', 'its totals row: 6 customers, 2 paying, 1 trial, 2 churned, 35000 cents');
 SELECT is((SELECT count(*)::int FROM customer_list_daily WHERE day = '2002-03-31' AND customer_id BETWEEN 900101 AND 900107), 6,
           'one row per customer signed up by the day');

@@ -1,8 +1,9 @@
 -- snapshot_kept.sql — the aggregates kept with the customer snapshots (customer_snapshot_keep:
--- users' segment counts and health-list totals, revenue's LTV groups and segmentation grid) on the
--- demo data: every keeper's kept rows of today equal its rows computed now, the endpoints answer
--- the same from kept rows as computed live, the health list of a snapshot day (read in index
--- order) equals the one computed live, and a forgotten snapshot's rows are not read.  Rolled back.
+-- the customer list's and health list's totals, users' segment counts, revenue's LTV groups and
+-- segmentation grid) on the demo data: every keeper's kept rows of today equal its rows computed
+-- now, the endpoints answer the same from kept rows as computed live, the health list of a
+-- snapshot day (read in index order) equals the one computed live, and a forgotten snapshot's rows
+-- are not read.  Rolled back.
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 SELECT plan(9);
@@ -11,8 +12,8 @@ SELECT plan(9);
 SELECT users_refresh();
 SELECT ok(customer_snapshot_taken(ns_today()), 'today has a customer snapshot');
 SELECT is((SELECT array_agg(name ORDER BY name) FROM customer_snapshot_keepers),
-          ARRAY['revenue_ltv', 'revenue_segments', 'users_health_company', 'users_segments'], 'the four keepers are registered');
-SELECT is((SELECT count(*)::int FROM customer_snapshot_keepers k WHERE customer_snapshot_kept_rows(k.name, ns_today()) IS NOT NULL), 4,
+          ARRAY['customer_list_totals', 'revenue_ltv', 'revenue_segments', 'users_health_company', 'users_segments'], 'the five keepers are registered');
+SELECT is((SELECT count(*)::int FROM customer_snapshot_keepers k WHERE customer_snapshot_kept_rows(k.name, ns_today()) IS NOT NULL), 5,
           'each has current rows for today');
 
 -- A keeper's rows computed now, in a fixed order, to compare as sets.

@@ -8,7 +8,7 @@ TRUNCATE customers, subscriptions, orders, billing_events, usage_records, suppor
          referrals, leads, opportunities, sales_activities, events, metrics_daily, mrr_daily,
          active_users_daily, customer_daily, feature_daily, sales_rep_daily, rollup_dirty_days,
          customer_health_daily, customer_activity_daily, customer_usage_daily, customer_list_daily,
-         customer_list_totals_daily, customer_snapshot_days,
+         customer_snapshot_days,
          users_transitions_daily, users_cohort_cells, users_cohort_days CASCADE;
 DO $$ BEGIN PERFORM events_create_partitions('2025-02-01', '2025-04-30'); END $$;
 
