@@ -66,22 +66,22 @@ db_free(struct db *db)
 /*
  * Open a connection to url with the session settings every query relies
  * on: search_path, the reporting time zone (also as northstar.tz for the
- * SQL functions) and the statement timeout.  NULL on failure (logged).
+ * SQL functions) and the statement timeout.  Set by a query once connected
+ * rather than as the startup packet's "options": a pooler in front of the
+ * server (pgbouncer, docs/operations.md "Sharding") does not pass those on.
+ * NULL on failure (logged).
  */
 static PGconn *
 db_connect_url(const char *url)
 {
-	char		 opts[256];
+	char		 timeout[16];
 	/* the password (NS_DATABASE_PASSWORD_FILE) last: it wins over the URL's; NULL ends the list */
-	const char	*keys[] = { "dbname", "connect_timeout", "options", "application_name", "password", NULL };
-	const char	*vals[] = { url, "3", opts, cfg.service, config_db_password(), NULL };
+	const char	*keys[] = { "dbname", "connect_timeout", "application_name", "password", NULL };
+	const char	*vals[] = { url, "3", cfg.service, config_db_password(), NULL };
+	const char	*params[3];
 	PGconn		*conn;
+	PGresult	*res;
 
-	if (snprintf(opts, sizeof(opts), "-c search_path=public -c TimeZone=%s -c northstar.tz=%s "
-	    "-c statement_timeout=%d", cfg.tz, cfg.tz, cfg.stmt_timeout_ms) >= (int)sizeof(opts)) {
-		log_msg("error", "NS_TZ is too long");
-		return NULL;
-	}
 	conn = PQconnectdbParams(keys, vals, 1);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 		log_msg("error", "database connection failed: %s",
@@ -89,6 +89,20 @@ db_connect_url(const char *url)
 		PQfinish(conn);
 		return NULL;
 	}
+	snprintf(timeout, sizeof(timeout), "%d", cfg.stmt_timeout_ms);
+	params[0] = cfg.tz;
+	params[1] = cfg.tz;
+	params[2] = timeout;
+	res = PQexecParams(conn, "SELECT set_config('search_path', 'public', false), "
+	    "set_config('TimeZone', $1, false), set_config('northstar.tz', $2, false), "
+	    "set_config('statement_timeout', $3, false)", 3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_msg("error", "database session settings failed: %s", PQerrorMessage(conn));
+		PQclear(res);
+		PQfinish(conn);
+		return NULL;
+	}
+	PQclear(res);
 	return conn;
 }
 

@@ -17,6 +17,9 @@
 #   scripts/stack.sh pg-stop|pg-start DIR   (fault tests: PostgreSQL only)
 #   scripts/stack.sh services-restart DIR   (e.g. with NS_DATABASE_READ_URL set)
 #   scripts/stack.sh replica-start|replica-stop DIR   (a streaming replica)
+#   scripts/stack.sh shard-stop|shard-start DIR K     (fault tests: shard K only)
+#   SHARDS=N (start): events on N more PostgreSQL clusters, pgbouncer in front (docs/operations.md,
+#   "Sharding"); POOL=1: pgbouncer without shards
 #
 # Every process started here is recorded in DIR/run/*.pid and stopped by
 # that PID.  Nothing runs as root but the supervisors and nginx's master
@@ -70,10 +73,11 @@ users_make() {
 # DIR/secrets (0700): one password a database role, each file 0600, made on
 # the first start (never committed: var/ is ignored) — postgres (the
 # superuser: this script, the command-line tools), northstar_app (the
-# services) and northstar_bi (BI tools, docs/bi.md) — and pgpass, the
+# services), northstar_bi (BI tools, docs/bi.md) and northstar_shard (the
+# coordinator's logins on its shards, SHARDS=N) — and pgpass, the
 # same in libpq's password-file format.  PGPASSFILE points at it for every
 # psql and tool this script starts.
-SECRETS_ROLES="postgres northstar_app northstar_bi"
+SECRETS_ROLES="postgres northstar_app northstar_bi northstar_shard"
 secrets_make() {
   local r f
   SECRETS=$DIR/secrets
@@ -252,7 +256,7 @@ services_start() {
     for i in $(seq 1 "$INSTANCES"); do
       NS_SOCKET="$RUN/fcgi/$s.$i.sock" NS_SOCKET_GROUP="$socket_group" NS_USER="$svc_user" \
       NS_JOBS=$([ "$i" = 1 ] && echo 1 || echo 0) \
-      NS_DATABASE_URL="postgresql:///northstar?host=$RUN&port=$PGPORT&user=northstar_app" \
+      NS_DATABASE_URL="$(services_db_url)" \
       NS_DATABASE_PASSWORD_FILE="$SECRETS/northstar_app.password" \
       NS_JWT_SECRET_FILE="$DIR/jwt.secret" NS_WORKERS="${NS_WORKERS:-2}" NS_TZ="${NS_TZ:-UTC}" \
       NS_LIVE_SOCKET="$RUN/live/live.sock" NS_WEBHOOK_ALLOW_PRIVATE="${NS_WEBHOOK_ALLOW_PRIVATE:-}" \
@@ -330,6 +334,145 @@ nginx_start() {
   # Up to 15 s: on a busy machine the first answer can wait for a service that is still starting.
   for _ in $(seq 1 150); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/users/health" && return; sleep 0.1; done
   die "nginx did not answer on port $PORT; see $LOGS/nginx-error.log"
+}
+
+# SHARDS=N (docs/operations.md, "Sharding"): N more PostgreSQL clusters, each holding one hash
+# remainder of every month of events (sql/schema/021_events_shards.sql), declared to the
+# coordinator (the stack's own cluster) as postgres_fdw servers, and pgbouncer in front of the
+# coordinator for the services.  Shard k: cluster $SHARED/shard<k>, port in run/shard<k>.port, its
+# log logs/shard<k>.log, database northstar_shard owned by the login northstar_shard.  A stack
+# keeps the number of shards it was given: more moves the events onto the new layout (adding a
+# shard), fewer is refused (the rows of a shard left out would be lost to the figures).
+SHARDS=${SHARDS:-}
+shards_wanted() {   # the number of shards: SHARDS, else what this stack has
+  local n=0
+  while [ -f "$SHARED/shard$n/PG_VERSION" ]; do n=$((n + 1)); done
+  if [ -z "$SHARDS" ]; then SHARDS=$n; fi
+  [[ $SHARDS =~ ^[0-9]+$ ]] && [ "$SHARDS" -le 16 ] || die "SHARDS=$SHARDS: a number of shards from 0 to 16"
+  [ "$SHARDS" -ge "$n" ] || die "SHARDS=$SHARDS, but $DIR keeps its events on $n shards: start it with SHARDS=$n (fewer shards is not supported: docs/operations.md, \"Sharding\")"
+}
+
+shard_start() {   # shard_start K — make (first time) and start shard K
+  local k=$1 data=$SHARED/shard$1 port pw=$SHARED/pg.pwfile
+  if [ ! -f "$data/PG_VERSION" ]; then
+    say "creating shard $k's PostgreSQL cluster in $data"
+    mkdir -p "$data"; [ "$(id -u)" -eq 0 ] && chown postgres "$data"; chmod 700 "$data"
+    (umask 077; head -1 "$SECRETS/postgres.password" >"$pw"); [ "$(id -u)" -eq 0 ] && chown postgres "$pw"
+    as_pg "$PGBIN/initdb" -D "$data" --auth=scram-sha-256 --pwfile="$pw" -U postgres -E UTF8 --locale=C >"$LOGS/initdb-shard$k.log" 2>&1 \
+      || { rm -f "$pw"; die "initdb of shard $k failed; see $LOGS/initdb-shard$k.log"; }
+    rm -f "$pw"
+  fi
+  if [ -f "$RUN/shard$k.port" ]; then port=$(cat "$RUN/shard$k.port"); else port=$(free_port); fi
+  port_free "$port" || port=$(free_port) || die "no free TCP port found for shard $k"
+  touch "$PGLOGS/shard$k.log"; [ "$(id -u)" -eq 0 ] && chown postgres "$PGLOGS/shard$k.log"
+  [ "$PGLOGS" != "$LOGS" ] && ln -sfn "$PGLOGS/shard$k.log" "$LOGS/shard$k.log"
+  local fast=()
+  [ "${FAST:-0}" = 1 ] && fast=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+  pg_cluster_start "shard $k" "$data" "$PGLOGS/shard$k.log" "$RUN" "$RUN/shard$k.port" "$port" "${fast[@]}"
+  as_pg head -1 "$data/postmaster.pid" >"$RUN/shard$k.pid"
+  psql -X -q -w -v ON_ERROR_STOP=1 -h "$RUN" -p "$(cat "$RUN/shard$k.port")" -U postgres -d postgres \
+       -v pw="$(head -1 "$SECRETS/northstar_shard.password")" >/dev/null <<'SQL'
+SET log_statement = 'none';
+SELECT format('CREATE ROLE northstar_shard LOGIN PASSWORD %L', :'pw')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'northstar_shard') \gexec
+ALTER ROLE northstar_shard LOGIN PASSWORD :'pw';
+SELECT 'CREATE DATABASE northstar_shard OWNER northstar_shard'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'northstar_shard') \gexec
+SQL
+}
+
+shard_stop() {   # shard_stop K
+  [ -f "$SHARED/shard$1/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$SHARED/shard$1" -m fast -w -t 30 stop >/dev/null 2>&1
+  rm -f "$RUN/shard$1.pid"
+  return 0
+}
+
+shards_start() {
+  local k
+  for ((k = 0; k < SHARDS; k++)); do shard_start "$k"; done
+}
+
+# Declare the shards to the coordinator (their ports may have changed since the last start):
+# before the schema is applied on a restart (new months are placed as they are made), and again
+# by shards_layout after it.
+shards_declare() {
+  [ "$SHARDS" -gt 0 ] || return 0
+  [ "$(psql_ns -d northstar -tAc "SELECT to_regprocedure('shard_server_set(int,text,int,text,text,text)') IS NOT NULL" 2>/dev/null)" = t ] || return 0
+  local k
+  for ((k = 0; k < SHARDS; k++)); do
+    psql_ns -d northstar -v k="$k" -v host="$RUN" -v port="$(cat "$RUN/shard$k.port")" \
+            -v pw="$(head -1 "$SECRETS/northstar_shard.password")" >/dev/null <<'SQL'
+SET log_statement = 'none';
+SELECT shard_server_set(:k, :'host', :port, 'northstar_shard', 'northstar_shard', :'pw');
+SQL
+  done
+}
+# Put every month of events where the layout says (the demo data just loaded, or all of it onto a
+# new layout when a shard was added); then the remote tables left over are dropped.
+shards_layout() {
+  [ "$SHARDS" -gt 0 ] || return 0
+  shards_declare
+  local t0=$SECONDS moved
+  psql_ns -d northstar -qc "ALTER DATABASE northstar SET enable_partitionwise_aggregate = on" \
+                        -c "ALTER DATABASE northstar SET enable_partitionwise_join = on"
+  psql_ns -d northstar -qtAc "SELECT events_triggers_for_layout()" >/dev/null
+  say "placing events on $SHARDS shards (a month at a time; only months not placed yet move)"
+  moved=$(psql_ns -d northstar -qtAc "SELECT events_shard_layout()" 2>>"$LOGS/schema.log") \
+    || die "placing events on the shards failed; see $LOGS/schema.log"
+  psql_ns -d northstar -qtAc "SELECT shard_orphans_drop()" >/dev/null
+  say "events on $SHARDS shards: $moved months moved in $((SECONDS - t0)) s"
+}
+
+# pgbouncer (with shards, or POOL=1): the services' connections go through it, in session mode
+# (the services LISTEN and keep session settings), to the coordinator.  It runs as postgres when
+# started as root (it refuses root); its files are in $SHARED/pgbouncer (0700), its password file
+# holds the northstar_app and postgres passwords.  Port in run/pgbouncer.port.
+pool_wanted() { [ "$SHARDS" -gt 0 ] || [ "${POOL:-0}" = 1 ]; }
+pgbouncer_start() {
+  pool_wanted || return 0
+  command -v pgbouncer >/dev/null || die "pgbouncer is missing: run scripts/deps.sh (it installs it)"
+  local d=$SHARED/pgbouncer port r
+  mkdir -p "$d"; chmod 700 "$d"
+  if [ -f "$RUN/pgbouncer.port" ]; then port=$(cat "$RUN/pgbouncer.port"); else port=$(free_port); fi
+  port_free "$port" || port=$(free_port) || die "no free TCP port found for pgbouncer"
+  (umask 077
+   for r in northstar_app postgres; do printf '"%s" "%s"\n' "$r" "$(head -1 "$SECRETS/$r.password")"; done >"$d/users.txt"
+   cat >"$d/pgbouncer.ini" <<EOF
+[databases]
+northstar = host=$RUN port=$PGPORT dbname=northstar
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir = $RUN
+auth_type = scram-sha-256
+auth_file = $d/users.txt
+pool_mode = session
+max_client_conn = 400
+default_pool_size = 80
+max_db_connections = 90
+server_reset_query = DISCARD ALL
+ignore_startup_parameters = extra_float_digits
+logfile = $d/pgbouncer.log
+pidfile = $d/pgbouncer.pid
+EOF
+  )
+  [ "$(id -u)" -eq 0 ] && chown -R postgres "$d"
+  echo "$port" >"$RUN/pgbouncer.port"
+  say "starting pgbouncer on 127.0.0.1:$port (the services' pool)"
+  as_pg pgbouncer -d -q "$d/pgbouncer.ini" >>"$LOGS/pgbouncer.out" 2>&1 || die "pgbouncer did not start; see $d/pgbouncer.log"
+  for _ in $(seq 1 50); do [ -s "$d/pgbouncer.pid" ] && break; sleep 0.1; done
+  as_pg cat "$d/pgbouncer.pid" >"$RUN/pgbouncer.pid"
+}
+pgbouncer_stop() {
+  stop_pid "$RUN/pgbouncer.pid"
+}
+# The services' database: pgbouncer when it runs, else the coordinator itself.
+services_db_url() {
+  if [ -f "$RUN/pgbouncer.pid" ]; then
+    echo "postgresql:///northstar?host=$RUN&port=$(cat "$RUN/pgbouncer.port")&user=northstar_app"
+  else
+    echo "postgresql:///northstar?host=$RUN&port=$PGPORT&user=northstar_app"
+  fi
 }
 
 # A streaming replica of the stack's cluster (tests of read routing).
@@ -457,7 +600,10 @@ stack_stop() {
   simulator_stop
   stop_pid "$RUN/nginx.pid"
   services_stop
+  pgbouncer_stop
   replica_stop
+  local k
+  for k in "$SHARED"/shard[0-9]*; do [ -d "$k" ] && shard_stop "${k##*/shard}"; done
   if [ -f "$SHARED/pg/postmaster.pid" ]; then
     as_pg "$PGBIN/pg_ctl" -D "$SHARED/pg" -m fast -w -t 30 stop >/dev/null 2>&1 || stop_pid "$RUN/postgres.pid"
   fi
@@ -483,7 +629,8 @@ case $cmd in
       for f in postgres.log replica.log; do ln -sfn "$PGLOGS/$f" "$LOGS/$f"; done
     fi
     web_publish
-    pg_start; db_load; services_start; nginx_start
+    shards_wanted
+    pg_start; shards_start; shards_declare; db_load; shards_layout; pgbouncer_start; services_start; nginx_start
     echo "$PORT" >"$RUN/http.port"
     simulator_start ;;
   stop) stack_stop ;;
@@ -492,5 +639,7 @@ case $cmd in
   services-restart) services_stop; PGPORT=$(cat "$RUN/pg.port"); services_start ;;
   replica-start) replica_start ;;
   replica-stop) replica_stop ;;
+  shard-stop) shard_stop "${3:?shard-stop DIR K}" ;;
+  shard-start) shard_start "${3:?shard-start DIR K}" ;;
   *) die "unknown command $cmd" ;;
 esac

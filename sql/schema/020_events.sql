@@ -27,6 +27,7 @@ CREATE INDEX IF NOT EXISTS events_occurred_at_idx ON events (occurred_at);
 CREATE INDEX IF NOT EXISTS events_customer_time_idx ON events (customer_id, occurred_at);
 
 -- Create monthly partitions covering p_from .. p_to (both months inclusive); returns how many were created.
+-- With shards configured (021_events_shards.sql) a new month is placed on them at once.
 CREATE OR REPLACE FUNCTION events_create_partitions(p_from date, p_to date) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -41,6 +42,7 @@ BEGIN
             EXECUTE format('CREATE TABLE public.%I PARTITION OF public.events FOR VALUES FROM (%L) TO (%L)',
                            part, (m::timestamp AT TIME ZONE 'UTC'),
                            ((m + interval '1 month')::timestamp AT TIME ZONE 'UTC'));
+            PERFORM events_month_place(part);
             created := created + 1;
         END IF;
     END LOOP;
@@ -70,6 +72,7 @@ BEGIN
         WHERE i.inhparent = 'public.events'::regclass
     LOOP
         IF r.upper_bound IS NOT NULL AND r.upper_bound <= cutoff THEN
+            PERFORM events_month_forget(r.relname);   -- its shards' tables, if any (021_events_shards.sql)
             EXECUTE format('DROP TABLE public.%I', r.relname);
             dropped := dropped + 1;
         END IF;
@@ -77,7 +80,3 @@ BEGIN
     RETURN dropped;
 END
 $$;
-
--- Keep partitions for the last 25 months and the next 3 ready.
-DO $$ BEGIN PERFORM events_create_partitions((current_date - interval '25 months')::date,
-                                (current_date + interval '3 months')::date); END $$;

@@ -619,6 +619,18 @@ CREATE OR REPLACE TRIGGER rollup_dirty_days_notify AFTER INSERT ON rollup_dirty_
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION notify_inserted('northstar_dirty');
 DROP FUNCTION IF EXISTS rollup_dirty_days_notify();   -- the form notify_inserted() replaced
 
+-- The statement that queues in rollup_dirty_days the reporting-zone days the rows of p_rows
+-- contribute to: p_rows names a relation (a transition table, or the capture of a sharded table,
+-- 021_events_shards.sql), p_expr is an SQL expression over one of its rows giving its day(s).  A
+-- statement, not a function that runs it: a transition table is visible only to the trigger
+-- function itself, which EXECUTEs this.  The one place the dirty days of a source's rows are worked out.
+CREATE OR REPLACE FUNCTION rollup_mark_dirty_statement(p_rows text, p_expr text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format('INSERT INTO rollup_dirty_days (day)
+                   SELECT DISTINCT d FROM (SELECT (%s)::date AS d FROM %s) s
+                   WHERE d IS NOT NULL ORDER BY d ON CONFLICT DO NOTHING', p_expr, p_rows)
+$$;
+
 -- Statement-level trigger body: TG_ARGV holds SQL expressions (over the row) giving the
 -- reporting-zone day(s) a row contributes to; those days are queued in rollup_dirty_days.
 -- Bulk loaders that rebuild afterwards may SET northstar.rollup_skip_dirty = on.
@@ -643,9 +655,7 @@ BEGIN
         PERFORM rollup_notify_dirty();
         FOREACH expr IN ARRAY TG_ARGV
         LOOP
-            EXECUTE format('INSERT INTO rollup_dirty_days (day)
-                            SELECT DISTINCT d FROM (SELECT (%s)::date AS d FROM %I) s
-                            WHERE d IS NOT NULL ORDER BY d ON CONFLICT DO NOTHING', expr, tbl);
+            EXECUTE rollup_mark_dirty_statement(quote_ident(tbl), expr);
         END LOOP;
     END LOOP;
     RETURN NULL;

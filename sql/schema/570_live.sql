@@ -51,6 +51,26 @@ CREATE TABLE IF NOT EXISTS live_customer_mrr (
 CREATE OR REPLACE TRIGGER live_outbox_notify AFTER INSERT ON live_outbox
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION notify_inserted('northstar_live');
 
+-- The statement that puts the recent API calls among the rows of p_rows (a relation of events'
+-- row type: the transition table, or a sharded events' capture, 021_events_shards.sql) in the
+-- outbox as one 'api_calls' message: their count and the latest 100.  A statement for the
+-- trigger function to EXECUTE, because a transition table is visible to that function only.
+CREATE OR REPLACE FUNCTION live_api_calls_statement(p_rows text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format($f$
+        INSERT INTO live_outbox (kind, data, at)
+        SELECT 'api_calls', jsonb_build_object('count', count(*), 'calls',
+                   (SELECT jsonb_agg(c ORDER BY c->>'time' DESC) FROM (
+                        SELECT jsonb_build_object('time', n.occurred_at, 'customer_id', n.customer_id,
+                                                  'endpoint', n.endpoint, 'status', n.status,
+                                                  'latency_ms', n.latency_ms) AS c
+                        FROM %1$s n WHERE n.type = 'api_call' AND n.occurred_at > now() - interval '1 hour'
+                        ORDER BY n.occurred_at DESC LIMIT 100) x)),
+               max(occurred_at)
+        FROM %1$s WHERE type = 'api_call' AND occurred_at > now() - interval '1 hour'
+        HAVING count(*) > 0 $f$, p_rows)
+$$;
+
 -- The statement trigger of every source table (derived_triggers, 030_rollups.sql): what a live
 -- view shows as it happens.  Only recent activity is news: history arriving through an importer
 -- (signups, payments older than a day, API calls older than an hour) is not pushed, it shows at
@@ -96,17 +116,7 @@ BEGIN
     ELSIF TG_TABLE_NAME = 'alert_events' AND TG_OP = 'INSERT' THEN
         INSERT INTO live_outbox (kind, ref, at) SELECT 'alert', n.id, n.at FROM new_rows n ORDER BY n.id;
     ELSIF TG_TABLE_NAME = 'events' AND TG_OP = 'INSERT' THEN
-        INSERT INTO live_outbox (kind, data, at)
-        SELECT 'api_calls', jsonb_build_object('count', count(*), 'calls',
-                   (SELECT jsonb_agg(c ORDER BY c->>'time' DESC) FROM (
-                        SELECT jsonb_build_object('time', n.occurred_at, 'customer_id', n.customer_id,
-                                                  'endpoint', n.endpoint, 'status', n.status,
-                                                  'latency_ms', n.latency_ms) AS c
-                        FROM new_rows n WHERE n.type = 'api_call' AND n.occurred_at > now() - interval '1 hour'
-                        ORDER BY n.occurred_at DESC LIMIT 100) x)),
-               max(occurred_at)
-        FROM new_rows WHERE type = 'api_call' AND occurred_at > now() - interval '1 hour'
-        HAVING count(*) > 0;
+        EXECUTE live_api_calls_statement('new_rows');
     END IF;
     RETURN NULL;
 END
