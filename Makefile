@@ -26,7 +26,7 @@ FORECAST_CORE = services/forecast/ets.c services/forecast/logreg.c services/fore
 UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps web run stop test test-asan bench bench-scale clean cppcheck fuzz soak
+.PHONY: all deps web run stop test test-asan bench bench-scale bench-shards clean cppcheck fuzz soak
 all: $(SERVICES:%=$(B)/%) $(B)/forecast-cli $(B)/northstar-admin $(B)/northstar-import $(B)/northstar-simulate $(B)/alerts-report
 
 deps:
@@ -128,6 +128,13 @@ bench:
 	@$(MAKE) --no-print-directory all web
 	@scripts/bench.sh
 	@scripts/bench-lighthouse.sh
+	@scripts/bench-shards.sh
+
+# One server, SHARDS=2 and SHARDS=4 side by side (BENCH_SHARDS, BENCH_SHARD_SCALE): also in make bench.
+bench-shards:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all web
+	@scripts/bench-shards.sh
 
 # Every endpoint's cost at SCALE 0.1, 1 and 10 side by side (BENCH_SCALES); SCALE=10 loads for long.
 bench-scale:

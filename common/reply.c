@@ -66,9 +66,41 @@ reply_message(struct ns_req *req, const PGresult *res, const char *state, const 
 	return "the request was refused; check the parameters and body sent";
 }
 
+/*
+ * Whether a connection error in res (class 08) came from a shard, a
+ * postgres_fdw server of the sharded layout (sql/schema/021_events_shards.sql)
+ * rather than from the database the service talks to: its message names
+ * the server ("could not connect to server \"northstar_shard_1\""), or it
+ * was raised while running a remote command.  Writes "shard 1" (or "a
+ * shard" when unnamed) to name.
+ */
+static int
+reply_shard(const PGresult *res, char *name, size_t size)
+{
+	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char	*ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	const char	*p = msg != NULL ? strstr(msg, "\"northstar_shard_") : NULL;
+	long		 k;
+	char		*end;
+
+	if (p != NULL) {
+		k = strtol(p + strlen("\"northstar_shard_"), &end, 10);
+		if (end != p + strlen("\"northstar_shard_") && *end == '"' && k >= 0 && k < 1000) {
+			snprintf(name, size, "shard %ld", k);
+			return 1;
+		}
+	}
+	if (ctx != NULL && strstr(ctx, "remote SQL command") != NULL) {
+		snprintf(name, size, "a shard");
+		return 1;
+	}
+	return 0;
+}
+
 int
 reply_error(struct ns_req *req, const PGresult *res)
 {
+	char		 shard[32];
 	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
@@ -97,6 +129,13 @@ reply_error(struct ns_req *req, const PGresult *res)
 			    status == 422 ? "unprocessable" : status == 401 ? "unauthorized" :
 			    status == 429 ? "too_many_requests" : status == 413 ? "payload_too_large" :
 			    "bad_request", "%s", msg);
+	}
+	if (strncmp(state, "08", 2) == 0 && reply_shard(res, shard, sizeof(shard))) {
+		/* nothing of the request was written (one transaction): the same request may be sent again */
+		http_extra_header(req, "Retry-After: 5");
+		return http_error(req, 503, "shard_unavailable",
+		    "%s (it holds part of the events) cannot be reached; what reads events answers "
+		    "again once it is back, the rest answers now; retry in a few seconds", shard);
 	}
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
 		return http_error(req, 503, "db_unavailable",

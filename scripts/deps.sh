@@ -8,7 +8,8 @@ PACKAGES=(
   build-essential pkg-config              # compiler and pkg-config for the libraries below
   libfcgi-dev libpq-dev libcjson-dev libjwt-dev libcmocka-dev libcurl4-openssl-dev
   libssl-dev                              # SHA-256 of API keys (libcrypto)
-  postgresql postgresql-contrib postgresql-15-pgtap   # server, pgcrypto, pgTAP for SQL tests
+  postgresql postgresql-contrib postgresql-15-pgtap   # server, pgcrypto, postgres_fdw and dblink (SHARDS=N), pgTAP for SQL tests
+  pgbouncer                               # the services' connection pool with SHARDS=N (docs/operations.md, "Sharding")
   nginx libnginx-mod-nchan curl jq wrk ca-certificates   # nchan: the live stream (docs/live.md)
   libnginx-mod-http-set-misc              # set_hmac_sha256: the cache key's credential hash (nginx/api-cache.conf)
   libcairo2-dev libpango1.0-dev fonts-dejavu-core   # the reports' PDF and chart images (services/alerts/render.c), in DejaVu Sans

@@ -12,8 +12,12 @@
 -- same foreign servers and user mappings), derived from events' own columns, CHECKs and indexes,
 -- so that the definition of an event is written once (020_events.sql).
 SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS postgres_fdw;
-CREATE EXTENSION IF NOT EXISTS dblink;
+-- In a schema of their own: no role of the project gets their functions (990_roles.sql grants every
+-- function of public and api to northstar_app; dblink_connect_u must not be among them).
+CREATE SCHEMA IF NOT EXISTS ns_shard;
+REVOKE ALL ON SCHEMA ns_shard FROM PUBLIC;
+CREATE EXTENSION IF NOT EXISTS postgres_fdw SCHEMA ns_shard;
+CREATE EXTENSION IF NOT EXISTS dblink SCHEMA ns_shard;
 
 -- The shards, in hash order: remainder k of every month lives on the server at position k.
 CREATE TABLE IF NOT EXISTS shard_servers (
@@ -164,7 +168,7 @@ BEGIN
     FOR s IN SELECT position, server FROM shard_servers ORDER BY position
     LOOP
         v_remote := events_shard_part_name(p_part, s.position, v_n);
-        PERFORM dblink_exec(s.server, format('DROP TABLE IF EXISTS %I; ', v_remote) || events_shard_table_ddl(v_remote));
+        PERFORM ns_shard.dblink_exec(s.server, format('DROP TABLE IF EXISTS %I; ', v_remote) || events_shard_table_ddl(v_remote));
         -- batch_size: the rows of a move travel 10,000 to a round trip
         EXECUTE format('CREATE FOREIGN TABLE public.%I PARTITION OF public.%I '
                        'FOR VALUES WITH (MODULUS %s, REMAINDER %s) SERVER %I '
@@ -213,7 +217,7 @@ BEGIN
     FOR o IN SELECT server, table_name FROM shard_orphans ORDER BY server, table_name
     LOOP
         BEGIN
-            PERFORM dblink_exec(o.server, format('DROP TABLE IF EXISTS %I', o.table_name));
+            PERFORM ns_shard.dblink_exec(o.server, format('DROP TABLE IF EXISTS %I', o.table_name));
             DELETE FROM shard_orphans WHERE server = o.server AND table_name = o.table_name;
             dropped := dropped + 1;
         EXCEPTION WHEN sqlclient_unable_to_establish_sqlconnection OR connection_exception THEN
