@@ -11,6 +11,23 @@ export PGHOST=${PGHOST:-db} PGUSER=${PGUSER:-postgres} PGDATABASE=${PGDATABASE:-
 # PGPASSWORD; psql and northstar-admin alike), the two roles' set below from theirs.
 if [ -n "${PG_PASSWORD_FILE:-}" ]; then PGPASSWORD=$(head -1 "$PG_PASSWORD_FILE"); export PGPASSWORD; fi
 until pg_isready -q; do sleep 1; done
+# SHARD_HOSTS="shard0 shard1" (docker-compose.shards.yml; docs/operations.md, "Sharding"): the
+# events on those PostgreSQL servers (port 5432, database and login northstar_shard, password from
+# NS_SHARD_PASSWORD_FILE), declared before the schema (a restart) and after it (the first start).
+shards_declare() {
+  [ -n "${SHARD_HOSTS:-}" ] || return 0
+  [ "$(psql -X -tAc "SELECT to_regprocedure('shard_server_set(int,text,int,text,text,text)') IS NOT NULL")" = t ] || return 0
+  k=0
+  for h in $SHARD_HOSTS; do
+    until pg_isready -q -h "$h"; do sleep 1; done
+    psql -X -q -v ON_ERROR_STOP=1 -v k="$k" -v host="$h" -v pw="$(head -1 "$NS_SHARD_PASSWORD_FILE")" >/dev/null <<'SQL'
+SET log_statement = 'none';
+SELECT shard_server_set(:k, :'host', 5432, 'northstar_shard', 'northstar_shard', :'pw');
+SQL
+    k=$((k + 1))
+  done
+}
+shards_declare
 # the reporting currency (NS_CURRENCY, default USD): refused when it differs from the database's
 psql -X -q -v ON_ERROR_STOP=1 -v currency="${NS_CURRENCY:-USD}" -f /opt/northstar/sql/currency.sql
 for f in /opt/northstar/sql/schema/*.sql /opt/northstar/services/*/*.sql /opt/northstar/sql/lockdown.sql; do
@@ -38,4 +55,12 @@ elif [ "$accounts" = 0 ]; then
   printf '\nDEMO=0: an empty company and one CEO account\n  e-mail:    %s\n  password:  %s\n' "$email" "$pw"
   printf 'Shown only this once.  A new one: docker-compose run --rm db-init northstar-admin user password %s\n\n' "$email"
   pw=
+fi
+# with shards: every month of events on them (the demo just loaded, or all of it onto a layout
+# with a shard more), the same steps as scripts/stack.sh's shards_layout
+if [ -n "${SHARD_HOSTS:-}" ]; then
+  shards_declare
+  psql -X -q -v ON_ERROR_STOP=1 -c "ALTER DATABASE $PGDATABASE SET enable_partitionwise_aggregate = on" \
+       -c "ALTER DATABASE $PGDATABASE SET enable_partitionwise_join = on" \
+       -c "SELECT events_triggers_for_layout()" -c "SELECT events_shard_layout()" -c "SELECT shard_orphans_drop()"
 fi

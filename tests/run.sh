@@ -69,8 +69,10 @@ only fuzz && suite fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-7}"
 { [ -z "${T_ONLY:-}" ] || [ "$other_words" = 1 ]; } && run_suite integration tests/integration/run.sh
 { only browser || [ "${#browser_files[@]}" -gt 0 ]; } && [ -x tests/e2e/run.sh ] && suite browser tests/e2e/run.sh
 if command -v docker-compose >/dev/null 2>&1; then
-  suite compose bash -c 'echo 1..1; if docker-compose -f docker-compose.yml config -q; then
-    echo "ok 1 - docker-compose.yml is valid"; else echo "not ok 1 - docker-compose.yml is valid"; fi'
+  suite compose bash -c 'echo 1..2; if docker-compose -f docker-compose.yml config -q; then
+    echo "ok 1 - docker-compose.yml is valid"; else echo "not ok 1 - docker-compose.yml is valid"; fi
+    if docker-compose -f docker-compose.yml -f docker-compose.shards.yml config -q; then
+    echo "ok 2 - docker-compose.shards.yml is valid over it"; else echo "not ok 2 - docker-compose.shards.yml is valid over it"; fi'
 fi
 
 # Every TAP file's time, slowest first.
