@@ -60,7 +60,5 @@ fi
 # with a shard more), the same steps as scripts/stack.sh's shards_layout
 if [ -n "${SHARD_HOSTS:-}" ]; then
   shards_declare
-  psql -X -q -v ON_ERROR_STOP=1 -c "ALTER DATABASE $PGDATABASE SET enable_partitionwise_aggregate = on" \
-       -c "ALTER DATABASE $PGDATABASE SET enable_partitionwise_join = on" \
-       -c "SELECT events_triggers_for_layout()" -c "SELECT events_shard_layout()" -c "SELECT shard_orphans_drop()"
+  psql -X -q -v ON_ERROR_STOP=1 -c "SELECT events_triggers_for_layout()" -c "SELECT events_shard_layout()" -c "SELECT shard_orphans_drop()"
 fi

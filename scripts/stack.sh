@@ -413,8 +413,6 @@ shards_layout() {
   [ "$SHARDS" -gt 0 ] || return 0
   shards_declare
   local t0=$SECONDS moved
-  psql_ns -d northstar -qc "ALTER DATABASE northstar SET enable_partitionwise_aggregate = on" \
-                        -c "ALTER DATABASE northstar SET enable_partitionwise_join = on"
   psql_ns -d northstar -qtAc "SELECT events_triggers_for_layout()" >/dev/null
   say "placing events on $SHARDS shards (a month at a time; only months not placed yet move)"
   moved=$(psql_ns -d northstar -qtAc "SELECT events_shard_layout()" 2>>"$LOGS/schema.log") \

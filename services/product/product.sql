@@ -28,6 +28,8 @@ DECLARE
     d       date := ((p_now - interval '1 microsecond') AT TIME ZONE ns_tz())::date;
     -- the 24 local-hour buckets ending with the one that contains p_now
     h_end   timestamp := date_trunc('hour', (p_now - interval '1 microsecond') AT TIME ZONE ns_tz()) + interval '1 hour';
+    v_1h    timestamptz := p_now - interval '60 minutes';
+    v_2h    timestamptz := p_now - interval '120 minutes';
     m       metrics_daily%ROWTYPE;
     m1      metrics_daily%ROWTYPE;
     m7      metrics_daily%ROWTYPE;
@@ -61,13 +63,14 @@ BEGIN
       FROM product_api_hourly
      WHERE endpoint = '*' AND hour >= h_end - interval '48 hours' AND hour < h_end;
 
-    SELECT count(*) FILTER (WHERE occurred_at > p_now - interval '60 minutes'),
-           count(*) FILTER (WHERE occurred_at > p_now - interval '60 minutes' AND status >= 500),
-           count(*) FILTER (WHERE occurred_at <= p_now - interval '60 minutes'),
-           count(*) FILTER (WHERE occurred_at <= p_now - interval '60 minutes' AND status >= 500)
+    -- (the window's start as a value: sent to the shards with the scan, see api.product_live_at)
+    SELECT count(*) FILTER (WHERE occurred_at > v_1h),
+           count(*) FILTER (WHERE occurred_at > v_1h AND status >= 500),
+           count(*) FILTER (WHERE occurred_at <= v_1h),
+           count(*) FILTER (WHERE occurred_at <= v_1h AND status >= 500)
       INTO c1h, e1h, c1hp, e1hp
       FROM events
-     WHERE type = 'api_call' AND occurred_at > p_now - interval '120 minutes' AND occurred_at <= p_now;
+     WHERE type = 'api_call' AND occurred_at > v_2h AND occurred_at <= p_now;
 
     RETURN json_build_object(
         'as_of', d,
@@ -293,12 +296,20 @@ $$;
 -- GET /api/product/live at p_now: raw api_call events of the last hour only (partial index
 -- events_api_recent_idx), users with any event in the last 5 minutes.
 CREATE OR REPLACE FUNCTION api.product_live_at(p_user int, p_role text, p_now timestamptz) RETURNS json
-LANGUAGE sql STABLE SET jit = off
+LANGUAGE plpgsql STABLE SET jit = off
 AS $$
+DECLARE
+    -- the windows' starts as values, not expressions of p_now: a value is sent to the shards with
+    -- the scan (postgres_fdw sends no stable expression, such as timestamptz - interval), so that
+    -- with SHARDS=N they return the last hour, not the whole month (docs/operations.md, "Sharding")
+    v_1h timestamptz := p_now - interval '60 minutes';
+    v_5m timestamptz := p_now - interval '5 minutes';
+BEGIN
+    RETURN (
     WITH e AS (
         SELECT occurred_at, customer_id, endpoint, status, latency_ms
         FROM events
-        WHERE type = 'api_call' AND occurred_at > p_now - interval '60 minutes' AND occurred_at <= p_now
+        WHERE type = 'api_call' AND occurred_at > v_1h AND occurred_at <= p_now
     ), m AS (
         -- The 60 one-minute windows ending at now, oldest first: window j (0 = the newest) is
         -- (now − (j+1) min, now − j min], so the newest is exactly requests_last_minute's and the
@@ -316,7 +327,7 @@ AS $$
                                                          count(*) AS n
                                                   FROM e GROUP BY 1) k ON k.j = m.j),
         'users_active_5m', (SELECT count(DISTINCT ns_user_key(customer_id, user_id)) FROM events
-                            WHERE occurred_at > p_now - interval '5 minutes' AND occurred_at <= p_now
+                            WHERE occurred_at > v_5m AND occurred_at <= p_now
                               AND customer_id IS NOT NULL AND user_id IS NOT NULL),
         'requests_1h', (SELECT count(*) FROM e),
         'errors_1h', (SELECT count(*) FROM e WHERE status >= 500),
@@ -329,7 +340,8 @@ AS $$
                         ORDER BY l.occurred_at DESC, l.customer_id, l.endpoint), '[]')
                    FROM (SELECT e.*, customer_visible(p_user, p_role, e.customer_id) AS vis
                          FROM e ORDER BY occurred_at DESC, customer_id, endpoint LIMIT 100) l
-                   LEFT JOIN customers c ON c.id = l.customer_id))
+                   LEFT JOIN customers c ON c.id = l.customer_id)));
+END
 $$;
 
 CREATE OR REPLACE FUNCTION api.product_live(p_user int, p_role text) RETURNS json

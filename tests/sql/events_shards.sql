@@ -59,7 +59,7 @@ BEGIN
                              ORDER BY id) FROM live_outbox WHERE kind = 'api_calls');
 END $$;
 SELECT pg_temp.write_and_read('transition tables');
-SELECT is((SELECT dirty[1:7] FROM t_result WHERE how = 'transition tables'),
+SELECT is((SELECT ARRAY(SELECT DISTINCT d FROM unnest(dirty) d WHERE d < '2004-01-01' ORDER BY 1) FROM t_result WHERE how = 'transition tables'),
           ARRAY(SELECT ns_day(occurred_at) FROM t_rows ORDER BY 1), 'the transition-table triggers queue the rows'' days');
 -- the same rows again, from nothing
 DELETE FROM events WHERE (occurred_at >= '2003-07-01' AND occurred_at < '2003-08-01') OR endpoint = '/v1/shards-sql';
