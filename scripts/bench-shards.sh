@@ -43,6 +43,21 @@ late_day() {
         -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT product_rollup_refresh()" -c "ROLLBACK" \
     | jq -s 'map(.[0]["Execution Time"]) | add | floor'
 }
+# the shards' own part of PERCUST: on each shard's cluster, the scan it is sent (its tables of the
+# months in range, the rows from FROM90 on), median of 3: "sum max" of the shards' ms
+shard_work() {
+  local n=$1 k sql t sum=0 max=0
+  [ "$n" -gt 0 ] || { echo "- -"; return; }
+  for ((k = 0; k < n; k++)); do
+    sql=$(psql -X -qtA -h "$RUN" -p "$(cat "$RUN/shard$k.port")" -U postgres -d northstar_shard -c \
+      "SELECT string_agg(format('SELECT customer_id FROM %I WHERE occurred_at >= %L', relname, '$FROM90'), ' UNION ALL ')
+         FROM pg_class WHERE relkind = 'r' AND relname LIKE 'events\\_y%' AND relname LIKE '%\\_s${k}of${n}'")
+    t=$(for i in 1 2 3; do psql -X -qtA -h "$RUN" -p "$(cat "$RUN/shard$k.port")" -U postgres -d northstar_shard \
+          -c "EXPLAIN (ANALYZE, FORMAT JSON) $sql" | jq '.[0]["Execution Time"]'; done | sort -n | sed -n 2p)
+    sum=$(awk -v a="$sum" -v b="$t" 'BEGIN { print a + b }'); max=$(awk -v a="$max" -v b="$t" 'BEGIN { print (b > a) ? b : a }')
+  done
+  awk -v s="$sum" -v m="$max" 'BEGIN { printf "%.0f %.0f", s, m }'
+}
 ingest_rate() {  # events a second through POST /api/product/events, 20 batches of 500
   local key body t0 t1 i
   key=$(bench_key "bench-shards-$RANDOM" ingest:events | tail -1)
@@ -80,6 +95,7 @@ for n in $LAYOUTS; do
   say "SHARDS=$n: raw scans, a late day, ingestion"
   med5 "$SCAN" >"$WORK/scan-$n"
   med5 "$PERCUST" >"$WORK/percust-$n"
+  shard_work "$n" >"$WORK/work-$n"
   late_day >"$WORK/late-$n"
   ingest_rate >"$WORK/ingest-$n"
   scripts/stack.sh stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; DIR=
@@ -113,6 +129,10 @@ row() { local l="| $1 |" k; shift; for k in $LAYOUTS; do l="$l $("$@" "$k") |"; 
   row "data-layer results identical (tests/answers/snapshot.sh)" sqlsame
   row "raw scan: distinct users of 90 days, no rollup, ms (median of 5)" val scan
   row "raw scan: events per customer over 90 days, ms (median of 5)" val percust
+  work_sum() { awk '{ print $1 }' "$WORK/work-$1"; }
+  work_max() { awk '{ print $2 }' "$WORK/work-$1"; }
+  row "… of which the shards' own scans, ms: sum over the shards" work_sum
+  row "… the slowest shard's scan, ms" work_max
   row "one late day of events: rollup_refresh() + product_rollup_refresh(), ms" val late
   row "ingestion: events a second, 20 batches of 500 in a row" val ingest
   echo

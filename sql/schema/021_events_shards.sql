@@ -189,21 +189,11 @@ $$;
 -- Every month of events placed as shard_servers says (scripts/stack.sh, after the demo data is
 -- loaded, and after a shard is added).  Returns how many months moved.
 CREATE OR REPLACE FUNCTION events_shard_layout() RETURNS integer
-LANGUAGE plpgsql AS $$
-DECLARE
-    r     record;
-    moved int := 0;
-BEGIN
-    FOR r IN
-        SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = 'public.events'::regclass ORDER BY c.relname
-    LOOP
-        IF events_month_place(r.relname) THEN
-            moved := moved + 1;
-        END IF;
-    END LOOP;
-    RETURN moved;
-END
+LANGUAGE sql AS $$
+    -- (the months are listed, and sorted, before the first one moves)
+    SELECT (count(*) FILTER (WHERE events_month_place(m.relname)))::int
+    FROM (SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = 'public.events'::regclass ORDER BY c.relname) m
 $$;
 
 -- Drop the orphaned remote tables (see shard_orphans) on their shards; a shard that cannot be
