@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench-shards.sh — part of `make bench` (and `make bench-shards` alone): the same demo company on
-# one server and on SHARDS=2 and SHARDS=4 (docs/operations.md, "Sharding"), side by side, in one
-# run.  For each layout in BENCH_SHARDS (default "0 2 4") it starts a throw-away stack at
+# one server, on one server behind pgbouncer, and on SHARDS=2 and SHARDS=4 (docs/operations.md,
+# "Sharding"), side by side, in one run.  For each layout in BENCH_SHARDS (default "0 pool 2 4") it starts a throw-away stack at
 # BENCH_SHARD_SCALE (default 0.1) with the same ANCHOR, so that every layout holds the same rows,
 # and measures: the start and the move of the events onto the shards; every GET answer
 # (tests/answers/snapshot.sh) compared byte for byte with the one-server answers; every endpoint's
@@ -12,7 +12,9 @@
 # and writes it as the section "Sharding: one server, 2 and 4 shards" of docs/benchmarks.md.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd); cd "$ROOT"
-LAYOUTS=${BENCH_SHARDS:-0 2 4}; SCALE=${BENCH_SHARD_SCALE:-0.1}; CALLS=${BENCH_CALLS:-10}
+# a layout: a number of shards, or "pool" (one server behind pgbouncer, POOL=1: what the pooler
+# alone costs, apart from the shards)
+LAYOUTS=${BENCH_SHARDS:-0 pool 2 4}; SCALE=${BENCH_SHARD_SCALE:-0.1}; CALLS=${BENCH_CALLS:-10}
 ANCHOR="$(date -u +%F) 00:00:00+00"
 WORK=$(mktemp -d /tmp/northstar-bench-shards.XXXXXX); DIR=
 say() { printf '==> %s\n' "$*" >&2; }
@@ -78,24 +80,25 @@ ingest_rate() {  # events a second through POST /api/product/events, 20 batches 
 
 for n in $LAYOUTS; do
   DIR=$(mktemp -d /tmp/northstar-bench-shards-stack.XXXXXX); RUN=$DIR/run
-  say "SHARDS=$n: starting a stack at SCALE=$SCALE"
+  say "layout $n: starting a stack at SCALE=$SCALE"
   t0=$SECONDS
-  ANCHOR=$ANCHOR SHARDS=$n PORT=0 FAST=1 SCALE=$SCALE LOGIN_RATE=6000r/m INGEST_RATE=100000r/s INGEST_BURST=100000 \
+  shards=$n pool=0; [ "$n" = pool ] && shards=0 pool=1
+  ANCHOR=$ANCHOR SHARDS=$shards POOL=$pool PORT=0 FAST=1 SCALE=$SCALE LOGIN_RATE=6000r/m INGEST_RATE=100000r/s INGEST_BURST=100000 \
     scripts/stack.sh start "$DIR" >"$WORK/start-$n.log" 2>&1 || { tail -20 "$WORK/start-$n.log" >&2; exit 1; }
   echo $((SECONDS - t0)) >"$WORK/start-$n"
   sed -n 's/.*events on [0-9]* shards: \([0-9]*\) months moved in \([0-9]*\) s.*/\2 s (\1 months)/p' "$WORK/start-$n.log" >"$WORK/move-$n"
   BENCH_DIR=$DIR; PGPORT=$(cat "$RUN/pg.port"); U=http://127.0.0.1:$(cat "$RUN/http.port")
   export PGPASSFILE=$DIR/secrets/pgpass
   psqlq -c "SELECT count(*) FROM events" >"$WORK/events-$n"
-  say "SHARDS=$n: every answer"
+  say "layout $n: every answer"
   SNAPSHOT_API_ONLY=0 tests/answers/snapshot.sh "$WORK/answers-$n" "$DIR" >"$WORK/snapshot-$n.log" 2>&1 \
     || { tail -5 "$WORK/snapshot-$n.log" >&2; exit 1; }
-  say "SHARDS=$n: every endpoint's median ($CALLS calls a role)"
+  say "layout $n: every endpoint's median ($CALLS calls a role)"
   bench_latency "$CALLS" "$WORK/lat-$n"
-  say "SHARDS=$n: raw scans, a late day, ingestion"
+  say "layout $n: raw scans, a late day, ingestion"
   med5 "$SCAN" >"$WORK/scan-$n"
   med5 "$PERCUST" >"$WORK/percust-$n"
-  shard_work "$n" >"$WORK/work-$n"
+  shard_work "$shards" >"$WORK/work-$n"
   late_day >"$WORK/late-$n"
   ingest_rate >"$WORK/ingest-$n"
   scripts/stack.sh stop "$DIR" >/dev/null 2>&1; rm -rf "$DIR"; DIR=
@@ -117,10 +120,12 @@ row() { local l="| $1 |" k; shift; for k in $LAYOUTS; do l="$l $("$@" "$k") |"; 
   echo "## Sharding: one server, 2 and 4 shards"
   echo
   echo "Measured by \`make bench\` (scripts/bench-shards.sh) on $(date -u +%Y-%m-%d) on $(nproc) cores: the demo company at"
-  echo "SCALE $SCALE, the same rows (one ANCHOR) on one server and with SHARDS = $(echo "$LAYOUTS" | sed 's/^0 //; s/ / and /g'), each on a stack of"
-  echo "its own; all shards on this one machine, competing for its cores (docs/operations.md, \"Sharding\")."
+  echo "SCALE $SCALE, the same rows (one ANCHOR) in each layout ($LAYOUTS: \"pool\" is one server behind pgbouncer,"
+  echo "the pooler's own cost), each on a stack of its own; all shards on this one machine, competing for its"
+  echo "cores (docs/operations.md, \"Sharding\")."
   echo
-  printf '| |'; for k in $LAYOUTS; do [ "$k" = 0 ] && printf ' one server |' || printf ' SHARDS=%s |' "$k"; done; echo
+  colhead() { case $1 in 0) printf ' one server |';; pool) printf ' one server, pgbouncer |';; *) printf ' SHARDS=%s |' "$1";; esac; }
+  printf '| |'; for k in $LAYOUTS; do colhead "$k"; done; echo
   printf '|---|'; for k in $LAYOUTS; do printf -- '---|'; done; echo
   row "events (rows)" val events
   row "start with the demo load, s" val start
@@ -139,7 +144,7 @@ row() { local l="| $1 |" k; shift; for k in $LAYOUTS; do l="$l $("$@" "$k") |"; 
   echo "Every endpoint's uncached median through nginx, ms ($CALLS calls a role; the CEO's, or the first role"
   echo "that may call it):"
   echo
-  printf '| endpoint |'; for k in $LAYOUTS; do [ "$k" = 0 ] && printf ' one server |' || printf ' SHARDS=%s |' "$k"; done
+  printf '| endpoint |'; for k in $LAYOUTS; do colhead "$k"; done
   for k in $LAYOUTS; do [ "$k" = "$base" ] || printf ' %s ÷ one |' "$k"; done; echo
   printf '|---|'; for k in $LAYOUTS; do printf -- '---|'; done; for k in $LAYOUTS; do [ "$k" = "$base" ] || printf -- '---|'; done; echo
   awk -F'\t' -v layouts="$LAYOUTS" -v base="$base" -v work="$WORK" '

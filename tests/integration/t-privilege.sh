@@ -29,11 +29,11 @@ check_eq "with its password file, the BI role signs in (and reads a view)" \
   "$(psql -X -w -h 127.0.0.1 -p "$T_PGPORT" -U northstar_bi -d northstar -tAc 'SELECT count(*) >= 0 FROM bi_company_overview' 2>&1)" t
 # The credential files: the directory 0700, each file 0600, the caller's.
 check_eq "DIR/secrets is 0700, the caller's" "$(stat -c '%a %U' "$SECRETS")" "700 $(id -un)"
-check_eq "each credential file is 0600 (3 passwords, pgpass, the JWT secret)" \
+check_eq "each credential file is 0600 (4 passwords, pgpass, the JWT secret)" \
   "$(stat -c '%a' "$SECRETS"/postgres.password "$SECRETS"/northstar_app.password "$SECRETS"/northstar_bi.password \
-       "$SECRETS"/pgpass "$T_DIR/jwt.secret" | sort -u)" 600
-check_eq "the three passwords differ from each other" \
-  "$(cat "$SECRETS"/*.password | sort -u | wc -l)" 3
+       "$SECRETS"/northstar_shard.password "$SECRETS"/pgpass "$T_DIR/jwt.secret" | sort -u)" 600
+check_eq "the four passwords (postgres, northstar_app, northstar_bi, northstar_shard) differ from each other" \
+  "$(cat "$SECRETS"/*.password | sort -u | wc -l)" 4
 # Neither the compose file nor the container scripts trust anybody.
 check_empty "no trust authentication in docker-compose.yml or deploy/" \
   "$(grep -rnE '^[^#]*\btrust\b' "$ROOT/docker-compose.yml" "$ROOT/deploy" 2>/dev/null)"

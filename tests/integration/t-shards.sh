@@ -70,7 +70,7 @@ N_SQL=$(find "$H/one/sql" -type f | wc -l)
   || not_ok "every data-layer result is identical too" "$N_SQL results; $(echo "$DIFF_SQL" | head -10)"
 
 # ---- shard 1 down
-CEO=$(T_PORT=$H_PORT login ceo@northstar.example)
+CEO=$(T_TMP=$H T_PORT=$H_PORT login ceo@northstar.example)   # (cached in $H: not the suite's token)
 hapi GET /api/revenue/summary "$CEO"; SUMMARY_UP=$BODY
 "$ROOT/scripts/stack.sh" shard-stop "$H_STACK" 1
 hapi GET /api/revenue/summary "$CEO"
