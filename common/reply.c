@@ -80,11 +80,11 @@ reply_shard(const PGresult *res, char *name, size_t size)
 	const char	*msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char	*ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
 	const char	*p = msg != NULL ? strstr(msg, "\"northstar_shard_") : NULL;
-	long		 k;
-	char		*end;
 
 	if (p != NULL) {
-		k = strtol(p + strlen("\"northstar_shard_"), &end, 10);
+		char	*end;
+		long	 k = strtol(p + strlen("\"northstar_shard_"), &end, 10);
+
 		if (end != p + strlen("\"northstar_shard_") && *end == '"' && k >= 0 && k < 1000) {
 			snprintf(name, size, "shard %ld", k);
 			return 1;
