@@ -147,7 +147,7 @@ SQL
 )
 check_eq "an insert into events across both shards marks its day dirty and puts its API calls in the live outbox" \
   "$LIVE" "$(hsql "SELECT ns_today()")|2"
-for _ in $(seq 1 40); do
+for _ in $(seq 1 120); do   # (the product follower runs on the rollups' notification; 60 s at most)
   n=$(hsql "SELECT coalesce(sum(calls), 0) FROM product_api_daily WHERE endpoint = '/v1/shards-test'" 2>/dev/null); [ "${n:-0}" = 3 ] && break; sleep 0.5
 done
 check_eq "the rollups count the three calls once the refresh has run (no rebuild by hand)" "${n:-}" 3
