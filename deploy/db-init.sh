@@ -60,7 +60,7 @@ fi
 # with a shard more), the same steps as scripts/stack.sh's shards_layout
 if [ -n "${SHARD_HOSTS:-}" ]; then
   shards_declare
-  psql -X -q -v ON_ERROR_STOP=1 -c "SELECT events_triggers_for_layout()" -c "SELECT events_shard_layout()" -c "SELECT shard_orphans_drop()"
+  psql -X -q -v ON_ERROR_STOP=1 -c "SELECT events_shard_layout()" -c "SELECT shard_orphans_drop()"
   # the moved rows' statistics: each shard's own, then the coordinator's of its foreign partitions
   for h in $SHARD_HOSTS; do
     PGPASSWORD=$(head -1 "$NS_SHARD_PASSWORD_FILE") psql -X -q -h "$h" -U northstar_shard -d northstar_shard -c "ANALYZE"

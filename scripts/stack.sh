@@ -121,26 +121,37 @@ SQL
   as_pg "$PGBIN/pg_ctl" -D "$SHARED/pg" reload >/dev/null
 }
 
+# pg_cluster_init NAME DATA LOG — a new cluster in DATA (NAME in messages), unless it has one: the
+# postgres user's, scram-sha-256 for everyone, the superuser's password from DIR/secrets (through a
+# copy the postgres user may read, removed at once); initdb's output in LOG.
+pg_cluster_init() {
+  local name=$1 data=$2 log=$3 pw=$SHARED/pg.pwfile
+  [ -f "$data/PG_VERSION" ] && return 0
+  say "creating $name's cluster in $data"
+  mkdir -p "$data"
+  [ "$(id -u)" -eq 0 ] && chown postgres "$data"
+  chmod 700 "$data"
+  (umask 077; head -1 "$SECRETS/postgres.password" >"$pw"); [ "$(id -u)" -eq 0 ] && chown postgres "$pw"
+  as_pg "$PGBIN/initdb" -D "$data" --auth=scram-sha-256 --pwfile="$pw" -U postgres -E UTF8 --locale=C >"$log" 2>&1 \
+    || { rm -f "$pw"; die "initdb of $name failed; see $log"; }
+  rm -f "$pw"
+}
+
+# The settings of a throw-away test cluster (FAST=1): no durability.  In the array PG_FAST.
+pg_fast_settings() {
+  PG_FAST=()
+  [ "${FAST:-0}" = 1 ] && PG_FAST=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+  return 0
+}
+
 pg_start() {
   local data=$SHARED/pg
-  if [ ! -f "$data/PG_VERSION" ]; then
-    say "creating PostgreSQL cluster in $data"
-    mkdir -p "$data"
-    [ "$(id -u)" -eq 0 ] && chown postgres "$data"
-    chmod 700 "$data"
-    # the superuser's password, from a copy the postgres user may read (removed at once)
-    local pw=$SHARED/pg.pwfile
-    (umask 077; head -1 "$SECRETS/postgres.password" >"$pw"); [ "$(id -u)" -eq 0 ] && chown postgres "$pw"
-    as_pg "$PGBIN/initdb" -D "$data" --auth=scram-sha-256 --pwfile="$pw" -U postgres -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1 \
-      || { rm -f "$pw"; die "initdb failed; see $LOGS/initdb.log"; }
-    rm -f "$pw"
-  fi
+  pg_cluster_init PostgreSQL "$data" "$LOGS/initdb.log"
   if [ -f "$RUN/pg.port" ]; then PGPORT=$(cat "$RUN/pg.port"); else PGPORT=${PGPORT:-$(free_port)}; fi
   port_free "$PGPORT" || PGPORT=$(free_port) || die "no free TCP port found for PostgreSQL"
   touch "$PGLOGS/postgres.log"; [ "$(id -u)" -eq 0 ] && chown postgres "$PGLOGS/postgres.log"
-  local fast=()   # throw-away test clusters need no durability
-  [ "${FAST:-0}" = 1 ] && fast=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
-  pg_cluster_start PostgreSQL "$data" "$PGLOGS/postgres.log" "$RUN" "$RUN/pg.port" "$PGPORT" "${fast[@]}"
+  pg_fast_settings
+  pg_cluster_start PostgreSQL "$data" "$PGLOGS/postgres.log" "$RUN" "$RUN/pg.port" "$PGPORT" "${PG_FAST[@]}"
   PGPORT=$(cat "$RUN/pg.port")
   as_pg head -1 "$data/postmaster.pid" >"$RUN/postgres.pid"
   pg_hba_harden
@@ -353,22 +364,14 @@ shards_wanted() {   # the number of shards: SHARDS, else what this stack has
 }
 
 shard_start() {   # shard_start K — make (first time) and start shard K
-  local k=$1 data=$SHARED/shard$1 port pw=$SHARED/pg.pwfile
-  if [ ! -f "$data/PG_VERSION" ]; then
-    say "creating shard $k's PostgreSQL cluster in $data"
-    mkdir -p "$data"; [ "$(id -u)" -eq 0 ] && chown postgres "$data"; chmod 700 "$data"
-    (umask 077; head -1 "$SECRETS/postgres.password" >"$pw"); [ "$(id -u)" -eq 0 ] && chown postgres "$pw"
-    as_pg "$PGBIN/initdb" -D "$data" --auth=scram-sha-256 --pwfile="$pw" -U postgres -E UTF8 --locale=C >"$LOGS/initdb-shard$k.log" 2>&1 \
-      || { rm -f "$pw"; die "initdb of shard $k failed; see $LOGS/initdb-shard$k.log"; }
-    rm -f "$pw"
-  fi
+  local k=$1 data=$SHARED/shard$1 port
+  pg_cluster_init "shard $k" "$data" "$LOGS/initdb-shard$k.log"
   if [ -f "$RUN/shard$k.port" ]; then port=$(cat "$RUN/shard$k.port"); else port=$(free_port); fi
   port_free "$port" || port=$(free_port) || die "no free TCP port found for shard $k"
   touch "$PGLOGS/shard$k.log"; [ "$(id -u)" -eq 0 ] && chown postgres "$PGLOGS/shard$k.log"
   [ "$PGLOGS" != "$LOGS" ] && ln -sfn "$PGLOGS/shard$k.log" "$LOGS/shard$k.log"
-  local fast=()
-  [ "${FAST:-0}" = 1 ] && fast=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
-  pg_cluster_start "shard $k" "$data" "$PGLOGS/shard$k.log" "$RUN" "$RUN/shard$k.port" "$port" "${fast[@]}"
+  pg_fast_settings
+  pg_cluster_start "shard $k" "$data" "$PGLOGS/shard$k.log" "$RUN" "$RUN/shard$k.port" "$port" "${PG_FAST[@]}"
   as_pg head -1 "$data/postmaster.pid" >"$RUN/shard$k.pid"
   psql -X -q -w -v ON_ERROR_STOP=1 -h "$RUN" -p "$(cat "$RUN/shard$k.port")" -U postgres -d postgres \
        -v pw="$(head -1 "$SECRETS/northstar_shard.password")" >/dev/null <<'SQL'
@@ -392,11 +395,12 @@ shards_start() {
   for ((k = 0; k < SHARDS; k++)); do shard_start "$k"; done
 }
 
-# Declare the shards to the coordinator (their ports may have changed since the last start):
-# before the schema is applied on a restart (new months are placed as they are made), and again
-# by shards_layout after it.
+# Declare the shards to the coordinator (their ports may have changed since the last start), once
+# a start: before the schema is applied on a restart (new months are placed as they are made), else
+# (the first start: the function is not there yet) by shards_layout after it.
+SHARDS_DECLARED=0
 shards_declare() {
-  [ "$SHARDS" -gt 0 ] || return 0
+  [ "$SHARDS" -gt 0 ] && [ "$SHARDS_DECLARED" = 0 ] || return 0
   [ "$(psql_ns -d northstar -tAc "SELECT to_regprocedure('shard_server_set(int,text,int,text,text,text)') IS NOT NULL" 2>/dev/null)" = t ] || return 0
   local k
   for ((k = 0; k < SHARDS; k++)); do
@@ -406,6 +410,7 @@ SET log_statement = 'none';
 SELECT shard_server_set(:k, :'host', :port, 'northstar_shard', 'northstar_shard', :'pw');
 SQL
   done
+  SHARDS_DECLARED=1
 }
 # Put every month of events where the layout says (the demo data just loaded, or all of it onto a
 # new layout when a shard was added); then the remote tables left over are dropped.
@@ -413,7 +418,6 @@ shards_layout() {
   [ "$SHARDS" -gt 0 ] || return 0
   shards_declare
   local t0=$SECONDS moved
-  psql_ns -d northstar -qtAc "SELECT events_triggers_for_layout()" >/dev/null
   say "placing events on $SHARDS shards (a month at a time; only months not placed yet move)"
   moved=$(psql_ns -d northstar -qtAc "SELECT events_shard_layout()" 2>>"$LOGS/schema.log") \
     || die "placing events on the shards failed; see $LOGS/schema.log"

@@ -186,16 +186,6 @@ BEGIN
 END
 $$;
 
--- Every month of events placed as shard_servers says (scripts/stack.sh, after the demo data is
--- loaded, and after a shard is added).  Returns how many months moved.
-CREATE OR REPLACE FUNCTION events_shard_layout() RETURNS integer
-LANGUAGE sql AS $$
-    -- (the months are listed, and sorted, before the first one moves)
-    SELECT (count(*) FILTER (WHERE events_month_place(m.relname)))::int
-    FROM (SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-          WHERE i.inhparent = 'public.events'::regclass ORDER BY c.relname) m
-$$;
-
 -- Drop the orphaned remote tables (see shard_orphans) on their shards; a shard that cannot be
 -- reached keeps its orphans for the next call.  Returns how many were dropped.
 CREATE OR REPLACE FUNCTION shard_orphans_drop() RETURNS integer
@@ -222,8 +212,9 @@ $$;
 -- table to a statement that writes into foreign partitions, so with shards the dirty-day and live
 -- triggers of events (030_rollups.sql, 570_live.sql) read these instead: a BEFORE ROW trigger
 -- puts each row written in events_written_new (inserted, and updated rows as they become) or
--- events_written_old (deleted, and updated rows as they were) — a BEFORE trigger, so that
--- postgres_fdw still sends the rows in batches — and an AFTER STATEMENT trigger runs the same
+-- events_written_old (deleted, and updated rows as they were) — a row trigger of any kind makes
+-- postgres_fdw send the rows one at a time (docs/benchmarks.md, "Sharding: what the figures say")
+-- — and an AFTER STATEMENT trigger runs the same
 -- statements over them (rollup_mark_dirty_statement, live_api_calls_statement) and empties them.
 -- Temporary tables: a session's own, made by its first write, emptied at commit at the latest.
 CREATE OR REPLACE FUNCTION events_capture_row() RETURNS trigger
@@ -247,9 +238,7 @@ $$;
 CREATE OR REPLACE FUNCTION events_capture_end() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    expr     text;
-    rel      text;
-    has_rows boolean;
+    rel text;
 BEGIN
     IF to_regclass('pg_temp.events_written_new') IS NULL THEN
         RETURN NULL;   -- the statement wrote no row
@@ -257,13 +246,7 @@ BEGIN
     IF current_setting('northstar.rollup_skip_dirty', true) IS DISTINCT FROM 'on' THEN
         FOREACH rel IN ARRAY ARRAY['pg_temp.events_written_new', 'pg_temp.events_written_old']
         LOOP
-            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', rel) INTO has_rows;
-            CONTINUE WHEN NOT has_rows;
-            PERFORM rollup_notify_dirty();
-            FOREACH expr IN ARRAY TG_ARGV
-            LOOP
-                EXECUTE rollup_mark_dirty_statement(rel, expr);
-            END LOOP;
+            EXECUTE rollup_mark_dirty_statement(rel, TG_ARGV);
         END LOOP;
         IF TG_OP = 'INSERT' THEN
             EXECUTE live_api_calls_statement('pg_temp.events_written_new');
@@ -307,6 +290,18 @@ BEGIN
         EXECUTE format('DROP TRIGGER IF EXISTS %I ON public.events', t);
     END LOOP;
 END
+$$;
+
+-- Every month of events placed as shard_servers says (scripts/stack.sh, after the demo data is
+-- loaded, and after a shard is added), with the triggers of that layout.  Returns how many months
+-- moved.
+CREATE OR REPLACE FUNCTION events_shard_layout() RETURNS integer
+LANGUAGE sql AS $$
+    SELECT events_triggers_for_layout();
+    -- (the months are listed, and sorted, before the first one moves)
+    SELECT (count(*) FILTER (WHERE events_month_place(m.relname)))::int
+    FROM (SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = 'public.events'::regclass ORDER BY c.relname) m
 $$;
 
 -- Keep partitions for the last 25 months and the next 3 ready (placed on the shards when there

@@ -620,28 +620,32 @@ CREATE OR REPLACE TRIGGER rollup_dirty_days_notify AFTER INSERT ON rollup_dirty_
 DROP FUNCTION IF EXISTS rollup_dirty_days_notify();   -- the form notify_inserted() replaced
 
 -- The statement that queues in rollup_dirty_days the reporting-zone days the rows of p_rows
--- contribute to: p_rows names a relation (a transition table, or the capture of a sharded table,
--- 021_events_shards.sql), p_expr is an SQL expression over one of its rows giving its day(s).  A
+-- contribute to, and notifies when p_rows holds rows (even when their days were queued already, by
+-- a transaction whose refresh may be running now and miss these rows): p_rows names a relation (a
+-- transition table, or the capture of a sharded table, 021_events_shards.sql), each of p_exprs is
+-- an SQL expression over one of its rows giving its day(s), queued by an INSERT of its own.  A
 -- statement, not a function that runs it: a transition table is visible only to the trigger
 -- function itself, which EXECUTEs this.  The one place the dirty days of a source's rows are worked out.
-CREATE OR REPLACE FUNCTION rollup_mark_dirty_statement(p_rows text, p_expr text) RETURNS text
+DROP FUNCTION IF EXISTS rollup_mark_dirty_statement(text, text);   -- the one-expression form
+CREATE OR REPLACE FUNCTION rollup_mark_dirty_statement(p_rows text, p_exprs text[]) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT format('INSERT INTO rollup_dirty_days (day)
-                   SELECT DISTINCT d FROM (SELECT (%s)::date AS d FROM %s) s
-                   WHERE d IS NOT NULL ORDER BY d ON CONFLICT DO NOTHING', p_expr, p_rows)
+    SELECT format('%s SELECT rollup_notify_dirty() WHERE EXISTS (SELECT 1 FROM %s)',
+                  'WITH ' || string_agg(format('day_%s AS (INSERT INTO rollup_dirty_days (day)
+                                 SELECT DISTINCT d FROM (SELECT (%s)::date AS d FROM %s) s
+                                 WHERE d IS NOT NULL ORDER BY d ON CONFLICT DO NOTHING)', x.i, x.expr, p_rows),
+                                 ', ' ORDER BY x.i),
+                  p_rows)
+    FROM unnest(p_exprs) WITH ORDINALITY x(expr, i)
 $$;
 
 -- Statement-level trigger body: TG_ARGV holds SQL expressions (over the row) giving the
--- reporting-zone day(s) a row contributes to; those days are queued in rollup_dirty_days.
--- Bulk loaders that rebuild afterwards may SET northstar.rollup_skip_dirty = on.
--- A statement with rows notifies even when its days were queued already (by a transaction whose
--- refresh may be running now and miss this one's rows).
+-- reporting-zone day(s) a row contributes to; those days are queued in rollup_dirty_days
+-- (rollup_mark_dirty_statement).  Bulk loaders that rebuild afterwards may SET
+-- northstar.rollup_skip_dirty = on.
 CREATE OR REPLACE FUNCTION rollup_mark_dirty() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    expr  text;
-    tbl   text;
-    has_rows boolean;
+    tbl text;
 BEGIN
     IF current_setting('northstar.rollup_skip_dirty', true) = 'on' THEN
         RETURN NULL;
@@ -650,13 +654,7 @@ BEGIN
                                     WHEN 'DELETE' THEN ARRAY['old_rows']
                                     ELSE ARRAY['old_rows', 'new_rows'] END
     LOOP
-        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', tbl) INTO has_rows;
-        CONTINUE WHEN NOT has_rows;
-        PERFORM rollup_notify_dirty();
-        FOREACH expr IN ARRAY TG_ARGV
-        LOOP
-            EXECUTE rollup_mark_dirty_statement(quote_ident(tbl), expr);
-        END LOOP;
+        EXECUTE rollup_mark_dirty_statement(quote_ident(tbl), TG_ARGV);
     END LOOP;
     RETURN NULL;
 END
